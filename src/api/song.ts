@@ -1,0 +1,99 @@
+import type { InstrumentRef } from './plugin.ts';
+import type { BPM, Decibels, Pan, Pitch, Time, Velocity } from '../theory/units.ts';
+
+/** One note as a song writes it. */
+export interface NoteInput {
+  /** `'C#3'` or a MIDI note number 0–127. */
+  readonly pitch: Pitch;
+  /** Where the note starts, e.g. `'2:1:0'` or `{ beats: 9 }`. */
+  readonly start: Time;
+  /** How long it is held, e.g. `'8n'`, `'0:2:0'` or `{ ticks: 240 }`. Must be positive. */
+  readonly length: Time;
+  /** MIDI velocity 1–127. @default 100 */
+  readonly velocity?: Velocity;
+}
+
+/** Where a track's audio goes. Buses arrive with the mix-graph work; `'master'` for now. */
+export type OutputName = 'master' | (string & {});
+
+/** One track of a song: an instrument playing notes, with a fader and a pan pot. */
+export interface TrackInput {
+  /** The instrument that plays the notes, e.g. `synth({ wave: 'saw' })` or `drums()`. */
+  readonly instrument: InstrumentRef;
+  /** The notes the instrument plays. */
+  readonly notes: readonly NoteInput[];
+  /** Display name in MIDI files and reports. @default the track's key in `tracks` */
+  readonly name?: string;
+  /** Fader level in dB. @default 0 */
+  readonly gain?: Decibels;
+  /** Stereo position, -1 (left) to 1 (right), constant-power law (-3 dB at centre). @default 0 */
+  readonly pan?: Pan;
+  /** Where the track's audio goes. @default 'master' */
+  readonly output?: OutputName;
+  /** Silence the track in the mix (its stem is still written, silent). @default false */
+  readonly mute?: boolean;
+}
+
+/** A time signature as `[beats per bar, beat unit]`, e.g. `[4, 4]`, `[6, 8]`. */
+export type Meter = readonly [numerator: number, denominator: 1 | 2 | 4 | 8 | 16 | 32];
+
+/** Sample rates mixdown renders at. */
+export type SampleRate = 44100 | 48000 | 88200 | 96000;
+
+/** Settings of the master stage. Full mastering (loudness targets, limiter) is its own stage later. */
+export interface MasterInput {
+  /** Highest sample peak master.wav may reach, in dBFS; louder mixes are turned down. @default -1 */
+  readonly ceiling?: Decibels;
+}
+
+/** Everything a song module declares. Track keys are the track ids used for stems and caching. */
+export interface SongInput {
+  /** The song's title, written into MIDI and report.json. */
+  readonly title: string;
+  /** Tempo in quarter-note beats per minute. */
+  readonly tempo: BPM;
+  /** Time signature. @default [4, 4] */
+  readonly meter?: Meter;
+  /** Sample rate of every rendered file. @default 48000 */
+  readonly sampleRate?: SampleRate;
+  /** Seed for every random choice; each track derives its own from it and its id. @default 0 */
+  readonly seed?: number;
+  /** Extra silence after the last note ends and its release has rung out, in seconds. @default 0.5 */
+  readonly tail?: number;
+  /** The tracks, by id. Ids name the stem files: letters, digits, `-` and `_`. */
+  readonly tracks: Readonly<Record<string, TrackInput>>;
+  /** The master stage. */
+  readonly master?: MasterInput;
+}
+
+/** What the `(context) => song` form of defineSong receives. */
+export interface SongContext {
+  /** The song's id: the name of its folder under songs/. */
+  readonly id: string;
+}
+
+/** A song module's default export: the song object, or a function of the context that returns it. */
+export type SongDefinition = SongInput | ((context: SongContext) => SongInput);
+
+/**
+ * Declare a song. Only adds types: the returned value is what you pass in.
+ *
+ * ```ts
+ * export default defineSong({ title: 'Demo', tempo: 120, tracks: { … } });
+ * ```
+ */
+export function defineSong<const S extends SongInput>(song: S): S;
+export function defineSong(song: (context: SongContext) => SongInput): (context: SongContext) => SongInput;
+export function defineSong(song: SongDefinition): SongDefinition {
+  return song;
+}
+
+/** Declare one track (an identity helper for typing tracks built outside defineSong). */
+export function track(input: TrackInput): TrackInput {
+  return input;
+}
+
+/** Declare one note. `note('A4', '0:0:0', '4n', 90)`. */
+export function note(pitch: Pitch, start: Time, length: Time, velocity?: Velocity): NoteInput {
+  return velocity === undefined ? { pitch, start, length } : { pitch, start, length, velocity };
+}

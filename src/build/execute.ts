@@ -1,0 +1,135 @@
+/**
+ * execute: run the tasks of a build graph whose keys are not in the cache, in dependency
+ * order, up to `jobs` at a time. A task reads only its params and its dependencies'
+ * outputs (from the object store, digest-verified), so where it runs cannot change its bytes.
+ */
+import type { CacheStore, OutputRecord } from '../cache/store.ts';
+import type { BuildGraph, Task } from '../plan/graph.ts';
+import type { InputMissingError, TaskContext, TaskOutput } from '../render/run-task.ts';
+
+export type TaskStatus = 'rendered' | 'cached';
+
+export interface TaskResult {
+  readonly id: string;
+  readonly kind: Task['kind'];
+  readonly key: string;
+  readonly status: TaskStatus;
+  readonly outputs: Readonly<Record<string, OutputRecord>>;
+  readonly meta: Readonly<Record<string, number>>;
+  /** Wall time of the render, 0 for a cache hit. Printed, never written to outputs. */
+  readonly seconds: number;
+}
+
+/** Runs one task somewhere: in this thread or in a worker. */
+export type TaskRunner = (task: Task, inputs: OutputRecord[], context: TaskContext) => Promise<TaskOutput>;
+
+export interface ExecuteOptions {
+  readonly cache: CacheStore;
+  /** Read the action cache (false for --no-cache: render everything, still store results). */
+  readonly useCache: boolean;
+  readonly jobs: number;
+  readonly run: TaskRunner;
+  readonly context: TaskContext;
+  readonly onStart?: (task: Task) => void;
+  readonly onDone?: (result: TaskResult) => void;
+  /** A cache object failed its digest check (it was deleted and its task re-rendered). */
+  readonly onCorrupt?: (digest: string) => void;
+}
+
+export async function execute(graph: BuildGraph, options: ExecuteOptions): Promise<Map<string, TaskResult>> {
+  const byId = new Map(graph.tasks.map((task) => [task.id, task]));
+  const results = new Map<string, TaskResult>();
+  const settled = new Map<string, Promise<TaskResult>>();
+  const limit = createLimiter(Math.max(1, options.jobs));
+
+  const primaryOutput = (result: TaskResult): OutputRecord => Object.values(result.outputs)[0];
+
+  const render = async (task: Task): Promise<TaskResult> => {
+    let inputs = await Promise.all(task.deps.map(async (id) => primaryOutput(await settle(id))));
+    return limit(async () => {
+      options.onStart?.(task);
+      const started = performance.now();
+      let output: TaskOutput;
+      try {
+        output = await options.run(task, inputs, options.context);
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'InputMissingError')) throw error;
+        // An input vanished or failed its digest check after its hit was taken: render
+        // the inputs again (their results replace the cached ones) and retry once.
+        const missing = (error as InputMissingError).digest;
+        if ((error as InputMissingError).corrupt) options.onCorrupt?.(missing);
+        inputs = [];
+        for (const id of task.deps) {
+          const depTask = byId.get(id)!;
+          let result = results.get(id)!;
+          if (primaryOutput(result).digest === missing || !options.cache.hasObject(primaryOutput(result).digest)) {
+            result = await renderUnlimited(depTask);
+            results.set(id, result);
+          }
+          inputs.push(primaryOutput(result));
+        }
+        output = await options.run(task, inputs, options.context);
+      }
+      options.cache.putAction({ key: task.key, kind: task.kind, outputs: output.outputs, meta: output.meta, inputs: task.inputs });
+      return { id: task.id, kind: task.kind, key: task.key, status: 'rendered', outputs: output.outputs, meta: output.meta, seconds: (performance.now() - started) / 1000 };
+    });
+  };
+
+  /** Re-render a dependency from inside a running task's slot (no second slot: no deadlock). */
+  const renderUnlimited = async (task: Task): Promise<TaskResult> => {
+    const inputs = task.deps.map((id) => primaryOutput(results.get(id)!));
+    const started = performance.now();
+    const output = await options.run(task, inputs, options.context);
+    options.cache.putAction({ key: task.key, kind: task.kind, outputs: output.outputs, meta: output.meta, inputs: task.inputs });
+    const result: TaskResult = { id: task.id, kind: task.kind, key: task.key, status: 'rendered', outputs: output.outputs, meta: output.meta, seconds: (performance.now() - started) / 1000 };
+    options.onDone?.(result);
+    return result;
+  };
+
+  const settle = (id: string): Promise<TaskResult> => {
+    let pending = settled.get(id);
+    if (!pending) {
+      const task = byId.get(id)!;
+      pending = (async () => {
+        const hit = options.useCache ? options.cache.getAction(task.key) : undefined;
+        const result: TaskResult = hit
+          ? { id, kind: task.kind, key: task.key, status: 'cached', outputs: hit.outputs, meta: hit.meta, seconds: 0 }
+          : await render(task);
+        results.set(id, result);
+        options.onDone?.(result);
+        return result;
+      })();
+      settled.set(id, pending);
+    }
+    return pending;
+  };
+
+  // Start everything; the limiter and the dependency awaits give the order.
+  await Promise.all(graph.tasks.map((task) => settle(task.id)));
+  return new Map(graph.tasks.map((task) => [task.id, results.get(task.id)!]));
+}
+/** At most `concurrency` async jobs at once, started in the order they were asked for. */
+function createLimiter(concurrency: number): <T>(job: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  const next = () => {
+    if (active >= concurrency) return;
+    const start = queue.shift();
+    if (start) {
+      active++;
+      start();
+    }
+  };
+  return <T>(job: () => Promise<T>) =>
+    new Promise<T>((resolvePromise, rejectPromise) => {
+      queue.push(() => {
+        job()
+          .then(resolvePromise, rejectPromise)
+          .finally(() => {
+            active--;
+            next();
+          });
+      });
+      next();
+    });
+}

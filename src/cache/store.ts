@@ -1,0 +1,115 @@
+/**
+ * The content-addressed cache, as in Bazel: an action map (task key → output digests and
+ * metadata) and an object store (sha256 → bytes). Objects are written before the action
+ * entry that names them, each by temp file + rename, so an action entry exists only when
+ * its objects are complete. Reads verify the digest; a bad object is deleted and reported.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { copyFileAtomicSync, writeFileAtomicSync } from '../io/atomic.ts';
+import { sha256 } from '../plan/hash.ts';
+
+export interface OutputRecord {
+  readonly digest: string;
+  readonly bytes: number;
+}
+
+export interface ActionEntry {
+  readonly key: string;
+  readonly kind: string;
+  /** Output name → object. */
+  readonly outputs: Readonly<Record<string, OutputRecord>>;
+  /** Facts measured while rendering (peaks…), so a cache hit can report them without decoding. */
+  readonly meta: Readonly<Record<string, number>>;
+  /** The key's breakdown: each named input's hash. */
+  readonly inputs: Readonly<Record<string, string>>;
+}
+
+export class CacheStore {
+  readonly root: string;
+  private readonly onCorrupt: (digest: string) => void;
+  /** Objects this process wrote or verified: reading them again needs no second hash. */
+  private readonly verified = new Set<string>();
+
+  constructor(root: string, onCorrupt: (digest: string) => void = () => {}) {
+    this.root = root;
+    this.onCorrupt = onCorrupt;
+  }
+
+  private objectPath(digest: string): string {
+    return join(this.root, 'objects', digest.slice(0, 2), digest);
+  }
+
+  private actionPath(key: string): string {
+    return join(this.root, 'actions', key.slice(0, 2), `${key}.json`);
+  }
+
+  /** Store bytes under their digest (a no-op when already present) and return the record. */
+  putObject(data: Uint8Array): OutputRecord {
+    const digest = sha256(data);
+    const path = this.objectPath(digest);
+    if (!existsSync(path)) writeFileAtomicSync(path, data);
+    this.verified.add(digest);
+    return { digest, bytes: data.byteLength };
+  }
+
+  hasObject(digest: string): boolean {
+    return existsSync(this.objectPath(digest));
+  }
+
+  /** Read and verify an object. A missing or corrupt object returns undefined. */
+  getObject(digest: string): Uint8Array | undefined {
+    const path = this.objectPath(digest);
+    let data: Uint8Array;
+    try {
+      data = readFileSync(path);
+    } catch {
+      return undefined;
+    }
+    if (this.verified.has(digest)) return data;
+    if (sha256(data) !== digest) {
+      rmSync(path, { force: true });
+      this.onCorrupt(digest);
+      return undefined;
+    }
+    this.verified.add(digest);
+    return data;
+  }
+
+  /**
+   * Write an object to `target` atomically; false when it is missing or corrupt. A verified
+   * object is copied by the kernel; any other is read and checked first.
+   */
+  copyObjectTo(digest: string, target: string): boolean {
+    if (!this.verified.has(digest)) {
+      const data = this.getObject(digest);
+      if (!data) return false;
+      writeFileAtomicSync(target, data);
+      return true;
+    }
+    try {
+      copyFileAtomicSync(this.objectPath(digest), target);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** An action entry whose objects all exist, or undefined. */
+  getAction(key: string): ActionEntry | undefined {
+    let entry: ActionEntry;
+    try {
+      entry = JSON.parse(readFileSync(this.actionPath(key), 'utf8')) as ActionEntry;
+    } catch {
+      return undefined;
+    }
+    if (entry.key !== key || !entry.outputs) return undefined;
+    for (const output of Object.values(entry.outputs)) if (!this.hasObject(output.digest)) return undefined;
+    return entry;
+  }
+
+  /** Written last, after the objects it names: the commit marker of a task. */
+  putAction(entry: ActionEntry): void {
+    writeFileAtomicSync(this.actionPath(entry.key), `${JSON.stringify(entry, null, 1)}\n`);
+  }
+}

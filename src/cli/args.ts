@@ -1,0 +1,47 @@
+/** Command-line parsing: a small hand-written parser, since there are few flags and each needs a coded error. */
+import { diagnostics as d } from '../diagnostics/catalogue.ts';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+
+export type CommandLine =
+  | { readonly name: 'help' }
+  | {
+      readonly name: 'build';
+      readonly songs: string[];
+      readonly useCache: boolean;
+      readonly outDir?: string;
+      readonly jobs?: number;
+    };
+
+export class UsageError extends Error {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.message);
+  }
+}
+
+export function parseArgs(args: readonly string[]): CommandLine {
+  const [name = 'build', ...rest] = args;
+  if (name === 'help' || name === '--help' || name === '-h') return { name: 'help' };
+  if (name !== 'build') throw new UsageError(d.badFlag(name, 'unknown command'));
+  const songs: string[] = [];
+  let useCache = true;
+  let outDir: string | undefined;
+  let jobs: number | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const value = (): string => {
+      const next = rest[++i];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(d.badFlag(arg, 'needs a value'));
+      return next;
+    };
+    if (arg === '--no-cache') useCache = false;
+    else if (arg === '--out') outDir = value();
+    else if (arg.startsWith('--out=')) outDir = arg.slice('--out='.length);
+    else if (arg === '--jobs' || arg.startsWith('--jobs=')) {
+      const text = arg === '--jobs' ? value() : arg.slice('--jobs='.length);
+      jobs = Number(text);
+      if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(d.badFlag('--jobs', `'${text}' is not a whole number of at least 1`));
+    } else if (arg.startsWith('-')) throw new UsageError(d.badFlag(arg, 'unknown option'));
+    else songs.push(arg);
+  }
+  return { name: 'build', songs, useCache, outDir, jobs };
+}

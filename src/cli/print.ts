@@ -1,0 +1,43 @@
+/** Plain-line progress for `mixdown build`: one line per task as it renders or comes from the cache. */
+import type { Writable } from 'node:stream';
+import type { BuildEvent, BuildResult } from '../build/build.ts';
+import { formatDiagnostic } from '../diagnostics/diagnostic.ts';
+
+export function createBuildPrinter(out: Writable) {
+  const started = performance.now();
+  const write = (line: string) => out.write(`${line}\n`);
+  return {
+    event(event: BuildEvent): void {
+      switch (event.type) {
+        case 'song-start':
+          write(`${event.song}`);
+          break;
+        case 'task-done': {
+          const { result } = event;
+          write(result.status === 'cached' ? `  cached    ${result.id}` : `  rendered  ${result.id}  ${result.seconds.toFixed(2)}s`);
+          break;
+        }
+        case 'song-done':
+          write(`  → ${event.dir}  (${event.report.durationSeconds.toFixed(1)}s of audio, master peak ${event.report.master.peakDb ?? '-inf'} dBFS)`);
+          break;
+        case 'song-failed':
+          write(`  failed: ${event.song}`);
+          for (const diagnostic of event.diagnostics) process.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
+          break;
+        case 'warning':
+          process.stderr.write(`${formatDiagnostic(event.diagnostic)}\n`);
+          break;
+        case 'task-start':
+          break;
+      }
+    },
+    summary(result: BuildResult): void {
+      const failed = result.songs.filter((song) => !song.ok).length;
+      const seconds = ((performance.now() - started) / 1000).toFixed(2);
+      write(
+        `${result.songs.length - failed} of ${result.songs.length} songs built, ${result.rendered} tasks rendered, ${result.cached} cached, in ${seconds}s` +
+          (failed ? ` — ${failed} failed` : ''),
+      );
+    },
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * The one catalogue of coded diagnostics. Every error a user can see is made here, so
+ * codes stay unique and messages stay consistent. Codes: MD1xx load, MD2xx validation,
+ * MD3xx render and cache, MD4xx command line.
+ */
+import type { Diagnostic, SourceLocation } from './diagnostic.ts';
+
+type Where = SourceLocation & { song?: string; track?: string; frame?: string };
+
+function error(code: string, where: Where, message: string, hint?: string): Diagnostic {
+  return { code, severity: 'error', message, ...(hint ? { hint } : {}), ...where };
+}
+
+export const diagnostics = {
+  songSyntax: (where: Where, detail: string) =>
+    error('MD101', where, `song '${where.song}' could not be compiled: ${detail}`, 'fix the syntax error at the location shown'),
+  songRuntime: (where: Where, detail: string) =>
+    error('MD102', where, `song '${where.song}' threw while loading: ${detail}`, 'fix the error at the location shown; the other songs still build'),
+  songNoExport: (where: Where) =>
+    error('MD103', where, `song '${where.song}' has no default export`, "end the module with `export default defineSong({ … })`"),
+  songNotObject: (where: Where, got: string) =>
+    error('MD104', where, `song '${where.song}' default export is ${got}, not a song`, 'export the object (or function) passed to defineSong'),
+
+  emptySong: (where: Where) =>
+    error('MD201', where, `song '${where.song}' has no notes to render`, 'add a track with at least one note'),
+  pitchOutOfRange: (where: Where, index: number, pitch: number) =>
+    error('MD202', where, `track '${where.track}' note ${index}: pitch ${pitch} is outside MIDI's 0–127`, "use a MIDI number 0–127 or a name from 'C-1' to 'G9'"),
+  badPitch: (where: Where, index: number, pitch: unknown) =>
+    error('MD203', where, `track '${where.track}' note ${index}: ${JSON.stringify(pitch)} is not a pitch`, "write a name like 'C#3' or 'Bb4', or a MIDI number"),
+  badLength: (where: Where, index: number, detail: string) =>
+    error('MD204', where, `track '${where.track}' note ${index}: length ${detail} is not positive`, "give every note a length greater than zero, e.g. '8n' or { ticks: 240 }"),
+  negativeStart: (where: Where, index: number, detail: string) =>
+    error('MD205', where, `track '${where.track}' note ${index}: start ${detail} is before the song starts`, "positions count from '0:0:0'"),
+  unknownOutput: (where: Where, output: string, known: readonly string[]) =>
+    error('MD206', where, `track '${where.track}' sends to unknown output '${output}'`, `use one of: ${known.join(', ')}`),
+  unknownInstrument: (where: Where, plugin: string, known: readonly string[]) =>
+    error('MD207', where, `track '${where.track}' uses instrument '${plugin}', which is not registered`, `built-in instruments: ${known.join(', ')}; a plugin must be imported by the song`),
+  badVelocity: (where: Where, index: number, velocity: unknown) =>
+    error('MD208', where, `track '${where.track}' note ${index}: velocity ${JSON.stringify(velocity)} is outside 1–127`, 'use a whole number from 1 to 127'),
+  badTime: (where: Where, what: string, value: unknown, detail: string) =>
+    error('MD209', where, `${what}: ${JSON.stringify(value)} is not a time (${detail})`, "write '1:2:0' (bars:beats:ticks), '8n', { beats: 2 }, { ticks: 480 } or { bars: 1 }"),
+  badTempo: (where: Where, tempo: unknown) =>
+    error('MD210', where, `song '${where.song}' tempo ${JSON.stringify(tempo)} is not a tempo`, 'give tempo in BPM, between 1 and 999'),
+  badMeter: (where: Where, meter: unknown) =>
+    error('MD211', where, `song '${where.song}' meter ${JSON.stringify(meter)} is not a time signature`, 'write it as [4, 4], [3, 4], [6, 8]…: a whole numerator and a power-of-two denominator'),
+  badTrackId: (where: Where, id: string) =>
+    error('MD212', where, `song '${where.song}' has a track id '${id}' that cannot name a file`, 'use letters, digits, - and _ (starting with a letter or digit)'),
+  badNumber: (where: Where, what: string, value: unknown, range: string) =>
+    error('MD213', where, `${what} is ${JSON.stringify(value)}, expected ${range}`, `give a number ${range}`),
+  unknownOption: (where: Where, plugin: string, option: string, known: readonly string[]) =>
+    error('MD214', where, `track '${where.track}': instrument '${plugin}' has no option '${option}'`, `its options are: ${known.join(', ')}`),
+  badSampleRate: (where: Where, rate: unknown) =>
+    error('MD215', where, `song '${where.song}' sample rate ${JSON.stringify(rate)} is not supported`, 'use 44100, 48000, 88200 or 96000'),
+  badTitle: (where: Where) =>
+    error('MD216', where, `song '${where.song}' has no title`, "add title: 'My Song'"),
+  badOptionValue: (where: Where, plugin: string, option: string, detail: string) =>
+    error('MD217', where, `track '${where.track}': instrument '${plugin}' ${option ? `option '${option}' ${detail}` : detail}`, 'see the option’s doc comment for its range'),
+
+  instrumentThrew: (where: Where, plugin: string, detail: string) =>
+    error('MD301', where, `track '${where.track}': instrument '${plugin}' failed while rendering: ${detail}`, 'this is a bug in the instrument; report it with the song'),
+  cacheCorrupt: (where: Where, digest: string) =>
+    ({ ...error('MD302', where, `cache object ${digest.slice(0, 12)}… failed its digest check and was discarded`, 'it will be re-rendered; nothing to do'), severity: 'warning' as const }),
+
+  unknownSong: (name: string, known: readonly string[]) =>
+    error('MD401', { file: 'songs' }, `no song named '${name}'`, known.length ? `songs here: ${known.join(', ')}` : 'create songs/<name>/song.ts'),
+  badFlag: (flag: string, detail: string) => error('MD402', { file: '(command line)' }, `${flag}: ${detail}`, 'run `mixdown help`'),
+  noSongs: (dir: string) =>
+    error('MD403', { file: dir }, `no songs found in ${dir}`, 'create songs/<name>/song.ts with `export default defineSong({ … })`'),
+} as const;

@@ -1,0 +1,45 @@
+/**
+ * The public surface songs import: `import { defineSong, synth, drums } from 'mixdown'`.
+ */
+export { defineSong, track, note } from './api/song.ts';
+export type {
+  SongInput,
+  SongDefinition,
+  SongContext,
+  TrackInput,
+  NoteInput,
+  Meter,
+  SampleRate,
+  MasterInput,
+  OutputName,
+} from './api/song.ts';
+export { defineInstrument } from './api/define-instrument.ts';
+export type {
+  DeepPartial,
+  InstrumentDefinition,
+  InstrumentFactory,
+  InstrumentRef,
+  InstrumentRenderContext,
+  InstrumentMidiInfo,
+  NoteEvent,
+} from './api/plugin.ts';
+export { synth, drums, GM_DRUMS } from './instruments/index.ts';
+export type { SynthOptions, DrumOptions } from './instruments/index.ts';
+export { ticks, beats, bars, PPQ } from './theory/units.ts';
+export type {
+  Time,
+  BarsBeatsTicks,
+  NoteValue,
+  Pitch,
+  NoteName,
+  MidiNote,
+  Velocity,
+  Decibels,
+  Hertz,
+  Seconds,
+  BPM,
+  Ticks,
+  Samples,
+  Pan,
+} from './theory/units.ts';
+export { parsePitch, pitchName, midiToFrequency } from './theory/pitch.ts';

@@ -1,0 +1,288 @@
+/**
+ * RIFF/WAVE read and write, to the Microsoft/IBM spec. Writers emit only `fmt `, `fact`
+ * (for float, as the spec requires of non-PCM formats) and `data` chunks: no LIST/INFO,
+ * no time, no host, so the same samples always give the same bytes. The reader takes
+ * PCM 8/16/24/32, float 32/64 and WAVE_FORMAT_EXTENSIBLE, skips unknown chunks, and
+ * rejects malformed files with a WavFormatError that says what is wrong.
+ */
+
+export class WavFormatError extends Error {
+  constructor(message: string) {
+    super(`not a readable WAV file: ${message}`);
+    this.name = 'WavFormatError';
+  }
+}
+
+export interface DecodedWav {
+  readonly sampleRate: number;
+  readonly channels: Float32Array[];
+  readonly bitsPerSample: number;
+  readonly format: 'pcm' | 'float';
+}
+
+const FORMAT_PCM = 1;
+const FORMAT_FLOAT = 3;
+const FORMAT_EXTENSIBLE = 0xfffe;
+
+function writeAscii(view: DataView, offset: number, text: string): void {
+  for (let i = 0; i < text.length; i++) view.setUint8(offset + i, text.charCodeAt(i));
+}
+
+function frameCount(channels: readonly Float32Array[]): number {
+  if (channels.length === 0) throw new RangeError('a WAV file needs at least one channel');
+  const length = channels[0].length;
+  for (const channel of channels) if (channel.length !== length) throw new RangeError('all channels must have the same length');
+  return length;
+}
+
+/** 32-bit IEEE float WAV (format tag 3), interleaved, with the `fact` chunk. */
+export function encodeWavFloat32(channels: readonly Float32Array[], sampleRate: number): Uint8Array {
+  const frames = frameCount(channels);
+  const count = channels.length;
+  const dataBytes = frames * count * 4;
+  const headerBytes = 12 + (8 + 18) + (8 + 4) + 8;
+  // The data starts at byte 58, which is not 4-aligned; placing the file 2 bytes into its
+  // buffer makes the samples aligned, so they are written straight through a Float32Array.
+  const buffer = new ArrayBuffer(2 + headerBytes + dataBytes);
+  const bytes = new Uint8Array(buffer, 2, headerBytes + dataBytes);
+  const view = new DataView(buffer, 2);
+  writeAscii(view, 0, 'RIFF');
+  view.setUint32(4, bytes.length - 8, true);
+  writeAscii(view, 8, 'WAVE');
+  writeAscii(view, 12, 'fmt ');
+  view.setUint32(16, 18, true);
+  view.setUint16(20, FORMAT_FLOAT, true);
+  view.setUint16(22, count, true);
+  view.setUint32(24, sampleRate, true);
+  view.setUint32(28, sampleRate * count * 4, true);
+  view.setUint16(32, count * 4, true);
+  view.setUint16(34, 32, true);
+  view.setUint16(36, 0, true); // cbSize
+  writeAscii(view, 38, 'fact');
+  view.setUint32(42, 4, true);
+  view.setUint32(46, frames, true);
+  writeAscii(view, 50, 'data');
+  view.setUint32(54, dataBytes, true);
+  const samples = new Float32Array(buffer, 2 + headerBytes, frames * count);
+  for (let c = 0; c < count; c++) {
+    const channel = channels[c];
+    for (let i = 0, j = c; i < frames; i++, j += count) samples[j] = channel[i];
+  }
+  if (!LITTLE_ENDIAN) swap32(samples);
+  return bytes;
+}
+
+/** Integer PCM WAV (format tag 1), 16 or 24 bits, rounded to nearest and clamped. No dither. */
+export function encodeWavPcm(channels: readonly Float32Array[], sampleRate: number, bits: 16 | 24): Uint8Array {
+  const frames = frameCount(channels);
+  const count = channels.length;
+  const width = bits / 8;
+  const dataBytes = frames * count * width;
+  const pad = dataBytes % 2;
+  const headerBytes = 12 + (8 + 16) + 8;
+  const bytes = new Uint8Array(headerBytes + dataBytes + pad);
+  const view = new DataView(bytes.buffer);
+  writeAscii(view, 0, 'RIFF');
+  view.setUint32(4, bytes.length - 8, true);
+  writeAscii(view, 8, 'WAVE');
+  writeAscii(view, 12, 'fmt ');
+  view.setUint32(16, 16, true);
+  view.setUint16(20, FORMAT_PCM, true);
+  view.setUint16(22, count, true);
+  view.setUint32(24, sampleRate, true);
+  view.setUint32(28, sampleRate * count * width, true);
+  view.setUint16(32, count * width, true);
+  view.setUint16(34, bits, true);
+  writeAscii(view, 36, 'data');
+  view.setUint32(40, dataBytes, true);
+  const scale = 2 ** (bits - 1);
+  const max = scale - 1;
+  const min = -scale;
+  let offset = headerBytes;
+  for (let i = 0; i < frames; i++) {
+    for (let c = 0; c < count; c++) {
+      let value = Math.round(channels[c][i] * scale);
+      if (value > max) value = max;
+      else if (value < min) value = min;
+      else if (value !== value) value = 0; // NaN
+      bytes[offset] = value & 0xff;
+      bytes[offset + 1] = (value >> 8) & 0xff;
+      if (width === 3) bytes[offset + 2] = (value >> 16) & 0xff;
+      offset += width;
+    }
+  }
+  return bytes;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function swap32(samples: Float32Array): void {
+  const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
+  for (let i = 0; i < bytes.length; i += 4) {
+    const a = bytes[i];
+    const b = bytes[i + 1];
+    bytes[i] = bytes[i + 3];
+    bytes[i + 1] = bytes[i + 2];
+    bytes[i + 2] = b;
+    bytes[i + 3] = a;
+  }
+}
+
+function readAscii(bytes: Uint8Array, offset: number): string {
+  return String.fromCharCode(bytes[offset], bytes[offset + 1], bytes[offset + 2], bytes[offset + 3]);
+}
+
+interface FormatChunk {
+  readonly tag: number;
+  readonly channels: number;
+  readonly sampleRate: number;
+  readonly blockAlign: number;
+  readonly bitsPerSample: number;
+}
+
+export function decodeWav(input: Uint8Array): DecodedWav {
+  const bytes = input;
+  if (bytes.length < 12) throw new WavFormatError(`only ${bytes.length} bytes`);
+  if (readAscii(bytes, 0) !== 'RIFF' || readAscii(bytes, 8) !== 'WAVE') throw new WavFormatError('no RIFF/WAVE header');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let format: FormatChunk | undefined;
+  let dataOffset = -1;
+  let dataLength = 0;
+  let offset = 12;
+  while (offset + 8 <= bytes.length) {
+    const id = readAscii(bytes, offset);
+    const size = view.getUint32(offset + 4, true);
+    const body = offset + 8;
+    if (id === 'fmt ') {
+      if (size < 16 || body + size > bytes.length) throw new WavFormatError('truncated fmt chunk');
+      let tag = view.getUint16(body, true);
+      if (tag === FORMAT_EXTENSIBLE) {
+        if (size < 40) throw new WavFormatError('WAVE_FORMAT_EXTENSIBLE fmt chunk shorter than 40 bytes');
+        // The sub-format GUID starts with the format tag it stands for.
+        tag = view.getUint16(body + 24, true);
+      }
+      format = {
+        tag,
+        channels: view.getUint16(body + 2, true),
+        sampleRate: view.getUint32(body + 4, true),
+        blockAlign: view.getUint16(body + 12, true),
+        bitsPerSample: view.getUint16(body + 14, true),
+      };
+    } else if (id === 'data') {
+      dataOffset = body;
+      // Some writers leave the size at 0 or 0xFFFFFFFF while streaming; a size past the end is an error.
+      if (body + size > bytes.length) throw new WavFormatError(`data chunk claims ${size} bytes but the file ends after ${bytes.length - body}`);
+      dataLength = size;
+      break;
+    }
+    // Chunks are word-aligned: an odd-sized chunk is followed by a pad byte.
+    offset = body + size + (size % 2);
+  }
+  if (!format) throw new WavFormatError('no fmt chunk');
+  if (dataOffset < 0) throw new WavFormatError('no data chunk');
+  const { tag, channels: channelCount, sampleRate, bitsPerSample } = format;
+  if (channelCount === 0) throw new WavFormatError('zero channels');
+  if (sampleRate === 0) throw new WavFormatError('sample rate 0');
+  const isFloat = tag === FORMAT_FLOAT;
+  if (tag !== FORMAT_PCM && !isFloat) throw new WavFormatError(`unsupported format tag ${tag}`);
+  const supported = isFloat ? [32, 64] : [8, 16, 24, 32];
+  if (!supported.includes(bitsPerSample)) throw new WavFormatError(`unsupported ${isFloat ? 'float' : 'PCM'} bit depth ${bitsPerSample}`);
+  const width = bitsPerSample / 8;
+  const frameBytes = width * channelCount;
+  const frames = Math.floor(dataLength / frameBytes);
+  const channels = Array.from({ length: channelCount }, () => new Float32Array(frames));
+  if (isFloat && bitsPerSample === 32 && LITTLE_ENDIAN) {
+    // Fast path for what mixdown itself writes.
+    const samples = float32Samples(bytes, dataOffset, frames * channelCount);
+    for (let c = 0; c < channelCount; c++) {
+      const channel = channels[c];
+      for (let i = 0, j = c; i < frames; i++, j += channelCount) channel[i] = samples[j];
+    }
+    return { sampleRate, channels, bitsPerSample, format: 'float' };
+  }
+  let position = dataOffset;
+  for (let i = 0; i < frames; i++) {
+    for (let c = 0; c < channelCount; c++) {
+      channels[c][i] = readSample(view, position, isFloat, bitsPerSample);
+      position += width;
+    }
+  }
+  return { sampleRate, channels, bitsPerSample, format: isFloat ? 'float' : 'pcm' };
+}
+
+function readSample(view: DataView, offset: number, isFloat: boolean, bits: number): number {
+  if (isFloat) return bits === 32 ? view.getFloat32(offset, true) : view.getFloat64(offset, true);
+  switch (bits) {
+    case 8:
+      return (view.getUint8(offset) - 128) / 128; // 8-bit WAV is unsigned
+    case 16:
+      return view.getInt16(offset, true) / 32768;
+    case 24: {
+      const value = view.getUint8(offset) | (view.getUint8(offset + 1) << 8) | (view.getInt8(offset + 2) << 16);
+      return value / 8388608;
+    }
+    default:
+      return view.getInt32(offset, true) / 2147483648;
+  }
+}
+
+/** Interleaved float32 samples at `offset`: a view when aligned, else one aligned copy. */
+function float32Samples(bytes: Uint8Array, offset: number, count: number): Float32Array {
+  const start = bytes.byteOffset + offset;
+  if (start % 4 === 0) return new Float32Array(bytes.buffer, start, count);
+  const aligned = new Float32Array(count);
+  new Uint8Array(aligned.buffer).set(bytes.subarray(offset, offset + count * 4));
+  return aligned;
+}
+
+/**
+ * Add a WAV file's samples into `target` channels (a mono file feeds every channel) without
+ * building intermediate channel arrays: how the mix sums stems.
+ */
+export function addWavInto(bytes: Uint8Array, target: readonly Float32Array[]): void {
+  const header = readDataLocation(bytes);
+  if (header && header.float32 && LITTLE_ENDIAN) {
+    const { channels: count, offset, frames } = header;
+    const samples = float32Samples(bytes, offset, frames * count);
+    for (let c = 0; c < target.length; c++) {
+      const out = target[c];
+      const source = Math.min(c, count - 1);
+      const length = Math.min(out.length, frames);
+      for (let i = 0, j = source; i < length; i++, j += count) out[i] += samples[j];
+    }
+    return;
+  }
+  const decoded = decodeWav(bytes);
+  for (let c = 0; c < target.length; c++) {
+    const out = target[c];
+    const input = decoded.channels[Math.min(c, decoded.channels.length - 1)];
+    const length = Math.min(out.length, input.length);
+    for (let i = 0; i < length; i++) out[i] += input[i];
+  }
+}
+
+/** Where the samples of a float32 file are, for the fast path; undefined sends callers to decodeWav. */
+function readDataLocation(bytes: Uint8Array): { float32: boolean; channels: number; offset: number; frames: number } | undefined {
+  try {
+    if (bytes.length < 12 || readAscii(bytes, 0) !== 'RIFF' || readAscii(bytes, 8) !== 'WAVE') return undefined;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let offset = 12;
+    let float32 = false;
+    let channels = 0;
+    while (offset + 8 <= bytes.length) {
+      const id = readAscii(bytes, offset);
+      const size = view.getUint32(offset + 4, true);
+      if (id === 'fmt ' && size >= 16 && offset + 8 + size <= bytes.length) {
+        float32 = view.getUint16(offset + 8, true) === FORMAT_FLOAT && view.getUint16(offset + 22, true) === 32;
+        channels = view.getUint16(offset + 10, true);
+      } else if (id === 'data') {
+        if (channels === 0 || offset + 8 + size > bytes.length) return undefined;
+        return { float32, channels, offset: offset + 8, frames: Math.floor(size / (4 * channels)) };
+      }
+      offset += 8 + size + (size % 2);
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,154 @@
+/**
+ * load: the only stage that runs user code. vite-node executes songs/<name>/song.ts and
+ * whatever it imports (shared helpers, plugins/), with `mixdown` resolved to this package's
+ * source. Syntax and runtime errors come back as diagnostics with the song file and line.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer, type ViteDevServer } from 'vite';
+import { ViteNodeRunner } from 'vite-node/client';
+import { ViteNodeServer } from 'vite-node/server';
+import { installSourcemapsSupport } from 'vite-node/source-map';
+import type { SongDefinition, SongInput } from '../api/song.ts';
+import { diagnostics as d } from '../diagnostics/catalogue.ts';
+import { codeFrame, type Diagnostic } from '../diagnostics/diagnostic.ts';
+
+const PUBLIC_API = fileURLToPath(new URL('../index.ts', import.meta.url));
+
+export interface LoadedSong {
+  readonly ok: true;
+  readonly id: string;
+  /** Song file relative to the project root. */
+  readonly file: string;
+  readonly source: string;
+  readonly input: SongInput;
+}
+
+export interface FailedSong {
+  readonly ok: false;
+  readonly id: string;
+  readonly file: string;
+  readonly diagnostic: Diagnostic;
+}
+
+export class SongLoader {
+  private constructor(
+    private readonly root: string,
+    private readonly server: ViteDevServer,
+    private readonly runner: ViteNodeRunner,
+  ) {}
+
+  static async create(root: string): Promise<SongLoader> {
+    const server = await createServer({
+      root,
+      configFile: false,
+      envFile: false,
+      logLevel: 'silent',
+      appType: 'custom',
+      clearScreen: false,
+      cacheDir: resolve(root, '.mixdown/vite'),
+      resolve: { alias: { mixdown: PUBLIC_API } },
+      server: { hmr: false, watch: null, middlewareMode: true },
+      optimizeDeps: { noDiscovery: true, include: [] },
+    });
+    const node = new ViteNodeServer(server);
+    // Stack traces of runtime errors then point at the song's TypeScript lines.
+    installSourcemapsSupport({ getSourceMap: (source) => node.getSourceMap(source) });
+    const runner = new ViteNodeRunner({
+      root: server.config.root,
+      base: server.config.base,
+      fetchModule: (id) => node.fetchModule(id),
+      resolveId: (id, importer) => node.resolveId(id, importer),
+    });
+    return new SongLoader(root, server, runner);
+  }
+
+  /** Execute one song module and return its value, or a located diagnostic. */
+  async load(id: string, absoluteFile: string): Promise<LoadedSong | FailedSong> {
+    const file = relative(this.root, absoluteFile).split('\\').join('/');
+    let source = '';
+    try {
+      source = readFileSync(absoluteFile, 'utf8');
+    } catch {
+      // A missing file surfaces below as a load error with the same path.
+    }
+    let exports: Record<string, unknown>;
+    try {
+      exports = (await this.runner.executeFile(absoluteFile)) as Record<string, unknown>;
+    } catch (error) {
+      return { ok: false, id, file, diagnostic: this.describeError(error, id, file, absoluteFile) };
+    }
+    const definition = exports.default as SongDefinition | undefined;
+    if (definition === undefined) return { ok: false, id, file, diagnostic: d.songNoExport({ file, song: id }) };
+    let input: unknown;
+    try {
+      input = typeof definition === 'function' ? definition({ id }) : definition;
+    } catch (error) {
+      return { ok: false, id, file, diagnostic: this.describeError(error, id, file, absoluteFile) };
+    }
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      return { ok: false, id, file, diagnostic: d.songNotObject({ file, song: id }, Array.isArray(input) ? 'an array' : typeof input) };
+    }
+    return { ok: true, id, file, source, input: input as SongInput };
+  }
+
+  async close(): Promise<void> {
+    await this.server.close();
+  }
+
+  /** Turn a compile or runtime error into a diagnostic pointing into the user's files. */
+  private describeError(error: unknown, id: string, file: string, absoluteFile: string): Diagnostic {
+    type Located = { message?: string; loc?: { file?: string; line?: number; column?: number }; frame?: string; id?: string; stack?: string };
+    const outer = error as Located & { errors?: Located[] };
+    // Vite 8 (Oxc/Rolldown) reports parse errors as a list with their own locations.
+    const err: Located = outer?.errors?.find((inner) => inner?.loc?.line !== undefined) ?? outer;
+    const message = firstLine(stripAnsi(err?.message ?? String(error)));
+    if (err?.loc?.line !== undefined || err?.frame) {
+      // A transform (syntax) error: Vite/Oxc give the location directly.
+      const where = this.located(err.loc?.file ?? err.id ?? absoluteFile, err.loc?.line, err.loc?.column !== undefined ? err.loc.column + 1 : undefined);
+      return d.songSyntax({ ...where, song: id }, stripLocation(message));
+    }
+    const frame = this.userFrame(err?.stack ?? '', absoluteFile);
+    return d.songRuntime({ ...(frame ?? { file }), song: id }, message);
+  }
+
+  private located(path: string, line?: number, column?: number): { file: string; line?: number; column?: number; frame?: string } {
+    const absolute = isAbsolute(path) ? path : resolve(this.root, path);
+    const file = relative(this.root, absolute).split('\\').join('/');
+    if (line === undefined) return { file };
+    let frame: string | undefined;
+    try {
+      frame = codeFrame(readFileSync(absolute, 'utf8'), line, column ?? 1);
+    } catch {
+      frame = undefined;
+    }
+    return { file, line, column, ...(frame ? { frame } : {}) };
+  }
+
+  /** The first stack frame inside the project (not node_modules, not mixdown's own src/). */
+  private userFrame(stack: string, songFile: string): ReturnType<SongLoader['located']> | undefined {
+    const ownSource = resolve(fileURLToPath(new URL('..', import.meta.url)));
+    const candidates: { path: string; line: number; column: number }[] = [];
+    for (const match of stack.matchAll(/(?:\(|at )((?:file:\/\/)?\/[^():\s]+):(\d+):(\d+)/g)) {
+      const path = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1];
+      if (path.includes('/node_modules/') || path.startsWith(ownSource)) continue;
+      if (!path.startsWith(this.root)) continue;
+      candidates.push({ path, line: Number(match[2]), column: Number(match[3]) });
+    }
+    const best = candidates.find((candidate) => candidate.path === songFile) ?? candidates[0];
+    return best ? this.located(best.path, best.line, best.column) : undefined;
+  }
+}
+
+function stripAnsi(text: string): string {
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0].trim();
+}
+
+function stripLocation(message: string): string {
+  return message.replace(/^\[[^\]]+\]\s*/, '').replace(/\s*\(\d+:\d+\)\s*$/, '');
+}

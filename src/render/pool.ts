@@ -1,0 +1,113 @@
+/**
+ * A fixed pool of worker threads for render tasks. Tasks are plain data and their results
+ * bytes, so a task renders the same bytes in any worker, in any order, at any --jobs.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { MixdownError } from '../diagnostics/diagnostic.ts';
+import type { Task } from '../plan/graph.ts';
+import type { OutputRecord } from '../cache/store.ts';
+import { InputMissingError, type TaskContext, type TaskOutput } from './run-task.ts';
+
+export interface WorkerRequest {
+  readonly id: number;
+  readonly task: Task;
+  readonly inputs: OutputRecord[];
+  readonly context: TaskContext;
+}
+
+export type WorkerReply =
+  | { readonly id: number; readonly ok: true; readonly output: TaskOutput }
+  | {
+      readonly id: number;
+      readonly ok: false;
+      readonly message: string;
+      readonly diagnostics?: Diagnostic[];
+      readonly missing?: { digest: string; corrupt: boolean };
+    };
+
+interface Slot {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  busy: boolean;
+}
+
+interface Pending {
+  readonly resolve: (output: TaskOutput) => void;
+  readonly reject: (error: Error) => void;
+}
+
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: (() => void)[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  /** Workers start on first use, so a build that is all cache hits starts none. */
+  constructor(private readonly size: number) {}
+
+  private spawn(): Slot {
+    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
+    const ready = new Promise<void>((resolveReady, rejectReady) => {
+      const onMessage = (message: { ready?: boolean }) => {
+        if (message?.ready) {
+          worker.off('message', onMessage);
+          resolveReady();
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', rejectReady);
+    });
+    worker.on('message', (reply: WorkerReply & { ready?: boolean }) => {
+      if (reply.ready) return;
+      const pending = this.pending.get(reply.id);
+      if (!pending) return;
+      this.pending.delete(reply.id);
+      if (reply.ok) pending.resolve(reply.output);
+      else if (reply.missing) pending.reject(new InputMissingError(reply.missing.digest, reply.missing.corrupt));
+      else pending.reject(reply.diagnostics ? new MixdownError(reply.diagnostics) : new Error(reply.message));
+    });
+    worker.on('error', (error) => {
+      for (const pending of this.pending.values()) pending.reject(error);
+      this.pending.clear();
+    });
+    return { worker, ready, busy: false };
+  }
+
+  async run(task: Task, inputs: OutputRecord[], context: TaskContext): Promise<TaskOutput> {
+    const slot = await this.acquire();
+    try {
+      await slot.ready;
+      const id = this.nextId++;
+      return await new Promise<TaskOutput>((resolveRun, rejectRun) => {
+        this.pending.set(id, { resolve: resolveRun, reject: rejectRun });
+        const request: WorkerRequest = { id, task, inputs, context };
+        slot.worker.postMessage(request);
+      });
+    } finally {
+      slot.busy = false;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private async acquire(): Promise<Slot> {
+    for (;;) {
+      const free = this.slots.find((slot) => !slot.busy);
+      if (free) {
+        free.busy = true;
+        return free;
+      }
+      if (this.slots.length < this.size) {
+        const slot = this.spawn();
+        slot.busy = true;
+        this.slots.push(slot);
+        return slot;
+      }
+      await new Promise<void>((resolveWait) => this.waiting.push(resolveWait));
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+}

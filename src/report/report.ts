@@ -1,0 +1,66 @@
+/**
+ * report.json: what a build made for one song — durations, peaks, digests, and which tasks
+ * rendered and which came from the cache. Only facts derived from the sources: no times,
+ * no host names, no absolute paths.
+ */
+import type { TaskResult } from '../build/execute.ts';
+import type { SongIR } from '../ir/types.ts';
+import { reportDb } from '../render/levels.ts';
+
+export interface ReportOutput {
+  readonly path: string;
+  readonly task: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  /** Sample peak in dBFS, null for silence or for non-audio files. */
+  readonly peakDb: number | null;
+}
+
+export interface SongReport {
+  readonly song: string;
+  readonly title: string;
+  readonly file: string;
+  readonly sampleRate: number;
+  readonly durationSeconds: number;
+  readonly lengthSamples: number;
+  readonly lengthTicks: number;
+  readonly tracks: readonly { id: string; name: string; notes: number; instrument: string; output: string }[];
+  readonly master: { readonly gainDb: number | null; readonly peakDb: number | null; readonly ceilingDb: number };
+  readonly outputs: readonly ReportOutput[];
+  readonly tasks: readonly { id: string; key: string; status: TaskResult['status'] }[];
+}
+
+export function buildReport(song: SongIR, results: ReadonlyMap<string, TaskResult>, paths: ReadonlyMap<string, string>): SongReport {
+  const outputs: ReportOutput[] = [];
+  for (const [taskId, path] of paths) {
+    const result = results.get(taskId)!;
+    const record = Object.values(result.outputs)[0];
+    outputs.push({
+      path,
+      task: taskId,
+      sha256: record.digest,
+      bytes: record.bytes,
+      peakDb: result.kind === 'midi' ? null : reportDb(result.meta.peak ?? 0),
+    });
+  }
+  const master = results.get('master')!;
+  return {
+    song: song.id,
+    title: song.title,
+    file: song.file,
+    sampleRate: song.sampleRate,
+    durationSeconds: Math.round((song.lengthSamples / song.sampleRate) * 1000) / 1000,
+    lengthSamples: song.lengthSamples,
+    lengthTicks: song.lengthTicks,
+    tracks: song.tracks.map((track) => ({
+      id: track.id,
+      name: track.name,
+      notes: track.notes.length,
+      instrument: track.instrument.plugin,
+      output: track.output,
+    })),
+    master: { gainDb: reportDb(master.meta.gain ?? 1), peakDb: reportDb(master.meta.peak ?? 0), ceilingDb: song.master.ceilingDb },
+    outputs,
+    tasks: [...results.values()].map((result) => ({ id: result.id, key: result.key, status: result.status })),
+  };
+}

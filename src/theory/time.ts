@@ -1,0 +1,137 @@
+/**
+ * The one conversion module for musical time. Every position and length in mixdown
+ * passes through here: user Time → ticks (exact integers at PPQ 960) through the meter
+ * map, and ticks → seconds → samples through the tempo map.
+ */
+import type { MeterPoint, TempoPoint } from '../ir/types.ts';
+import { PPQ, type Time } from './units.ts';
+
+/** Thrown for a Time value that cannot be read; elaborate turns it into a coded diagnostic. */
+export class TimeFormatError extends Error {}
+
+const BBT_PATTERN = /^(\d+):(\d+(?:\.\d+)?)(?::(\d+(?:\.\d+)?))?$/;
+const NOTE_VALUE_PATTERN = /^(\d+)(n|t|m)(\.?)$/;
+
+/** Ticks in one beat of a meter with this denominator (a quarter is PPQ). */
+export function ticksPerBeat(denominator: number): number {
+  return (PPQ * 4) / denominator;
+}
+
+/** Ticks in one bar of a meter. */
+export function ticksPerBar(meter: { numerator: number; denominator: number }): number {
+  return meter.numerator * ticksPerBeat(meter.denominator);
+}
+
+/** The meter in force at a tick. */
+export function meterAtTick(meterMap: readonly MeterPoint[], tick: number): MeterPoint {
+  let current = meterMap[0];
+  for (const point of meterMap) if (point.tick <= tick) current = point;
+  return current;
+}
+
+/** Start tick of a (0-based, possibly fractional) bar index. */
+export function barToTick(meterMap: readonly MeterPoint[], bar: number): number {
+  let current = meterMap[0];
+  for (const point of meterMap) if (point.bar <= bar) current = point;
+  return current.tick + (bar - current.bar) * ticksPerBar(current);
+}
+
+/** 0-based bar index that contains a tick. */
+export function tickToBar(meterMap: readonly MeterPoint[], tick: number): number {
+  const meter = meterAtTick(meterMap, tick);
+  return meter.bar + Math.floor((tick - meter.tick) / ticksPerBar(meter));
+}
+
+/**
+ * Convert a position to an absolute tick. Bars:beats:ticks counts from 0:0:0; note values
+ * and object forms measure from the start of the song.
+ */
+export function positionToTicks(time: Time, meterMap: readonly MeterPoint[]): number {
+  if (typeof time === 'string') {
+    const bbt = BBT_PATTERN.exec(time.trim());
+    if (bbt) {
+      const barTick = barToTick(meterMap, Number(bbt[1]));
+      const meter = meterAtTick(meterMap, barTick);
+      return exact(barTick + Number(bbt[2]) * ticksPerBeat(meter.denominator) + Number(bbt[3] ?? 0), time);
+    }
+  }
+  return lengthToTicks(time, meterMap, 0);
+}
+
+/** Convert a length to ticks. `'1m'` and `{ bars }` use the meter in force at `atTick`. */
+export function lengthToTicks(time: Time, meterMap: readonly MeterPoint[], atTick: number): number {
+  const meter = meterAtTick(meterMap, atTick);
+  if (typeof time === 'string') {
+    const text = time.trim();
+    const bbt = BBT_PATTERN.exec(text);
+    if (bbt) {
+      return exact(
+        Number(bbt[1]) * ticksPerBar(meter) + Number(bbt[2]) * ticksPerBeat(meter.denominator) + Number(bbt[3] ?? 0),
+        time,
+      );
+    }
+    const value = NOTE_VALUE_PATTERN.exec(text);
+    if (value) {
+      const count = Number(value[1]);
+      if (value[2] === 'm') return exact(count * ticksPerBar(meter), time);
+      if (count === 0 || (count & (count - 1)) !== 0) throw new TimeFormatError(`note value 1/${count} is not a power of two`);
+      let length = (PPQ * 4) / count;
+      if (value[2] === 't') length = (length * 2) / 3;
+      if (value[3] === '.') length *= 1.5;
+      return exact(length, time);
+    }
+    throw new TimeFormatError(`cannot read '${time}'`);
+  }
+  if (typeof time === 'object' && time !== null) {
+    if ('ticks' in time && typeof time.ticks === 'number') return exact(time.ticks, time);
+    if ('beats' in time && typeof time.beats === 'number') return exact(time.beats * ticksPerBeat(meter.denominator), time);
+    if ('bars' in time && typeof time.bars === 'number') return exact(time.bars * ticksPerBar(meter), time);
+  }
+  throw new TimeFormatError(typeof time === 'number' ? 'a bare number has no unit' : 'unknown form');
+}
+
+/** Ticks must be whole: a fractional tick would make the MIDI file and the audio disagree. */
+function exact(value: number, source: unknown): number {
+  if (!Number.isFinite(value)) throw new TimeFormatError('not a finite number');
+  const rounded = Math.round(value);
+  if (Math.abs(rounded - value) > 1e-6) {
+    throw new TimeFormatError(`${JSON.stringify(source)} is ${value} ticks, not a whole number of ticks at PPQ ${PPQ}`);
+  }
+  return rounded;
+}
+
+/**
+ * Tick → seconds through a tempo map. Precomputes the seconds at every tempo point once,
+ * so converting every note of a song is linear, not quadratic.
+ */
+export class TempoClock {
+  private readonly points: readonly TempoPoint[];
+  private readonly secondsAtPoint: Float64Array;
+
+  constructor(tempoMap: readonly TempoPoint[]) {
+    this.points = tempoMap;
+    this.secondsAtPoint = new Float64Array(tempoMap.length);
+    for (let i = 1; i < tempoMap.length; i++) {
+      const previous = tempoMap[i - 1];
+      this.secondsAtPoint[i] = this.secondsAtPoint[i - 1] + ((tempoMap[i].tick - previous.tick) * 60) / (previous.bpm * PPQ);
+    }
+  }
+
+  seconds(tick: number): number {
+    let index = 0;
+    // Tempo maps are short; a linear scan from the end is simpler than a search and as fast.
+    for (let i = this.points.length - 1; i >= 0; i--) {
+      if (this.points[i].tick <= tick) {
+        index = i;
+        break;
+      }
+    }
+    const point = this.points[index];
+    return this.secondsAtPoint[index] + ((tick - point.tick) * 60) / (point.bpm * PPQ);
+  }
+
+  /** The sample a tick falls on: round(seconds × rate). */
+  sample(tick: number, sampleRate: number): number {
+    return Math.round(this.seconds(tick) * sampleRate);
+  }
+}
