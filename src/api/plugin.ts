@@ -29,10 +29,10 @@ export interface InstrumentRenderContext<Options> {
   /** Notes sorted by start sample, then pitch. */
   readonly notes: readonly NoteEvent[];
   /**
-   * Stereo output [left, right], zero-filled, one entry per sample of the song.
-   * Add into it; sound past its end is cut.
+   * Output channels (one for a mono instrument, [left, right] for a stereo one), zero-filled,
+   * one entry per sample of the song. Add into them; sound past their end is cut.
    */
-  readonly output: readonly [Float32Array, Float32Array];
+  readonly output: readonly Float32Array[];
   /** 32-bit seed for this track (hash of the song seed and the track id). */
   readonly seed: number;
 }
@@ -53,6 +53,8 @@ export interface InstrumentDefinition<Options extends object> {
   readonly version: string;
   /** Every option with its default value. */
   readonly defaults: Options;
+  /** 1 for a mono instrument (the track's pan places it), 2 for stereo. @default 2 */
+  readonly channels?: 1 | 2;
   /** Seconds of sound that may follow a note-off (release tails), so the song is long enough. */
   tail(options: Readonly<Options>): Seconds;
   /** Range checks beyond what the types say; each string names the option and the fix. */

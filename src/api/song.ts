@@ -82,7 +82,7 @@ export type SongDefinition = SongInput | ((context: SongContext) => SongInput);
  * export default defineSong({ title: 'Demo', tempo: 120, tracks: { … } });
  * ```
  */
-export function defineSong<const S extends SongInput>(song: S): S;
+export function defineSong(song: SongInput): SongInput;
 export function defineSong(song: (context: SongContext) => SongInput): (context: SongContext) => SongInput;
 export function defineSong(song: SongDefinition): SongDefinition {
   return song;

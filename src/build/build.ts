@@ -15,7 +15,7 @@ import { discoverSongs } from '../load/discover.ts';
 import { SongLoader } from '../load/loader.ts';
 import { plan, type Task } from '../plan/graph.ts';
 import { buildReport, type SongReport } from '../report/report.ts';
-import { runTask } from '../render/run-task.ts';
+import { runTask, useStore } from '../render/run-task.ts';
 import { WorkerPool } from '../render/pool.ts';
 import { emitSong, EmitState, ObjectMissingError, type EmitFile } from './emit.ts';
 import { execute, type TaskResult, type TaskRunner } from './execute.ts';
@@ -60,6 +60,9 @@ export interface BuildResult {
   readonly cached: number;
 }
 
+/** Memory for stems made in this build, so the mix need not read them back from disk. */
+const RECENT_OBJECTS_BYTES = 768 * 1024 * 1024;
+
 /** Cache location inside a project. */
 export function cacheDir(root: string): string {
   return join(root, '.mixdown', 'cache');
@@ -77,17 +80,33 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   for (const id of wanted) if (!all.some((song) => song.id === id)) problems.push(d.unknownSong(id, all.map((song) => song.id)));
   const selected = all.filter((song) => wanted.includes(song.id));
 
-  const cache = new CacheStore(cacheDir(root), (digest) => emit({ type: 'warning', diagnostic: d.cacheCorrupt({ file: cacheDir(root) }, digest) }));
+  const cache = new CacheStore(
+    cacheDir(root),
+    (digest) => emit({ type: 'warning', diagnostic: d.cacheCorrupt({ file: cacheDir(root) }, digest) }),
+    RECENT_OBJECTS_BYTES,
+  );
+  useStore(cache);
   const state = new EmitState(cacheDir(root));
   const loader = await SongLoader.create(root);
   const pool = jobs > 1 ? new WorkerPool(jobs) : undefined;
-  const run: TaskRunner = pool ? (task, inputs, context) => pool.run(task, inputs, context) : async (task, inputs, context) => runTask(task, inputs, context);
+  const inProcess: TaskRunner = async (task, inputs, context) => runTask(task, inputs, context);
+  // Stems (the heavy, independent tasks) go to workers; the mix, master and MIDI run here,
+  // reading the stems from memory.
+  const run: TaskRunner = pool
+    ? async (task, inputs, context) => {
+        if (task.kind !== 'stem') return inProcess(task, inputs, context);
+        const output = await pool.run(task, inputs, context);
+        for (const [name, record] of Object.entries(output.outputs)) cache.adopt(record, output.data[name]);
+        return output;
+      }
+    : inProcess;
   const songs: SongBuildResult[] = [];
   try {
     for (const entry of selected) {
       emit({ type: 'song-start', song: entry.id });
       const result = await buildSong(entry.id, entry.path, { loader, cache, state, outDir, run, jobs, useCache: options.useCache ?? true, emit });
       songs.push(result);
+      cache.releaseMemory();
       if (result.ok && result.report) emit({ type: 'song-done', song: entry.id, report: result.report, dir: join(outDir, entry.id) });
       else emit({ type: 'song-failed', song: entry.id, diagnostics: result.diagnostics });
     }

@@ -4,9 +4,9 @@
  * entry that names them, each by temp file + rename, so an action entry exists only when
  * its objects are complete. Reads verify the digest; a bad object is deleted and reported.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { copyFileAtomicSync, writeFileAtomicSync } from '../io/atomic.ts';
+import { linkOrCopyAtomicSync, writeFileAtomicSync } from '../io/atomic.ts';
 import { sha256 } from '../plan/hash.ts';
 
 export interface OutputRecord {
@@ -30,10 +30,42 @@ export class CacheStore {
   private readonly onCorrupt: (digest: string) => void;
   /** Objects this process wrote or verified: reading them again needs no second hash. */
   private readonly verified = new Set<string>();
+  /**
+   * Bytes of objects made in this build, kept so the mix reads its stems from memory rather
+   * than from disk. Bounded; the oldest go first.
+   */
+  private readonly recent = new Map<string, Uint8Array>();
+  private recentBytes = 0;
+  private readonly recentLimit: number;
 
-  constructor(root: string, onCorrupt: (digest: string) => void = () => {}) {
+  constructor(root: string, onCorrupt: (digest: string) => void = () => {}, recentLimit = 0) {
     this.root = root;
     this.onCorrupt = onCorrupt;
+    this.recentLimit = recentLimit;
+  }
+
+  /** Keep bytes another thread stored and hashed (a worker's stem) for reading from memory. */
+  adopt(record: OutputRecord, data: Uint8Array): void {
+    if (data.byteLength !== record.bytes) return;
+    this.verified.add(record.digest);
+    this.remember(record.digest, data);
+  }
+
+  /** Forget the in-memory copies (end of a song's build). */
+  releaseMemory(): void {
+    this.recent.clear();
+    this.recentBytes = 0;
+  }
+
+  private remember(digest: string, data: Uint8Array): void {
+    if (this.recentLimit === 0 || data.byteLength > this.recentLimit || this.recent.has(digest)) return;
+    this.recent.set(digest, data);
+    this.recentBytes += data.byteLength;
+    for (const [oldest, bytes] of this.recent) {
+      if (this.recentBytes <= this.recentLimit) break;
+      this.recent.delete(oldest);
+      this.recentBytes -= bytes.byteLength;
+    }
   }
 
   private objectPath(digest: string): string {
@@ -50,6 +82,7 @@ export class CacheStore {
     const path = this.objectPath(digest);
     if (!existsSync(path)) writeFileAtomicSync(path, data);
     this.verified.add(digest);
+    this.remember(digest, data);
     return { digest, bytes: data.byteLength };
   }
 
@@ -59,10 +92,12 @@ export class CacheStore {
 
   /** Read and verify an object. A missing or corrupt object returns undefined. */
   getObject(digest: string): Uint8Array | undefined {
+    const kept = this.recent.get(digest);
+    if (kept) return kept;
     const path = this.objectPath(digest);
     let data: Uint8Array;
     try {
-      data = readFileSync(path);
+      data = readAligned(path);
     } catch {
       return undefined;
     }
@@ -88,7 +123,7 @@ export class CacheStore {
       return true;
     }
     try {
-      copyFileAtomicSync(this.objectPath(digest), target);
+      linkOrCopyAtomicSync(this.objectPath(digest), target);
       return true;
     } catch {
       return false;
@@ -99,7 +134,7 @@ export class CacheStore {
   getAction(key: string): ActionEntry | undefined {
     let entry: ActionEntry;
     try {
-      entry = JSON.parse(readFileSync(this.actionPath(key), 'utf8')) as ActionEntry;
+      entry = JSON.parse(new TextDecoder().decode(readAligned(this.actionPath(key)))) as ActionEntry;
     } catch {
       return undefined;
     }
@@ -111,5 +146,27 @@ export class CacheStore {
   /** Written last, after the objects it names: the commit marker of a task. */
   putAction(entry: ActionEntry): void {
     writeFileAtomicSync(this.actionPath(entry.key), `${JSON.stringify(entry, null, 1)}\n`);
+  }
+}
+
+/**
+ * Read a whole file into a buffer that starts 2 bytes into its ArrayBuffer. mixdown's float
+ * WAV data starts at byte 58, so its samples land 4-aligned and are read through a
+ * Float32Array view instead of being copied.
+ */
+function readAligned(path: string): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const data = new Uint8Array(new ArrayBuffer(size + 2), 2, size);
+    let offset = 0;
+    while (offset < size) {
+      const read = readSync(fd, data, offset, size - offset, offset);
+      if (read === 0) break;
+      offset += read;
+    }
+    return offset === size ? data : data.subarray(0, offset);
+  } finally {
+    closeSync(fd);
   }
 }

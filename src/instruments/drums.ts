@@ -66,6 +66,8 @@ const METAL_PARTIALS = [205.3, 304.4, 369.6, 522.7, 540, 800];
 const TWO_PI = 2 * Math.PI;
 /** Fade applied when a closed hat chokes a ringing open hat, in seconds (no click). */
 const CHOKE_FADE = 0.004;
+/** The high-passed partials keep little of their energy; this brings hats level with the kit. */
+const METAL_GAIN = 8;
 
 interface Hit {
   readonly note: NoteEvent;
@@ -79,6 +81,7 @@ export const drums = defineInstrument<DrumOptions>({
   name: 'drums',
   version: '1',
   defaults: drumDefaults,
+  channels: 1,
   tail: (options) => Math.max(options.kick.decay, options.snare.decay, options.clap.decay, options.closedHat.decay, options.openHat.decay),
   midi: () => ({ drums: true }),
   validate(options) {
@@ -119,7 +122,7 @@ export const drums = defineInstrument<DrumOptions>({
   },
 });
 
-type Output = readonly [Float32Array, Float32Array];
+type Output = readonly Float32Array[];
 
 /** (1 - t/T)^4 — ends at exactly 0 after T. */
 function decayAt(n: number, total: number): number {
@@ -143,7 +146,6 @@ function chokeGain(i: number, hit: Hit, sampleRate: number): number {
 
 function add(output: Output, i: number, value: number): void {
   output[0][i] += value;
-  output[1][i] += value;
 }
 
 function kick(hit: Hit, o: KickOptions, sampleRate: number, output: Output, random: () => number): void {
@@ -199,7 +201,7 @@ function clap(hit: Hit, o: DrumVoiceOptions, sampleRate: number, output: Output,
 
 function metal(hit: Hit, o: DrumVoiceOptions, decay: number, sampleRate: number, output: Output): void {
   const { start, total, end } = hitSpan(hit, decay, sampleRate, output);
-  const gain = hit.gain * Math.pow(10, o.level / 20) * 0.5;
+  const gain = hit.gain * Math.pow(10, o.level / 20) * METAL_GAIN;
   const increments = METAL_PARTIALS.map((frequency) => (frequency * o.tune) / sampleRate);
   const phases = METAL_PARTIALS.map(() => 0);
   const coefficients = svfCoefficients(7000, sampleRate, Math.SQRT2, { a1: 0, a2: 0, a3: 0, k: Math.SQRT2 });

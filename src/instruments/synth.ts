@@ -63,6 +63,7 @@ export const synth = defineInstrument<SynthOptions>({
   name: 'synth',
   version: '1',
   defaults: synthDefaults,
+  channels: 1,
   tail: (options) => options.envelope.release,
   midi: (options) => ({ program: options.program }),
   validate(options) {
@@ -78,7 +79,7 @@ export const synth = defineInstrument<SynthOptions>({
     return problems;
   },
   render({ sampleRate, options, notes, output }) {
-    const [left, right] = output;
+    const [mono] = output;
     const level = Math.pow(10, options.level / 20);
     const damping = dampingFromResonance(options.filter.resonance);
     const coefficients: SvfCoefficients = { a1: 0, a2: 0, a3: 0, k: damping };
@@ -94,7 +95,7 @@ export const synth = defineInstrument<SynthOptions>({
       const amp = new AdsrEnvelope(options.envelope, sampleRate, note.lengthSamples);
       const filterEnvelope = new AdsrEnvelope(options.filterEnvelope, sampleRate, note.lengthSamples);
       const baseCutoff = options.filter.cutoff * Math.pow(2, (options.filter.keyTrack * (note.pitch - 60)) / 12);
-      const end = Math.min(left.length, note.startSample + amp.totalSamples);
+      const end = Math.min(mono.length, note.startSample + amp.totalSamples);
       const voiceLength = end - note.startSample;
       if (envelope.length < voiceLength) envelope = new Float64Array(voiceLength * 2);
       amp.fill(envelope, voiceLength);
@@ -114,9 +115,7 @@ export const synth = defineInstrument<SynthOptions>({
           const v2 = ic2 + a2 * ic1 + a3 * v3;
           ic1 = 2 * v1 - ic1;
           ic2 = 2 * v2 - ic2;
-          const value = v2 * envelope[offset + j] * gain;
-          left[blockStart + j] += value;
-          right[blockStart + j] += value;
+          mono[blockStart + j] += v2 * envelope[offset + j] * gain;
         }
       }
     }

@@ -5,7 +5,7 @@
  * 60 MB stem doubled build times. (Power loss may leave a truncated cache object; reads
  * verify digests, so it would be re-rendered, and a dist file would be rewritten next build.)
  */
-import { closeSync, copyFileSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, linkSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -63,6 +63,28 @@ export function copyFileAtomicSync(from: string, to: string): void {
   const temp = tempPath(to);
   try {
     copyFileSync(from, temp);
+    renameSync(temp, to);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Put a file at `to` that shares `from`'s content: a hard link when both are on one file
+ * system (no bytes copied), else a copy; either way by temp name + rename. Used to emit
+ * cache objects into dist/; an object edited in place through its link fails its digest
+ * check on the next read and is re-rendered.
+ */
+export function linkOrCopyAtomicSync(from: string, to: string): void {
+  mkdirSync(dirname(to), { recursive: true });
+  const temp = tempPath(to);
+  try {
+    try {
+      linkSync(from, temp);
+    } catch {
+      copyFileSync(from, temp);
+    }
     renameSync(temp, to);
   } catch (error) {
     rmSync(temp, { force: true });

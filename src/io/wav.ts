@@ -39,7 +39,22 @@ function frameCount(channels: readonly Float32Array[]): number {
 export function encodeWavFloat32(channels: readonly Float32Array[], sampleRate: number): Uint8Array {
   const frames = frameCount(channels);
   const count = channels.length;
-  const dataBytes = frames * count * 4;
+  const { bytes, samples } = createFloat32Wav(frames, count, sampleRate);
+  for (let c = 0; c < count; c++) {
+    const channel = channels[c];
+    for (let i = 0, j = c; i < frames; i++, j += count) samples[j] = channel[i];
+  }
+  return finishFloat32Wav(bytes, samples);
+}
+
+/**
+ * An empty 32-bit float WAV file of `frames` × `channels`, and a Float32Array view of its
+ * interleaved samples to fill in place (then call finishFloat32Wav). Lets a renderer write
+ * straight into the file instead of building channel arrays first.
+ */
+export function createFloat32Wav(frames: number, channels: number, sampleRate: number): { bytes: Uint8Array; samples: Float32Array } {
+  if (channels < 1) throw new RangeError('a WAV file needs at least one channel');
+  const dataBytes = frames * channels * 4;
   const headerBytes = 12 + (8 + 18) + (8 + 4) + 8;
   // The data starts at byte 58, which is not 4-aligned; placing the file 2 bytes into its
   // buffer makes the samples aligned, so they are written straight through a Float32Array.
@@ -52,10 +67,10 @@ export function encodeWavFloat32(channels: readonly Float32Array[], sampleRate: 
   writeAscii(view, 12, 'fmt ');
   view.setUint32(16, 18, true);
   view.setUint16(20, FORMAT_FLOAT, true);
-  view.setUint16(22, count, true);
+  view.setUint16(22, channels, true);
   view.setUint32(24, sampleRate, true);
-  view.setUint32(28, sampleRate * count * 4, true);
-  view.setUint16(32, count * 4, true);
+  view.setUint32(28, sampleRate * channels * 4, true);
+  view.setUint16(32, channels * 4, true);
   view.setUint16(34, 32, true);
   view.setUint16(36, 0, true); // cbSize
   writeAscii(view, 38, 'fact');
@@ -63,11 +78,11 @@ export function encodeWavFloat32(channels: readonly Float32Array[], sampleRate: 
   view.setUint32(46, frames, true);
   writeAscii(view, 50, 'data');
   view.setUint32(54, dataBytes, true);
-  const samples = new Float32Array(buffer, 2 + headerBytes, frames * count);
-  for (let c = 0; c < count; c++) {
-    const channel = channels[c];
-    for (let i = 0, j = c; i < frames; i++, j += count) samples[j] = channel[i];
-  }
+  return { bytes, samples: new Float32Array(buffer, 2 + headerBytes, frames * channels) };
+}
+
+/** Finish a file from createFloat32Wav: fix the byte order on a big-endian host. */
+export function finishFloat32Wav(bytes: Uint8Array, samples: Float32Array): Uint8Array {
   if (!LITTLE_ENDIAN) swap32(samples);
   return bytes;
 }

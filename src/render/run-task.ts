@@ -17,6 +17,8 @@ export interface TaskOutput {
   /** Output name (`audio`, `midi`) → its object in the store. */
   readonly outputs: Record<string, OutputRecord>;
   readonly meta: Record<string, number>;
+  /** The outputs' bytes, for a worker to hand to the main thread without a disk read. */
+  readonly data: Record<string, Uint8Array>;
 }
 
 export interface TaskContext {
@@ -38,6 +40,11 @@ export class InputMissingError extends Error {
 }
 
 const stores = new Map<string, CacheStore>();
+
+/** Use this thread's store for `root` (the main thread passes its own, with its memory). */
+export function useStore(store: CacheStore): void {
+  stores.set(store.root, store);
+}
 /** Digests that failed their check while reading, in this thread. */
 const corrupted = new Set<string>();
 
@@ -57,25 +64,33 @@ export function runTask(task: Task, inputs: readonly OutputRecord[], context: Ta
     if (!bytes) throw new InputMissingError(record.digest, corrupted.delete(record.digest));
     return bytes;
   };
-  const store = (bytes: Uint8Array): OutputRecord => cache.putObject(bytes);
+  const data: Record<string, Uint8Array> = {};
+  const result = (outputs: Record<string, Uint8Array>, meta: Record<string, number>): TaskOutput => {
+    const records: Record<string, OutputRecord> = {};
+    for (const [name, bytes] of Object.entries(outputs)) {
+      records[name] = cache.putObject(bytes);
+      data[name] = bytes;
+    }
+    return { outputs: records, meta, data };
+  };
   switch (task.kind) {
     case 'stem': {
-      const channels = renderStem(task.params, context);
-      return { outputs: { audio: store(encodeWavFloat32(channels, task.params.sampleRate)) }, meta: { peak: samplePeak(channels) } };
+      const stem = renderStem(task.params, context);
+      return result({ audio: stem.wav }, { peak: stem.peak });
     }
     case 'mix': {
       const { lengthSamples, sampleRate } = task.params;
       const bus = [new Float32Array(lengthSamples), new Float32Array(lengthSamples)];
       // Summed in the song's track order: float addition is not associative, order is fixed.
       for (const input of inputs) addWavInto(read(input), bus);
-      return { outputs: { audio: store(encodeWavFloat32(bus, sampleRate)) }, meta: { peak: samplePeak(bus) } };
+      return result({ audio: encodeWavFloat32(bus, sampleRate) }, { peak: samplePeak(bus) });
     }
     case 'master': {
       const mix = decodeWav(read(inputs[0]));
       const { channels, gain } = peakSafe(mix.channels, task.params.ceilingDb);
-      return { outputs: { audio: store(encodeWavPcm(channels, mix.sampleRate, 24)) }, meta: { peak: samplePeak(channels), gain } };
+      return result({ audio: encodeWavPcm(channels, mix.sampleRate, 24) }, { peak: samplePeak(channels), gain });
     }
     case 'midi':
-      return { outputs: { midi: store(encodeMidi(task.params)) }, meta: {} };
+      return result({ midi: encodeMidi(task.params) }, {});
   }
 }

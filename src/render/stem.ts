@@ -6,6 +6,7 @@
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
 import type { StemParams } from '../plan/graph.ts';
+import { createFloat32Wav, finishFloat32Wav } from '../io/wav.ts';
 import { fromDb } from './levels.ts';
 import { findInstrument } from './registry.ts';
 
@@ -14,25 +15,28 @@ export interface StemContext {
   readonly file: string;
 }
 
-export function renderStem(params: StemParams, where: StemContext): [Float32Array, Float32Array] {
-  const output: [Float32Array, Float32Array] = [new Float32Array(params.lengthSamples), new Float32Array(params.lengthSamples)];
-  if (params.mute) return output;
+export interface RenderedStem {
+  /** The stem as a stereo 32-bit float WAV file. */
+  readonly wav: Uint8Array;
+  /** Its sample peak (linear). */
+  readonly peak: number;
+}
+
+/** Render a track's instrument, then write it through fader and pan into a stereo float WAV. */
+export function renderStem(params: StemParams, where: StemContext): RenderedStem {
   const definition = findInstrument(params.instrument.plugin);
   const location = { file: where.file, song: where.song, track: params.trackId };
   if (!definition) throw new MixdownError(d.unknownInstrument(location, params.instrument.plugin, []));
-  try {
-    definition.render({
-      sampleRate: params.sampleRate,
-      options: params.instrument.options,
-      notes: params.notes,
-      output,
-      seed: params.seed,
-    });
-  } catch (error) {
-    throw new MixdownError(d.instrumentThrew(location, params.instrument.plugin, error instanceof Error ? error.message : String(error)));
+  const channelCount = definition.channels ?? 2;
+  const output = Array.from({ length: channelCount }, () => new Float32Array(params.mute ? 0 : params.lengthSamples));
+  if (!params.mute) {
+    try {
+      definition.render({ sampleRate: params.sampleRate, options: params.instrument.options, notes: params.notes, output, seed: params.seed });
+    } catch (error) {
+      throw new MixdownError(d.instrumentThrew(location, params.instrument.plugin, error instanceof Error ? error.message : String(error)));
+    }
   }
-  applyFaderAndPan(output, params.gainDb, params.pan);
-  return output;
+  return writeStereo(output, params);
 }
 
 /**
@@ -41,17 +45,29 @@ export function renderStem(params: StemParams, where: StemContext): [Float32Arra
  */
 export function panGains(pan: number): [number, number] {
   const angle = ((pan + 1) * Math.PI) / 4;
-  return [Math.cos(angle), Math.sin(angle)];
+  // cos(π/2) is 6e-17, not 0: a hard-panned track must leave the other side truly silent.
+  const exact = (gain: number) => (Math.abs(gain) < 1e-12 ? 0 : gain);
+  return [exact(Math.cos(angle)), exact(Math.sin(angle))];
 }
 
-function applyFaderAndPan(output: [Float32Array, Float32Array], gainDb: number, pan: number): void {
-  const gain = fromDb(gainDb);
-  const [left, right] = panGains(pan);
-  const gainLeft = gain * left;
-  const gainRight = gain * right;
-  const [l, r] = output;
-  for (let i = 0; i < l.length; i++) {
-    l[i] *= gainLeft;
-    r[i] *= gainRight;
+/** One pass: fader and pan applied while interleaving into the file, peak measured on the way. */
+function writeStereo(output: readonly Float32Array[], params: StemParams): RenderedStem {
+  const frames = params.lengthSamples;
+  const { bytes, samples } = createFloat32Wav(frames, 2, params.sampleRate);
+  if (params.mute) return { wav: finishFloat32Wav(bytes, samples), peak: 0 };
+  const gain = fromDb(params.gainDb);
+  const [panLeft, panRight] = panGains(params.pan);
+  const gainLeft = gain * panLeft;
+  const gainRight = gain * panRight;
+  const left = output[0];
+  const right = output[1] ?? output[0];
+  let peak = 0;
+  for (let i = 0, j = 0; i < frames; i++, j += 2) {
+    samples[j] = left[i] * gainLeft;
+    samples[j + 1] = right[i] * gainRight;
+    // Measured on the stored float32 values: the peak of the written file.
+    const magnitude = Math.max(Math.abs(samples[j]), Math.abs(samples[j + 1]));
+    if (magnitude > peak) peak = magnitude;
   }
+  return { wav: finishFloat32Wav(bytes, samples), peak };
 }

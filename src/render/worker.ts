@@ -14,6 +14,8 @@ port.on('message', (request: WorkerRequest) => {
     else if (error instanceof MixdownError) reply = { id: request.id, ok: false, diagnostics: [...error.diagnostics], message: error.message };
     else reply = { id: request.id, ok: false, message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   }
-  port.postMessage(reply);
+  // The bytes move to the main thread without a copy; this thread does not need them again.
+  const transfer = reply.ok ? Object.values(reply.output.data).map((bytes) => bytes.buffer as ArrayBuffer) : [];
+  port.postMessage(reply, transfer);
 });
 port.postMessage({ ready: true });
