@@ -13,8 +13,8 @@ import { installSourcemapsSupport } from 'vite-node/source-map';
 import type { SongDefinition, SongInput } from '../api/song.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { codeFrame, type Diagnostic } from '../diagnostics/diagnostic.ts';
+import { packageRoot, publicApiPath } from '../paths.ts';
 
-const PUBLIC_API = fileURLToPath(new URL('../index.ts', import.meta.url));
 
 export interface LoadedSong {
   readonly ok: true;
@@ -48,7 +48,7 @@ export class SongLoader {
       appType: 'custom',
       clearScreen: false,
       cacheDir: resolve(root, '.mixdown/vite'),
-      resolve: { alias: { mixdown: PUBLIC_API } },
+      resolve: { alias: { mixdown: publicApiPath() } },
       server: { hmr: false, watch: null, middlewareMode: true },
       optimizeDeps: { noDiscovery: true, include: [] },
     });
@@ -128,7 +128,7 @@ export class SongLoader {
 
   /** The first stack frame inside the project (not node_modules, not mixdown's own src/). */
   private userFrame(stack: string, songFile: string): ReturnType<SongLoader['located']> | undefined {
-    const ownSource = resolve(fileURLToPath(new URL('..', import.meta.url)));
+    const ownSource = resolve(packageRoot(), 'src');
     const candidates: { path: string; line: number; column: number }[] = [];
     for (const match of stack.matchAll(/(?:\(|at )((?:file:\/\/)?\/[^():\s]+):(\d+):(\d+)/g)) {
       const path = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1];

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
 import type { Task } from '../plan/graph.ts';
+import { workerEntryPath } from '../paths.ts';
 import type { OutputRecord } from '../cache/store.ts';
 import { InputMissingError, type TaskContext, type TaskOutput } from './run-task.ts';
 
@@ -47,7 +48,7 @@ export class WorkerPool {
   constructor(private readonly size: number) {}
 
   private spawn(): Slot {
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
+    const worker = new Worker(workerEntryPath());
     const ready = new Promise<void>((resolveReady, rejectReady) => {
       const onMessage = (message: { ready?: boolean }) => {
         if (message?.ready) {
