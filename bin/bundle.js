@@ -34,8 +34,9 @@ function fingerprint() {
 export async function bundledEntries() {
   try {
     const cacheRoot = join(packageRoot, 'node_modules', '.cache', 'mixdown');
-    const dir = join(cacheRoot, fingerprint());
-    const entries = { cli: join(dir, 'cli.js'), worker: join(dir, 'worker.js'), api: join(dir, 'api.js') };
+    const print = fingerprint();
+    const dir = join(cacheRoot, print);
+    const entries = { cli: join(dir, 'cli.js'), worker: join(dir, 'worker.js'), api: join(dir, 'api.js'), fingerprint: print };
     if (existsSync(entries.cli) && existsSync(entries.worker) && existsSync(entries.api)) return entries;
     const { rolldown } = await import('rolldown');
     const bundle = await rolldown({
@@ -57,7 +58,7 @@ export async function bundledEntries() {
       rmSync(temp, { recursive: true, force: true }); // another process won the race
     }
     // Old bundles are dead weight once the sources moved on.
-    for (const name of readdirSync(cacheRoot)) if (name !== fingerprint() && !name.endsWith('.tmp')) rmSync(join(cacheRoot, name), { recursive: true, force: true });
+    for (const name of readdirSync(cacheRoot)) if (name !== print && !name.endsWith('.tmp')) rmSync(join(cacheRoot, name), { recursive: true, force: true });
     return entries;
   } catch {
     return undefined;

@@ -11,6 +11,7 @@ async function run(args) {
   globalThis.__mixdownPackageRoot = packageRoot;
   globalThis.__mixdownWorkerEntry = entries.worker;
   globalThis.__mixdownApiEntry = entries.api;
+  globalThis.__mixdownFingerprint = entries.fingerprint;
   const cli = await import(pathToFileURL(entries.cli).href);
   return cli.main(args);
 }

@@ -86,6 +86,30 @@ describe('build of the tiny song', () => {
   });
 });
 
+describe('a song that imports a helper module', () => {
+  it('re-renders when the helper changes, even though the song file did not', async () => {
+    const project = createProject({
+      songs: {
+        helper: [
+          "import { defineSong, synth } from 'mixdown';",
+          "import { riff } from './riff.ts';",
+          "export default defineSong({ title: 'h', tempo: 120, tail: 0, tracks: { a: { instrument: synth(), notes: riff }, b: { instrument: synth(), notes: [{ pitch: 40, start: '0:0', length: '4n' }] } } });",
+        ].join('\n'),
+      },
+    });
+    try {
+      project.write('songs/helper/riff.ts', "export const riff = [{ pitch: 'A3', start: '0:0', length: '4n' }] as const;\n");
+      expect((await project.build()).rendered).toBe(5);
+      expect((await project.build()).rendered).toBe(0);
+      project.write('songs/helper/riff.ts', "export const riff = [{ pitch: 'B3', start: '0:0', length: '4n' }] as const;\n");
+      const result = await project.build();
+      expect(renderedTasks(result, 'helper')).toEqual(['master', 'midi', 'mix', 'stem:a']);
+    } finally {
+      project.dispose();
+    }
+  });
+});
+
 describe('reproducibility', () => {
   it('gives byte-identical outputs in two fresh projects, with 1 and with 2 jobs', async () => {
     const a = createProject({ copy: ['tiny'] });

@@ -12,7 +12,9 @@ import { writeFileAtomicSync } from '../io/atomic.ts';
 import { elaborate } from '../ir/elaborate.ts';
 import type { SongIR } from '../ir/types.ts';
 import { discoverSongs } from '../load/discover.ts';
-import { SongLoader } from '../load/loader.ts';
+import type { SongLoader } from '../load/loader.ts';
+import { SongIrCache } from '../load/song-cache.ts';
+import { toolFingerprint } from '../paths.ts';
 import { plan, type Task } from '../plan/graph.ts';
 import { buildReport, type SongReport } from '../report/report.ts';
 import { runTask, useStore } from '../render/run-task.ts';
@@ -87,24 +89,35 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   );
   useStore(cache);
   const state = new EmitState(cacheDir(root));
-  const loader = await SongLoader.create(root);
+  const songCache = new SongIrCache(root, cacheDir(root), toolFingerprint());
+  // The bundler starts only when a song must actually be executed.
+  let loader: SongLoader | undefined;
+  const getLoader = async (): Promise<SongLoader> => {
+    if (!loader) {
+      const { SongLoader: Loader } = await import('../load/loader.ts');
+      loader = await Loader.create(root);
+    }
+    return loader;
+  };
   const pool = jobs > 1 ? new WorkerPool(jobs) : undefined;
   const inProcess: TaskRunner = async (task, inputs, context) => runTask(task, inputs, context);
   // Stems (the heavy, independent tasks) go to workers; the mix, master and MIDI run here,
   // reading the stems from memory.
-  const run: TaskRunner = pool
+  const pooled: TaskRunner | undefined = pool
     ? async (task, inputs, context) => {
         if (task.kind !== 'stem') return inProcess(task, inputs, context);
         const output = await pool.run(task, inputs, context);
         for (const [name, record] of Object.entries(output.outputs)) cache.adopt(record, output.data[name]);
         return output;
       }
-    : inProcess;
+    : undefined;
+  // Starting workers costs more than it saves for a single stem (the usual edit).
+  const runnerFor = (stemsToRender: number): TaskRunner => (pooled && stemsToRender > 1 ? pooled : inProcess);
   const songs: SongBuildResult[] = [];
   try {
     for (const entry of selected) {
       emit({ type: 'song-start', song: entry.id });
-      const result = await buildSong(entry.id, entry.path, { loader, cache, state, outDir, run, jobs, useCache: options.useCache ?? true, emit });
+      const result = await buildSong(entry.id, entry.path, { getLoader, songCache, cache, state, outDir, runnerFor, jobs, useCache: options.useCache ?? true, emit });
       songs.push(result);
       cache.releaseMemory();
       if (result.ok && result.report) emit({ type: 'song-done', song: entry.id, report: result.report, dir: join(outDir, entry.id) });
@@ -112,7 +125,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
   } finally {
     state.save();
-    await loader.close();
+    cache.saveStamps();
+    await loader?.close();
     await pool?.close();
   }
   const tasks = songs.flatMap((song) => song.report?.tasks ?? []);
@@ -126,22 +140,27 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 }
 
 interface SongBuildContext {
-  readonly loader: SongLoader;
+  readonly getLoader: () => Promise<SongLoader>;
+  readonly songCache: SongIrCache;
   readonly cache: CacheStore;
   readonly state: EmitState;
   readonly outDir: string;
-  readonly run: TaskRunner;
+  readonly runnerFor: (stemsToRender: number) => TaskRunner;
   readonly jobs: number;
   readonly useCache: boolean;
   readonly emit: (event: BuildEvent) => void;
 }
 
 async function buildSong(id: string, path: string, context: SongBuildContext): Promise<SongBuildResult> {
-  const loaded = await context.loader.load(id, path);
-  if (!loaded.ok) return { song: id, ok: false, diagnostics: [loaded.diagnostic] };
-  const elaborated = elaborate(loaded.input, { id, file: loaded.file, text: loaded.source });
-  if (!elaborated.ok) return { song: id, ok: false, diagnostics: elaborated.diagnostics };
-  const song = elaborated.song;
+  let song = context.songCache.lookup(id);
+  if (!song) {
+    const loaded = await (await context.getLoader()).load(id, path);
+    if (!loaded.ok) return { song: id, ok: false, diagnostics: [loaded.diagnostic] };
+    const elaborated = elaborate(loaded.input, { id, file: loaded.file, text: loaded.source });
+    if (!elaborated.ok) return { song: id, ok: false, diagnostics: elaborated.diagnostics };
+    song = elaborated.song;
+    context.songCache.store(id, loaded.files, song);
+  }
   const graph = plan(song);
   const paths = outputPaths(song, graph.tasks);
   const dir = join(context.outDir, id);
@@ -166,11 +185,12 @@ async function buildSong(id: string, path: string, context: SongBuildContext): P
 }
 
 function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBuildContext, useCache: boolean) {
+  const stemsToRender = graph.tasks.filter((task) => task.kind === 'stem' && !(useCache && context.cache.getAction(task.key))).length;
   return execute(graph, {
     cache: context.cache,
     useCache,
     jobs: context.jobs,
-    run: context.run,
+    run: context.runnerFor(stemsToRender),
     context: { song: song.id, file: song.file, cacheRoot: context.cache.root },
     onCorrupt: (digest) => context.emit({ type: 'warning', diagnostic: d.cacheCorrupt({ file: context.cache.root }, digest) }),
     onStart: (task) => context.emit({ type: 'task-start', song: song.id, task }),

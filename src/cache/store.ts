@@ -4,7 +4,7 @@
  * entry that names them, each by temp file + rename, so an action entry exists only when
  * its objects are complete. Reads verify the digest; a bad object is deleted and reported.
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, rmSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { linkOrCopyAtomicSync, writeFileAtomicSync } from '../io/atomic.ts';
 import { sha256 } from '../plan/hash.ts';
@@ -31,6 +31,13 @@ export class CacheStore {
   /** Objects this process wrote or verified: reading them again needs no second hash. */
   private readonly verified = new Set<string>();
   /**
+   * Digest cache, as Bazel keeps one: for each object hashed before, the file's size, mtime,
+   * ctime and inode then. An object whose file still shows the same is not hashed again;
+   * any write to it (a flipped byte, a truncation) changes mtime and ctime, and is caught.
+   */
+  private readonly stamps: Record<string, string>;
+  private stampsChanged = false;
+  /**
    * Bytes of objects made in this build, kept so the mix reads its stems from memory rather
    * than from disk. Bounded; the oldest go first.
    */
@@ -42,6 +49,32 @@ export class CacheStore {
     this.root = root;
     this.onCorrupt = onCorrupt;
     this.recentLimit = recentLimit;
+    let stamps: Record<string, string> = {};
+    try {
+      stamps = JSON.parse(readFileSync(join(root, 'digest-stamps.json'), 'utf8')) as Record<string, string>;
+    } catch {
+      stamps = {};
+    }
+    this.stamps = stamps;
+  }
+
+  /** Persist the digest cache (the main thread calls this at the end of a build). */
+  saveStamps(): void {
+    if (!this.stampsChanged) return;
+    writeFileAtomicSync(join(this.root, 'digest-stamps.json'), JSON.stringify(this.stamps));
+    this.stampsChanged = false;
+  }
+
+  private stamp(digest: string, stat: Stats): void {
+    const value = `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}`;
+    if (this.stamps[digest] !== value) {
+      this.stamps[digest] = value;
+      this.stampsChanged = true;
+    }
+  }
+
+  private stampMatches(digest: string, stat: Stats): boolean {
+    return this.stamps[digest] === `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}`;
   }
 
   /** Keep bytes another thread stored and hashed (a worker's stem) for reading from memory. */
@@ -49,6 +82,11 @@ export class CacheStore {
     if (data.byteLength !== record.bytes) return;
     this.verified.add(record.digest);
     this.remember(record.digest, data);
+    try {
+      this.stamp(record.digest, statSync(this.objectPath(record.digest)));
+    } catch {
+      // Not on disk (pruned meanwhile): nothing to remember it by.
+    }
   }
 
   /** Forget the in-memory copies (end of a song's build). */
@@ -83,6 +121,11 @@ export class CacheStore {
     if (!existsSync(path)) writeFileAtomicSync(path, data);
     this.verified.add(digest);
     this.remember(digest, data);
+    try {
+      this.stamp(digest, statSync(path));
+    } catch {
+      // A concurrent prune removed it; the next reader re-renders.
+    }
     return { digest, bytes: data.byteLength };
   }
 
@@ -95,33 +138,32 @@ export class CacheStore {
     const kept = this.recent.get(digest);
     if (kept) return kept;
     const path = this.objectPath(digest);
-    let data: Uint8Array;
+    let read: { data: Uint8Array; stat: Stats };
     try {
-      data = readAligned(path);
+      read = readAligned(path);
     } catch {
       return undefined;
     }
+    const { data, stat } = read;
     if (this.verified.has(digest)) return data;
+    if (this.stampMatches(digest, stat)) {
+      this.verified.add(digest);
+      return data;
+    }
     if (sha256(data) !== digest) {
       rmSync(path, { force: true });
+      delete this.stamps[digest];
       this.onCorrupt(digest);
       return undefined;
     }
     this.verified.add(digest);
+    this.stamp(digest, stat);
     return data;
   }
 
-  /**
-   * Write an object to `target` atomically; false when it is missing or corrupt. A verified
-   * object is copied by the kernel; any other is read and checked first.
-   */
+  /** Put an object at `target` (hard link or copy, atomically); false when it is missing or corrupt. */
   copyObjectTo(digest: string, target: string): boolean {
-    if (!this.verified.has(digest)) {
-      const data = this.getObject(digest);
-      if (!data) return false;
-      writeFileAtomicSync(target, data);
-      return true;
-    }
+    if (!this.verified.has(digest) && !this.getObject(digest)) return false;
     try {
       linkOrCopyAtomicSync(this.objectPath(digest), target);
       return true;
@@ -134,7 +176,7 @@ export class CacheStore {
   getAction(key: string): ActionEntry | undefined {
     let entry: ActionEntry;
     try {
-      entry = JSON.parse(new TextDecoder().decode(readAligned(this.actionPath(key)))) as ActionEntry;
+      entry = JSON.parse(readFileSync(this.actionPath(key), 'utf8')) as ActionEntry;
     } catch {
       return undefined;
     }
@@ -154,10 +196,11 @@ export class CacheStore {
  * WAV data starts at byte 58, so its samples land 4-aligned and are read through a
  * Float32Array view instead of being copied.
  */
-function readAligned(path: string): Uint8Array {
+function readAligned(path: string): { data: Uint8Array; stat: Stats } {
   const fd = openSync(path, 'r');
   try {
-    const size = fstatSync(fd).size;
+    const stat = fstatSync(fd);
+    const size = stat.size;
     const data = new Uint8Array(new ArrayBuffer(size + 2), 2, size);
     let offset = 0;
     while (offset < size) {
@@ -165,7 +208,7 @@ function readAligned(path: string): Uint8Array {
       if (read === 0) break;
       offset += read;
     }
-    return offset === size ? data : data.subarray(0, offset);
+    return { data: offset === size ? data : data.subarray(0, offset), stat };
   } finally {
     closeSync(fd);
   }

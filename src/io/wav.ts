@@ -87,8 +87,11 @@ export function finishFloat32Wav(bytes: Uint8Array, samples: Float32Array): Uint
   return bytes;
 }
 
-/** Integer PCM WAV (format tag 1), 16 or 24 bits, rounded to nearest and clamped. No dither. */
-export function encodeWavPcm(channels: readonly Float32Array[], sampleRate: number, bits: 16 | 24): Uint8Array {
+/**
+ * Integer PCM WAV (format tag 1), 16 or 24 bits, samples × `gain` rounded to nearest and
+ * clamped to full scale. No dither (that is a mastering stage).
+ */
+export function encodeWavPcm(channels: readonly Float32Array[], sampleRate: number, bits: 16 | 24, gain = 1): Uint8Array {
   const frames = frameCount(channels);
   const count = channels.length;
   const width = bits / 8;
@@ -110,20 +113,33 @@ export function encodeWavPcm(channels: readonly Float32Array[], sampleRate: numb
   view.setUint16(34, bits, true);
   writeAscii(view, 36, 'data');
   view.setUint32(40, dataBytes, true);
-  const scale = 2 ** (bits - 1);
-  const max = scale - 1;
-  const min = -scale;
+  const scale = 2 ** (bits - 1) * gain;
+  const max = 2 ** (bits - 1) - 1;
+  const min = -(2 ** (bits - 1));
+  const quantise = (sample: number): number => {
+    const scaled = sample * scale;
+    // NaN fails both comparisons and lands on 0 through `| 0`.
+    return scaled >= max ? max : scaled <= min ? min : Math.round(scaled) | 0;
+  };
   let offset = headerBytes;
-  for (let i = 0; i < frames; i++) {
-    for (let c = 0; c < count; c++) {
-      let value = Math.round(channels[c][i] * scale);
-      if (value > max) value = max;
-      else if (value < min) value = min;
-      else if (value !== value) value = 0; // NaN
-      bytes[offset] = value & 0xff;
-      bytes[offset + 1] = (value >> 8) & 0xff;
-      if (width === 3) bytes[offset + 2] = (value >> 16) & 0xff;
-      offset += width;
+  if (width === 3) {
+    for (let i = 0; i < frames; i++) {
+      for (let c = 0; c < count; c++) {
+        const value = quantise(channels[c][i]);
+        bytes[offset] = value;
+        bytes[offset + 1] = value >> 8;
+        bytes[offset + 2] = value >> 16;
+        offset += 3;
+      }
+    }
+  } else {
+    for (let i = 0; i < frames; i++) {
+      for (let c = 0; c < count; c++) {
+        const value = quantise(channels[c][i]);
+        bytes[offset] = value;
+        bytes[offset + 1] = value >> 8;
+        offset += 2;
+      }
     }
   }
   return bytes;

@@ -3,7 +3,7 @@
  * whatever it imports (shared helpers, plugins/), with `mixdown` resolved to this package's
  * source. Syntax and runtime errors come back as diagnostics with the song file and line.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, type ViteDevServer } from 'vite';
@@ -23,6 +23,8 @@ export interface LoadedSong {
   readonly file: string;
   readonly source: string;
   readonly input: SongInput;
+  /** Absolute paths of the project files the song's module graph executed (song, helpers, plugins). */
+  readonly files: readonly string[];
 }
 
 export interface FailedSong {
@@ -74,6 +76,9 @@ export class SongLoader {
       // A missing file surfaces below as a load error with the same path.
     }
     let exports: Record<string, unknown>;
+    // A fresh module cache per song: shared helpers run again, and each song's list of
+    // files is exactly its own module graph.
+    this.runner.moduleCache.clear();
     try {
       exports = (await this.runner.executeFile(absoluteFile)) as Record<string, unknown>;
     } catch (error) {
@@ -90,7 +95,18 @@ export class SongLoader {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       return { ok: false, id, file, diagnostic: d.songNotObject({ file, song: id }, Array.isArray(input) ? 'an array' : typeof input) };
     }
-    return { ok: true, id, file, source, input: input as SongInput };
+    return { ok: true, id, file, source, input: input as SongInput, files: this.projectFiles() };
+  }
+
+  /** Files of the project that the last load executed (node_modules and mixdown itself excluded). */
+  private projectFiles(): string[] {
+    const files = new Set<string>();
+    for (const key of this.runner.moduleCache.keys()) {
+      const path = key.startsWith('/@fs/') ? key.slice(4) : key;
+      if (!isAbsolute(path) || !path.startsWith(this.root) || path.includes('/node_modules/') || !existsSync(path)) continue;
+      files.add(path);
+    }
+    return [...files].sort();
   }
 
   async close(): Promise<void> {

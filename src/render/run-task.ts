@@ -7,7 +7,7 @@
 import { CacheStore, type OutputRecord } from '../cache/store.ts';
 import { addWavInto, decodeWav, encodeWavFloat32, encodeWavPcm } from '../io/wav.ts';
 import { encodeMidi } from '../io/midi.ts';
-import { peakSafe } from '../master/peak-safe.ts';
+import { peakSafeGain } from '../master/peak-safe.ts';
 import type { Task } from '../plan/graph.ts';
 import { samplePeak } from './levels.ts';
 import { renderStem } from './stem.ts';
@@ -87,8 +87,8 @@ export function runTask(task: Task, inputs: readonly OutputRecord[], context: Ta
     }
     case 'master': {
       const mix = decodeWav(read(inputs[0]));
-      const { channels, gain } = peakSafe(mix.channels, task.params.ceilingDb);
-      return result({ audio: encodeWavPcm(channels, mix.sampleRate, 24) }, { peak: samplePeak(channels), gain });
+      const { gain, peak } = peakSafeGain(mix.channels, task.params.ceilingDb);
+      return result({ audio: encodeWavPcm(mix.channels, mix.sampleRate, 24, gain) }, { peak: peak * gain, gain });
     }
     case 'midi':
       return result({ midi: encodeMidi(task.params) }, {});

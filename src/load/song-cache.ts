@@ -1,0 +1,61 @@
+/**
+ * The analysis cache: a song's SongIR, kept with the content hashes of every project file
+ * its module graph executed. When none of them changed (and mixdown itself did not), the
+ * song is not executed again — a no-op build then starts no bundler at all.
+ * Songs must take their data through imports (TypeScript, JSON…) for this to hold; that is
+ * the same rule that makes their builds reproducible.
+ */
+import { readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { writeFileAtomicSync } from '../io/atomic.ts';
+import type { SongIR } from '../ir/types.ts';
+import { sha256 } from '../plan/hash.ts';
+
+interface Entry {
+  /** Fingerprint of mixdown's own code: elaborate's output depends on it too. */
+  readonly tool: string;
+  /** [path relative to the project, sha256 of its content]. */
+  readonly files: readonly (readonly [string, string])[];
+  readonly ir: SongIR;
+}
+
+export class SongIrCache {
+  constructor(
+    private readonly root: string,
+    private readonly cacheRoot: string,
+    private readonly tool: string,
+  ) {}
+
+  private path(id: string): string {
+    return join(this.cacheRoot, 'songs', `${id}.json`);
+  }
+
+  /** The cached IR when every file it came from is unchanged, else undefined. */
+  lookup(id: string): SongIR | undefined {
+    let entry: Entry;
+    try {
+      entry = JSON.parse(readFileSync(this.path(id), 'utf8')) as Entry;
+    } catch {
+      return undefined;
+    }
+    if (entry.tool !== this.tool || !Array.isArray(entry.files) || entry.files.length === 0) return undefined;
+    for (const [file, digest] of entry.files) {
+      try {
+        if (sha256(readFileSync(resolve(this.root, file))) !== digest) return undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    return entry.ir;
+  }
+
+  store(id: string, files: readonly string[], ir: SongIR): void {
+    try {
+      const hashed = files.map((file) => [relative(this.root, file).split('\\').join('/'), sha256(readFileSync(file))] as const);
+      const entry: Entry = { tool: this.tool, files: hashed, ir };
+      writeFileAtomicSync(this.path(id), JSON.stringify(entry));
+    } catch {
+      // Only a speed-up: a song that cannot be cached is executed next time.
+    }
+  }
+}
