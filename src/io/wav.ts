@@ -94,8 +94,19 @@ export function finishFloat32Wav(bytes: Uint8Array, samples: Float32Array): Uint
 export function encodeWavPcm(channels: readonly Float32Array[], sampleRate: number, bits: 16 | 24, gain = 1): Uint8Array {
   const frames = frameCount(channels);
   const count = channels.length;
+  const interleaved = new Float32Array(frames * count);
+  for (let c = 0; c < count; c++) {
+    const channel = channels[c];
+    for (let i = 0, j = c; i < frames; i++, j += count) interleaved[j] = channel[i];
+  }
+  return encodeWavPcmInterleaved(interleaved, count, sampleRate, bits, gain);
+}
+
+/** encodeWavPcm from samples already interleaved (a float WAV's data, as the master reads its mix). */
+export function encodeWavPcmInterleaved(samples: Float32Array, channelCount: number, sampleRate: number, bits: 16 | 24, gain = 1): Uint8Array {
+  if (channelCount < 1) throw new RangeError('a WAV file needs at least one channel');
   const width = bits / 8;
-  const dataBytes = frames * count * width;
+  const dataBytes = samples.length * width;
   const pad = dataBytes % 2;
   const headerBytes = 12 + (8 + 16) + 8;
   const bytes = new Uint8Array(headerBytes + dataBytes + pad);
@@ -106,41 +117,25 @@ export function encodeWavPcm(channels: readonly Float32Array[], sampleRate: numb
   writeAscii(view, 12, 'fmt ');
   view.setUint32(16, 16, true);
   view.setUint16(20, FORMAT_PCM, true);
-  view.setUint16(22, count, true);
+  view.setUint16(22, channelCount, true);
   view.setUint32(24, sampleRate, true);
-  view.setUint32(28, sampleRate * count * width, true);
-  view.setUint16(32, count * width, true);
+  view.setUint32(28, sampleRate * channelCount * width, true);
+  view.setUint16(32, channelCount * width, true);
   view.setUint16(34, bits, true);
   writeAscii(view, 36, 'data');
   view.setUint32(40, dataBytes, true);
   const scale = 2 ** (bits - 1) * gain;
   const max = 2 ** (bits - 1) - 1;
   const min = -(2 ** (bits - 1));
-  const quantise = (sample: number): number => {
-    const scaled = sample * scale;
-    // NaN fails both comparisons and lands on 0 through `| 0`.
-    return scaled >= max ? max : scaled <= min ? min : Math.round(scaled) | 0;
-  };
   let offset = headerBytes;
-  if (width === 3) {
-    for (let i = 0; i < frames; i++) {
-      for (let c = 0; c < count; c++) {
-        const value = quantise(channels[c][i]);
-        bytes[offset] = value;
-        bytes[offset + 1] = value >> 8;
-        bytes[offset + 2] = value >> 16;
-        offset += 3;
-      }
-    }
-  } else {
-    for (let i = 0; i < frames; i++) {
-      for (let c = 0; c < count; c++) {
-        const value = quantise(channels[c][i]);
-        bytes[offset] = value;
-        bytes[offset + 1] = value >> 8;
-        offset += 2;
-      }
-    }
+  for (let k = 0; k < samples.length; k++) {
+    const scaled = samples[k] * scale;
+    // NaN fails both comparisons and lands on 0 through `| 0`.
+    const value = scaled >= max ? max : scaled <= min ? min : Math.round(scaled) | 0;
+    bytes[offset] = value;
+    bytes[offset + 1] = value >> 8;
+    if (width === 3) bytes[offset + 2] = value >> 16;
+    offset += width;
   }
   return bytes;
 }
@@ -266,6 +261,36 @@ function float32Samples(bytes: Uint8Array, offset: number, count: number): Float
   return aligned;
 }
 
+/** A float32 WAV's interleaved samples as a view (no copy when aligned), or undefined for other formats. */
+export function interleavedFloat32(bytes: Uint8Array): { samples: Float32Array; channels: number; frames: number; sampleRate: number } | undefined {
+  const header = readDataLocation(bytes);
+  if (!header || !header.float32 || !LITTLE_ENDIAN) return undefined;
+  const samples = float32Samples(bytes, header.offset, header.frames * header.channels);
+  return { samples, channels: header.channels, frames: header.frames, sampleRate: header.sampleRate };
+}
+
+/**
+ * Add a WAV file into interleaved stereo `target` (a mono file feeds both sides). For a
+ * float stereo file this is one contiguous loop: how the mix sums stems.
+ */
+export function addWavIntoStereo(bytes: Uint8Array, target: Float32Array): void {
+  const source = interleavedFloat32(bytes);
+  if (source && source.channels === 2) {
+    const length = Math.min(target.length, source.samples.length);
+    const samples = source.samples;
+    for (let k = 0; k < length; k++) target[k] += samples[k];
+    return;
+  }
+  const channels = source?.channels === 1 ? [source.samples] : decodeWav(bytes).channels;
+  const left = channels[0];
+  const right = channels[1] ?? channels[0];
+  const frames = Math.min(target.length / 2, left.length);
+  for (let i = 0, j = 0; i < frames; i++, j += 2) {
+    target[j] += left[i];
+    target[j + 1] += right[i];
+  }
+}
+
 /**
  * Add a WAV file's samples into `target` channels (a mono file feeds every channel) without
  * building intermediate channel arrays: how the mix sums stems.
@@ -293,22 +318,24 @@ export function addWavInto(bytes: Uint8Array, target: readonly Float32Array[]): 
 }
 
 /** Where the samples of a float32 file are, for the fast path; undefined sends callers to decodeWav. */
-function readDataLocation(bytes: Uint8Array): { float32: boolean; channels: number; offset: number; frames: number } | undefined {
+function readDataLocation(bytes: Uint8Array): { float32: boolean; channels: number; offset: number; frames: number; sampleRate: number } | undefined {
   try {
     if (bytes.length < 12 || readAscii(bytes, 0) !== 'RIFF' || readAscii(bytes, 8) !== 'WAVE') return undefined;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let offset = 12;
     let float32 = false;
     let channels = 0;
+    let sampleRate = 0;
     while (offset + 8 <= bytes.length) {
       const id = readAscii(bytes, offset);
       const size = view.getUint32(offset + 4, true);
       if (id === 'fmt ' && size >= 16 && offset + 8 + size <= bytes.length) {
         float32 = view.getUint16(offset + 8, true) === FORMAT_FLOAT && view.getUint16(offset + 22, true) === 32;
         channels = view.getUint16(offset + 10, true);
+        sampleRate = view.getUint32(offset + 12, true);
       } else if (id === 'data') {
         if (channels === 0 || offset + 8 + size > bytes.length) return undefined;
-        return { float32, channels, offset: offset + 8, frames: Math.floor(size / (4 * channels)) };
+        return { float32, channels, offset: offset + 8, frames: Math.floor(size / (4 * channels)), sampleRate };
       }
       offset += 8 + size + (size % 2);
     }

@@ -16,7 +16,11 @@ export interface PeakSafeGain {
 const FULL_SCALE_24 = (2 ** 23 - 1) / 2 ** 23;
 
 export function peakSafeGain(mix: readonly Float32Array[], ceilingDb: number): PeakSafeGain {
+  return peakSafeGainOf(samplePeak(mix), ceilingDb);
+}
+
+/** The gain for a mix whose sample peak is already known. */
+export function peakSafeGainOf(peak: number, ceilingDb: number): PeakSafeGain {
   const ceiling = Math.min(fromDb(ceilingDb), FULL_SCALE_24);
-  const peak = samplePeak(mix);
   return { gain: peak > ceiling ? ceiling / peak : 1, peak };
 }

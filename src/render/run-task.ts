@@ -5,11 +5,11 @@
  * digests do. The result depends on nothing but the task's key.
  */
 import { CacheStore, type OutputRecord } from '../cache/store.ts';
-import { addWavInto, decodeWav, encodeWavFloat32, encodeWavPcm } from '../io/wav.ts';
+import { addWavIntoStereo, createFloat32Wav, decodeWav, encodeWavPcm, encodeWavPcmInterleaved, finishFloat32Wav, interleavedFloat32 } from '../io/wav.ts';
 import { encodeMidi } from '../io/midi.ts';
-import { peakSafeGain } from '../master/peak-safe.ts';
+import { peakSafeGain, peakSafeGainOf } from '../master/peak-safe.ts';
 import type { Task } from '../plan/graph.ts';
-import { samplePeak } from './levels.ts';
+import { interleavedPeak } from './levels.ts';
 import { renderStem } from './stem.ts';
 import '../instruments/index.ts';
 
@@ -80,15 +80,22 @@ export function runTask(task: Task, inputs: readonly OutputRecord[], context: Ta
     }
     case 'mix': {
       const { lengthSamples, sampleRate } = task.params;
-      const bus = [new Float32Array(lengthSamples), new Float32Array(lengthSamples)];
-      // Summed in the song's track order: float addition is not associative, order is fixed.
-      for (const input of inputs) addWavInto(read(input), bus);
-      return result({ audio: encodeWavFloat32(bus, sampleRate) }, { peak: samplePeak(bus) });
+      // Summed straight into the file's interleaved samples, in the song's track order
+      // (float addition is not associative: the order is part of the result).
+      const { bytes, samples } = createFloat32Wav(lengthSamples, 2, sampleRate);
+      for (const input of inputs) addWavIntoStereo(read(input), samples);
+      return result({ audio: finishFloat32Wav(bytes, samples) }, { peak: interleavedPeak(samples) });
     }
     case 'master': {
-      const mix = decodeWav(read(inputs[0]));
-      const { gain, peak } = peakSafeGain(mix.channels, task.params.ceilingDb);
-      return result({ audio: encodeWavPcm(mix.channels, mix.sampleRate, 24, gain) }, { peak: peak * gain, gain });
+      const mixBytes = read(inputs[0]);
+      const mix = interleavedFloat32(mixBytes);
+      if (mix) {
+        const { gain, peak } = peakSafeGainOf(interleavedPeak(mix.samples), task.params.ceilingDb);
+        return result({ audio: encodeWavPcmInterleaved(mix.samples, mix.channels, mix.sampleRate, 24, gain) }, { peak: peak * gain, gain });
+      }
+      const decoded = decodeWav(mixBytes);
+      const { gain, peak } = peakSafeGain(decoded.channels, task.params.ceilingDb);
+      return result({ audio: encodeWavPcm(decoded.channels, decoded.sampleRate, 24, gain) }, { peak: peak * gain, gain });
     }
     case 'midi':
       return result({ midi: encodeMidi(task.params) }, {});
