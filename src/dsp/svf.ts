@@ -5,6 +5,10 @@
 export interface SvfState {
   ic1: number;
   ic2: number;
+  /** Band-pass output of the last sample. */
+  band: number;
+  /** Low-pass output of the last sample. */
+  low: number;
 }
 
 export interface SvfCoefficients {
@@ -30,32 +34,39 @@ export function svfCoefficients(cutoff: number, sampleRate: number, k: number, o
   return out;
 }
 
-/** One sample through the filter; returns the low-pass output. */
-export function svfLowpass(state: SvfState, c: SvfCoefficients, input: number): number {
+/**
+ * Advance the filter by one sample; afterwards `state.band` and `state.low` hold the
+ * band-pass and low-pass outputs (high-pass = input - k·band - low).
+ */
+function svfTick(state: SvfState, c: SvfCoefficients, input: number): void {
   const v3 = input - state.ic2;
   const v1 = c.a1 * state.ic1 + c.a2 * v3;
   const v2 = state.ic2 + c.a2 * state.ic1 + c.a3 * v3;
   state.ic1 = 2 * v1 - state.ic1;
   state.ic2 = 2 * v2 - state.ic2;
-  return v2;
+  state.band = v1;
+  state.low = v2;
+}
+
+/** One sample through the filter; returns the low-pass output. */
+export function svfLowpass(state: SvfState, c: SvfCoefficients, input: number): number {
+  svfTick(state, c, input);
+  return state.low;
 }
 
 /** One sample through the filter; returns the high-pass output. */
 export function svfHighpass(state: SvfState, c: SvfCoefficients, input: number): number {
-  const v3 = input - state.ic2;
-  const v1 = c.a1 * state.ic1 + c.a2 * v3;
-  const v2 = state.ic2 + c.a2 * state.ic1 + c.a3 * v3;
-  state.ic1 = 2 * v1 - state.ic1;
-  state.ic2 = 2 * v2 - state.ic2;
-  return input - c.k * v1 - v2;
+  svfTick(state, c, input);
+  return input - c.k * state.band - state.low;
 }
 
 /** One sample through the filter; returns the band-pass output. */
 export function svfBandpass(state: SvfState, c: SvfCoefficients, input: number): number {
-  const v3 = input - state.ic2;
-  const v1 = c.a1 * state.ic1 + c.a2 * v3;
-  const v2 = state.ic2 + c.a2 * state.ic1 + c.a3 * v3;
-  state.ic1 = 2 * v1 - state.ic1;
-  state.ic2 = 2 * v2 - state.ic2;
-  return v1;
+  svfTick(state, c, input);
+  return state.band;
+}
+
+/** A filter at rest. */
+export function svfState(): SvfState {
+  return { ic1: 0, ic2: 0, band: 0, low: 0 };
 }

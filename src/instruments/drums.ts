@@ -8,7 +8,7 @@ import { defineInstrument } from '../api/define-instrument.ts';
 import type { NoteEvent } from '../api/plugin.ts';
 import { polyBlep } from '../dsp/blep.ts';
 import { createRandom, mixSeed } from '../dsp/random.ts';
-import { svfBandpass, svfCoefficients, svfHighpass, type SvfCoefficients, type SvfState } from '../dsp/svf.ts';
+import { svfBandpass, svfCoefficients, svfHighpass, svfState, type SvfCoefficients } from '../dsp/svf.ts';
 import type { Decibels, Hertz, Seconds } from '../theory/units.ts';
 
 /** GM drum note numbers the kit plays. */
@@ -172,7 +172,7 @@ function snare(hit: Hit, o: SnareOptions, sampleRate: number, output: Output, ra
   const gain = hit.gain * Math.pow(10, o.level / 20);
   const bodyTotal = Math.max(1, Math.round(Math.min(o.decay, 0.12) * sampleRate));
   const filter: SvfCoefficients = svfCoefficients(1800, sampleRate, 1, { a1: 0, a2: 0, a3: 0, k: 1 });
-  const state: SvfState = { ic1: 0, ic2: 0 };
+  const state = svfState();
   let phase = 0;
   const step = o.tune / sampleRate;
   for (let i = start; i < end; i++) {
@@ -189,7 +189,7 @@ function clap(hit: Hit, o: DrumVoiceOptions, sampleRate: number, output: Output,
   const { start, total, end } = hitSpan(hit, o.decay, sampleRate, output);
   const gain = hit.gain * Math.pow(10, o.level / 20) * 2;
   const filter = svfCoefficients(o.tune, sampleRate, 0.7, { a1: 0, a2: 0, a3: 0, k: 0.7 });
-  const state: SvfState = { ic1: 0, ic2: 0 };
+  const state = svfState();
   // Three short bursts 10 ms apart, then the room's tail: the shape of several hands.
   const burst = Math.round(0.01 * sampleRate);
   for (let i = start; i < end; i++) {
@@ -205,8 +205,8 @@ function metal(hit: Hit, o: DrumVoiceOptions, decay: number, sampleRate: number,
   const increments = METAL_PARTIALS.map((frequency) => (frequency * o.tune) / sampleRate);
   const phases = METAL_PARTIALS.map(() => 0);
   const coefficients = svfCoefficients(7000, sampleRate, Math.SQRT2, { a1: 0, a2: 0, a3: 0, k: Math.SQRT2 });
-  const first: SvfState = { ic1: 0, ic2: 0 };
-  const second: SvfState = { ic1: 0, ic2: 0 };
+  const first = svfState();
+  const second = svfState();
   for (let i = start; i < end; i++) {
     let sum = 0;
     for (let p = 0; p < increments.length; p++) {

@@ -6,14 +6,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer, type ViteDevServer } from 'vite';
-import { ViteNodeRunner } from 'vite-node/client';
-import { ViteNodeServer } from 'vite-node/server';
-import { installSourcemapsSupport } from 'vite-node/source-map';
+import type { ViteDevServer } from 'vite';
+import type { ViteNodeRunner } from 'vite-node/client';
 import type { SongDefinition, SongInput } from '../api/song.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { codeFrame, type Diagnostic } from '../diagnostics/diagnostic.ts';
 import { packageRoot, publicApiPath } from '../paths.ts';
+import { createViteRunner } from './vite-runner.mjs';
 
 
 export interface LoadedSong {
@@ -42,27 +41,7 @@ export class SongLoader {
   ) {}
 
   static async create(root: string): Promise<SongLoader> {
-    const server = await createServer({
-      root,
-      configFile: false,
-      envFile: false,
-      logLevel: 'silent',
-      appType: 'custom',
-      clearScreen: false,
-      cacheDir: resolve(root, '.mixdown/vite'),
-      resolve: { alias: { mixdown: publicApiPath() } },
-      server: { hmr: false, watch: null, middlewareMode: true },
-      optimizeDeps: { noDiscovery: true, include: [] },
-    });
-    const node = new ViteNodeServer(server);
-    // Stack traces of runtime errors then point at the song's TypeScript lines.
-    installSourcemapsSupport({ getSourceMap: (source) => node.getSourceMap(source) });
-    const runner = new ViteNodeRunner({
-      root: server.config.root,
-      base: server.config.base,
-      fetchModule: (id) => node.fetchModule(id),
-      resolveId: (id, importer) => node.resolveId(id, importer),
-    });
+    const { server, runner } = await createViteRunner({ root, alias: { mixdown: publicApiPath() }, cacheDir: resolve(root, '.mixdown/vite') });
     return new SongLoader(root, server, runner);
   }
 
