@@ -74,8 +74,7 @@ function padPart(): NoteInput[] {
   for (const bar of range(INTRO, END)) {
     const inBreak = bar >= BREAK && bar < CHORUS_2;
     const fading = bar >= OUTRO ? Math.max(40, 80 - (bar - OUTRO) * 8) : inBreak ? 70 : 64;
-    const length = bar === END - 1 ? 16 : 16;
-    notes.push(...chord(chordOf(bar).pad, bar, length, fading));
+    notes.push(...chord(chordOf(bar).pad, bar, 16, fading));
   }
   return notes;
 }
@@ -157,25 +156,25 @@ export default defineSong({
     },
     pad: {
       instrument: synth({ wave: 'saw', filter: { cutoff: 900, resonance: 0.15, envAmount: 1 }, envelope: { attack: 0.4, decay: 0.8, sustain: 0.7, release: 1.2 } }),
-      gain: -15,
+      gain: -13,
       pan: -0.25,
       notes: padPart(),
     },
     arp: {
       instrument: synth({ wave: 'square', filter: { cutoff: 1400, resonance: 0.4, envAmount: 2.5 }, envelope: { attack: 0.002, decay: 0.15, sustain: 0.2, release: 0.1 } }),
-      gain: -17,
+      gain: -11,
       pan: 0.35,
       notes: arpPart(),
     },
     lead: {
       instrument: synth({ wave: 'saw', filter: { cutoff: 2200, resonance: 0.25, envAmount: 1.5 }, envelope: { attack: 0.01, decay: 0.3, sustain: 0.75, release: 0.25 } }),
-      gain: -11,
+      gain: -8,
       pan: 0.1,
       notes: leadPart(),
     },
     bell: {
       instrument: synth({ wave: 'sine', envelope: { attack: 0.001, decay: 0.6, sustain: 0, release: 0.6 } }),
-      gain: -13,
+      gain: -2,
       pan: -0.4,
       notes: bellPart(),
     },
