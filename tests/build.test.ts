@@ -75,8 +75,20 @@ describe('build of the tiny song', () => {
   it('re-renders exactly the edited stem, the mix, the master and the MIDI after a note edit', async () => {
     const before = project.bytes('dist/tiny/stems/bass.wav');
     project.write('songs/tiny/song.ts', project.read('songs/tiny/song.ts').replace("{ pitch: 'C5', start: '0:1:0'", "{ pitch: 'D5', start: '0:1:0'"));
-    const result = await project.build();
+    const reasons: Record<string, readonly string[]> = {};
+    const result = await project.build({
+      onEvent: (event) => {
+        if (event.type === 'task-done' && event.reasons) reasons[event.result.id] = event.reasons;
+      },
+    });
     expect(renderedTasks(result, 'tiny')).toEqual(['master', 'midi', 'mix', 'stem:lead']);
+    // --explain's material: which input of each key changed.
+    expect(reasons).toEqual({
+      'stem:lead': ['notes of track lead changed'],
+      mix: ['input stem:lead changed'],
+      master: ['input mix changed'],
+      midi: ['MIDI content (notes, names, tempo, meter) changed'],
+    });
     expect(project.bytes('dist/tiny/stems/bass.wav').equals(before)).toBe(true);
   });
 

@@ -21,6 +21,7 @@ import { runTask, useStore } from '../render/run-task.ts';
 import { WorkerPool } from '../render/pool.ts';
 import { emitSong, EmitState, ObjectMissingError, type EmitFile } from './emit.ts';
 import { execute, type TaskResult, type TaskRunner } from './execute.ts';
+import { explainTask, LastBuildRecord } from './explain.ts';
 
 export interface BuildOptions {
   /** Project root: the folder holding songs/. */
@@ -40,7 +41,13 @@ export interface BuildOptions {
 export type BuildEvent =
   | { readonly type: 'song-start'; readonly song: string }
   | { readonly type: 'task-start'; readonly song: string; readonly task: Task }
-  | { readonly type: 'task-done'; readonly song: string; readonly result: TaskResult }
+  | {
+      readonly type: 'task-done';
+      readonly song: string;
+      readonly result: TaskResult;
+      /** For a rendered task: which inputs changed since the song's last build. */
+      readonly reasons?: readonly string[];
+    }
   | { readonly type: 'song-done'; readonly song: string; readonly report: SongReport; readonly dir: string }
   | { readonly type: 'song-failed'; readonly song: string; readonly diagnostics: readonly Diagnostic[] }
   | { readonly type: 'warning'; readonly diagnostic: Diagnostic };
@@ -117,7 +124,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   try {
     for (const entry of selected) {
       emit({ type: 'song-start', song: entry.id });
-      const result = await buildSong(entry.id, entry.path, { getLoader, songCache, cache, state, outDir, runnerFor, jobs, useCache: options.useCache ?? true, emit });
+      const result = await buildSong(entry.id, entry.path, { getLoader, songCache, lastBuild: new LastBuildRecord(cacheDir(root)), cache, state, outDir, runnerFor, jobs, useCache: options.useCache ?? true, emit });
       songs.push(result);
       cache.releaseMemory();
       if (result.ok && result.report) emit({ type: 'song-done', song: entry.id, report: result.report, dir: join(outDir, entry.id) });
@@ -142,6 +149,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 interface SongBuildContext {
   readonly getLoader: () => Promise<SongLoader>;
   readonly songCache: SongIrCache;
+  readonly lastBuild: LastBuildRecord;
   readonly cache: CacheStore;
   readonly state: EmitState;
   readonly outDir: string;
@@ -175,6 +183,7 @@ async function buildSong(id: string, path: string, context: SongBuildContext): P
       results = await runGraph(graph, song, context, true);
       emitSong(dir, emitFiles(results, paths), context.cache, context.state);
     }
+    context.lastBuild.write(id, graph.tasks);
     const report = buildReport(song, results, paths);
     writeFileAtomicSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     return { song: id, ok: true, diagnostics: [], report, ir: song };
@@ -185,6 +194,8 @@ async function buildSong(id: string, path: string, context: SongBuildContext): P
 }
 
 function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBuildContext, useCache: boolean) {
+  const previous = context.lastBuild.read(song.id);
+  const byId = new Map(graph.tasks.map((task) => [task.id, task]));
   const stemsToRender = graph.tasks.filter((task) => task.kind === 'stem' && !(useCache && context.cache.getAction(task.key))).length;
   return execute(graph, {
     cache: context.cache,
@@ -194,7 +205,13 @@ function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBui
     context: { song: song.id, file: song.file, cacheRoot: context.cache.root },
     onCorrupt: (digest) => context.emit({ type: 'warning', diagnostic: d.cacheCorrupt({ file: context.cache.root }, digest) }),
     onStart: (task) => context.emit({ type: 'task-start', song: song.id, task }),
-    onDone: (result) => context.emit({ type: 'task-done', song: song.id, result }),
+    onDone: (result) =>
+      context.emit({
+        type: 'task-done',
+        song: song.id,
+        result,
+        ...(result.status === 'rendered' ? { reasons: explainTask(byId.get(result.id)!, previous[result.id], useCache) } : {}),
+      }),
   });
 }
 

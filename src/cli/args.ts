@@ -10,6 +10,8 @@ export type CommandLine =
       readonly useCache: boolean;
       readonly outDir?: string;
       readonly jobs?: number;
+      /** Print, for each task that rendered, which of its inputs changed. */
+      readonly explain: boolean;
     };
 
 export class UsageError extends Error {
@@ -26,6 +28,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
   let useCache = true;
   let outDir: string | undefined;
   let jobs: number | undefined;
+  let explain = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const value = (): string => {
@@ -34,6 +37,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
       return next;
     };
     if (arg === '--no-cache') useCache = false;
+    else if (arg === '--explain') explain = true;
     else if (arg === '--out') outDir = value();
     else if (arg.startsWith('--out=')) outDir = arg.slice('--out='.length);
     else if (arg === '--jobs' || arg.startsWith('--jobs=')) {
@@ -43,5 +47,5 @@ export function parseArgs(args: readonly string[]): CommandLine {
     } else if (arg.startsWith('-')) throw new UsageError(d.badFlag(arg, 'unknown option'));
     else songs.push(arg);
   }
-  return { name: 'build', songs, useCache, outDir, jobs };
+  return { name: 'build', songs, useCache, outDir, jobs, explain };
 }

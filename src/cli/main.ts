@@ -19,6 +19,7 @@ build options:
   --no-cache     render every task again (results are still stored in the cache)
   --out DIR      write outputs under DIR instead of ./dist
   --jobs N       render up to N tasks at once in worker threads (default: the core count)
+  --explain      say, for each task that rendered, which of its inputs changed
 
 exit codes: 0 built, 1 a song failed, 2 bad usage
 `;
@@ -35,7 +36,7 @@ export async function main(args: readonly string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const printer = createBuildPrinter(process.stdout);
+  const printer = createBuildPrinter(process.stdout, { explain: command.explain });
   const result = await build({
     root: process.cwd(),
     songs: command.songs,

@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import type { BuildEvent, BuildResult } from '../build/build.ts';
 import { formatDiagnostic } from '../diagnostics/diagnostic.ts';
 
-export function createBuildPrinter(out: Writable) {
+export function createBuildPrinter(out: Writable, options: { explain?: boolean } = {}) {
   const started = performance.now();
   const write = (line: string) => out.write(`${line}\n`);
   return {
@@ -15,6 +15,7 @@ export function createBuildPrinter(out: Writable) {
         case 'task-done': {
           const { result } = event;
           write(result.status === 'cached' ? `  cached    ${result.id}` : `  rendered  ${result.id}  ${result.seconds.toFixed(2)}s`);
+          if (options.explain && event.reasons) for (const reason of event.reasons) write(`              because ${reason}`);
           break;
         }
         case 'song-done':
