@@ -10,3 +10,10 @@ it('types reject misspelt options, bare-number times, unknown pitch names and un
   expect(result.stdout + result.stderr).toBe('');
   expect(result.status).toBe(0);
 });
+
+it('type-checks the whole project: sources, songs and tests (npm run check)', () => {
+  const tsc = join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', join(REPO_ROOT, 'tsconfig.json')], { encoding: 'utf8' });
+  expect(result.stdout + result.stderr).toBe('');
+  expect(result.status).toBe(0);
+});
