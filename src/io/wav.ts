@@ -103,7 +103,15 @@ export function encodeWavPcm(channels: readonly Float32Array[], sampleRate: numb
 }
 
 /** encodeWavPcm from samples already interleaved (a float WAV's data, as the master reads its mix). */
-export function encodeWavPcmInterleaved(samples: Float32Array, channelCount: number, sampleRate: number, bits: 16 | 24, gain = 1): Uint8Array {
+export function encodeWavPcmInterleaved(
+  samples: Float32Array,
+  channelCount: number,
+  sampleRate: number,
+  bits: 16 | 24,
+  gain = 1,
+  /** TPDF dither source: returns triangular noise in LSBs (see master/dither.ts); none when omitted. */
+  dither?: () => number,
+): Uint8Array {
   if (channelCount < 1) throw new RangeError('a WAV file needs at least one channel');
   const width = bits / 8;
   const dataBytes = samples.length * width;
@@ -129,7 +137,7 @@ export function encodeWavPcmInterleaved(samples: Float32Array, channelCount: num
   const min = -(2 ** (bits - 1));
   let offset = headerBytes;
   for (let k = 0; k < samples.length; k++) {
-    const scaled = samples[k] * scale;
+    const scaled = dither ? samples[k] * scale + dither() : samples[k] * scale;
     // NaN fails both comparisons and lands on 0 through `| 0`.
     const value = scaled >= max ? max : scaled <= min ? min : Math.round(scaled) | 0;
     bytes[offset] = value;
