@@ -299,32 +299,6 @@ export function addWavIntoStereo(bytes: Uint8Array, target: Float32Array): void 
   }
 }
 
-/**
- * Add a WAV file's samples into `target` channels (a mono file feeds every channel) without
- * building intermediate channel arrays: how the mix sums stems.
- */
-export function addWavInto(bytes: Uint8Array, target: readonly Float32Array[]): void {
-  const header = readDataLocation(bytes);
-  if (header && header.float32 && LITTLE_ENDIAN) {
-    const { channels: count, offset, frames } = header;
-    const samples = float32Samples(bytes, offset, frames * count);
-    for (let c = 0; c < target.length; c++) {
-      const out = target[c];
-      const source = Math.min(c, count - 1);
-      const length = Math.min(out.length, frames);
-      for (let i = 0, j = source; i < length; i++, j += count) out[i] += samples[j];
-    }
-    return;
-  }
-  const decoded = decodeWav(bytes);
-  for (let c = 0; c < target.length; c++) {
-    const out = target[c];
-    const input = decoded.channels[Math.min(c, decoded.channels.length - 1)];
-    const length = Math.min(out.length, input.length);
-    for (let i = 0; i < length; i++) out[i] += input[i];
-  }
-}
-
 /** Where the samples of a float32 file are, for the fast path; undefined sends callers to decodeWav. */
 function readDataLocation(bytes: Uint8Array): { float32: boolean; channels: number; offset: number; frames: number; sampleRate: number } | undefined {
   try {

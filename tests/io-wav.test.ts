@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { createRandom } from '../src/dsp/random.ts';
+import { tpdfDither } from '../src/master/dither.ts';
+import { addWavIntoStereo, decodeWav, encodeWavFloat32, encodeWavPcm, encodeWavPcmInterleaved, WavFormatError } from '../src/io/wav.ts';
+
+function noise(length: number, seed: number, amplitude = 0.9): Float32Array {
+  const random = createRandom(seed);
+  return Float32Array.from({ length }, () => (random() * 2 - 1) * amplitude);
+}
+
+const ascii = (bytes: Uint8Array, at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
+const view = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+describe('WAV writing', () => {
+  it('writes 32-bit float to spec: fmt (18 bytes, tag 3), fact, data', () => {
+    const left = noise(1001, 1);
+    const right = noise(1001, 2);
+    const bytes = encodeWavFloat32([left, right], 44100);
+    const v = view(bytes);
+    expect(ascii(bytes, 0)).toBe('RIFF');
+    expect(v.getUint32(4, true)).toBe(bytes.length - 8);
+    expect(ascii(bytes, 8)).toBe('WAVE');
+    expect(ascii(bytes, 12)).toBe('fmt ');
+    expect(v.getUint32(16, true)).toBe(18);
+    expect(v.getUint16(20, true)).toBe(3);
+    expect(v.getUint16(22, true)).toBe(2);
+    expect(v.getUint32(24, true)).toBe(44100);
+    expect(v.getUint32(28, true)).toBe(44100 * 8);
+    expect(v.getUint16(32, true)).toBe(8);
+    expect(v.getUint16(34, true)).toBe(32);
+    expect(v.getUint16(36, true)).toBe(0);
+    expect(ascii(bytes, 38)).toBe('fact');
+    expect(v.getUint32(46, true)).toBe(1001);
+    expect(ascii(bytes, 50)).toBe('data');
+    expect(v.getUint32(54, true)).toBe(1001 * 8);
+    expect(bytes.length).toBe(58 + 1001 * 8);
+    expect(v.getFloat32(58, true)).toBe(left[0]);
+    expect(v.getFloat32(62, true)).toBe(right[0]);
+  });
+
+  it('round-trips float32 exactly and gives the same bytes for the same samples', () => {
+    const channels = [noise(5000, 3), noise(5000, 4)];
+    const bytes = encodeWavFloat32(channels, 48000);
+    const decoded = decodeWav(bytes);
+    expect(decoded).toMatchObject({ sampleRate: 48000, bitsPerSample: 32, format: 'float' });
+    expect(Array.from(decoded.channels[0])).toEqual(Array.from(channels[0]));
+    expect(Array.from(decoded.channels[1])).toEqual(Array.from(channels[1]));
+    expect(Buffer.from(encodeWavFloat32(channels, 48000)).equals(Buffer.from(bytes))).toBe(true);
+    // Decoding from an unaligned copy (as read from an arbitrary buffer) gives the same samples.
+    const unaligned = new Uint8Array(bytes.length + 1).subarray(1);
+    unaligned.set(bytes);
+    expect(Array.from(decodeWav(unaligned).channels[1])).toEqual(Array.from(channels[1]));
+  });
+
+  it('round-trips 16- and 24-bit PCM within one step, clamping and zeroing NaN', () => {
+    const signal = noise(4000, 5, 0.99);
+    for (const bits of [16, 24] as const) {
+      const bytes = encodeWavPcm([signal], 48000, bits);
+      const v = view(bytes);
+      expect(v.getUint16(20, true)).toBe(1);
+      expect(v.getUint16(34, true)).toBe(bits);
+      expect(v.getUint16(32, true)).toBe(bits / 8);
+      const decoded = decodeWav(bytes).channels[0];
+      const step = 1 / 2 ** (bits - 1);
+      for (let i = 0; i < signal.length; i++) expect(Math.abs(decoded[i] - signal[i])).toBeLessThanOrEqual(step / 2 + 1e-9);
+    }
+    const extremes = decodeWav(encodeWavPcm([Float32Array.from([2, -2, Number.NaN, 1, -1])], 48000, 24)).channels[0];
+    expect(Array.from(extremes)).toEqual([(2 ** 23 - 1) / 2 ** 23, -1, 0, (2 ** 23 - 1) / 2 ** 23, -1]);
+  });
+
+  it('pads odd-sized PCM data to an even length and counts the pad in the RIFF size', () => {
+    const bytes = encodeWavPcm([new Float32Array(3)], 48000, 24);
+    expect(view(bytes).getUint32(40, true)).toBe(9);
+    expect(bytes.length).toBe(44 + 9 + 1);
+    expect(view(bytes).getUint32(4, true)).toBe(bytes.length - 8);
+  });
+
+  it('dithers 16-bit output with seeded TPDF noise: reproducible, and silence stays within one step', () => {
+    const quiet = new Float32Array(20000);
+    const a = encodeWavPcmInterleaved(quiet, 1, 48000, 16, 1, tpdfDither(9));
+    const b = encodeWavPcmInterleaved(quiet, 1, 48000, 16, 1, tpdfDither(9));
+    const c = encodeWavPcmInterleaved(quiet, 1, 48000, 16, 1, tpdfDither(10));
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+    expect(Buffer.from(a).equals(Buffer.from(c))).toBe(false);
+    const values = decodeWav(a).channels[0].map((x) => Math.round(x * 32768));
+    expect(Math.max(...values)).toBe(1);
+    expect(Math.min(...values)).toBe(-1);
+    // Triangular noise of ±1 LSB: P(0) = 1/2 after rounding (values in (-0.5, 0.5)).
+    const zeros = values.filter((x) => x === 0).length / values.length;
+    expect(zeros).toBeGreaterThan(0.7);
+    expect(zeros).toBeLessThan(0.8);
+  });
+});
+
+describe('WAV reading', () => {
+  function build(format: number, bits: number, channels: number, data: number[], extra: { extensible?: boolean; chunkBefore?: boolean } = {}): Uint8Array {
+    const fmtSize = extra.extensible ? 40 : 16;
+    const before = extra.chunkBefore ? 8 + 3 + 1 : 0; // a 3-byte LIST chunk plus its pad byte
+    const bytes = new Uint8Array(12 + 8 + fmtSize + before + 8 + data.length);
+    const v = view(bytes);
+    const put = (at: number, text: string) => [...text].forEach((ch, i) => (bytes[at + i] = ch.charCodeAt(0)));
+    put(0, 'RIFF');
+    v.setUint32(4, bytes.length - 8, true);
+    put(8, 'WAVE');
+    put(12, 'fmt ');
+    v.setUint32(16, fmtSize, true);
+    v.setUint16(20, extra.extensible ? 0xfffe : format, true);
+    v.setUint16(22, channels, true);
+    v.setUint32(24, 8000, true);
+    v.setUint32(28, 8000 * channels * (bits / 8), true);
+    v.setUint16(32, channels * (bits / 8), true);
+    v.setUint16(34, bits, true);
+    if (extra.extensible) {
+      v.setUint16(36, 22, true);
+      v.setUint16(38, bits, true);
+      v.setUint32(40, 3, true);
+      v.setUint16(44, format, true); // sub-format GUID starts with the format tag
+      put(46, '\x00\x00\x00\x00\x10\x00\x80\x00\x00\xAA\x00\x38\x9B\x71'.slice(0, 14));
+    }
+    let at = 20 + fmtSize;
+    if (extra.chunkBefore) {
+      put(at, 'LIST');
+      v.setUint32(at + 4, 3, true);
+      at += 12;
+    }
+    put(at, 'data');
+    v.setUint32(at + 4, data.length, true);
+    bytes.set(data, at + 8);
+    return bytes;
+  }
+
+  it('reads 8-bit unsigned, 32-bit integer and 64-bit float PCM', () => {
+    expect(Array.from(decodeWav(build(1, 8, 1, [0, 128, 255])).channels[0])).toEqual([-1, 0, 127 / 128]);
+    const int32 = new Uint8Array(new Int32Array([-(2 ** 31), 2 ** 30]).buffer);
+    expect(Array.from(decodeWav(build(1, 32, 1, [...int32])).channels[0])).toEqual([-1, 0.5]);
+    const float64 = new Uint8Array(new Float64Array([0.25, -0.125]).buffer);
+    expect(Array.from(decodeWav(build(3, 64, 1, [...float64])).channels[0])).toEqual([0.25, -0.125]);
+  });
+
+  it('reads WAVE_FORMAT_EXTENSIBLE and skips unknown chunks with their pad byte', () => {
+    const int16 = new Uint8Array(new Int16Array([16384, -16384, 8192, -8192]).buffer);
+    const decoded = decodeWav(build(1, 16, 2, [...int16], { extensible: true, chunkBefore: true }));
+    expect(decoded.channels.map((channel) => Array.from(channel))).toEqual([
+      [0.5, 0.25],
+      [-0.5, -0.25],
+    ]);
+    const float = new Uint8Array(new Float32Array([0.75]).buffer);
+    expect(decodeWav(build(3, 32, 1, [...float], { extensible: true })).format).toBe('float');
+  });
+
+  it('adds a stereo file into an interleaved bus, and a mono file to both sides', () => {
+    const bus = new Float32Array(6);
+    addWavIntoStereo(encodeWavFloat32([Float32Array.from([1, 2, 3]), Float32Array.from([4, 5, 6])], 48000), bus);
+    addWavIntoStereo(encodeWavFloat32([Float32Array.from([10, 20, 30])], 48000), bus);
+    expect(Array.from(bus)).toEqual([11, 14, 22, 25, 33, 36]);
+  });
+
+  it('rejects truncated and corrupted files with WavFormatError only (fuzz)', () => {
+    const valid = encodeWavPcm([noise(64, 7), noise(64, 8)], 48000, 16);
+    const random = createRandom(2024);
+    let rejected = 0;
+    const attempt = (bytes: Uint8Array) => {
+      try {
+        decodeWav(bytes);
+      } catch (error) {
+        expect(error).toBeInstanceOf(WavFormatError);
+        rejected++;
+      }
+    };
+    for (let i = 0; i < 500; i++) attempt(valid.subarray(0, Math.floor(random() * valid.length)));
+    for (let i = 0; i < 500; i++) {
+      const copy = valid.slice();
+      const flips = 1 + Math.floor(random() * 8);
+      for (let f = 0; f < flips; f++) copy[Math.floor(random() * 48)] = Math.floor(random() * 256);
+      attempt(copy);
+    }
+    for (let i = 0; i < 200; i++) attempt(Uint8Array.from({ length: Math.floor(random() * 200) }, () => Math.floor(random() * 256)));
+    expect(rejected).toBeGreaterThan(500);
+  });
+});
