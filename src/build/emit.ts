@@ -78,10 +78,26 @@ export function emitSong(dir: string, files: readonly EmitFile[], cache: CacheSt
   }
   const stemsDir = join(dir, 'stems');
   const wanted = new Set(files.map((file) => resolve(dir, file.path)));
-  if (existsSync(stemsDir)) {
-    for (const name of readdirSync(stemsDir)) {
-      const path = resolve(stemsDir, name);
-      if (name.endsWith('.wav') && !wanted.has(path)) rmSync(path, { force: true });
+  for (const folder of [dir, stemsDir]) {
+    if (!existsSync(folder)) continue;
+    for (const name of readdirSync(folder)) {
+      const path = resolve(folder, name);
+      if (folder === stemsDir && name.endsWith('.wav') && !wanted.has(path)) rmSync(path, { force: true });
+      else if (isOrphanTemp(name)) rmSync(path, { force: true });
     }
+  }
+}
+
+/** A temp file (`name.<pid>.<n>.tmp`) left by a process that no longer runs: a killed build's. */
+function isOrphanTemp(name: string): boolean {
+  const match = /\.(\d+)\.\d+\.tmp$/.exec(name);
+  if (!match) return false;
+  const pid = Number(match[1]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false; // still running: a concurrent build is writing it
+  } catch {
+    return true;
   }
 }
