@@ -170,7 +170,7 @@ describe('validation errors', () => {
 
   it('rejects bad song settings all at once', () => {
     const list = problems({ ...song(), title: '', tempo: 0, meter: [4, 3] as never, sampleRate: 22050 as never });
-    expect(list.map((p) => p.code)).toEqual(['MD216', 'MD210', 'MD211', 'MD215']);
+    expect(list.map((p) => p.code)).toEqual(['MD216', 'MD211', 'MD210', 'MD215']);
   });
 
   it('rejects track ids that cannot name a stem file', () => {

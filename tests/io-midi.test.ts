@@ -9,8 +9,13 @@ const PARAMS: MidiParams = {
   title: 'Round Trip',
   ppq: 960,
   tempoMap: [
-    { tick: 0, bpm: 120 },
-    { tick: 4 * 3840, bpm: 90 },
+    { tick: 0, bpm: 120, rampToNext: false },
+    { tick: 4 * 3840, bpm: 90, rampToNext: false },
+  ],
+  key: { sharps: -3, minor: true },
+  markers: [
+    { tick: 0, name: 'intro 1' },
+    { tick: 7680, name: 'verse 1' },
   ],
   meterMap: [
     { tick: 0, bar: 0, numerator: 4, denominator: 4 },

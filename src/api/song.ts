@@ -13,6 +13,20 @@ export interface NoteInput {
   readonly velocity?: Velocity;
 }
 
+/**
+ * A part: notes positioned from the start of the section it plays in. Shorter than its
+ * section, it loops; its length is `length`, or the whole bars its notes reach into.
+ */
+export type PartInput = readonly NoteInput[] | { readonly notes: readonly NoteInput[]; readonly length?: Time };
+
+/** Seeded random variation of timing and velocity, drawn from the track's own seed. */
+export interface HumanizeInput {
+  /** Largest timing shift either way, in ticks (960 per quarter). @default 0 */
+  readonly timing?: number;
+  /** Largest velocity change either way. @default 0 */
+  readonly velocity?: number;
+}
+
 /** Where a track's audio goes. Buses arrive with the mix-graph work; `'master'` for now. */
 export type OutputName = 'master' | (string & {});
 
@@ -20,8 +34,15 @@ export type OutputName = 'master' | (string & {});
 export interface TrackInput {
   /** The instrument that plays the notes, e.g. `synth({ wave: 'saw' })` or `drums()`. */
   readonly instrument: InstrumentRef;
-  /** The notes the instrument plays. */
-  readonly notes: readonly NoteInput[];
+  /** Notes at absolute song positions. @default [] */
+  readonly notes?: readonly NoteInput[];
+  /**
+   * Parts by section name, played at every occurrence of that section; `'chorus@3'` gives
+   * the third chorus its own part. A section with no part is silence for this track.
+   */
+  readonly parts?: Readonly<Record<string, PartInput>>;
+  /** Seeded timing and velocity variation (seed = hash of the song seed and track id). */
+  readonly humanize?: HumanizeInput;
   /** Display name in MIDI files and reports. @default the track's key in `tracks` */
   readonly name?: string;
   /** Fader level in dB. @default 0 */
@@ -46,14 +67,42 @@ export interface MasterInput {
   readonly ceiling?: Decibels;
 }
 
+/** One point of a tempo map. */
+export interface TempoChange {
+  /** Where the tempo changes, e.g. `'8:0:0'`. */
+  readonly at: Time;
+  /** Tempo in quarter-note beats per minute from this point. */
+  readonly bpm: BPM;
+  /** `'linear'`: glide from this bpm to the next point's instead of holding it. @default 'step' */
+  readonly ramp?: 'step' | 'linear';
+}
+
+/** A meter change at a bar (0-based). */
+export interface MeterChange {
+  readonly bar: number;
+  readonly meter: Meter;
+}
+
+/** A key, e.g. `'A minor'`, `'Eb major'`, `'D dorian'`: for roman numerals and the MIDI key signature. */
+export type KeyName = `${'C' | 'D' | 'E' | 'F' | 'G' | 'A' | 'B'}${'' | '#' | 'b'} ${'major' | 'minor' | 'dorian' | 'phrygian' | 'lydian' | 'mixolydian' | 'locrian' | 'aeolian' | 'ionian'}`;
+
+/** A section's length in bars. */
+export type SectionInput = number;
+
 /** Everything a song module declares. Track keys are the track ids used for stems and caching. */
 export interface SongInput {
   /** The song's title, written into MIDI and report.json. */
   readonly title: string;
-  /** Tempo in quarter-note beats per minute. */
-  readonly tempo: BPM;
-  /** Time signature. @default [4, 4] */
-  readonly meter?: Meter;
+  /** Tempo in BPM, or a tempo map of changes and ramps starting at `'0:0:0'`. */
+  readonly tempo: BPM | readonly TempoChange[];
+  /** Time signature, or meter changes by bar starting at bar 0. @default [4, 4] */
+  readonly meter?: Meter | readonly MeterChange[];
+  /** The song's key. @default 'C major' */
+  readonly key?: KeyName;
+  /** Sections and their lengths in bars, e.g. `{ intro: 4, verse: 8, chorus: 8 }`. */
+  readonly sections?: Readonly<Record<string, SectionInput>>;
+  /** The order sections play in, repeats included. @default every section once, in order */
+  readonly form?: readonly string[];
   /** Sample rate of every rendered file. @default 48000 */
   readonly sampleRate?: SampleRate;
   /** Seed for every random choice; each track derives its own from it and its id. @default 0 */
@@ -64,6 +113,11 @@ export interface SongInput {
   readonly tracks: Readonly<Record<string, TrackInput>>;
   /** The master stage. */
   readonly master?: MasterInput;
+  /**
+   * Other versions of the song, each a pure function of it: a radio edit, an instrumental,
+   * another key. Each builds into dist/<song>/<variant>/, sharing cached work with the rest.
+   */
+  readonly variants?: Readonly<Record<string, (song: SongInput) => SongInput>>;
 }
 
 /** What the `(context) => song` form of defineSong receives. */

@@ -18,25 +18,27 @@ export const diagnostics = {
     error('MD102', where, `song '${where.song}' threw while loading: ${detail}`, 'fix the error at the location shown; the other songs still build'),
   songNoExport: (where: Where) =>
     error('MD103', where, `song '${where.song}' has no default export`, "end the module with `export default defineSong({ … })`"),
+  variantThrew: (where: Where, variant: string, detail: string) =>
+    error('MD105', where, `variant '${variant}' of song '${where.song}' threw: ${detail}`, 'a variant is a pure function (song) => song; fix the error at the location shown'),
   songNotObject: (where: Where, got: string) =>
     error('MD104', where, `song '${where.song}' default export is ${got}, not a song`, 'export the object (or function) passed to defineSong'),
 
   emptySong: (where: Where) =>
     error('MD201', where, `song '${where.song}' has no notes to render`, 'add a track with at least one note'),
-  pitchOutOfRange: (where: Where, index: number, pitch: number) =>
-    error('MD202', where, `track '${where.track}' note ${index}: pitch ${pitch} is outside MIDI's 0–127`, "use a MIDI number 0–127 or a name from 'C-1' to 'G9'"),
-  badPitch: (where: Where, index: number, pitch: unknown) =>
-    error('MD203', where, `track '${where.track}' note ${index}: ${JSON.stringify(pitch)} is not a pitch`, "write a name like 'C#3' or 'Bb4', or a MIDI number"),
-  badLength: (where: Where, index: number, detail: string) =>
-    error('MD204', where, `track '${where.track}' note ${index}: length ${detail} is not positive`, "give every note a length greater than zero, e.g. '8n' or { ticks: 240 }"),
-  negativeStart: (where: Where, index: number, detail: string) =>
-    error('MD205', where, `track '${where.track}' note ${index}: start ${detail} is before the song starts`, "positions count from '0:0:0'"),
+  pitchOutOfRange: (where: Where, note: string, pitch: number) =>
+    error('MD202', where, `track '${where.track}' ${note}: pitch ${pitch} is outside MIDI's 0–127`, "use a MIDI number 0–127 or a name from 'C-1' to 'G9'"),
+  badPitch: (where: Where, note: string, pitch: unknown) =>
+    error('MD203', where, `track '${where.track}' ${note}: ${JSON.stringify(pitch)} is not a pitch`, "write a name like 'C#3' or 'Bb4', or a MIDI number"),
+  badLength: (where: Where, note: string, detail: string) =>
+    error('MD204', where, `track '${where.track}' ${note}: length ${detail} is not positive`, "give every note a length greater than zero, e.g. '8n' or { ticks: 240 }"),
+  negativeStart: (where: Where, note: string, detail: string) =>
+    error('MD205', where, `track '${where.track}' ${note}: start ${detail} is before the song starts`, "positions count from '0:0:0'"),
   unknownOutput: (where: Where, output: string, known: readonly string[]) =>
     error('MD206', where, `track '${where.track}' sends to unknown output '${output}'`, `use one of: ${known.join(', ')}`),
   unknownInstrument: (where: Where, plugin: string, known: readonly string[]) =>
     error('MD207', where, `track '${where.track}' uses instrument '${plugin}', which is not registered`, `built-in instruments: ${known.join(', ')}; a plugin must be imported by the song`),
-  badVelocity: (where: Where, index: number, velocity: unknown) =>
-    error('MD208', where, `track '${where.track}' note ${index}: velocity ${JSON.stringify(velocity)} is outside 1–127`, 'use a whole number from 1 to 127'),
+  badVelocity: (where: Where, note: string, velocity: unknown) =>
+    error('MD208', where, `track '${where.track}' ${note}: velocity ${JSON.stringify(velocity)} is outside 1–127`, 'use a whole number from 1 to 127'),
   badTime: (where: Where, what: string, value: unknown, detail: string) =>
     error('MD209', where, `${what}: ${JSON.stringify(value)} is not a time (${detail})`, "write '1:2:0' (bars:beats:ticks), '8n', { beats: 2 }, { ticks: 480 } or { bars: 1 }"),
   badTempo: (where: Where, tempo: unknown) =>
@@ -55,6 +57,19 @@ export const diagnostics = {
     error('MD216', where, `song '${where.song}' has no title`, "add title: 'My Song'"),
   badOptionValue: (where: Where, plugin: string, option: string, detail: string) =>
     error('MD217', where, `track '${where.track}': instrument '${plugin}' ${option ? `option '${option}' ${detail}` : detail}`, 'see the option’s doc comment for its range'),
+
+  badTempoMap: (where: Where, detail: string) =>
+    error('MD218', where, `song '${where.song}' tempo map ${detail}`, "write tempo: [{ at: '0:0:0', bpm: 120 }, { at: '8:0:0', bpm: 90, ramp: 'linear' }, …]"),
+  unknownSection: (where: Where, section: string, known: readonly string[]) =>
+    error('MD219', where, `${where.track ? `track '${where.track}' has a part for` : `song '${where.song}' form names`} unknown section '${section}'`, known.length ? `sections: ${known.join(', ')}` : 'declare sections: { verse: 8, … }'),
+  badSection: (where: Where, section: string, value: unknown) =>
+    error('MD220', where, `song '${where.song}' section '${section}' is ${JSON.stringify(value)} bars`, 'give each section a whole number of bars, at least 1'),
+  badVariantName: (where: Where, name: string) =>
+    error('MD221', where, `song '${where.song}' has a variant '${name}' that cannot name a folder`, "use letters, digits, - and _ (and not 'stems')"),
+  badKey: (where: Where, key: unknown) =>
+    error('MD222', where, `song '${where.song}' key ${JSON.stringify(key)} is not a key`, "write it like 'A minor', 'Eb major' or 'D dorian'"),
+  badMidiFile: (where: Where, path: string, detail: string) =>
+    error('MD223', where, `MIDI file '${path}' cannot be used: ${detail}`, 'check the path (relative to the song file) and that it is a Standard MIDI File'),
 
   instrumentThrew: (where: Where, plugin: string, detail: string) =>
     error('MD301', where, `track '${where.track}': instrument '${plugin}' failed while rendering: ${detail}`, 'this is a bug in the instrument; report it with the song'),

@@ -8,7 +8,10 @@
  * track, in song order, with its name, program change and notes. Drums use channel 10;
  * melodic tracks take channels 1–9, 11–16 in order, wrapping after 15.
  */
+import type { TempoPoint } from '../ir/types.ts';
 import type { MidiParams } from '../plan/graph.ts';
+import { TempoClock } from '../theory/time.ts';
+import { PPQ } from '../theory/units.ts';
 
 type MidiEvent = { readonly tick: number; readonly order: number; readonly bytes: readonly number[] };
 
@@ -56,10 +59,39 @@ function conductorEvents(song: MidiParams): MidiEvent[] {
     // 24 MIDI clocks per metronome click and 8 thirty-seconds per quarter: the usual values.
     events.push(meta(point.tick, 0x58, [point.numerator, power, 24, 8]));
   }
-  for (const point of song.tempoMap) {
-    const microseconds = Math.round(60_000_000 / point.bpm);
-    events.push(meta(point.tick, 0x51, [(microseconds >> 16) & 0xff, (microseconds >> 8) & 0xff, microseconds & 0xff]));
+  for (const { tick, bpm } of tempoEvents(song.tempoMap)) {
+    const microseconds = Math.round(60_000_000 / bpm);
+    events.push(meta(tick, 0x51, [(microseconds >> 16) & 0xff, (microseconds >> 8) & 0xff, microseconds & 0xff]));
   }
+  // Key signature: signed count of sharps/flats, then 0 major / 1 minor.
+  events.push(meta(0, 0x59, [song.key.sharps & 0xff, song.key.minor ? 1 : 0]));
+  for (const marker of song.markers) events.push(meta(marker.tick, 0x06, text(marker.name)));
+  return events;
+}
+
+/** Ticks between tempo events that stand for a ramp: a 64th note at PPQ 960. */
+const RAMP_STEP = 60;
+
+/**
+ * MIDI has no tempo ramps, so a ramp is written as steps, each with the tempo that makes
+ * the step last exactly as long as the ramp does over it: the file's clock agrees with
+ * the audio at every step boundary.
+ */
+export function tempoEvents(tempoMap: readonly TempoPoint[]): { tick: number; bpm: number }[] {
+  const clock = new TempoClock(tempoMap);
+  const events: { tick: number; bpm: number }[] = [];
+  tempoMap.forEach((point, index) => {
+    const next = tempoMap[index + 1];
+    if (!point.rampToNext || !next) {
+      events.push({ tick: point.tick, bpm: point.bpm });
+      return;
+    }
+    for (let tick = point.tick; tick < next.tick; tick += RAMP_STEP) {
+      const end = Math.min(next.tick, tick + RAMP_STEP);
+      const seconds = clock.seconds(end) - clock.seconds(tick);
+      events.push({ tick, bpm: (60 * (end - tick)) / (PPQ * seconds) });
+    }
+  });
   return events;
 }
 

@@ -6,20 +6,26 @@
  */
 import { createHash } from 'node:crypto';
 import type { NoteEvent } from '../api/plugin.ts';
-import type { NoteInput, SongInput, TrackInput } from '../api/song.ts';
+import type { HumanizeInput, NoteInput, SongInput, TrackInput } from '../api/song.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { findInstrument, instrumentNames } from '../render/registry.ts';
 import { parsePitch } from '../theory/pitch.ts';
+import { createRandom } from '../dsp/random.ts';
+import { parseKey } from '../theory/key.ts';
 import { lengthToTicks, positionToTicks, TempoClock, TimeFormatError, tickToBar, barToTick } from '../theory/time.ts';
 import { PPQ, type Time } from '../theory/units.ts';
+import { layoutForm, placeParts } from './arrangement.ts';
 import { locateKey, type SongSource } from './locate.ts';
-import type { InstrumentIR, MeterPoint, SongIR, TempoPoint, TrackIR } from './types.ts';
+import { buildMeterMap, buildTempoMap } from './timing.ts';
+import type { InstrumentIR, MeterPoint, SectionIR, SongIR, TrackIR } from './types.ts';
 import { validate } from './validate.ts';
 
 export interface SongOrigin extends SongSource {
   /** Song id: its folder name under songs/. */
   readonly id: string;
+  /** Variant name; omitted or null for the song as written. */
+  readonly variant?: string | null;
 }
 
 export type ElaborateResult = { ok: true; song: SongIR } | { ok: false; diagnostics: Diagnostic[] };
@@ -35,17 +41,11 @@ export function elaborate(input: SongInput, origin: SongOrigin): ElaborateResult
   const atTrack = (id: string) => ({ ...locateKey(origin, id, 'tracks'), song: origin.id, track: id });
 
   if (typeof input.title !== 'string' || input.title.trim() === '') problems.push(d.badTitle(at('title')));
-  const tempo = input.tempo;
-  if (typeof tempo !== 'number' || !Number.isFinite(tempo) || tempo < 1 || tempo > 999) problems.push(d.badTempo(at('tempo'), tempo));
-  const meter = input.meter ?? [4, 4];
-  const meterOk =
-    Array.isArray(meter) &&
-    meter.length === 2 &&
-    Number.isInteger(meter[0]) &&
-    meter[0] >= 1 &&
-    meter[0] <= 64 &&
-    [1, 2, 4, 8, 16, 32].includes(meter[1]);
-  if (!meterOk) problems.push(d.badMeter(at('meter'), meter));
+  const meterMap = buildMeterMap(input.meter, at('meter'), problems);
+  // With a bad meter, the tempo is still checked (against 4/4) so both problems show at once.
+  const tempoMap = buildTempoMap(input.tempo, meterMap ?? [{ tick: 0, bar: 0, numerator: 4, denominator: 4 }], at('tempo'), problems);
+  const key = parseKey(input.key ?? 'C major');
+  if (!key) problems.push(d.badKey(at('key'), input.key));
   const sampleRate = input.sampleRate ?? 48000;
   if (!SAMPLE_RATES.includes(sampleRate)) problems.push(d.badSampleRate(at('sampleRate'), sampleRate));
   const seed = input.seed ?? 0;
@@ -56,11 +56,10 @@ export function elaborate(input: SongInput, origin: SongOrigin): ElaborateResult
   if (typeof ceilingDb !== 'number' || !(ceilingDb <= 0 && ceilingDb >= -60)) {
     problems.push(d.badNumber(at('ceiling'), `song '${origin.id}' master ceiling`, ceilingDb, 'from -60 to 0 dBFS'));
   }
-  if (problems.length) return { ok: false, diagnostics: problems };
-
-  const tempoMap: TempoPoint[] = [{ tick: 0, bpm: tempo }];
-  const meterMap: MeterPoint[] = [{ tick: 0, bar: 0, numerator: meter[0], denominator: meter[1] }];
+  if (problems.length || !meterMap || !tempoMap || !key) return { ok: false, diagnostics: problems };
   const clock = new TempoClock(tempoMap);
+  const layout = layoutForm(input, meterMap, at(input.form ? 'form' : 'sections'), problems);
+  if (problems.length) return { ok: false, diagnostics: problems };
 
   const trackEntries = input.tracks && typeof input.tracks === 'object' ? Object.entries(input.tracks) : [];
   const tracks: TrackIR[] = [];
@@ -70,12 +69,12 @@ export function elaborate(input: SongInput, origin: SongOrigin): ElaborateResult
       problems.push(d.badTrackId(where, id));
       return;
     }
-    const resolved = elaborateTrack(id, index, track, { seed, sampleRate, meterMap, clock }, where, problems);
+    const resolved = elaborateTrack(id, index, track, { seed, sampleRate, meterMap, clock, layout }, where, problems);
     if (resolved) tracks.push(resolved);
   });
   if (problems.length) return { ok: false, diagnostics: problems };
 
-  let lastTick = 0;
+  let lastTick = layout.length ? layout[layout.length - 1].endTick : 0;
   let longestTail = 0;
   for (const track of tracks) {
     if (track.notes.length === 0) continue;
@@ -89,6 +88,7 @@ export function elaborate(input: SongInput, origin: SongOrigin): ElaborateResult
 
   const song: SongIR = {
     id: origin.id,
+    variant: origin.variant ?? null,
     file: origin.file,
     title: input.title,
     sampleRate,
@@ -96,6 +96,13 @@ export function elaborate(input: SongInput, origin: SongOrigin): ElaborateResult
     seed,
     tempoMap,
     meterMap,
+    key,
+    sections: layout,
+    markers: layout.map((section) => ({
+      tick: section.startTick,
+      seconds: Math.round(clock.seconds(section.startTick) * 1000) / 1000,
+      name: `${section.name} ${section.occurrence}`,
+    })),
     lengthTicks,
     lengthSamples,
     tracks,
@@ -110,6 +117,15 @@ interface Timing {
   readonly sampleRate: number;
   readonly meterMap: readonly MeterPoint[];
   readonly clock: TempoClock;
+  readonly layout: readonly SectionIR[];
+}
+
+/** A note with its times resolved to ticks; samples come after humanising. */
+interface TickNote {
+  readonly pitch: number;
+  readonly velocity: number;
+  readonly startTick: number;
+  readonly lengthTicks: number;
 }
 
 type Where = ReturnType<typeof locateKey> & { song: string; track: string };
@@ -144,15 +160,31 @@ function elaborateTrack(
   }
   const pan = track.pan ?? 0;
   if (typeof pan !== 'number' || !(pan >= -1 && pan <= 1)) problems.push(d.badNumber(where, `track '${id}' pan`, pan, 'from -1 to 1'));
-  const notesInput: readonly NoteInput[] = Array.isArray(track.notes) ? track.notes : [];
-  if (!Array.isArray(track.notes)) problems.push(d.badNumber(where, `track '${id}' notes`, track.notes, 'as an array of notes'));
-
-  const notes: NoteEvent[] = [];
-  notesInput.forEach((input, noteIndex) => {
-    const note = elaborateNote(input, noteIndex, timing, where, problems);
-    if (note) notes.push(note);
+  if (track.notes !== undefined && !Array.isArray(track.notes)) problems.push(d.badNumber(where, `track '${id}' notes`, track.notes, 'as an array of notes'));
+  const tickNotes: TickNote[] = [];
+  (Array.isArray(track.notes) ? track.notes : []).forEach((input, noteIndex) => {
+    const note = elaborateNote(input, `note ${noteIndex}`, noteIndex, 0, 0, Infinity, timing, where, problems);
+    if (note) tickNotes.push(note);
   });
+  if (track.parts) {
+    const quietStart = (note: NoteInput, originBar: number) => quietly(() => positionToTicks(note.start, timing.meterMap, originBar));
+    const quietEnd = (note: NoteInput, _originBar: number, start: number) => {
+      const length = quietly(() => lengthToTicks(note.length, timing.meterMap, start));
+      return length === undefined ? undefined : start + length;
+    };
+    for (const placed of placeParts(track.parts, timing.layout, timing.meterMap, quietStart, quietEnd, where, problems)) {
+      const label = `part '${placed.part}' note ${placed.index}`;
+      const note = elaborateNote(placed.input, label, placed.index, placed.originBar, placed.offsetTicks, placed.endTick, timing, where, problems);
+      if (note) tickNotes.push(note);
+    }
+  }
+  const humanized = track.humanize ? humanize(tickNotes, track.humanize, trackSeed(timing.seed, id), where, problems) : tickNotes;
   if (problems.length > before) return undefined;
+  const notes: NoteEvent[] = humanized.map((note) => {
+    const startSample = timing.clock.sample(note.startTick, timing.sampleRate);
+    const endSample = timing.clock.sample(note.startTick + note.lengthTicks, timing.sampleRate);
+    return { ...note, startSample, lengthSamples: Math.max(1, endSample - startSample) };
+  });
   // A fixed order makes rendering, hashing and MIDI independent of how the song built its list.
   notes.sort((a, b) => a.startSample - b.startSample || a.pitch - b.pitch || a.lengthSamples - b.lengthSamples || a.velocity - b.velocity);
 
@@ -173,36 +205,83 @@ function elaborateTrack(
   };
 }
 
-function elaborateNote(input: NoteInput, index: number, timing: Timing, where: Where, problems: Diagnostic[]): NoteEvent | undefined {
+/**
+ * Resolve one note to ticks. `originBar` is where its bars:beats:ticks count from (a
+ * section's first bar for a part), `offsetTicks` the loop pass, `endTick` where it is cut.
+ * Returns undefined (and records why) for a bad note, or silently for a looped note that
+ * falls past its section's end.
+ */
+function elaborateNote(
+  input: NoteInput,
+  label: string,
+  index: number,
+  originBar: number,
+  offsetTicks: number,
+  endTick: number,
+  timing: Timing,
+  where: Where,
+  problems: Diagnostic[],
+): TickNote | undefined {
   const pitch = parsePitch(input?.pitch as never);
   if (pitch === undefined || !Number.isInteger(pitch)) {
-    problems.push(d.badPitch(where, index, input?.pitch));
+    problems.push(d.badPitch(where, label, input?.pitch));
     return undefined;
   }
   if (pitch < 0 || pitch > 127) {
-    problems.push(d.pitchOutOfRange(where, index, pitch));
+    problems.push(d.pitchOutOfRange(where, label, pitch));
     return undefined;
   }
   const velocity = input.velocity ?? DEFAULT_VELOCITY;
   if (!Number.isInteger(velocity) || velocity < 1 || velocity > 127) {
-    problems.push(d.badVelocity(where, index, velocity));
+    problems.push(d.badVelocity(where, label, velocity));
     return undefined;
   }
-  const startTick = readTime(() => positionToTicks(input.start, timing.meterMap), `track '${where.track}' note ${index} start`, input.start, where, problems);
-  if (startTick === undefined) return undefined;
-  if (startTick < 0) {
-    problems.push(d.negativeStart(where, index, JSON.stringify(input.start)));
+  const what = `track '${where.track}' ${label}`;
+  const start = readTime(() => positionToTicks(input.start, timing.meterMap, originBar), `${what} start`, input.start, where, problems);
+  if (start === undefined) return undefined;
+  if (start < 0) {
+    problems.push(d.negativeStart(where, label, JSON.stringify(input.start)));
     return undefined;
   }
-  const lengthTicks = readTime(() => lengthToTicks(input.length, timing.meterMap, startTick), `track '${where.track}' note ${index} length`, input.length, where, problems);
+  const lengthTicks = readTime(() => lengthToTicks(input.length, timing.meterMap, start), `${what} length`, input.length, where, problems);
   if (lengthTicks === undefined) return undefined;
   if (lengthTicks <= 0) {
-    problems.push(d.badLength(where, index, JSON.stringify(input.length)));
+    problems.push(d.badLength(where, label, JSON.stringify(input.length)));
     return undefined;
   }
-  const startSample = timing.clock.sample(startTick, timing.sampleRate);
-  const endSample = timing.clock.sample(startTick + lengthTicks, timing.sampleRate);
-  return { pitch, velocity, startTick, lengthTicks, startSample, lengthSamples: Math.max(1, endSample - startSample) };
+  const startTick = start + offsetTicks;
+  if (startTick >= endTick) return undefined;
+  return { pitch, velocity, startTick, lengthTicks: Math.min(lengthTicks, endTick - startTick) };
+}
+
+/** Seeded timing and velocity variation; the seed is the track's, so tracks vary independently. */
+function humanize(notes: readonly TickNote[], options: HumanizeInput, seed: number, where: Where, problems: Diagnostic[]): TickNote[] {
+  const timing = options.timing ?? 0;
+  const velocity = options.velocity ?? 0;
+  if (!(Number.isInteger(timing) && timing >= 0 && timing <= PPQ)) problems.push(d.badNumber(where, `track '${where.track}' humanize.timing`, timing, `in whole ticks from 0 to ${PPQ}`));
+  if (!(velocity >= 0 && velocity <= 127)) problems.push(d.badNumber(where, `track '${where.track}' humanize.velocity`, velocity, 'from 0 to 127'));
+  // Notes are drawn in a fixed order (by position, then pitch) so the list's order does not matter.
+  const ordered = [...notes].sort((a, b) => a.startTick - b.startTick || a.pitch - b.pitch || a.lengthTicks - b.lengthTicks || a.velocity - b.velocity);
+  const random = createRandom(seed);
+  return ordered.map((note) => {
+    const shift = Math.round((random() * 2 - 1) * timing);
+    const change = Math.round((random() * 2 - 1) * velocity);
+    const startTick = Math.max(0, note.startTick + shift);
+    return {
+      pitch: note.pitch,
+      velocity: Math.min(127, Math.max(1, note.velocity + change)),
+      startTick,
+      lengthTicks: Math.max(1, note.lengthTicks - Math.max(0, startTick - note.startTick)),
+    };
+  });
+}
+
+function quietly(convert: () => number): number | undefined {
+  try {
+    return convert();
+  } catch {
+    return undefined;
+  }
 }
 
 function readTime(convert: () => number, what: string, value: Time, where: Where, problems: Diagnostic[]): number | undefined {

@@ -7,6 +7,8 @@ import type { NoteEvent } from '../api/plugin.ts';
 export interface TempoPoint {
   readonly tick: number;
   readonly bpm: number;
+  /** True when the tempo glides linearly (in ticks) from this point's bpm to the next point's. */
+  readonly rampToNext: boolean;
 }
 
 export interface MeterPoint {
@@ -15,6 +17,34 @@ export interface MeterPoint {
   readonly bar: number;
   readonly numerator: number;
   readonly denominator: number;
+}
+
+/** One occurrence of a section in the form. */
+export interface SectionIR {
+  readonly name: string;
+  /** 1 for the first time this section plays, 2 for the second… */
+  readonly occurrence: number;
+  /** 0-based bar where it starts. */
+  readonly startBar: number;
+  readonly bars: number;
+  readonly startTick: number;
+  readonly endTick: number;
+}
+
+export interface MarkerIR {
+  readonly tick: number;
+  /** Seconds from the start (for reports). */
+  readonly seconds: number;
+  readonly name: string;
+}
+
+export interface KeyIR {
+  /** Tonic pitch class name, e.g. `'Eb'`. */
+  readonly tonic: string;
+  readonly mode: 'major' | 'minor' | 'dorian' | 'phrygian' | 'lydian' | 'mixolydian' | 'locrian';
+  /** MIDI key signature: sharps (+) or flats (−), and minor flag. */
+  readonly sharps: number;
+  readonly minor: boolean;
 }
 
 export interface InstrumentIR {
@@ -51,6 +81,8 @@ export interface MasterIR {
 export interface SongIR {
   /** Folder name under songs/. */
   readonly id: string;
+  /** Variant name, null for the song as written. */
+  readonly variant: string | null;
   /** Song file, relative to the project root, with forward slashes. */
   readonly file: string;
   readonly title: string;
@@ -59,7 +91,12 @@ export interface SongIR {
   readonly seed: number;
   readonly tempoMap: readonly TempoPoint[];
   readonly meterMap: readonly MeterPoint[];
-  /** End of the bar in which the last note ends. */
+  readonly key: KeyIR;
+  /** Sections in play order (empty when the song declares none). */
+  readonly sections: readonly SectionIR[];
+  /** One marker per section occurrence (`verse 2`). */
+  readonly markers: readonly MarkerIR[];
+  /** End of the form, or of the bar in which the last note ends, whichever is later. */
   readonly lengthTicks: number;
   /** Total rendered length in samples: last bar, plus the longest release tail, plus `tail`. */
   readonly lengthSamples: number;

@@ -37,6 +37,9 @@ export interface MidiParams {
   readonly ppq: number;
   readonly tempoMap: readonly TempoPoint[];
   readonly meterMap: readonly MeterPoint[];
+  /** Key signature: sharps (+) or flats (−), and whether minor. */
+  readonly key: { readonly sharps: number; readonly minor: boolean };
+  readonly markers: readonly { readonly tick: number; readonly name: string }[];
   readonly tracks: readonly {
     readonly name: string;
     readonly program: number | null;
@@ -123,6 +126,8 @@ export function plan(song: SongIR): BuildGraph {
     ppq: song.ppq,
     tempoMap: song.tempoMap,
     meterMap: song.meterMap,
+    key: { sharps: song.key.sharps, minor: song.key.minor },
+    markers: song.markers.map(({ tick, name }) => ({ tick, name })),
     tracks: song.tracks.map((track) => ({
       name: track.name,
       program: track.midiProgram,

@@ -43,19 +43,22 @@ export function tickToBar(meterMap: readonly MeterPoint[], tick: number): number
 }
 
 /**
- * Convert a position to an absolute tick. Bars:beats:ticks counts from 0:0:0; note values
- * and object forms measure from the start of the song.
+ * Convert a position to an absolute tick. Bars:beats:ticks counts from 0:0:0 at bar
+ * `originBar` (0: the song's start; a section's first bar for a part's notes); note values
+ * and object forms measure from that bar's start.
  */
-export function positionToTicks(time: Time, meterMap: readonly MeterPoint[]): number {
+export function positionToTicks(time: Time, meterMap: readonly MeterPoint[], originBar = 0): number {
+  const originTick = barToTick(meterMap, originBar);
   if (typeof time === 'string') {
     const bbt = BBT_PATTERN.exec(time.trim());
     if (bbt) {
-      const barTick = barToTick(meterMap, Number(bbt[1]));
+      const barTick = barToTick(meterMap, originBar + Number(bbt[1]));
       const meter = meterAtTick(meterMap, barTick);
       return exact(barTick + Number(bbt[2]) * ticksPerBeat(meter.denominator) + Number(bbt[3] ?? 0), time);
     }
   }
-  return lengthToTicks(time, meterMap, 0);
+  // Note values and object forms measure from the origin, with the meter in force there.
+  return originTick + lengthToTicks(time, meterMap, originTick);
 }
 
 /** Convert a length to ticks. `'1m'` and `{ bars }` use the meter in force at `atTick`. */
@@ -101,8 +104,10 @@ function exact(value: number, source: unknown): number {
 }
 
 /**
- * Tick → seconds through a tempo map. Precomputes the seconds at every tempo point once,
- * so converting every note of a song is linear, not quadratic.
+ * Tick → seconds through a tempo map of steps and linear ramps. Precomputes the seconds at
+ * every tempo point once, so converting every note of a song is linear, not quadratic.
+ * A ramp is linear in ticks, so its time is the integral of 60 / (PPQ · bpm(tick)):
+ * (Δticks / Δbpm) · ln(bpm(t) / bpm₀) · 60 / PPQ.
  */
 export class TempoClock {
   private readonly points: readonly TempoPoint[];
@@ -111,23 +116,42 @@ export class TempoClock {
   constructor(tempoMap: readonly TempoPoint[]) {
     this.points = tempoMap;
     this.secondsAtPoint = new Float64Array(tempoMap.length);
-    for (let i = 1; i < tempoMap.length; i++) {
-      const previous = tempoMap[i - 1];
-      this.secondsAtPoint[i] = this.secondsAtPoint[i - 1] + ((tempoMap[i].tick - previous.tick) * 60) / (previous.bpm * PPQ);
-    }
+    for (let i = 1; i < tempoMap.length; i++) this.secondsAtPoint[i] = this.secondsAtPoint[i - 1] + this.segmentSeconds(i - 1, tempoMap[i].tick);
+  }
+
+  /** The point whose segment holds `tick`. */
+  private indexAt(tick: number): number {
+    // Tempo maps are short; a scan from the end is simpler than a search and as fast.
+    for (let i = this.points.length - 1; i > 0; i--) if (this.points[i].tick <= tick) return i;
+    return 0;
+  }
+
+  /** Seconds from point `index` to `tick` (within its segment). */
+  private segmentSeconds(index: number, tick: number): number {
+    const point = this.points[index];
+    const next = this.points[index + 1];
+    const elapsed = tick - point.tick;
+    if (!point.rampToNext || !next || next.bpm === point.bpm) return (elapsed * 60) / (point.bpm * PPQ);
+    const span = next.tick - point.tick;
+    const slope = (next.bpm - point.bpm) / span;
+    const bpmHere = point.bpm + slope * Math.min(elapsed, span);
+    const rampSeconds = (60 / PPQ) * (Math.log(bpmHere / point.bpm) / slope);
+    // Past the ramp's end (only when the last point ramps to nothing) the end tempo holds.
+    return elapsed <= span ? rampSeconds : rampSeconds + ((elapsed - span) * 60) / (next.bpm * PPQ);
   }
 
   seconds(tick: number): number {
-    let index = 0;
-    // Tempo maps are short; a linear scan from the end is simpler than a search and as fast.
-    for (let i = this.points.length - 1; i >= 0; i--) {
-      if (this.points[i].tick <= tick) {
-        index = i;
-        break;
-      }
-    }
+    const index = this.indexAt(tick);
+    return this.secondsAtPoint[index] + this.segmentSeconds(index, tick);
+  }
+
+  /** Tempo in force at a tick (interpolated inside a ramp). */
+  bpmAt(tick: number): number {
+    const index = this.indexAt(tick);
     const point = this.points[index];
-    return this.secondsAtPoint[index] + ((tick - point.tick) * 60) / (point.bpm * PPQ);
+    const next = this.points[index + 1];
+    if (!point.rampToNext || !next) return point.bpm;
+    return point.bpm + ((next.bpm - point.bpm) * (tick - point.tick)) / (next.tick - point.tick);
   }
 
   /** The sample a tick falls on: round(seconds × rate). */
