@@ -9,7 +9,6 @@ import { CacheStore } from '../cache/store.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { MixdownError, type Diagnostic } from '../diagnostics/diagnostic.ts';
 import { writeFileAtomicSync } from '../io/atomic.ts';
-import { elaborate } from '../ir/elaborate.ts';
 import type { SongIR } from '../ir/types.ts';
 import { discoverSongs } from '../load/discover.ts';
 import type { SongLoader } from '../load/loader.ts';
@@ -19,6 +18,7 @@ import { plan, type Task } from '../plan/graph.ts';
 import { buildReport, type SongReport } from '../report/report.ts';
 import { runTask, useStore } from '../render/run-task.ts';
 import { WorkerPool } from '../render/pool.ts';
+import { analyseSong, DEFAULT_VARIANT } from './analyse.ts';
 import { emitSong, EmitState, ObjectMissingError, type EmitFile } from './emit.ts';
 import { execute, type TaskResult, type TaskRunner } from './execute.ts';
 import { explainTask, LastBuildRecord } from './explain.ts';
@@ -32,6 +32,8 @@ export interface BuildOptions {
   readonly outDir?: string;
   /** Reuse cached task outputs. @default true */
   readonly useCache?: boolean;
+  /** Variants to build (`'default'` is the song as written). @default all of them */
+  readonly variants?: readonly string[];
   /** Tasks rendered at once (worker threads when above 1). @default the machine's core count */
   readonly jobs?: number;
   /** Progress events, for the CLI. */
@@ -40,20 +42,25 @@ export interface BuildOptions {
 
 export type BuildEvent =
   | { readonly type: 'song-start'; readonly song: string }
-  | { readonly type: 'task-start'; readonly song: string; readonly task: Task }
+  | { readonly type: 'task-start'; readonly song: string; readonly variant: string | null; readonly task: Task }
   | {
       readonly type: 'task-done';
       readonly song: string;
+      readonly variant: string | null;
       readonly result: TaskResult;
       /** For a rendered task: which inputs changed since the song's last build. */
       readonly reasons?: readonly string[];
     }
-  | { readonly type: 'song-done'; readonly song: string; readonly report: SongReport; readonly dir: string }
-  | { readonly type: 'song-failed'; readonly song: string; readonly diagnostics: readonly Diagnostic[] }
+  | { readonly type: 'song-done'; readonly song: string; readonly variant: string | null; readonly report: SongReport; readonly dir: string }
+  | { readonly type: 'song-failed'; readonly song: string; readonly variant: string | null; readonly diagnostics: readonly Diagnostic[] }
   | { readonly type: 'warning'; readonly diagnostic: Diagnostic };
 
 export interface SongBuildResult {
   readonly song: string;
+  /** Variant name; null for the song as written. */
+  readonly variant: string | null;
+  /** Where its outputs went. */
+  readonly dir?: string;
   readonly ok: boolean;
   readonly diagnostics: readonly Diagnostic[];
   readonly report?: SongReport;
@@ -124,11 +131,25 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   try {
     for (const entry of selected) {
       emit({ type: 'song-start', song: entry.id });
-      const result = await buildSong(entry.id, entry.path, { getLoader, songCache, lastBuild: new LastBuildRecord(cacheDir(root)), cache, state, outDir, runnerFor, jobs, useCache: options.useCache ?? true, emit });
-      songs.push(result);
+      const built = await buildSong(entry.id, entry.path, {
+        getLoader,
+        songCache,
+        lastBuild: new LastBuildRecord(cacheDir(root)),
+        cache,
+        state,
+        outDir,
+        runnerFor,
+        jobs,
+        useCache: options.useCache ?? true,
+        variants: options.variants,
+        emit,
+      });
       cache.releaseMemory();
-      if (result.ok && result.report) emit({ type: 'song-done', song: entry.id, report: result.report, dir: join(outDir, entry.id) });
-      else emit({ type: 'song-failed', song: entry.id, diagnostics: result.diagnostics });
+      for (const result of built) {
+        songs.push(result);
+        if (result.ok && result.report && result.dir) emit({ type: 'song-done', song: entry.id, variant: result.variant, report: result.report, dir: result.dir });
+        else emit({ type: 'song-failed', song: entry.id, variant: result.variant, diagnostics: result.diagnostics });
+      }
     }
   } finally {
     state.save();
@@ -156,45 +177,49 @@ interface SongBuildContext {
   readonly runnerFor: (stemsToRender: number) => TaskRunner;
   readonly jobs: number;
   readonly useCache: boolean;
+  readonly variants?: readonly string[];
   readonly emit: (event: BuildEvent) => void;
 }
 
-async function buildSong(id: string, path: string, context: SongBuildContext): Promise<SongBuildResult> {
-  let song = context.songCache.lookup(id);
-  if (!song) {
-    const loaded = await (await context.getLoader()).load(id, path);
-    if (!loaded.ok) return { song: id, ok: false, diagnostics: [loaded.diagnostic] };
-    const elaborated = elaborate(loaded.input, { id, file: loaded.file, text: loaded.source });
-    if (!elaborated.ok) return { song: id, ok: false, diagnostics: elaborated.diagnostics };
-    song = elaborated.song;
-    context.songCache.store(id, loaded.files, song);
-  }
+async function buildSong(id: string, path: string, context: SongBuildContext): Promise<SongBuildResult[]> {
+  const analysed = await analyseSong(id, path, context.getLoader, context.songCache);
+  if (!analysed.ok) return [{ song: id, variant: null, ok: false, diagnostics: analysed.diagnostics }];
+  const wanted = context.variants;
+  const selected = analysed.songs.filter((song) => !wanted?.length || wanted.includes(song.variant ?? DEFAULT_VARIANT));
+  const results: SongBuildResult[] = [];
+  for (const song of selected) results.push(await buildVariant(song, context));
+  return results;
+}
+
+/** Render and emit one song or variant: dist/<song>/ for the song as written, dist/<song>/<variant>/ for a variant. */
+async function buildVariant(song: SongIR, context: SongBuildContext): Promise<SongBuildResult> {
   const graph = plan(song);
   const paths = outputPaths(song, graph.tasks);
-  const dir = join(context.outDir, id);
+  const dir = song.variant ? join(context.outDir, song.id, song.variant) : join(context.outDir, song.id);
+  const recordName = song.variant ? `${song.id}~${song.variant}` : song.id;
   try {
-    let results = await runGraph(graph, song, context, context.useCache);
+    let results = await runGraph(graph, song, context, context.useCache, recordName);
     try {
       emitSong(dir, emitFiles(results, paths), context.cache, context.state);
     } catch (error) {
       if (!(error instanceof ObjectMissingError)) throw error;
       // An object failed its digest check between planning and emitting: it was deleted,
       // so running the graph again re-renders exactly what is missing.
-      results = await runGraph(graph, song, context, true);
+      results = await runGraph(graph, song, context, true, recordName);
       emitSong(dir, emitFiles(results, paths), context.cache, context.state);
     }
-    context.lastBuild.write(id, graph.tasks);
+    context.lastBuild.write(recordName, graph.tasks);
     const report = buildReport(song, results, paths);
     writeFileAtomicSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    return { song: id, ok: true, diagnostics: [], report, ir: song };
+    return { song: song.id, variant: song.variant, ok: true, diagnostics: [], report, ir: song, dir };
   } catch (error) {
-    if (error instanceof MixdownError) return { song: id, ok: false, diagnostics: error.diagnostics, ir: song };
+    if (error instanceof MixdownError) return { song: song.id, variant: song.variant, ok: false, diagnostics: error.diagnostics, ir: song };
     throw error;
   }
 }
 
-function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBuildContext, useCache: boolean) {
-  const previous = context.lastBuild.read(song.id);
+function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBuildContext, useCache: boolean, recordName: string) {
+  const previous = context.lastBuild.read(recordName);
   const byId = new Map(graph.tasks.map((task) => [task.id, task]));
   const stemsToRender = graph.tasks.filter((task) => task.kind === 'stem' && !(useCache && context.cache.getAction(task.key))).length;
   return execute(graph, {
@@ -204,11 +229,12 @@ function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBui
     run: context.runnerFor(stemsToRender),
     context: { song: song.id, file: song.file, cacheRoot: context.cache.root },
     onCorrupt: (digest) => context.emit({ type: 'warning', diagnostic: d.cacheCorrupt({ file: context.cache.root }, digest) }),
-    onStart: (task) => context.emit({ type: 'task-start', song: song.id, task }),
+    onStart: (task) => context.emit({ type: 'task-start', song: song.id, variant: song.variant, task }),
     onDone: (result) =>
       context.emit({
         type: 'task-done',
         song: song.id,
+        variant: song.variant,
         result,
         ...(result.status === 'rendered' ? { reasons: explainTask(byId.get(result.id)!, previous[result.id], useCache) } : {}),
       }),

@@ -12,6 +12,8 @@ export type CommandLine =
       readonly jobs?: number;
       /** Print, for each task that rendered, which of its inputs changed. */
       readonly explain: boolean;
+      /** Variants to build; empty for all. */
+      readonly variants: string[];
     };
 
 export class UsageError extends Error {
@@ -29,6 +31,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
   let outDir: string | undefined;
   let jobs: number | undefined;
   let explain = false;
+  const variants: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const value = (): string => {
@@ -38,6 +41,8 @@ export function parseArgs(args: readonly string[]): CommandLine {
     };
     if (arg === '--no-cache') useCache = false;
     else if (arg === '--explain') explain = true;
+    else if (arg === '--variant') variants.push(value());
+    else if (arg.startsWith('--variant=')) variants.push(arg.slice('--variant='.length));
     else if (arg === '--out') outDir = value();
     else if (arg.startsWith('--out=')) outDir = arg.slice('--out='.length);
     else if (arg === '--jobs' || arg.startsWith('--jobs=')) {
@@ -47,5 +52,5 @@ export function parseArgs(args: readonly string[]): CommandLine {
     } else if (arg.startsWith('-')) throw new UsageError(d.badFlag(arg, 'unknown option'));
     else songs.push(arg);
   }
-  return { name: 'build', songs, useCache, outDir, jobs, explain };
+  return { name: 'build', songs, useCache, outDir, jobs, explain, variants };
 }

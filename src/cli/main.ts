@@ -20,6 +20,7 @@ build options:
   --out DIR      write outputs under DIR instead of ./dist
   --jobs N       render up to N tasks at once in worker threads (default: the core count)
   --explain      say, for each task that rendered, which of its inputs changed
+  --variant V    build only variant V ('default' is the song as written); repeatable
 
 exit codes: 0 built, 1 a song failed, 2 bad usage
 `;
@@ -43,6 +44,7 @@ export async function main(args: readonly string[]): Promise<number> {
     outDir: command.outDir ? resolve(command.outDir) : undefined,
     useCache: command.useCache,
     jobs: command.jobs,
+    variants: command.variants,
     onEvent: printer.event,
   });
   printDiagnostics(result.diagnostics);

@@ -6,14 +6,20 @@ import { formatDiagnostic } from '../diagnostics/diagnostic.ts';
 export function createBuildPrinter(out: Writable, options: { explain?: boolean } = {}) {
   const started = performance.now();
   const write = (line: string) => out.write(`${line}\n`);
+  let currentVariant: string | null = null;
   return {
     event(event: BuildEvent): void {
       switch (event.type) {
         case 'song-start':
           write(`${event.song}`);
+          currentVariant = null;
           break;
         case 'task-done': {
           const { result } = event;
+          if (event.variant !== currentVariant) {
+            currentVariant = event.variant;
+            write(`${event.song} — variant ${event.variant ?? 'default'}`);
+          }
           write(result.status === 'cached' ? `  cached    ${result.id}` : `  rendered  ${result.id}  ${result.seconds.toFixed(2)}s`);
           if (options.explain && event.reasons) for (const reason of event.reasons) write(`              because ${reason}`);
           break;
@@ -22,7 +28,7 @@ export function createBuildPrinter(out: Writable, options: { explain?: boolean }
           write(`  → ${event.dir}  (${event.report.durationSeconds.toFixed(1)}s of audio, master peak ${event.report.master.peakDb ?? '-inf'} dBFS)`);
           break;
         case 'song-failed':
-          write(`  failed: ${event.song}`);
+          write(`  failed: ${event.song}${event.variant ? ` (variant ${event.variant})` : ''}`);
           for (const diagnostic of event.diagnostics) process.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
           break;
         case 'warning':

@@ -16,7 +16,8 @@ interface Entry {
   readonly tool: string;
   /** [path relative to the project, sha256 of its content]. */
   readonly files: readonly (readonly [string, string])[];
-  readonly ir: SongIR;
+  /** The song as written, then each variant. */
+  readonly irs: readonly SongIR[];
 }
 
 export class SongIrCache {
@@ -30,8 +31,8 @@ export class SongIrCache {
     return join(this.cacheRoot, 'songs', `${id}.json`);
   }
 
-  /** The cached IR when every file it came from is unchanged, else undefined. */
-  lookup(id: string): SongIR | undefined {
+  /** The cached IRs (song, then variants) when every file they came from is unchanged, else undefined. */
+  lookup(id: string): SongIR[] | undefined {
     let entry: Entry;
     try {
       entry = JSON.parse(readFileSync(this.path(id), 'utf8')) as Entry;
@@ -46,13 +47,13 @@ export class SongIrCache {
         return undefined;
       }
     }
-    return entry.ir;
+    return Array.isArray(entry.irs) ? [...entry.irs] : undefined;
   }
 
-  store(id: string, files: readonly string[], ir: SongIR): void {
+  store(id: string, files: readonly string[], irs: readonly SongIR[]): void {
     try {
       const hashed = files.map((file) => [relative(this.root, file).split('\\').join('/'), sha256(readFileSync(file))] as const);
-      const entry: Entry = { tool: this.tool, files: hashed, ir };
+      const entry: Entry = { tool: this.tool, files: hashed, irs };
       writeFileAtomicSync(this.path(id), JSON.stringify(entry));
     } catch {
       // Only a speed-up: a song that cannot be cached is executed next time.

@@ -6,6 +6,7 @@
 import type { TaskResult } from '../build/execute.ts';
 import type { SongIR } from '../ir/types.ts';
 import { reportDb } from '../render/levels.ts';
+import { tickToBar } from '../theory/time.ts';
 
 export interface ReportOutput {
   readonly path: string;
@@ -18,12 +19,19 @@ export interface ReportOutput {
 
 export interface SongReport {
   readonly song: string;
+  /** Variant name; null for the song as written. */
+  readonly variant: string | null;
   readonly title: string;
   readonly file: string;
   readonly sampleRate: number;
   readonly durationSeconds: number;
   readonly lengthSamples: number;
   readonly lengthTicks: number;
+  readonly key: string;
+  readonly tempo: readonly { bar: number; tick: number; bpm: number; ramp: boolean }[];
+  readonly meter: readonly { bar: number; meter: string }[];
+  /** One per section occurrence, with its start in bars (1-based, as a DAW counts), ticks and seconds. */
+  readonly markers: readonly { name: string; bar: number; tick: number; seconds: number }[];
   readonly tracks: readonly { id: string; name: string; notes: number; instrument: string; output: string }[];
   readonly master: { readonly gainDb: number | null; readonly peakDb: number | null; readonly ceilingDb: number };
   readonly outputs: readonly ReportOutput[];
@@ -46,12 +54,17 @@ export function buildReport(song: SongIR, results: ReadonlyMap<string, TaskResul
   const master = results.get('master')!;
   return {
     song: song.id,
+    variant: song.variant,
     title: song.title,
     file: song.file,
     sampleRate: song.sampleRate,
     durationSeconds: Math.round((song.lengthSamples / song.sampleRate) * 1000) / 1000,
     lengthSamples: song.lengthSamples,
     lengthTicks: song.lengthTicks,
+    key: `${song.key.tonic} ${song.key.mode}`,
+    tempo: song.tempoMap.map((point) => ({ bar: tickToBar(song.meterMap, point.tick) + 1, tick: point.tick, bpm: point.bpm, ramp: point.rampToNext })),
+    meter: song.meterMap.map((point) => ({ bar: point.bar + 1, meter: `${point.numerator}/${point.denominator}` })),
+    markers: song.markers.map((marker) => ({ name: marker.name, bar: tickToBar(song.meterMap, marker.tick) + 1, tick: marker.tick, seconds: marker.seconds })),
     tracks: song.tracks.map((track) => ({
       id: track.id,
       name: track.name,
