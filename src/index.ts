@@ -2,7 +2,33 @@
  * The public surface songs import: `import { defineSong, synth, drums } from 'mixdown'`.
  */
 export { defineSong, track, note } from './api/song.ts';
+export { withForm, removeTracks, muteTracks, withTrack, swapInstrument, withTempo, reseed, transposeSong } from './api/variants.ts';
+export { scale, chord, progression, HarmonyError } from './theory/harmony.ts';
+export type { ChordOptions } from './theory/harmony.ts';
+export {
+  euclid,
+  euclidPattern,
+  grid,
+  arpeggiate,
+  swing,
+  humanize,
+  quantize,
+  transpose,
+  velocityRamp,
+  legato,
+  staccato,
+  tuplet,
+  shift,
+  repeat,
+} from './theory/rhythm.ts';
+export type { TickedNote, GridOptions, ArpeggioOptions } from './theory/rhythm.ts';
 export type {
+  PartInput,
+  HumanizeInput,
+  TempoChange,
+  MeterChange,
+  KeyName,
+  SectionInput,
   SongInput,
   SongDefinition,
   SongContext,
