@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import toneMidi from '@tonejs/midi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProject, renderedTasks, type TestProject } from './helpers/project.ts';
+import { createProject, REPO_ROOT, renderedTasks, type TestProject } from './helpers/project.ts';
 
 const { Midi } = toneMidi as unknown as { Midi: typeof import('@tonejs/midi').Midi };
 
@@ -63,6 +63,22 @@ describe('variants', () => {
       ['verse 1', 1],
       ['outro 1', 3],
     ]);
+  });
+
+  it('prints the arrangement with mixdown inspect', () => {
+    const bin = join(REPO_ROOT, 'bin', 'mixdown.js');
+    const result = spawnSync(process.execPath, [bin, 'inspect', 'v', '--variant', 'radio'], { cwd: project.root, encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Variants (v, variant radio) — E minor');
+    expect(result.stdout).toMatch(/bar +3 +120 BPM → ramp\n +bar +4 +90 BPM/);
+    expect(result.stdout).toMatch(/bar +4 +3\/4/);
+    const grid = result.stdout.split('\n');
+    expect(grid.find((line) => line.includes('verse 1'))).toMatch(/verse 1 +outro 1/);
+    expect(grid.find((line) => line.startsWith('lead'))).toMatch(/^lead +4 +·$/);
+    expect(grid.find((line) => line.startsWith('beat'))).toMatch(/^beat +8 +·$/);
+    const missing = spawnSync(process.execPath, [bin, 'inspect', 'v', '--variant', 'nope'], { cwd: project.root, encoding: 'utf8' });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("MD404 song 'v' has no variant 'nope'");
   });
 
   it('builds one variant on request, all from the cache', async () => {

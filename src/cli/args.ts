@@ -4,6 +4,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 
 export type CommandLine =
   | { readonly name: 'help' }
+  | { readonly name: 'inspect'; readonly song: string; readonly variant?: string }
   | {
       readonly name: 'build';
       readonly songs: string[];
@@ -25,6 +26,7 @@ export class UsageError extends Error {
 export function parseArgs(args: readonly string[]): CommandLine {
   const [name = 'build', ...rest] = args;
   if (name === 'help' || name === '--help' || name === '-h') return { name: 'help' };
+  if (name === 'inspect') return parseInspect(rest);
   if (name !== 'build') throw new UsageError(d.badFlag(name, 'unknown command'));
   const songs: string[] = [];
   let useCache = true;
@@ -53,4 +55,21 @@ export function parseArgs(args: readonly string[]): CommandLine {
     else songs.push(arg);
   }
   return { name: 'build', songs, useCache, outDir, jobs, explain, variants };
+}
+
+function parseInspect(rest: readonly string[]): CommandLine {
+  let song: string | undefined;
+  let variant: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === '--variant') {
+      variant = rest[++i];
+      if (!variant) throw new UsageError(d.badFlag('--variant', 'needs a value'));
+    } else if (arg.startsWith('--variant=')) variant = arg.slice('--variant='.length);
+    else if (arg.startsWith('-')) throw new UsageError(d.badFlag(arg, 'unknown option'));
+    else if (song) throw new UsageError(d.badFlag(arg, 'inspect takes one song'));
+    else song = arg;
+  }
+  if (!song) throw new UsageError(d.badFlag('inspect', 'name the song: mixdown inspect <song>'));
+  return { name: 'inspect', song, variant };
 }

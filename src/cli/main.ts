@@ -3,7 +3,13 @@
  * 0 everything built, 1 a song failed, 2 bad usage.
  */
 import { resolve } from 'node:path';
-import { build } from '../build/build.ts';
+import { analyseSong, DEFAULT_VARIANT } from '../build/analyse.ts';
+import { build, cacheDir } from '../build/build.ts';
+import { discoverSongs } from '../load/discover.ts';
+import type { SongLoader } from '../load/loader.ts';
+import { SongIrCache } from '../load/song-cache.ts';
+import { toolFingerprint } from '../paths.ts';
+import { formatArrangement } from './inspect.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { formatDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.ts';
 import { parseArgs, type CommandLine } from './args.ts';
@@ -13,6 +19,7 @@ const HELP = `mixdown — songs as code, rendered to stems, mix, master and MIDI
 
 usage:
   mixdown build [song…] [options]   render every song in songs/ (or the ones named) into dist/
+  mixdown inspect <song> [--variant V]   print the arrangement: tempo, meter, sections × tracks
   mixdown help                      this text
 
 build options:
@@ -37,6 +44,7 @@ export async function main(args: readonly string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  if (command.name === 'inspect') return inspect(command.song, command.variant);
   const printer = createBuildPrinter(process.stdout, { explain: command.explain });
   const result = await build({
     root: process.cwd(),
@@ -54,4 +62,32 @@ export async function main(args: readonly string[]): Promise<number> {
 
 function printDiagnostics(list: readonly Diagnostic[]): void {
   for (const diagnostic of list) process.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
+}
+
+async function inspect(id: string, variant: string | undefined): Promise<number> {
+  const root = process.cwd();
+  const songs = discoverSongs(root);
+  const entry = songs.find((song) => song.id === id);
+  if (!entry) {
+    printDiagnostics([d.unknownSong(id, songs.map((song) => song.id))]);
+    return 1;
+  }
+  let loader: SongLoader | undefined;
+  try {
+    const getLoader = async () => (loader ??= await (await import('../load/loader.ts')).SongLoader.create(root));
+    const analysed = await analyseSong(id, entry.path, getLoader, new SongIrCache(root, cacheDir(root), toolFingerprint()));
+    if (!analysed.ok) {
+      printDiagnostics(analysed.diagnostics);
+      return 1;
+    }
+    const song = analysed.songs.find((candidate) => (candidate.variant ?? DEFAULT_VARIANT) === (variant ?? DEFAULT_VARIANT));
+    if (!song) {
+      printDiagnostics([d.unknownVariant(id, variant ?? DEFAULT_VARIANT, analysed.songs.map((candidate) => candidate.variant ?? DEFAULT_VARIANT))]);
+      return 1;
+    }
+    process.stdout.write(formatArrangement(song));
+    return 0;
+  } finally {
+    await loader?.close();
+  }
 }

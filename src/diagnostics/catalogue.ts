@@ -79,6 +79,8 @@ export const diagnostics = {
   unknownSong: (name: string, known: readonly string[]) =>
     error('MD401', { file: 'songs' }, `no song named '${name}'`, known.length ? `songs here: ${known.join(', ')}` : 'create songs/<name>/song.ts'),
   badFlag: (flag: string, detail: string) => error('MD402', { file: '(command line)' }, `${flag}: ${detail}`, 'run `mixdown help`'),
+  unknownVariant: (song: string, variant: string, known: readonly string[]) =>
+    error('MD404', { file: `songs/${song}/song.ts`, song }, `song '${song}' has no variant '${variant}'`, `its variants: ${known.join(', ')}`),
   noSongs: (dir: string) =>
     error('MD403', { file: dir }, `no songs found in ${dir}`, 'create songs/<name>/song.ts with `export default defineSong({ … })`'),
 } as const;
