@@ -40,6 +40,8 @@ export type {
   OutputName,
 } from './api/song.ts';
 export { defineInstrument } from './api/define-instrument.ts';
+export { midiClip } from './api/midi-clip.ts';
+export type { MidiClipOptions } from './api/midi-clip.ts';
 export type {
   DeepPartial,
   InstrumentDefinition,

@@ -11,6 +11,7 @@ import { locateKey } from '../ir/locate.ts';
 import type { SongIR } from '../ir/types.ts';
 import type { SongLoader } from '../load/loader.ts';
 import type { SongIrCache } from '../load/song-cache.ts';
+import { beginLoad, recordedFiles } from '../load/dependencies.ts';
 
 /** Name used for the song as written when selecting variants. */
 export const DEFAULT_VARIANT = 'default';
@@ -21,7 +22,9 @@ export type AnalyseResult = { ok: true; songs: SongIR[] } | { ok: false; diagnos
 export async function analyseSong(id: string, path: string, getLoader: () => Promise<SongLoader>, cache?: SongIrCache): Promise<AnalyseResult> {
   const cached = cache?.lookup(id);
   if (cached) return { ok: true, songs: cached };
-  const loaded = await (await getLoader()).load(id, path);
+  const loader = await getLoader();
+  beginLoad(loader.root);
+  const loaded = await loader.load(id, path);
   if (!loaded.ok) return { ok: false, diagnostics: [loaded.diagnostic] };
   const origin = { id, file: loaded.file, text: loaded.source };
   const base = elaborate(loaded.input, origin);
@@ -49,7 +52,8 @@ export async function analyseSong(id: string, path: string, getLoader: () => Pro
     else problems.push(...result.diagnostics.map((diagnostic) => ({ ...diagnostic, message: `variant '${name}': ${diagnostic.message}` })));
   }
   if (problems.length) return { ok: false, diagnostics: problems };
-  cache?.store(id, loaded.files, songs);
+  // Files the song (or a variant) read at load time, e.g. MIDI clips, count like its modules.
+  cache?.store(id, [...loaded.files, ...recordedFiles()], songs);
   return { ok: true, songs };
 }
 

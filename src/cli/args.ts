@@ -5,6 +5,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 export type CommandLine =
   | { readonly name: 'help' }
   | { readonly name: 'inspect'; readonly song: string; readonly variant?: string }
+  | { readonly name: 'import-midi'; readonly file: string; readonly song?: string; readonly force: boolean }
   | {
       readonly name: 'build';
       readonly songs: string[];
@@ -27,6 +28,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
   const [name = 'build', ...rest] = args;
   if (name === 'help' || name === '--help' || name === '-h') return { name: 'help' };
   if (name === 'inspect') return parseInspect(rest);
+  if (name === 'import-midi') return parseImport(rest);
   if (name !== 'build') throw new UsageError(d.badFlag(name, 'unknown command'));
   const songs: string[] = [];
   let useCache = true;
@@ -72,4 +74,22 @@ function parseInspect(rest: readonly string[]): CommandLine {
   }
   if (!song) throw new UsageError(d.badFlag('inspect', 'name the song: mixdown inspect <song>'));
   return { name: 'inspect', song, variant };
+}
+
+function parseImport(rest: readonly string[]): CommandLine {
+  let file: string | undefined;
+  let song: string | undefined;
+  let force = false;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === '--name') {
+      song = rest[++i];
+      if (!song) throw new UsageError(d.badFlag('--name', 'needs a value'));
+    } else if (arg === '--force') force = true;
+    else if (arg.startsWith('-')) throw new UsageError(d.badFlag(arg, 'unknown option'));
+    else if (file) throw new UsageError(d.badFlag(arg, 'import-midi takes one file'));
+    else file = arg;
+  }
+  if (!file) throw new UsageError(d.badFlag('import-midi', 'name the file: mixdown import-midi <file.mid> [--name song]'));
+  return { name: 'import-midi', file, song, force };
 }

@@ -20,6 +20,7 @@ const HELP = `mixdown — songs as code, rendered to stems, mix, master and MIDI
 usage:
   mixdown build [song…] [options]   render every song in songs/ (or the ones named) into dist/
   mixdown inspect <song> [--variant V]   print the arrangement: tempo, meter, sections × tracks
+  mixdown import-midi <file.mid> [--name ID] [--force]   write songs/<ID>/song.ts from a MIDI file
   mixdown help                      this text
 
 build options:
@@ -45,6 +46,18 @@ export async function main(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (command.name === 'inspect') return inspect(command.song, command.variant);
+  if (command.name === 'import-midi') {
+    try {
+      // ts-morph (a whole TypeScript) loads only for this command, not on every build.
+      const { importMidi } = await import('./import-midi.ts');
+      const written = importMidi(process.cwd(), resolve(command.file), { name: command.song, force: command.force });
+      process.stdout.write(`wrote ${written}\n`);
+      return 0;
+    } catch (error) {
+      printDiagnostics([d.badMidiFile({ file: command.file, song: command.song ?? '' }, command.file, error instanceof Error ? error.message : String(error))]);
+      return 1;
+    }
+  }
   const printer = createBuildPrinter(process.stdout, { explain: command.explain });
   const result = await build({
     root: process.cwd(),

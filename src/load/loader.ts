@@ -35,7 +35,8 @@ export interface FailedSong {
 
 export class SongLoader {
   private constructor(
-    private readonly root: string,
+    /** The project root songs are loaded from. */
+    readonly root: string,
     private readonly server: ViteDevServer,
     private readonly runner: ViteNodeRunner,
   ) {}
