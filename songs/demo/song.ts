@@ -1,103 +1,85 @@
 /**
  * "Night Drive" — the demo song: 70 bars of A minor at 112 BPM (2:30), six tracks.
- * Form: intro 8 · verse 16 · chorus 16 · break 8 · chorus 16 · outro 6.
+ * Written with sections and parts: a part shorter than its section loops, and the last
+ * chorus gets its own drum fill-in. Variants: a radio edit, an instrumental, the song a
+ * tone higher, and three generated takes of the lead.
  */
-import { defineSong, drums, GM_DRUMS, synth, type NoteInput, type Pitch } from 'mixdown';
-import { at, chord, grid, random, steps } from './patterns.ts';
+import {
+  arpeggiate,
+  defineSong,
+  drums,
+  GM_DRUMS,
+  grid,
+  progression,
+  removeTracks,
+  repeat,
+  shift,
+  synth,
+  transposeSong,
+  withForm,
+  withTrack,
+  type NoteInput,
+  type PartInput,
+} from 'mixdown';
+import { at, random, steps } from './patterns.ts';
 
 /** Changes only the lead's phrasing; the benchmark edits it to time a one-track rebuild. */
 const BENCH_EDIT_SEED = 1;
 
-const INTRO = 0;
-const VERSE = 8;
-const CHORUS = 24;
-const BREAK = 40;
-const CHORUS_2 = 48;
-const OUTRO = 64;
-const END = 70;
+/** i – VI – III – VII, one bar each (pads in octave 3, arpeggio in octave 4). */
+const CHORDS = progression('A minor', ['i7', 'VImaj7', 'III', 'VII'], { octave: 3 });
+const ARP_CHORDS = progression('A minor', ['i', 'VI', 'III', 'VII'], { octave: 4 });
+/** Bass roots A1 F1 C2 G1, as MIDI numbers so octaves are +12. */
+const ROOTS = [33, 29, 36, 31];
 
-/** i – VI – III – VII, one bar each. */
-const PROGRESSION: readonly { root: Pitch; pad: readonly Pitch[]; arp: readonly Pitch[] }[] = [
-  { root: 'A1', pad: ['A3', 'C4', 'E4', 'G4'], arp: ['A4', 'C5', 'E5', 'C5'] },
-  { root: 'F1', pad: ['F3', 'A3', 'C4', 'E4'], arp: ['F4', 'A4', 'C5', 'A4'] },
-  { root: 'C2', pad: ['G3', 'C4', 'E4', 'G4'], arp: ['E4', 'G4', 'C5', 'G4'] },
-  { root: 'G1', pad: ['G3', 'B3', 'D4', 'F#4'], arp: ['D4', 'G4', 'B4', 'G4'] },
+const fourBars = (make: (bar: number) => NoteInput[]): NoteInput[] => [0, 1, 2, 3].flatMap(make);
+
+/** Kick on the beat, snare on 2 and 4, hats: one bar, looped by the section. */
+const beat = (busy: boolean): NoteInput[] => [
+  ...grid('X...x...X...x...', GM_DRUMS.kick),
+  ...grid('....X.......X..o', GM_DRUMS.snare),
+  ...grid(busy ? 'x.xox.xox.xox.xo' : 'x.x.x.x.x.x.x.x.', GM_DRUMS.closedHat, { velocity: 72, accent: 96, ghost: 44 }),
+  ...(busy ? grid('....x.......x...', GM_DRUMS.clap, { velocity: 84 }) : []),
 ];
-const chordOf = (bar: number) => PROGRESSION[bar % PROGRESSION.length];
 
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from }, (_, index) => from + index);
+/** Two bars, with an open hat on the last off-beat, choked by the next closed hat. */
+const chorusBeat: PartInput = {
+  notes: [...beat(true), ...shift(beat(true), '1m'), ...grid('x', GM_DRUMS.openHat, { start: '1:3:480', length: '8n', velocity: 80 })],
+  length: '2m',
+};
+
+/** The last chorus ends in a snare roll into the outro. */
+const lastChorusBeat: NoteInput[] = [
+  ...repeat(beat(true), 15, '1m'),
+  ...grid('X...x...', GM_DRUMS.kick, { start: '15:0:0' }),
+  ...grid('....x.x.xxxxXXXX', GM_DRUMS.snare, { start: '15:0:0', velocity: 70, accent: 110 }),
+];
+
+function bassPart(busy: boolean): NoteInput[] {
+  const pattern = busy ? [0, 2, 4, 6, 8, 10, 12, 14] : [0, 3, 6, 8, 11, 14];
+  return fourBars((bar) =>
+    pattern.map((step) => ({
+      // The busy chorus line jumps an octave on the off-beats.
+      pitch: busy && step % 4 === 2 ? ROOTS[bar] + 12 : ROOTS[bar],
+      start: at(bar, step),
+      length: steps(busy ? 2 : 3),
+      velocity: step === 0 ? 112 : 92,
+    })),
+  );
 }
 
-function drumPart(): NoteInput[] {
-  const notes: NoteInput[] = [];
-  // Intro: hats come in halfway.
-  notes.push(...grid('..x...x...x...x.', GM_DRUMS.closedHat, INTRO + 4, 4, { x: 70, X: 90, o: 40 }));
-  for (const [from, to, full] of [
-    [VERSE, CHORUS, false],
-    [CHORUS, BREAK, true],
-    [CHORUS_2, OUTRO, true],
-  ] as const) {
-    notes.push(...grid('X...x...X...x...', GM_DRUMS.kick, from, to - from));
-    notes.push(...grid('....X.......X..o', GM_DRUMS.snare, from, to - from));
-    notes.push(...grid(full ? 'x.xox.xox.xox.xo' : 'x.x.x.x.x.x.x.x.', GM_DRUMS.closedHat, from, to - from, { x: 72, X: 96, o: 44 }));
-    if (full) {
-      notes.push(...grid('....x.......x...', GM_DRUMS.clap, from, to - from, { x: 84, X: 100, o: 50 }));
-      // An open hat on the last off-beat of every second bar, choked by the next closed hat.
-      for (const bar of range(from, to)) if (bar % 2 === 1) notes.push({ pitch: GM_DRUMS.openHat, start: at(bar, 14), length: steps(2), velocity: 80 });
-    }
-    // A snare fill into the next section.
-    notes.push(...grid('....x.x.xxxxXXXX', GM_DRUMS.snare, to - 1, 1, { x: 70, X: 110, o: 40 }));
-  }
-  notes.push(...grid('X.......X.......', GM_DRUMS.kick, BREAK + 4, 4));
-  notes.push({ pitch: GM_DRUMS.kick, start: at(OUTRO), length: steps(4), velocity: 120 });
-  return notes;
-}
+const padPart = (velocity: number): NoteInput[] =>
+  fourBars((bar) => CHORDS[bar].map((pitch) => ({ pitch, start: at(bar), length: steps(16), velocity })));
 
-function bassPart(): NoteInput[] {
-  const notes: NoteInput[] = [];
-  for (const bar of range(VERSE, BREAK).concat(range(CHORUS_2, OUTRO))) {
-    const { root } = chordOf(bar);
-    const busy = bar >= CHORUS;
-    const pattern = busy ? [0, 2, 4, 6, 8, 10, 12, 14] : [0, 3, 6, 8, 11, 14];
-    for (const step of pattern) {
-      const octaveUp = busy && step % 4 === 2;
-      notes.push({ pitch: octaveUp ? octave(root) : root, start: at(bar, step), length: steps(busy ? 2 : 3), velocity: step === 0 ? 112 : 92 });
-    }
-  }
-  notes.push({ pitch: 'A1', start: at(OUTRO), length: steps(32), velocity: 100 });
-  return notes;
-}
-
-function padPart(): NoteInput[] {
-  const notes: NoteInput[] = [];
-  for (const bar of range(INTRO, END)) {
-    const inBreak = bar >= BREAK && bar < CHORUS_2;
-    const fading = bar >= OUTRO ? Math.max(40, 80 - (bar - OUTRO) * 8) : inBreak ? 70 : 64;
-    notes.push(...chord(chordOf(bar).pad, bar, 16, fading));
-  }
-  return notes;
-}
-
-function arpPart(): NoteInput[] {
-  const notes: NoteInput[] = [];
-  const bars = range(INTRO, VERSE).concat(range(CHORUS, BREAK), range(CHORUS_2, END));
-  for (const bar of bars) {
-    const { arp } = chordOf(bar);
-    for (let step = 0; step < 16; step++) {
-      const pitch = arp[step % arp.length];
-      const accent = step % 4 === 0 ? 18 : 0;
-      const fade = bar >= OUTRO ? (bar - OUTRO) * 9 : 0;
-      notes.push({ pitch, start: at(bar, step), length: steps(1), velocity: Math.max(20, 70 + accent - fade) });
-    }
-  }
-  return notes;
-}
+const arpPart = (fade = false): NoteInput[] =>
+  arpeggiate(ARP_CHORDS, { rate: '16n', pattern: 'updown', octaves: 1, velocity: 76, gate: 0.8 }).map((note, index) =>
+    fade ? { ...note, velocity: Math.max(20, note.velocity - Math.floor(index / 16) * 10) } : note,
+  );
 
 /** A minor pentatonic phrases; the seed picks among rhythmic variants per bar. */
-function leadPart(): NoteInput[] {
-  const next = random(BENCH_EDIT_SEED * 7919);
-  const scale: Pitch[] = ['A4', 'C5', 'D5', 'E5', 'G5', 'A5'];
+function leadPart(seed: number): NoteInput[] {
+  const next = random(seed * 7919);
+  const scale = ['A4', 'C5', 'D5', 'E5', 'G5', 'A5'] as const;
   const rhythms = [
     [0, 3, 6, 10, 12],
     [0, 4, 6, 8, 14],
@@ -106,8 +88,8 @@ function leadPart(): NoteInput[] {
   ];
   const notes: NoteInput[] = [];
   let degree = 2;
-  for (const bar of range(VERSE, CHORUS).concat(range(CHORUS + 4, BREAK), range(CHORUS_2 + 4, OUTRO))) {
-    if (bar % 8 === 7) {
+  for (let bar = 0; bar < 8; bar++) {
+    if (bar === 7) {
       notes.push({ pitch: 'A4', start: at(bar), length: steps(12), velocity: 96 });
       continue;
     }
@@ -121,62 +103,79 @@ function leadPart(): NoteInput[] {
   return notes;
 }
 
-/** Bell answers in the chorus and the break: chord tones high up, sparse. */
-function bellPart(): NoteInput[] {
-  const notes: NoteInput[] = [];
-  for (const bar of range(CHORUS, BREAK).concat(range(BREAK, CHORUS_2), range(CHORUS_2, OUTRO))) {
-    if (bar % 2 === 0) continue;
-    const [, third, fifth] = chordOf(bar).pad;
-    notes.push({ pitch: octave(third), start: at(bar, 8), length: steps(4), velocity: 70 });
-    notes.push({ pitch: octave(fifth), start: at(bar, 12), length: steps(4), velocity: 60 });
-  }
-  return notes;
-}
+const leadParts = (seed: number) => ({ verse: leadPart(seed), chorus: leadPart(seed + 1) });
 
-function octave(pitch: Pitch): number {
-  const names: Record<string, number> = { C: 0, D: 2, E: 4, F: 5, G: 7, A: 9, B: 11 };
-  if (typeof pitch === 'number') return pitch + 12;
-  const match = /^([A-G])(#|b)?(-?\d)$/.exec(pitch)!;
-  return (Number(match[3]) + 1) * 12 + names[match[1]] + (match[2] === '#' ? 1 : match[2] === 'b' ? -1 : 0) + 12;
-}
+/** Bell answers on the off bars: the third and fifth of each chord, an octave up. */
+const bellPart: NoteInput[] = fourBars((bar) =>
+  bar % 2 === 0
+    ? []
+    : [
+        { pitch: CHORDS[bar][1] + 12, start: at(bar, 8), length: steps(4), velocity: 70 },
+        { pitch: CHORDS[bar][2] + 12, start: at(bar, 12), length: steps(4), velocity: 60 },
+      ],
+);
 
 export default defineSong({
   title: 'Night Drive',
   tempo: 112,
   meter: [4, 4],
+  key: 'A minor',
   sampleRate: 48000,
   seed: 2026,
   tail: 1,
+  sections: { intro: 8, verse: 16, chorus: 16, break: 8, outro: 6 },
+  form: ['intro', 'verse', 'chorus', 'break', 'chorus', 'outro'],
   tracks: {
-    drums: { instrument: drums(), gain: -3, notes: drumPart() },
+    drums: {
+      instrument: drums(),
+      gain: -3,
+      humanize: { timing: 8, velocity: 6 },
+      parts: {
+        // Hats come in halfway through the intro.
+        intro: { notes: shift(repeat(grid('..x...x...x...x.', GM_DRUMS.closedHat, { velocity: 70 }), 4, '1m'), '4m'), length: '8m' },
+        verse: beat(false),
+        chorus: chorusBeat,
+        'chorus@2': lastChorusBeat,
+        // Half-time kicks through the second half of the break.
+        break: { notes: shift(repeat(grid('X.......X.......', GM_DRUMS.kick), 4, '1m'), '4m'), length: '8m' },
+        outro: [{ pitch: GM_DRUMS.kick, start: '0:0:0', length: '4n', velocity: 120 }],
+      },
+    },
     bass: {
-      instrument: synth({ wave: 'saw', filter: { cutoff: 320, resonance: 0.3, envAmount: 2 }, envelope: { attack: 0.003, decay: 0.2, sustain: 0.6, release: 0.08 } }),
+      instrument: synth({ wave: 'saw', filter: { cutoff: 320, resonance: 0.3, envAmount: 2 }, envelope: { attack: 0.003, decay: 0.2, sustain: 0.6, release: 0.08 }, program: 38 }),
       gain: -5,
-      notes: bassPart(),
+      parts: { verse: bassPart(false), chorus: bassPart(true), outro: { notes: [{ pitch: 'A1', start: '0:0:0', length: '2m', velocity: 100 }], length: '6m' } },
     },
     pad: {
-      instrument: synth({ wave: 'saw', filter: { cutoff: 900, resonance: 0.15, envAmount: 1 }, envelope: { attack: 0.4, decay: 0.8, sustain: 0.7, release: 1.2 } }),
+      instrument: synth({ wave: 'saw', filter: { cutoff: 900, resonance: 0.15, envAmount: 1 }, envelope: { attack: 0.4, decay: 0.8, sustain: 0.7, release: 1.2 }, program: 89 }),
       gain: -13,
       pan: -0.25,
-      notes: padPart(),
+      parts: { intro: padPart(64), verse: padPart(64), chorus: padPart(64), break: padPart(70), outro: padPart(56) },
     },
     arp: {
-      instrument: synth({ wave: 'square', filter: { cutoff: 1400, resonance: 0.4, envAmount: 2.5 }, envelope: { attack: 0.002, decay: 0.15, sustain: 0.2, release: 0.1 } }),
+      instrument: synth({ wave: 'square', filter: { cutoff: 1400, resonance: 0.4, envAmount: 2.5 }, envelope: { attack: 0.002, decay: 0.15, sustain: 0.2, release: 0.1 }, program: 81 }),
       gain: -11,
       pan: 0.35,
-      notes: arpPart(),
+      parts: { intro: arpPart(), chorus: arpPart(), outro: { notes: arpPart(true), length: '6m' } },
     },
     lead: {
-      instrument: synth({ wave: 'saw', filter: { cutoff: 2200, resonance: 0.25, envAmount: 1.5 }, envelope: { attack: 0.01, decay: 0.3, sustain: 0.75, release: 0.25 } }),
+      instrument: synth({ wave: 'saw', filter: { cutoff: 2200, resonance: 0.25, envAmount: 1.5 }, envelope: { attack: 0.01, decay: 0.3, sustain: 0.75, release: 0.25 }, program: 80 }),
       gain: -8,
       pan: 0.1,
-      notes: leadPart(),
+      parts: leadParts(BENCH_EDIT_SEED),
     },
     bell: {
-      instrument: synth({ wave: 'sine', envelope: { attack: 0.001, decay: 0.6, sustain: 0, release: 0.6 } }),
+      instrument: synth({ wave: 'sine', envelope: { attack: 0.001, decay: 0.6, sustain: 0, release: 0.6 }, program: 14 }),
       gain: -2,
       pan: -0.4,
-      notes: bellPart(),
+      parts: { chorus: bellPart, break: bellPart },
     },
+  },
+  variants: {
+    radio: (song) => withForm(song, ['verse', 'chorus', 'break', 'chorus', 'outro']),
+    instrumental: (song) => removeTracks(song, 'lead'),
+    'up-a-tone': (song) => transposeSong(song, 2),
+    // Generated variants: three more takes of the lead, each from its own seed.
+    ...Object.fromEntries([2, 3, 4].map((take) => [`lead-take-${take}`, (song: Parameters<typeof withForm>[0]) => withTrack(song, 'lead', (lead) => ({ ...lead, parts: leadParts(take * 100) }))])),
   },
 });

@@ -6,12 +6,10 @@
 import type { SongInput } from '../api/song.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import { elaborate } from '../ir/elaborate.ts';
 import { locateKey } from '../ir/locate.ts';
 import type { SongIR } from '../ir/types.ts';
 import type { SongLoader } from '../load/loader.ts';
 import type { SongIrCache } from '../load/song-cache.ts';
-import { beginLoad, recordedFiles } from '../load/dependencies.ts';
 
 /** Name used for the song as written when selecting variants. */
 export const DEFAULT_VARIANT = 'default';
@@ -19,9 +17,19 @@ const VARIANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 export type AnalyseResult = { ok: true; songs: SongIR[] } | { ok: false; diagnostics: Diagnostic[] };
 
-export async function analyseSong(id: string, path: string, getLoader: () => Promise<SongLoader>, cache?: SongIrCache): Promise<AnalyseResult> {
-  const cached = cache?.lookup(id);
+export async function analyseSong(
+  id: string,
+  path: string,
+  getLoader: () => Promise<SongLoader>,
+  cache?: SongIrCache,
+  /** Variants needed (`default` for the song as written); a cache hit reads only these. */
+  wanted?: readonly string[],
+): Promise<AnalyseResult> {
+  const cached = cache?.lookup(id, wanted);
   if (cached) return { ok: true, songs: cached };
+  // Elaborating (and the theory library it uses) loads only when a song must be executed:
+  // a no-op build stays light.
+  const [{ elaborate }, { beginLoad, recordedFiles }] = await Promise.all([import('../ir/elaborate.ts'), import('../load/dependencies.ts')]);
   const loader = await getLoader();
   beginLoad(loader.root);
   const loaded = await loader.load(id, path);

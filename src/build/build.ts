@@ -182,7 +182,7 @@ interface SongBuildContext {
 }
 
 async function buildSong(id: string, path: string, context: SongBuildContext): Promise<SongBuildResult[]> {
-  const analysed = await analyseSong(id, path, context.getLoader, context.songCache);
+  const analysed = await analyseSong(id, path, context.getLoader, context.songCache, context.variants);
   if (!analysed.ok) return [{ song: id, variant: null, ok: false, diagnostics: analysed.diagnostics }];
   const wanted = context.variants;
   const selected = analysed.songs.filter((song) => !wanted?.length || wanted.includes(song.variant ?? DEFAULT_VARIANT));

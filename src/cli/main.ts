@@ -88,7 +88,7 @@ async function inspect(id: string, variant: string | undefined): Promise<number>
   let loader: SongLoader | undefined;
   try {
     const getLoader = async () => (loader ??= await (await import('../load/loader.ts')).SongLoader.create(root));
-    const analysed = await analyseSong(id, entry.path, getLoader, new SongIrCache(root, cacheDir(root), toolFingerprint()));
+    const analysed = await analyseSong(id, entry.path, getLoader, new SongIrCache(root, cacheDir(root), toolFingerprint()), variant ? [variant] : undefined);
     if (!analysed.ok) {
       printDiagnostics(analysed.diagnostics);
       return 1;

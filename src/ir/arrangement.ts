@@ -55,11 +55,12 @@ export interface PlacedNote {
 
 /**
  * Every note of a track's parts, at every occurrence of their sections. The part for an
- * occurrence is `parts['chorus@2']` if given, else `parts.chorus`.
+ * occurrence is `parts['chorus@2']` if given, else `parts.chorus`. `declared` are the song's section names.
  * `resolveStart` converts a note's start to absolute ticks (from its origin bar).
  */
 export function placeParts(
   parts: Readonly<Record<string, PartInput>>,
+  declared: readonly string[],
   layout: readonly SectionIR[],
   meterMap: readonly MeterPoint[],
   resolveStart: (note: NoteInput, originBar: number) => number | undefined,
@@ -67,10 +68,10 @@ export function placeParts(
   where: Where,
   problems: Diagnostic[],
 ): PlacedNote[] {
-  const sectionNames = new Set(layout.map((section) => section.name));
+  // A part may name any declared section, played in this form or not (a variant's form may skip it).
   for (const key of Object.keys(parts)) {
     const name = key.split('@')[0];
-    if (!sectionNames.has(name)) problems.push(d.unknownSection(where, key, [...sectionNames]));
+    if (!declared.includes(name)) problems.push(d.unknownSection(where, key, declared));
   }
   const placed: PlacedNote[] = [];
   for (const section of layout) {

@@ -69,7 +69,7 @@ export function elaborate(input: SongInput, origin: SongOrigin): ElaborateResult
       problems.push(d.badTrackId(where, id));
       return;
     }
-    const resolved = elaborateTrack(id, index, track, { seed, sampleRate, meterMap, clock, layout }, where, problems);
+    const resolved = elaborateTrack(id, index, track, { seed, sampleRate, meterMap, clock, layout, sectionNames: Object.keys(input.sections ?? {}) }, where, problems);
     if (resolved) tracks.push(resolved);
   });
   if (problems.length) return { ok: false, diagnostics: problems };
@@ -118,6 +118,8 @@ interface Timing {
   readonly meterMap: readonly MeterPoint[];
   readonly clock: TempoClock;
   readonly layout: readonly SectionIR[];
+  /** Every declared section, played or not. */
+  readonly sectionNames: readonly string[];
 }
 
 /** A note with its times resolved to ticks; samples come after humanising. */
@@ -172,7 +174,7 @@ function elaborateTrack(
       const length = quietly(() => lengthToTicks(note.length, timing.meterMap, start));
       return length === undefined ? undefined : start + length;
     };
-    for (const placed of placeParts(track.parts, timing.layout, timing.meterMap, quietStart, quietEnd, where, problems)) {
+    for (const placed of placeParts(track.parts, timing.sectionNames, timing.layout, timing.meterMap, quietStart, quietEnd, where, problems)) {
       const label = `part '${placed.part}' note ${placed.index}`;
       const note = elaborateNote(placed.input, label, placed.index, placed.originBar, placed.offsetTicks, placed.endTick, timing, where, problems);
       if (note) tickNotes.push(note);

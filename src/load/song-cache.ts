@@ -16,9 +16,11 @@ interface Entry {
   readonly tool: string;
   /** [path relative to the project, sha256 of its content]. */
   readonly files: readonly (readonly [string, string])[];
-  /** The song as written, then each variant. */
-  readonly irs: readonly SongIR[];
+  /** Variant names in order; `default` is the song as written. Each IR is a file of its own. */
+  readonly variants: readonly string[];
 }
+
+const DEFAULT = 'default';
 
 export class SongIrCache {
   constructor(
@@ -31,15 +33,22 @@ export class SongIrCache {
     return join(this.cacheRoot, 'songs', `${id}.json`);
   }
 
-  /** The cached IRs (song, then variants) when every file they came from is unchanged, else undefined. */
-  lookup(id: string): SongIR[] | undefined {
+  private irPath(id: string, variant: string): string {
+    return join(this.cacheRoot, 'songs', id, `${variant}.json`);
+  }
+
+  /**
+   * The cached IRs (song first, then variants; only `wanted` ones when given) when every
+   * file they came from is unchanged, else undefined.
+   */
+  lookup(id: string, wanted?: readonly string[]): SongIR[] | undefined {
     let entry: Entry;
     try {
       entry = JSON.parse(readFileSync(this.path(id), 'utf8')) as Entry;
     } catch {
       return undefined;
     }
-    if (entry.tool !== this.tool || !Array.isArray(entry.files) || entry.files.length === 0) return undefined;
+    if (entry.tool !== this.tool || !Array.isArray(entry.files) || entry.files.length === 0 || !Array.isArray(entry.variants)) return undefined;
     for (const [file, digest] of entry.files) {
       try {
         if (sha256(readFileSync(resolve(this.root, file))) !== digest) return undefined;
@@ -47,13 +56,21 @@ export class SongIrCache {
         return undefined;
       }
     }
-    return Array.isArray(entry.irs) ? [...entry.irs] : undefined;
+    const names = wanted?.length ? entry.variants.filter((name) => wanted.includes(name)) : entry.variants;
+    try {
+      return names.map((name) => JSON.parse(readFileSync(this.irPath(id, name), 'utf8')) as SongIR);
+    } catch {
+      return undefined;
+    }
   }
 
   store(id: string, files: readonly string[], irs: readonly SongIR[]): void {
     try {
       const hashed = files.map((file) => [relative(this.root, file).split('\\').join('/'), sha256(readFileSync(file))] as const);
-      const entry: Entry = { tool: this.tool, files: hashed, irs };
+      const variants = irs.map((ir) => ir.variant ?? DEFAULT);
+      irs.forEach((ir, i) => writeFileAtomicSync(this.irPath(id, variants[i]), JSON.stringify(ir)));
+      // The index goes last: it is what lookup trusts.
+      const entry: Entry = { tool: this.tool, files: hashed, variants };
       writeFileAtomicSync(this.path(id), JSON.stringify(entry));
     } catch {
       // Only a speed-up: a song that cannot be cached is executed next time.
