@@ -15,6 +15,7 @@ export {
   quantize,
   transpose,
   velocityRamp,
+  velocityCurve,
   legato,
   staccato,
   tuplet,
@@ -53,7 +54,7 @@ export type {
 } from './api/plugin.ts';
 export { synth, drums, GM_DRUMS } from './instruments/index.ts';
 export type { SynthOptions, DrumOptions } from './instruments/index.ts';
-export { ticks, beats, bars, PPQ } from './theory/units.ts';
+export { ticks, beats, bars, seconds, PPQ } from './theory/units.ts';
 export type {
   Time,
   BarsBeatsTicks,

@@ -72,6 +72,23 @@ describe('tempo and meter maps', () => {
     expect(clock.bpmAt(5 * 3840)).toBeCloseTo(90, 9);
   });
 
+  it('converts seconds through the tempo map, to the nearest tick', () => {
+    const tempo = [
+      { at: '0:0:0', bpm: 120 },
+      { at: '1:0:0', bpm: 60, ramp: 'linear' },
+      { at: '3:0:0', bpm: 180 },
+    ] as const;
+    const song = ok({ title: 's', tempo, tracks: lead([{ pitch: 60, start: { seconds: 1 }, length: { seconds: 0.5 } }, { pitch: 61, start: { seconds: 5 }, length: '4n' }]) });
+    const [first, second] = song.tracks[0].notes;
+    // 120 BPM: one second is two quarters.
+    expect(first).toMatchObject({ startTick: 1920, lengthTicks: 960, startSample: 48000, lengthSamples: 24000 });
+    const clock = new TempoClock(song.tempoMap);
+    expect(second.startTick).toBe(Math.round(clock.ticksAt(5)));
+    expect(Math.abs(clock.seconds(second.startTick) - 5)).toBeLessThan(0.5 / 960);
+    for (const tick of [0, 1000, 3840, 5000, 7000, 11520, 20000]) expect(clock.ticksAt(clock.seconds(tick))).toBeCloseTo(tick, 6);
+    expect(problems({ title: 's', tempo: [{ at: { seconds: 1 } as never, bpm: 90 }], tracks: lead([{ pitch: 60, start: '0:0', length: '4n' }]) })).toEqual(['MD209']);
+  });
+
   it('rejects tempo maps that do not start at zero or repeat a position', () => {
     expect(problems({ title: 't', tempo: [{ at: '1:0:0', bpm: 100 }], tracks: lead([{ pitch: 60, start: '0:0', length: '4n' }]) })).toEqual(['MD218']);
     expect(problems({ title: 't', tempo: 120, meter: [{ bar: 2, meter: [3, 4] }], tracks: lead([{ pitch: 60, start: '0:0', length: '4n' }]) })).toEqual(['MD211']);

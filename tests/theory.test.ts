@@ -14,6 +14,7 @@ import {
   swing,
   transpose,
   tuplet,
+  velocityCurve,
   velocityRamp,
 } from '../src/theory/rhythm.ts';
 
@@ -98,6 +99,7 @@ describe('rhythm helpers', () => {
     expect(legato(eighths).map((note) => note.length.ticks)).toEqual([480, 480, 480, 240]);
     expect(staccato(eighths, 0.25).map((note) => note.length.ticks)).toEqual([60, 60, 60, 60]);
     expect(velocityRamp(eighths, 40, 100).map((note) => note.velocity)).toEqual([40, 60, 80, 100]);
+    expect(velocityCurve(eighths, (t) => 50 + 60 * Math.sin(Math.PI * t)).map((note) => note.velocity)).toEqual([50, 102, 102, 50]);
     expect(starts(tuplet(['C4', 'E4', 'G4'], '4n', { start: '0:1:0' }))).toEqual([960, 1280, 1600]);
     expect(() => tuplet(['C4', 'E4', 'G4', 'B4', 'D5', 'F5', 'A5'], '4n')).toThrow(/divide/);
     expect(starts(repeat([{ pitch: 60, start: '0:0', length: '8n' }], 3, '1m'))).toEqual([0, 3840, 7680]);

@@ -5,7 +5,7 @@
 import type { NoteInput, PartInput, SongInput } from '../api/song.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import type { Diagnostic, SourceLocation } from '../diagnostics/diagnostic.ts';
-import { barToTick, lengthToTicks, TimeFormatError } from '../theory/time.ts';
+import { barToTick, lengthToTicks, TimeFormatError, type TempoClock } from '../theory/time.ts';
 import type { MeterPoint, SectionIR } from './types.ts';
 
 type Where = SourceLocation & { song: string; track?: string; frame?: string };
@@ -67,6 +67,7 @@ export function placeParts(
   resolveEnd: (note: NoteInput, originBar: number, startTick: number) => number | undefined,
   where: Where,
   problems: Diagnostic[],
+  clock?: TempoClock,
 ): PlacedNote[] {
   // A part may name any declared section, played in this form or not (a variant's form may skip it).
   for (const key of Object.keys(parts)) {
@@ -80,7 +81,7 @@ export function placeParts(
     if (!part) continue;
     const partName = parts[key] ? key : section.name;
     const notes: readonly NoteInput[] = Array.isArray(part) ? part : ((part as { notes: readonly NoteInput[] }).notes ?? []);
-    const length = partLength(part, notes, section, meterMap, resolveStart, resolveEnd, where, problems);
+    const length = partLength(part, notes, section, meterMap, resolveStart, resolveEnd, where, problems, clock);
     if (length === undefined) continue;
     const sectionTicks = section.endTick - section.startTick;
     for (let offset = 0; offset < sectionTicks; offset += length) {
@@ -100,11 +101,12 @@ function partLength(
   resolveEnd: (note: NoteInput, originBar: number, startTick: number) => number | undefined,
   where: Where,
   problems: Diagnostic[],
+  clock?: TempoClock,
 ): number | undefined {
   const explicit = Array.isArray(part) ? undefined : (part as { length?: NoteInput['length'] }).length;
   if (explicit !== undefined) {
     try {
-      const length = lengthToTicks(explicit, meterMap, section.startTick);
+      const length = lengthToTicks(explicit, meterMap, section.startTick, clock);
       if (length > 0) return length;
       problems.push(d.badNumber(where, `track '${where.track}' part '${section.name}' length`, explicit, 'greater than zero'));
     } catch (error) {

@@ -169,12 +169,12 @@ function elaborateTrack(
     if (note) tickNotes.push(note);
   });
   if (track.parts) {
-    const quietStart = (note: NoteInput, originBar: number) => quietly(() => positionToTicks(note.start, timing.meterMap, originBar));
+    const quietStart = (note: NoteInput, originBar: number) => quietly(() => positionToTicks(note.start, timing.meterMap, originBar, timing.clock));
     const quietEnd = (note: NoteInput, _originBar: number, start: number) => {
-      const length = quietly(() => lengthToTicks(note.length, timing.meterMap, start));
+      const length = quietly(() => lengthToTicks(note.length, timing.meterMap, start, timing.clock));
       return length === undefined ? undefined : start + length;
     };
-    for (const placed of placeParts(track.parts, timing.sectionNames, timing.layout, timing.meterMap, quietStart, quietEnd, where, problems)) {
+    for (const placed of placeParts(track.parts, timing.sectionNames, timing.layout, timing.meterMap, quietStart, quietEnd, where, problems, timing.clock)) {
       const label = `part '${placed.part}' note ${placed.index}`;
       const note = elaborateNote(placed.input, label, placed.index, placed.originBar, placed.offsetTicks, placed.endTick, timing, where, problems);
       if (note) tickNotes.push(note);
@@ -239,13 +239,13 @@ function elaborateNote(
     return undefined;
   }
   const what = `track '${where.track}' ${label}`;
-  const start = readTime(() => positionToTicks(input.start, timing.meterMap, originBar), `${what} start`, input.start, where, problems);
+  const start = readTime(() => positionToTicks(input.start, timing.meterMap, originBar, timing.clock), `${what} start`, input.start, where, problems);
   if (start === undefined) return undefined;
   if (start < 0) {
     problems.push(d.negativeStart(where, label, JSON.stringify(input.start)));
     return undefined;
   }
-  const lengthTicks = readTime(() => lengthToTicks(input.length, timing.meterMap, start), `${what} length`, input.length, where, problems);
+  const lengthTicks = readTime(() => lengthToTicks(input.length, timing.meterMap, start, timing.clock), `${what} length`, input.length, where, problems);
   if (lengthTicks === undefined) return undefined;
   if (lengthTicks <= 0) {
     problems.push(d.badLength(where, label, JSON.stringify(input.length)));

@@ -201,6 +201,17 @@ export function velocityRamp(notes: readonly NoteInput[], from: Velocity, to: Ve
   return list.map((t) => make(t.pitch, t.start.ticks, t.length.ticks, from + ((to - from) * (t.start.ticks - first)) / Math.max(1, last - first)));
 }
 
+/**
+ * Velocities from a curve over the notes' time span: `curve(0)` at the first note,
+ * `curve(1)` at the last, e.g. `(t) => 60 + 60 * Math.sin(Math.PI * t)` swells and falls.
+ */
+export function velocityCurve(notes: readonly NoteInput[], curve: (position: number) => Velocity, meter?: Meter): TickedNote[] {
+  const list = notes.map((note) => ticked(note, meter));
+  const first = Math.min(...list.map((t) => t.start.ticks));
+  const last = Math.max(...list.map((t) => t.start.ticks));
+  return list.map((t) => make(t.pitch, t.start.ticks, t.length.ticks, curve((t.start.ticks - first) / Math.max(1, last - first))));
+}
+
 /** Each note held until the next start (plus `overlap` ticks); the last keeps its length. */
 export function legato(notes: readonly NoteInput[], overlap = 0, meter?: Meter): TickedNote[] {
   const list = notes.map((note) => ticked(note, meter)).sort((a, b) => a.start.ticks - b.start.ticks);

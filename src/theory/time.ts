@@ -47,7 +47,7 @@ export function tickToBar(meterMap: readonly MeterPoint[], tick: number): number
  * `originBar` (0: the song's start; a section's first bar for a part's notes); note values
  * and object forms measure from that bar's start.
  */
-export function positionToTicks(time: Time, meterMap: readonly MeterPoint[], originBar = 0): number {
+export function positionToTicks(time: Time, meterMap: readonly MeterPoint[], originBar = 0, clock?: TempoClock): number {
   const originTick = barToTick(meterMap, originBar);
   if (typeof time === 'string') {
     const bbt = BBT_PATTERN.exec(time.trim());
@@ -58,11 +58,14 @@ export function positionToTicks(time: Time, meterMap: readonly MeterPoint[], ori
     }
   }
   // Note values and object forms measure from the origin, with the meter in force there.
-  return originTick + lengthToTicks(time, meterMap, originTick);
+  return originTick + lengthToTicks(time, meterMap, originTick, clock);
 }
 
-/** Convert a length to ticks. `'1m'` and `{ bars }` use the meter in force at `atTick`. */
-export function lengthToTicks(time: Time, meterMap: readonly MeterPoint[], atTick: number): number {
+/**
+ * Convert a length to ticks. `'1m'` and `{ bars }` use the meter in force at `atTick`;
+ * `{ seconds }` the tempo from `atTick` on (so it needs the song's clock).
+ */
+export function lengthToTicks(time: Time, meterMap: readonly MeterPoint[], atTick: number, clock?: TempoClock): number {
   const meter = meterAtTick(meterMap, atTick);
   if (typeof time === 'string') {
     const text = time.trim();
@@ -89,6 +92,12 @@ export function lengthToTicks(time: Time, meterMap: readonly MeterPoint[], atTic
     if ('ticks' in time && typeof time.ticks === 'number') return exact(time.ticks, time);
     if ('beats' in time && typeof time.beats === 'number') return exact(time.beats * ticksPerBeat(meter.denominator), time);
     if ('bars' in time && typeof time.bars === 'number') return exact(time.bars * ticksPerBar(meter), time);
+    if ('seconds' in time && typeof time.seconds === 'number') {
+      if (!clock) throw new TimeFormatError('seconds need the tempo map, which is not known here (a tempo change cannot be placed in seconds)');
+      if (!Number.isFinite(time.seconds)) throw new TimeFormatError('not a finite number');
+      // Rounded to the nearest tick: the one place a time is not exact, said in the docs.
+      return Math.round(clock.ticksAt(clock.seconds(atTick) + time.seconds)) - atTick;
+    }
   }
   throw new TimeFormatError(typeof time === 'number' ? 'a bare number has no unit' : 'unknown form');
 }
@@ -143,6 +152,27 @@ export class TempoClock {
   seconds(tick: number): number {
     const index = this.indexAt(tick);
     return this.secondsAtPoint[index] + this.segmentSeconds(index, tick);
+  }
+
+  /** The (fractional) tick at which `seconds` have passed: the inverse of seconds(). */
+  ticksAt(seconds: number): number {
+    let index = 0;
+    for (let i = this.points.length - 1; i > 0; i--) {
+      if (this.secondsAtPoint[i] <= seconds) {
+        index = i;
+        break;
+      }
+    }
+    const point = this.points[index];
+    const next = this.points[index + 1];
+    const elapsed = seconds - this.secondsAtPoint[index];
+    if (!point.rampToNext || !next || next.bpm === point.bpm) return point.tick + (elapsed * point.bpm * PPQ) / 60;
+    const span = next.tick - point.tick;
+    const slope = (next.bpm - point.bpm) / span;
+    const rampSeconds = this.secondsAtPoint[index + 1] - this.secondsAtPoint[index];
+    if (elapsed > rampSeconds) return next.tick + ((elapsed - rampSeconds) * next.bpm * PPQ) / 60;
+    // Inverting seconds = (60 / PPQ) · ln(bpm / bpm₀) / slope.
+    return point.tick + (point.bpm * (Math.exp((elapsed * slope * PPQ) / 60) - 1)) / slope;
   }
 
   /** Tempo in force at a tick (interpolated inside a ramp). */

@@ -52,14 +52,16 @@ export type NoteValue =
 
 /**
  * A musical time, as a position or a length. Plain numbers are rejected on purpose:
- * say which unit you mean (`{ beats: 2 }`, `{ ticks: 480 }`, `{ bars: 1 }`, `'1:0:0'`, `'8n'`).
+ * say which unit you mean (`{ beats: 2 }`, `{ ticks: 480 }`, `{ bars: 1 }`, `'1:0:0'`, `'8n'`,
+ * `{ seconds: 1.5 }`). Seconds go through the tempo map and round to the nearest tick.
  */
 export type Time =
   | BarsBeatsTicks
   | NoteValue
   | { readonly ticks: Ticks }
   | { readonly beats: number }
-  | { readonly bars: number };
+  | { readonly bars: number }
+  | { readonly seconds: Seconds };
 
 /** `{ ticks: n }` — a time in ticks ({@link PPQ} per quarter note). */
 export const ticks = (n: Ticks): { ticks: Ticks } => ({ ticks: n });
@@ -67,3 +69,5 @@ export const ticks = (n: Ticks): { ticks: Ticks } => ({ ticks: n });
 export const beats = (n: number): { beats: number } => ({ beats: n });
 /** `{ bars: n }` — a time in whole bars. */
 export const bars = (n: number): { bars: number } => ({ bars: n });
+/** `{ seconds: n }` — a time in seconds, converted through the tempo map. */
+export const seconds = (n: Seconds): { seconds: Seconds } => ({ seconds: n });

@@ -34,8 +34,10 @@ synth({ wave: 'noise' });
 // @ts-expect-error a time without a unit
 export const bareNumber: NoteInput = { pitch: 60, start: 4, length: '4n' };
 
-// @ts-expect-error seconds are not a musical time here
-export const seconds: NoteInput = { pitch: 60, start: { seconds: 1 }, length: '4n' };
+// @ts-expect-error milliseconds are not a unit mixdown reads
+export const millis: NoteInput = { pitch: 60, start: { ms: 1000 }, length: '4n' };
+
+export const inSeconds: NoteInput = { pitch: 60, start: { seconds: 1.5 }, length: { seconds: 0.25 } };
 
 // @ts-expect-error a pitch name that does not exist
 export const badName: NoteInput = { pitch: 'H4', start: '0:0', length: '4n' };
