@@ -186,6 +186,11 @@ async function buildSong(id: string, path: string, context: SongBuildContext): P
   if (!analysed.ok) return [{ song: id, variant: null, ok: false, diagnostics: analysed.diagnostics }];
   const wanted = context.variants;
   const selected = analysed.songs.filter((song) => !wanted?.length || wanted.includes(song.variant ?? DEFAULT_VARIANT));
+  if (selected.length === 0) {
+    // Asked only for variants this song does not have: say so rather than build nothing.
+    const known = (await analyseSong(id, path, context.getLoader, context.songCache)) as { ok: true; songs: SongIR[] };
+    return [{ song: id, variant: null, ok: false, diagnostics: [d.unknownVariant(id, (wanted ?? []).join(', '), known.songs.map((song) => song.variant ?? DEFAULT_VARIANT))] }];
+  }
   const results: SongBuildResult[] = [];
   for (const song of selected) results.push(await buildVariant(song, context));
   return results;
