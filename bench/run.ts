@@ -38,6 +38,29 @@ function buildOnce(root: string, jobs?: number): BuildFigures {
   return { seconds, rendered: Number(summary[1]), cached: Number(summary[2]), maxRssMb: Number(rss[1]) };
 }
 
+/** Best of three wall times of a command, in seconds. */
+function bestOf(command: string, args: string[], cwd: string): number {
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    const run = spawnSync(command, args, { cwd, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`${command} failed: ${run.stderr}`);
+    best = Math.min(best, (performance.now() - started) / 1000);
+  }
+  return best;
+}
+
+/** `mixdown analyze` (I, LRA, true peak) against `ffmpeg -af ebur128=peak=true` on the demo's master. */
+function loudnessRows(master: string, audioSeconds: number): string[][] {
+  const ours = bestOf(process.execPath, [join(repo, 'bin/mixdown.js'), 'analyze', master], repo);
+  const rows = [['analyze master (I, LRA, TP)', `${ours.toFixed(2)} s = ${(audioSeconds / ours).toFixed(0)}× realtime`]];
+  if (spawnSync('ffmpeg', ['-version']).status === 0) {
+    const ffmpeg = bestOf('ffmpeg', ['-nostats', '-hide_banner', '-i', master, '-af', 'ebur128=peak=true', '-f', 'null', '-'], repo);
+    rows.push(['ffmpeg ebur128=peak=true', `${ffmpeg.toFixed(2)} s; mixdown is ${(ffmpeg / ours).toFixed(2)}× ffmpeg's speed`]);
+  } else rows.push(['ffmpeg ebur128=peak=true', 'ffmpeg not installed: no comparison']);
+  return rows;
+}
+
 export async function main(): Promise<number> {
   const song = 'demo';
   const root = mkdtempSync(join(tmpdir(), 'mixdown-bench-'));
@@ -65,8 +88,9 @@ export async function main(): Promise<number> {
       ['no-op rebuild', `${noop.seconds.toFixed(2)} s = ${((noop.seconds / cold.seconds) * 100).toFixed(1)}% of cold (${noop.rendered} rendered)`],
       ['one-track edit', `${edit.seconds.toFixed(2)} s = ${((edit.seconds / cold.seconds) * 100).toFixed(1)}% of cold (${edit.rendered} rendered)`],
     ];
+    rows.push(...loudnessRows(join(root, 'dist', song, 'master.wav'), audioSeconds));
     for (const [name, value] of rows) console.log(`${name.padEnd(28)} ${value}`);
-    console.log('targets: cold ≥ 50× realtime, no-op ≤ 10% of cold, one-track edit ≤ 35% of cold');
+    console.log('targets: cold ≥ 50× realtime, no-op ≤ 10% of cold, one-track edit ≤ 35% of cold; analyze ≥ 1× ffmpeg');
     return 0;
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -6,6 +6,7 @@ export type CommandLine =
   | { readonly name: 'help' }
   | { readonly name: 'inspect'; readonly song: string; readonly variant?: string }
   | { readonly name: 'import-midi'; readonly file: string; readonly song?: string; readonly force: boolean }
+  | { readonly name: 'analyze'; readonly files: string[]; readonly json: boolean; readonly reference?: string }
   | {
       readonly name: 'build';
       readonly songs: string[];
@@ -29,6 +30,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
   if (name === 'help' || name === '--help' || name === '-h') return { name: 'help' };
   if (name === 'inspect') return parseInspect(rest);
   if (name === 'import-midi') return parseImport(rest);
+  if (name === 'analyze' || name === 'analyse') return parseAnalyze(rest);
   if (name !== 'build') throw new UsageError(d.badFlag(name, 'unknown command'));
   const songs: string[] = [];
   let useCache = true;
@@ -92,4 +94,21 @@ function parseImport(rest: readonly string[]): CommandLine {
   }
   if (!file) throw new UsageError(d.badFlag('import-midi', 'name the file: mixdown import-midi <file.mid> [--name song]'));
   return { name: 'import-midi', file, song, force };
+}
+
+function parseAnalyze(rest: readonly string[]): CommandLine {
+  const files: string[] = [];
+  let json = false;
+  let reference: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === '--json') json = true;
+    else if (arg === '--reference') {
+      reference = rest[++i];
+      if (!reference) throw new UsageError(d.badFlag('--reference', 'needs a file'));
+    } else if (arg.startsWith('-')) throw new UsageError(d.badFlag(arg, 'unknown option'));
+    else files.push(arg);
+  }
+  if (!files.length) throw new UsageError(d.badFlag('analyze', 'name at least one audio file'));
+  return { name: 'analyze', files, json, reference };
 }

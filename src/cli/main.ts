@@ -21,6 +21,7 @@ usage:
   mixdown build [song…] [options]   render every song in songs/ (or the ones named) into dist/
   mixdown inspect <song> [--variant V]   print the arrangement: tempo, meter, sections × tracks
   mixdown import-midi <file.mid> [--name ID] [--force]   write songs/<ID>/song.ts from a MIDI file
+  mixdown analyze <file…> [--json] [--reference REF]   loudness (BS.1770/R128), range, peaks
   mixdown help                      this text
 
 build options:
@@ -46,6 +47,7 @@ export async function main(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (command.name === 'inspect') return inspect(command.song, command.variant);
+  if (command.name === 'analyze') return analyze(command.files, command.json, command.reference);
   if (command.name === 'import-midi') {
     try {
       // ts-morph (a whole TypeScript) loads only for this command, not on every build.
@@ -102,5 +104,20 @@ async function inspect(id: string, variant: string | undefined): Promise<number>
     return 0;
   } finally {
     await loader?.close();
+  }
+}
+
+async function analyze(files: readonly string[], json: boolean, referencePath: string | undefined): Promise<number> {
+  const { analyzeFile, formatAnalysis } = await import('./analyze.ts');
+  try {
+    const reference = referencePath ? await analyzeFile(resolve(referencePath)) : undefined;
+    const results = [];
+    for (const file of files) results.push({ ...(await analyzeFile(resolve(file))), file });
+    if (json) process.stdout.write(`${JSON.stringify({ files: results, ...(reference ? { reference: { ...reference, file: referencePath } } : {}) }, null, 2)}\n`);
+    else for (const result of results) process.stdout.write(`${formatAnalysis(result, reference)}\n`);
+    return 0;
+  } catch (error) {
+    printDiagnostics([d.unreadableAudio(error instanceof Error ? error.message : String(error))]);
+    return 1;
   }
 }

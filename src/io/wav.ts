@@ -234,6 +234,26 @@ export function decodeWav(input: Uint8Array): DecodedWav {
     }
     return { sampleRate, channels, bitsPerSample, format: 'float' };
   }
+  if (!isFloat && bitsPerSample === 24) {
+    // 24-bit PCM (what masters are): assemble from bytes directly, no DataView per sample.
+    let at = dataOffset;
+    if (channelCount === 2) {
+      const [left, right] = channels;
+      for (let i = 0; i < frames; i++, at += 6) {
+        left[i] = (((bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) << 8) >> 8) / 8388608;
+        right[i] = (((bytes[at + 3] | (bytes[at + 4] << 8) | (bytes[at + 5] << 16)) << 8) >> 8) / 8388608;
+      }
+      return { sampleRate, channels, bitsPerSample, format: 'pcm' };
+    }
+    for (let i = 0; i < frames; i++) {
+      for (let c = 0; c < channelCount; c++) {
+        const value = ((bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) << 8) >> 8;
+        channels[c][i] = value / 8388608;
+        at += 3;
+      }
+    }
+    return { sampleRate, channels, bitsPerSample, format: 'pcm' };
+  }
   let position = dataOffset;
   for (let i = 0; i < frames; i++) {
     for (let c = 0; c < channelCount; c++) {

@@ -143,7 +143,7 @@ export function measureLoudness(channels: readonly Float32Array[], sampleRate: n
     shortTermMax: shortTerm.reduce((a, b) => Math.max(a, b), -Infinity),
     range,
     samplePeak: toDb(samplePeak),
-    truePeak: options.truePeak === false ? toDb(samplePeak) : toDb(truePeak(channels, sampleRate)),
+    truePeak: options.truePeak === false ? toDb(samplePeak) : toDb(truePeak(channels, sampleRate, samplePeak)),
     momentary,
     shortTerm,
   };
