@@ -105,3 +105,43 @@ export function truePeak(channels: readonly Float32Array[], sampleRate: number, 
   }
   return peak;
 }
+
+/**
+ * Per-sample true-peak envelope (linear, max over channels): each sample's magnitude and
+ * the oversampled values on either side of it. What a limiter needs to keep every
+ * inter-sample peak under its ceiling.
+ */
+export function truePeakEnvelope(channels: readonly Float32Array[], sampleRate: number): Float64Array {
+  const { phases } = interpolator(sampleRate);
+  const length = channels[0]?.length ?? 0;
+  const envelope = new Float64Array(length);
+  // The interpolator delays by half its length: its output at i lies between inputs
+  // i - delay and i - delay + 1.
+  const delay = TAPS_PER_PHASE / 2;
+  for (const x of channels) {
+    for (let i = 0; i < length; i++) {
+      const magnitude = x[i] < 0 ? -x[i] : x[i];
+      if (magnitude > envelope[i]) envelope[i] = magnitude;
+    }
+    if (phases.length === 0) continue;
+    for (let i = 0; i < length + delay; i++) {
+      let between = 0;
+      const count = i + 1 < TAPS_PER_PHASE ? i + 1 : TAPS_PER_PHASE;
+      for (let p = 0; p < phases.length; p++) {
+        const h = phases[p];
+        let sum = 0;
+        for (let k = 0; k < count; k++) {
+          const index = i - k;
+          if (index < length) sum += h[k] * x[index];
+        }
+        const magnitude = sum < 0 ? -sum : sum;
+        if (magnitude > between) between = magnitude;
+      }
+      const before = i - delay;
+      const after = i - delay + 1;
+      if (before >= 0 && before < length && between > envelope[before]) envelope[before] = between;
+      if (after >= 0 && after < length && between > envelope[after]) envelope[after] = between;
+    }
+  }
+  return envelope;
+}
