@@ -38,7 +38,9 @@ describe('build of the tiny song', () => {
     expect(report.lengthSamples).toBe(master.channels[0].length);
     expect(report.master.peakDb).toBeLessThanOrEqual(-1);
     const paths = report.outputs.map((output: { path: string }) => output.path).sort();
-    expect(paths).toEqual(['master.wav', 'mix.wav', 'stems/bass.wav', 'stems/beat.wav', 'stems/lead.wav', 'tiny.mid']);
+    expect(paths).toEqual(['master-16.wav', 'master.wav', 'mix.wav', 'stems/bass.wav', 'stems/beat.wav', 'stems/lead.wav', 'tiny.mid']);
+    const sixteen = decodeWav(project.bytes('dist/tiny/master-16.wav'));
+    expect(sixteen).toMatchObject({ format: 'pcm', bitsPerSample: 16 });
   });
 
   it('exports MIDI that @tonejs/midi reads back with the same notes, tempo, meter and names', () => {

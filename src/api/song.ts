@@ -1,3 +1,5 @@
+import type { GlueCompressorInput } from '../master/compressor.ts';
+import type { EqBand } from '../master/eq.ts';
 import type { InstrumentRef } from './plugin.ts';
 import type { BPM, Decibels, Pan, Pitch, Time, Velocity } from '../theory/units.ts';
 
@@ -61,10 +63,42 @@ export type Meter = readonly [numerator: number, denominator: 1 | 2 | 4 | 8 | 16
 /** Sample rates mixdown renders at. */
 export type SampleRate = 44100 | 48000 | 88200 | 96000;
 
-/** Settings of the master stage. Full mastering (loudness targets, limiter) is its own stage later. */
-export interface MasterInput {
-  /** Highest sample peak master.wav may reach, in dBFS; louder mixes are turned down. @default -1 */
+/** Loudness delivery presets: streaming −14 LUFS, apple −16 LUFS, broadcast (EBU R128) −23 LUFS; all −1 dBTP. */
+export type LoudnessPreset = 'streaming' | 'apple' | 'broadcast';
+
+/** An explicit loudness target. */
+export interface LoudnessTargetInput {
+  /** Integrated loudness to reach, LUFS. */
+  readonly target: number;
+  /** How far the master may miss before `build --strict` fails, LU. @default 0.5 */
+  readonly tolerance?: number;
+  /** True-peak ceiling, dBTP. @default -1 */
   readonly ceiling?: Decibels;
+}
+
+/** The mastering chain: EQ → glue compressor → width → loudness normalisation → true-peak limiter. */
+export interface MasterInput {
+  /** Without loudness or limiter: highest sample peak, dBFS; louder mixes are turned down. @default -1 */
+  readonly ceiling?: Decibels;
+  /** Normalise to a loudness target (the limiter then holds the ceiling). @default none */
+  readonly loudness?: LoudnessPreset | LoudnessTargetInput;
+  /** True-peak lookahead limiter. @default on when `loudness` is set */
+  readonly limiter?: {
+    /** dBTP. @default -1 */
+    readonly ceiling?: Decibels;
+    /** Recovery time, seconds. @default 0.05 */
+    readonly release?: number;
+    /** How early it ducks, seconds. @default 0.0015 */
+    readonly lookahead?: number;
+  };
+  /** Master EQ bands, in order. @default [] */
+  readonly eq?: readonly EqBand[];
+  /** Glue compressor. @default none */
+  readonly compressor?: GlueCompressorInput;
+  /** Stereo width (mid/side): 0 mono, 1 as mixed, 2 twice the side. @default 1 */
+  readonly width?: number;
+  /** Also write master-16.wav with seeded TPDF dither. @default true */
+  readonly dither?: boolean;
 }
 
 /** One point of a tempo map. */

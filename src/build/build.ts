@@ -32,6 +32,8 @@ export interface BuildOptions {
   readonly outDir?: string;
   /** Reuse cached task outputs. @default true */
   readonly useCache?: boolean;
+  /** Fail a song whose master misses its loudness target or ceiling, or clips. @default false */
+  readonly strict?: boolean;
   /** Variants to build (`'default'` is the song as written). @default all of them */
   readonly variants?: readonly string[];
   /** Tasks rendered at once (worker threads when above 1). @default the machine's core count */
@@ -142,6 +144,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         jobs,
         useCache: options.useCache ?? true,
         variants: options.variants,
+        strict: options.strict ?? false,
         emit,
       });
       cache.releaseMemory();
@@ -178,6 +181,7 @@ interface SongBuildContext {
   readonly jobs: number;
   readonly useCache: boolean;
   readonly variants?: readonly string[];
+  readonly strict: boolean;
   readonly emit: (event: BuildEvent) => void;
 }
 
@@ -216,11 +220,23 @@ async function buildVariant(song: SongIR, context: SongBuildContext): Promise<So
     context.lastBuild.write(recordName, graph.tasks);
     const report = buildReport(song, results, paths);
     writeFileAtomicSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    return { song: song.id, variant: song.variant, ok: true, diagnostics: [], report, ir: song, dir };
+    // --strict: a delivery check. The outputs are written either way, to be listened to.
+    const delivery = context.strict ? deliveryProblems(song, report) : [];
+    return { song: song.id, variant: song.variant, ok: delivery.length === 0, diagnostics: delivery, report, ir: song, dir };
   } catch (error) {
     if (error instanceof MixdownError) return { song: song.id, variant: song.variant, ok: false, diagnostics: error.diagnostics, ir: song };
     throw error;
   }
+}
+
+function deliveryProblems(song: SongIR, report: SongReport): Diagnostic[] {
+  const where = { file: song.file, song: song.id };
+  const { master } = report;
+  const label = song.variant ? `${song.id} (variant ${song.variant})` : song.id;
+  const problems: Diagnostic[] = [];
+  if (master.target && !master.meetsTarget) problems.push(d.missedLoudness(where, label, master.integrated, master.truePeakDb, master.target));
+  if (!master.target && (master.peakDb ?? -Infinity) >= 0) problems.push(d.masterClips(where, label, master.peakDb ?? 0));
+  return problems;
 }
 
 function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBuildContext, useCache: boolean, recordName: string) {
@@ -246,18 +262,27 @@ function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBui
   });
 }
 
-/** Where each task's output lands inside dist/<song>/. */
-function outputPaths(song: SongIR, tasks: readonly Task[]): Map<string, string> {
-  const paths = new Map<string, string>();
+/** One output file of a task and where it lands inside dist/<song>/. */
+export interface OutputPath {
+  readonly task: string;
+  /** The task's output name (`audio`, `audio16`, `midi`). */
+  readonly output: string;
+  readonly path: string;
+}
+
+function outputPaths(song: SongIR, tasks: readonly Task[]): OutputPath[] {
+  const paths: OutputPath[] = [];
   for (const task of tasks) {
-    if (task.kind === 'stem') paths.set(task.id, `stems/${task.params.trackId}.wav`);
-    else if (task.kind === 'mix') paths.set(task.id, 'mix.wav');
-    else if (task.kind === 'master') paths.set(task.id, 'master.wav');
-    else if (task.kind === 'midi') paths.set(task.id, `${song.id}.mid`);
+    if (task.kind === 'stem') paths.push({ task: task.id, output: 'audio', path: `stems/${task.params.trackId}.wav` });
+    else if (task.kind === 'mix') paths.push({ task: task.id, output: 'audio', path: 'mix.wav' });
+    else if (task.kind === 'master') {
+      paths.push({ task: task.id, output: 'audio', path: 'master.wav' });
+      if (task.params.settings.dither) paths.push({ task: task.id, output: 'audio16', path: 'master-16.wav' });
+    } else if (task.kind === 'midi') paths.push({ task: task.id, output: 'midi', path: `${song.id}.mid` });
   }
   return paths;
 }
 
-function emitFiles(results: ReadonlyMap<string, TaskResult>, paths: ReadonlyMap<string, string>): EmitFile[] {
-  return [...paths].map(([taskId, path]) => ({ path, digest: Object.values(results.get(taskId)!.outputs)[0].digest }));
+function emitFiles(results: ReadonlyMap<string, TaskResult>, paths: readonly OutputPath[]): EmitFile[] {
+  return paths.map(({ task, output, path }) => ({ path, digest: results.get(task)!.outputs[output].digest }));
 }

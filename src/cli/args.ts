@@ -17,6 +17,8 @@ export type CommandLine =
       readonly explain: boolean;
       /** Variants to build; empty for all. */
       readonly variants: string[];
+      /** Fail songs whose master misses its loudness target, or clips. */
+      readonly strict: boolean;
     };
 
 export class UsageError extends Error {
@@ -38,6 +40,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
   let jobs: number | undefined;
   let explain = false;
   const variants: string[] = [];
+  let strict = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const value = (): string => {
@@ -47,6 +50,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
     };
     if (arg === '--no-cache') useCache = false;
     else if (arg === '--explain') explain = true;
+    else if (arg === '--strict') strict = true;
     else if (arg === '--variant') variants.push(value());
     else if (arg.startsWith('--variant=')) variants.push(arg.slice('--variant='.length));
     else if (arg === '--out') outDir = value();
@@ -58,7 +62,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
     } else if (arg.startsWith('-')) throw new UsageError(d.badFlag(arg, 'unknown option'));
     else songs.push(arg);
   }
-  return { name: 'build', songs, useCache, outDir, jobs, explain, variants };
+  return { name: 'build', songs, useCache, outDir, jobs, explain, variants, strict };
 }
 
 function parseInspect(rest: readonly string[]): CommandLine {

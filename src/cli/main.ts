@@ -30,6 +30,7 @@ build options:
   --jobs N       render up to N tasks at once in worker threads (default: the core count)
   --explain      say, for each task that rendered, which of its inputs changed
   --variant V    build only variant V ('default' is the song as written); repeatable
+  --strict       fail when a master misses its loudness target or ceiling, or clips
 
 exit codes: 0 built, 1 a song failed, 2 bad usage
 `;
@@ -68,6 +69,7 @@ export async function main(args: readonly string[]): Promise<number> {
     useCache: command.useCache,
     jobs: command.jobs,
     variants: command.variants,
+    strict: command.strict,
     onEvent: printer.event,
   });
   printDiagnostics(result.diagnostics);

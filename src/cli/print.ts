@@ -25,7 +25,10 @@ export function createBuildPrinter(out: Writable, options: { explain?: boolean }
           break;
         }
         case 'song-done':
-          write(`  → ${event.dir}  (${event.report.durationSeconds.toFixed(1)}s of audio, master peak ${event.report.master.peakDb ?? '-inf'} dBFS)`);
+          {
+            const m = event.report.master;
+            write(`  → ${event.dir}  (${event.report.durationSeconds.toFixed(1)}s, master ${m.integrated ?? '-inf'} LUFS, ${m.truePeakDb ?? '-inf'} dBTP${m.target ? `, target ${m.target.integrated} LUFS ${m.meetsTarget ? 'met' : 'MISSED'}` : ''})`);
+          }
           break;
         case 'song-failed':
           write(`  failed: ${event.song}${event.variant ? ` (variant ${event.variant})` : ''}`);

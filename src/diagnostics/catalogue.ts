@@ -71,6 +71,10 @@ export const diagnostics = {
   badMidiFile: (where: Where, path: string, detail: string) =>
     error('MD223', where, `MIDI file '${path}' cannot be used: ${detail}`, 'check the path (relative to the song file) and that it is a Standard MIDI File'),
 
+  missedLoudness: (where: Where, label: string, integrated: number | null, truePeak: number | null, target: { integrated: number; tolerance: number; ceilingDb: number }) =>
+    error('MD310', where, `master of '${label}' misses its delivery target: ${integrated ?? '-inf'} LUFS and ${truePeak ?? '-inf'} dBTP against ${target.integrated} ± ${target.tolerance} LUFS under ${target.ceilingDb} dBTP`, 'check the limiter and the loudness settings; report.json has the figures'),
+  masterClips: (where: Where, label: string, peakDb: number) =>
+    error('MD311', where, `master of '${label}' clips (sample peak ${peakDb} dBFS)`, 'set master.ceiling below 0 or a loudness target with a limiter'),
   instrumentThrew: (where: Where, plugin: string, detail: string) =>
     error('MD301', where, `track '${where.track}': instrument '${plugin}' failed while rendering: ${detail}`, 'this is a bug in the instrument; report it with the song'),
   cacheCorrupt: (where: Where, digest: string) =>

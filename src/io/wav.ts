@@ -91,7 +91,7 @@ export function finishFloat32Wav(bytes: Uint8Array, samples: Float32Array): Uint
  * Integer PCM WAV (format tag 1), 16 or 24 bits, samples × `gain` rounded to nearest and
  * clamped to full scale. No dither (that is a mastering stage).
  */
-export function encodeWavPcm(channels: readonly Float32Array[], sampleRate: number, bits: 16 | 24, gain = 1): Uint8Array {
+export function encodeWavPcm(channels: readonly Float32Array[], sampleRate: number, bits: 16 | 24, gain = 1, dither?: () => number): Uint8Array {
   const frames = frameCount(channels);
   const count = channels.length;
   const interleaved = new Float32Array(frames * count);
@@ -99,7 +99,7 @@ export function encodeWavPcm(channels: readonly Float32Array[], sampleRate: numb
     const channel = channels[c];
     for (let i = 0, j = c; i < frames; i++, j += count) interleaved[j] = channel[i];
   }
-  return encodeWavPcmInterleaved(interleaved, count, sampleRate, bits, gain);
+  return encodeWavPcmInterleaved(interleaved, count, sampleRate, bits, gain, dither);
 }
 
 /** encodeWavPcm from samples already interleaved (a float WAV's data, as the master reads its mix). */

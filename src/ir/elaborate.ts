@@ -16,6 +16,7 @@ import { parseKey } from '../theory/key.ts';
 import { lengthToTicks, positionToTicks, TempoClock, TimeFormatError, tickToBar, barToTick } from '../theory/time.ts';
 import { PPQ, type Time } from '../theory/units.ts';
 import { layoutForm, placeParts } from './arrangement.ts';
+import { elaborateMaster } from './master.ts';
 import { locateKey, type SongSource } from './locate.ts';
 import { buildMeterMap, buildTempoMap } from './timing.ts';
 import type { InstrumentIR, MeterPoint, SectionIR, SongIR, TrackIR } from './types.ts';
@@ -52,10 +53,7 @@ export function elaborate(input: SongInput, origin: SongOrigin): ElaborateResult
   if (!Number.isInteger(seed)) problems.push(d.badNumber(at('seed'), `song '${origin.id}' seed`, seed, 'as a whole number'));
   const tail = input.tail ?? DEFAULT_TAIL_SECONDS;
   if (typeof tail !== 'number' || !(tail >= 0 && tail <= 60)) problems.push(d.badNumber(at('tail'), `song '${origin.id}' tail`, tail, 'from 0 to 60 seconds'));
-  const ceilingDb = input.master?.ceiling ?? -1;
-  if (typeof ceilingDb !== 'number' || !(ceilingDb <= 0 && ceilingDb >= -60)) {
-    problems.push(d.badNumber(at('ceiling'), `song '${origin.id}' master ceiling`, ceilingDb, 'from -60 to 0 dBFS'));
-  }
+  const master = elaborateMaster(input.master, sampleRate, at('master'), problems);
   if (problems.length || !meterMap || !tempoMap || !key) return { ok: false, diagnostics: problems };
   const clock = new TempoClock(tempoMap);
   const layout = layoutForm(input, meterMap, at(input.form ? 'form' : 'sections'), problems);
@@ -106,7 +104,7 @@ export function elaborate(input: SongInput, origin: SongOrigin): ElaborateResult
     lengthTicks,
     lengthSamples,
     tracks,
-    master: { ceilingDb },
+    master,
   };
   const invalid = validate(song, origin);
   return invalid.length ? { ok: false, diagnostics: invalid } : { ok: true, song };

@@ -3,6 +3,8 @@
  * works on this, so it can be hashed, sent to a worker, printed and tested without audio.
  */
 import type { NoteEvent } from '../api/plugin.ts';
+import type { GlueCompressorSettings } from '../master/compressor.ts';
+import type { EqBand } from '../master/eq.ts';
 
 export interface TempoPoint {
   readonly tick: number;
@@ -75,7 +77,16 @@ export interface TrackIR {
 }
 
 export interface MasterIR {
+  /** Sample-peak ceiling used when there is neither a loudness target nor a limiter. */
   readonly ceilingDb: number;
+  readonly loudness: { readonly target: number; readonly tolerance: number; readonly ceilingDb: number } | null;
+  readonly limiter: { readonly ceilingDb: number; readonly release: number; readonly lookahead: number } | null;
+  readonly eq: readonly EqBand[];
+  readonly compressor: GlueCompressorSettings | null;
+  /** Mid/side width: 1 unchanged. */
+  readonly width: number;
+  /** Also write master-16.wav, TPDF-dithered. */
+  readonly dither: boolean;
 }
 
 export interface SongIR {

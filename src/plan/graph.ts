@@ -5,11 +5,11 @@
  * kept (`inputs`) so a build can say which input made a key change.
  */
 import type { NoteEvent } from '../api/plugin.ts';
-import type { InstrumentIR, MeterPoint, SongIR, TempoPoint } from '../ir/types.ts';
+import type { InstrumentIR, MasterIR, MeterPoint, SongIR, TempoPoint } from '../ir/types.ts';
 import { hashValue } from './hash.ts';
 
 /** Bump when any renderer's output for the same inputs changes. Part of every key. */
-export const ENGINE_VERSION = 'mixdown-engine/1';
+export const ENGINE_VERSION = 'mixdown-engine/2';
 
 export interface StemParams {
   readonly trackId: string;
@@ -29,7 +29,9 @@ export interface MixParams {
 }
 
 export interface MasterParams {
-  readonly ceilingDb: number;
+  readonly settings: MasterIR;
+  /** Seed of the 16-bit dither (from the song seed). */
+  readonly ditherSeed: number;
 }
 
 export interface MidiParams {
@@ -118,7 +120,7 @@ export function plan(song: SongIR): BuildGraph {
   const toMaster = stems.filter((_, index) => song.tracks[index].output === 'master');
   const mixParams: MixParams = { sampleRate: song.sampleRate, lengthSamples: song.lengthSamples };
   const mix = makeTask<MixTask>('mix', 'mix', mixParams, { format: mixParams }, toMaster);
-  const masterParams: MasterParams = { ceilingDb: song.master.ceilingDb };
+  const masterParams: MasterParams = { settings: song.master, ditherSeed: song.seed };
   const master = makeTask<MasterTask>('master', 'master', masterParams, { master: masterParams }, [mix]);
 
   const midiParams: MidiParams = {

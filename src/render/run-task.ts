@@ -5,9 +5,10 @@
  * digests do. The result depends on nothing but the task's key.
  */
 import { CacheStore, type OutputRecord } from '../cache/store.ts';
-import { addWavIntoStereo, createFloat32Wav, decodeWav, encodeWavPcm, encodeWavPcmInterleaved, finishFloat32Wav, interleavedFloat32 } from '../io/wav.ts';
+import { addWavIntoStereo, createFloat32Wav, decodeWav, encodeWavPcm, finishFloat32Wav, interleavedFloat32 } from '../io/wav.ts';
 import { encodeMidi } from '../io/midi.ts';
-import { peakSafeGain, peakSafeGainOf } from '../master/peak-safe.ts';
+import { master } from '../master/chain.ts';
+import { tpdfDither } from '../master/dither.ts';
 import type { Task } from '../plan/graph.ts';
 import { interleavedPeak } from './levels.ts';
 import { renderStem } from './stem.ts';
@@ -89,15 +90,34 @@ export function runTask(task: Task, inputs: readonly OutputRecord[], context: Ta
     case 'master': {
       const mixBytes = read(inputs[0]);
       const mix = interleavedFloat32(mixBytes);
-      if (mix) {
-        const { gain, peak } = peakSafeGainOf(interleavedPeak(mix.samples), task.params.ceilingDb);
-        return result({ audio: encodeWavPcmInterleaved(mix.samples, mix.channels, mix.sampleRate, 24, gain) }, { peak: peak * gain, gain });
-      }
-      const decoded = decodeWav(mixBytes);
-      const { gain, peak } = peakSafeGain(decoded.channels, task.params.ceilingDb);
-      return result({ audio: encodeWavPcm(decoded.channels, decoded.sampleRate, 24, gain) }, { peak: peak * gain, gain });
+      const decoded = mix ? deinterleave(mix.samples, mix.channels) : decodeWav(mixBytes).channels;
+      const sampleRate = mix?.sampleRate ?? decodeWav(mixBytes).sampleRate;
+      const mastered = master(decoded, sampleRate, task.params.settings);
+      const outputs: Record<string, Uint8Array> = { audio: encodeWavPcm(mastered.channels, sampleRate, 24) };
+      if (task.params.settings.dither) outputs.audio16 = encodeWavPcm(mastered.channels, sampleRate, 16, 1, tpdfDither(task.params.ditherSeed));
+      const { loudness } = mastered;
+      return result(outputs, {
+        peak: Math.pow(10, loudness.samplePeak / 20),
+        gain: Math.pow(10, mastered.gainDb / 20),
+        integrated: loudness.integrated,
+        range: loudness.range,
+        truePeak: loudness.truePeak,
+        momentaryMax: loudness.momentaryMax,
+        shortTermMax: loudness.shortTermMax,
+        limiterDb: mastered.limiterDb,
+        compressorDb: mastered.compressorDb,
+      });
     }
     case 'midi':
       return result({ midi: encodeMidi(task.params) }, {});
   }
+}
+
+function deinterleave(samples: Float32Array, count: number): Float32Array[] {
+  const frames = samples.length / count;
+  return Array.from({ length: count }, (_, c) => {
+    const channel = new Float32Array(frames);
+    for (let i = 0, j = c; i < frames; i++, j += count) channel[i] = samples[j];
+    return channel;
+  });
 }

@@ -3,6 +3,7 @@
  * rendered and which came from the cache. Only facts derived from the sources: no times,
  * no host names, no absolute paths.
  */
+import type { OutputPath } from '../build/build.ts';
 import type { TaskResult } from '../build/execute.ts';
 import type { SongIR } from '../ir/types.ts';
 import { reportDb } from '../render/levels.ts';
@@ -15,6 +16,26 @@ export interface ReportOutput {
   readonly bytes: number;
   /** Sample peak in dBFS, null for silence or for non-audio files. */
   readonly peakDb: number | null;
+}
+
+/** The master's loudness against its target: what `build --strict` checks. */
+export interface MasterReport {
+  /** Gain before the limiter (or the peak-safe gain), dB. */
+  readonly gainDb: number | null;
+  readonly peakDb: number | null;
+  /** BS.1770 integrated loudness, LUFS (null for silence). */
+  readonly integrated: number | null;
+  /** Loudness range, LU. */
+  readonly range: number | null;
+  readonly truePeakDb: number | null;
+  readonly momentaryMax: number | null;
+  readonly shortTermMax: number | null;
+  readonly limiterDb: number | null;
+  readonly compressorDb: number | null;
+  /** The target, when the song sets one. */
+  readonly target: { readonly integrated: number; readonly tolerance: number; readonly ceilingDb: number } | null;
+  /** Within tolerance of the target and under its ceiling (true when there is no target). */
+  readonly meetsTarget: boolean;
 }
 
 export interface SongReport {
@@ -33,19 +54,19 @@ export interface SongReport {
   /** One per section occurrence, with its start in bars (1-based, as a DAW counts), ticks and seconds. */
   readonly markers: readonly { name: string; bar: number; tick: number; seconds: number }[];
   readonly tracks: readonly { id: string; name: string; notes: number; instrument: string; output: string }[];
-  readonly master: { readonly gainDb: number | null; readonly peakDb: number | null; readonly ceilingDb: number };
+  readonly master: MasterReport;
   readonly outputs: readonly ReportOutput[];
   readonly tasks: readonly { id: string; key: string; status: TaskResult['status'] }[];
 }
 
-export function buildReport(song: SongIR, results: ReadonlyMap<string, TaskResult>, paths: ReadonlyMap<string, string>): SongReport {
+export function buildReport(song: SongIR, results: ReadonlyMap<string, TaskResult>, paths: readonly OutputPath[]): SongReport {
   const outputs: ReportOutput[] = [];
-  for (const [taskId, path] of paths) {
-    const result = results.get(taskId)!;
-    const record = Object.values(result.outputs)[0];
+  for (const { task, output, path } of paths) {
+    const result = results.get(task)!;
+    const record = result.outputs[output];
     outputs.push({
       path,
-      task: taskId,
+      task,
       sha256: record.digest,
       bytes: record.bytes,
       peakDb: result.kind === 'midi' ? null : reportDb(result.meta.peak ?? 0),
@@ -72,8 +93,33 @@ export function buildReport(song: SongIR, results: ReadonlyMap<string, TaskResul
       instrument: track.instrument.plugin,
       output: track.output,
     })),
-    master: { gainDb: reportDb(master.meta.gain ?? 1), peakDb: reportDb(master.meta.peak ?? 0), ceilingDb: song.master.ceilingDb },
+    master: masterReport(song, master),
     outputs,
     tasks: [...results.values()].map((result) => ({ id: result.id, key: result.key, status: result.status })),
+  };
+}
+
+const round2 = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? Math.round(value * 100) / 100 : null);
+
+function masterReport(song: SongIR, result: TaskResult): MasterReport {
+  const { meta } = result;
+  const loudness = song.master.loudness;
+  const integrated = round2(meta.integrated);
+  const truePeakDb = round2(meta.truePeak);
+  const meetsTarget =
+    !loudness ||
+    (integrated !== null && Math.abs((meta.integrated ?? 0) - loudness.target) <= loudness.tolerance && (meta.truePeak ?? 0) <= loudness.ceilingDb + 1e-9);
+  return {
+    gainDb: reportDb(meta.gain ?? 1),
+    peakDb: reportDb(meta.peak ?? 0),
+    integrated,
+    range: round2(meta.range),
+    truePeakDb,
+    momentaryMax: round2(meta.momentaryMax),
+    shortTermMax: round2(meta.shortTermMax),
+    limiterDb: round2(meta.limiterDb),
+    compressorDb: round2(meta.compressorDb),
+    target: loudness ? { integrated: loudness.target, tolerance: loudness.tolerance, ceilingDb: loudness.ceilingDb } : null,
+    meetsTarget,
   };
 }

@@ -1,0 +1,73 @@
+/**
+ * The mastering chain: EQ → glue compressor → stereo width → loudness normalisation into
+ * a true-peak limiter. Normalisation is a loop: set the gain from the measured loudness,
+ * limit, measure again (the limiter takes some loudness away), correct — until the
+ * master is within 0.05 LU of its target.
+ */
+import type { MasterIR } from '../ir/types.ts';
+import { compress } from './compressor.ts';
+import { applyEq } from './eq.ts';
+import { limit } from './limiter.ts';
+import { measureLoudness, type LoudnessReport } from './loudness.ts';
+import { peakSafeGain } from './peak-safe.ts';
+
+export interface MasterResult {
+  readonly channels: Float32Array[];
+  readonly loudness: LoudnessReport;
+  /** Gain applied before the limiter, dB. */
+  readonly gainDb: number;
+  /** Deepest limiter reduction, dB (0 without a limiter). */
+  readonly limiterDb: number;
+  /** Deepest glue-compressor reduction, dB. */
+  readonly compressorDb: number;
+}
+
+const MAX_PASSES = 6;
+const PRECISION_LU = 0.05;
+
+/** Mid/side width: 0 mono, 1 unchanged, 2 twice the side. */
+function applyWidth(channels: Float32Array[], width: number): void {
+  if (channels.length !== 2 || width === 1) return;
+  const [left, right] = channels;
+  for (let i = 0; i < left.length; i++) {
+    const mid = (left[i] + right[i]) / 2;
+    const side = ((left[i] - right[i]) / 2) * width;
+    left[i] = mid + side;
+    right[i] = mid - side;
+  }
+}
+
+const scaled = (channels: readonly Float32Array[], gain: number) => channels.map((channel) => channel.map((x) => x * gain));
+
+export function master(mix: readonly Float32Array[], sampleRate: number, settings: MasterIR): MasterResult {
+  const channels = mix.map((channel) => Float32Array.from(channel));
+  applyEq(channels, sampleRate, settings.eq);
+  const compressorDb = settings.compressor ? compress(channels, sampleRate, settings.compressor) : 0;
+  applyWidth(channels, settings.width);
+
+  if (!settings.loudness && !settings.limiter) {
+    // No loudness target and no limiter: only keep the sample peak under the ceiling.
+    const { gain } = peakSafeGain(channels, settings.ceilingDb);
+    const out = scaled(channels, gain);
+    return { channels: out, loudness: measureLoudness(out, sampleRate), gainDb: 20 * Math.log10(gain), limiterDb: 0, compressorDb };
+  }
+  const limiter = settings.limiter ?? { ceilingDb: settings.loudness!.ceilingDb, release: 0.05, lookahead: 0.0015 };
+  if (!settings.loudness) {
+    const limited = limit(channels, sampleRate, limiter);
+    return { channels: limited.channels, loudness: measureLoudness(limited.channels, sampleRate), gainDb: 0, limiterDb: limited.maxReductionDb, compressorDb };
+  }
+  const target = settings.loudness.target;
+  const before = measureLoudness(channels, sampleRate, { truePeak: false }).integrated;
+  if (!Number.isFinite(before)) {
+    return { channels, loudness: measureLoudness(channels, sampleRate), gainDb: 0, limiterDb: 0, compressorDb };
+  }
+  let gainDb = target - before;
+  let result = limit(scaled(channels, Math.pow(10, gainDb / 20)), sampleRate, limiter);
+  let loudness = measureLoudness(result.channels, sampleRate);
+  for (let pass = 1; pass < MAX_PASSES && Math.abs(loudness.integrated - target) > PRECISION_LU; pass++) {
+    gainDb += target - loudness.integrated;
+    result = limit(scaled(channels, Math.pow(10, gainDb / 20)), sampleRate, limiter);
+    loudness = measureLoudness(result.channels, sampleRate);
+  }
+  return { channels: result.channels, loudness, gainDb, limiterDb: result.maxReductionDb, compressorDb };
+}

@@ -1,0 +1,69 @@
+/**
+ * A glue compressor for the master bus: stereo-linked (the louder channel drives one gain),
+ * feed-forward, soft knee, peak or RMS detection, attack/release smoothing in the dB domain.
+ */
+import type { Decibels, Seconds } from '../theory/units.ts';
+
+export interface GlueCompressorInput {
+  /** Level above which gain is reduced, dBFS. @default -18 */
+  readonly threshold?: Decibels;
+  /** Input dB over the threshold per output dB. @default 2 */
+  readonly ratio?: number;
+  /** Time to reach the reduction, seconds. @default 0.03 */
+  readonly attack?: Seconds;
+  /** Time to recover, seconds. @default 0.2 */
+  readonly release?: Seconds;
+  /** Width of the soft knee, dB. @default 6 */
+  readonly knee?: Decibels;
+  /** Gain after compression, dB. @default 0 */
+  readonly makeup?: Decibels;
+  /** Level detector. @default 'rms' */
+  readonly detection?: 'peak' | 'rms';
+}
+
+export type GlueCompressorSettings = Required<GlueCompressorInput>;
+
+export const glueDefaults: GlueCompressorSettings = { threshold: -18, ratio: 2, attack: 0.03, release: 0.2, knee: 6, makeup: 0, detection: 'rms' };
+
+/** Static curve: gain change in dB for an input level in dB. */
+export function gainReductionDb(levelDb: number, s: GlueCompressorSettings): number {
+  const over = levelDb - s.threshold;
+  if (2 * over < -s.knee) return 0;
+  if (2 * Math.abs(over) <= s.knee && s.knee > 0) {
+    const x = over + s.knee / 2;
+    return ((1 / s.ratio - 1) * x * x) / (2 * s.knee);
+  }
+  return (1 / s.ratio - 1) * over;
+}
+
+/** Compress in place; returns the deepest reduction, dB. */
+export function compress(channels: Float32Array[], sampleRate: number, settings: GlueCompressorSettings): number {
+  const length = channels[0]?.length ?? 0;
+  const attack = Math.exp(-1 / Math.max(1, settings.attack * sampleRate));
+  const release = Math.exp(-1 / Math.max(1, settings.release * sampleRate));
+  // RMS detector window ~10 ms.
+  const rmsCoefficient = Math.exp(-1 / (0.01 * sampleRate));
+  const makeup = Math.pow(10, settings.makeup / 20);
+  let meanSquare = 0;
+  let smoothed = 0;
+  let deepest = 0;
+  for (let i = 0; i < length; i++) {
+    let peak = 0;
+    for (const x of channels) {
+      const magnitude = x[i] < 0 ? -x[i] : x[i];
+      if (magnitude > peak) peak = magnitude;
+    }
+    let level: number;
+    if (settings.detection === 'rms') {
+      meanSquare = rmsCoefficient * meanSquare + (1 - rmsCoefficient) * peak * peak;
+      level = meanSquare > 1e-20 ? 10 * Math.log10(meanSquare) + 3.0103 : -200; // +3 dB: a sine's RMS reads as its peak
+    } else level = peak > 1e-10 ? 20 * Math.log10(peak) : -200;
+    const target = gainReductionDb(level, settings);
+    // Falling (more reduction) uses the attack time, rising the release time.
+    smoothed = target < smoothed ? attack * smoothed + (1 - attack) * target : release * smoothed + (1 - release) * target;
+    if (smoothed < deepest) deepest = smoothed;
+    const gain = Math.pow(10, smoothed / 20) * makeup;
+    for (const x of channels) x[i] *= gain;
+  }
+  return deepest;
+}

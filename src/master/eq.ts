@@ -1,0 +1,101 @@
+/**
+ * Parametric EQ for the master: RBJ-cookbook biquads (bell, shelves, and high/low-pass in
+ * 12 dB/oct steps up to 48 dB/oct as cascaded Butterworth sections), run in float64.
+ */
+import type { Decibels, Hertz } from '../theory/units.ts';
+
+/** One EQ band. */
+export type EqBand =
+  | { readonly type: 'bell'; readonly frequency: Hertz; readonly gain: Decibels; readonly q?: number }
+  | { readonly type: 'lowShelf' | 'highShelf'; readonly frequency: Hertz; readonly gain: Decibels }
+  | { readonly type: 'highPass' | 'lowPass'; readonly frequency: Hertz; readonly slope?: 12 | 24 | 36 | 48 };
+
+interface Coefficients {
+  b0: number;
+  b1: number;
+  b2: number;
+  a1: number;
+  a2: number;
+}
+
+function normalise(b0: number, b1: number, b2: number, a0: number, a1: number, a2: number): Coefficients {
+  return { b0: b0 / a0, b1: b1 / a0, b2: b2 / a0, a1: a1 / a0, a2: a2 / a0 };
+}
+
+/** The biquad sections a band is made of. */
+export function bandSections(band: EqBand, sampleRate: number): Coefficients[] {
+  const w0 = (2 * Math.PI * Math.min(band.frequency, sampleRate * 0.49)) / sampleRate;
+  const cos = Math.cos(w0);
+  const sin = Math.sin(w0);
+  switch (band.type) {
+    case 'bell': {
+      const a = Math.pow(10, band.gain / 40);
+      const alpha = sin / (2 * (band.q ?? 1));
+      return [normalise(1 + alpha * a, -2 * cos, 1 - alpha * a, 1 + alpha / a, -2 * cos, 1 - alpha / a)];
+    }
+    case 'lowShelf':
+    case 'highShelf': {
+      const a = Math.pow(10, band.gain / 40);
+      // Shelf slope S = 1: the steepest without overshoot.
+      const alpha = (sin / 2) * Math.SQRT2;
+      const root = 2 * Math.sqrt(a) * alpha;
+      return band.type === 'lowShelf'
+        ? [normalise(a * (a + 1 - (a - 1) * cos + root), 2 * a * (a - 1 - (a + 1) * cos), a * (a + 1 - (a - 1) * cos - root), a + 1 + (a - 1) * cos + root, -2 * (a - 1 + (a + 1) * cos), a + 1 + (a - 1) * cos - root)]
+        : [normalise(a * (a + 1 + (a - 1) * cos + root), -2 * a * (a - 1 + (a + 1) * cos), a * (a + 1 + (a - 1) * cos - root), a + 1 - (a - 1) * cos + root, 2 * (a - 1 - (a + 1) * cos), a + 1 - (a - 1) * cos - root)];
+    }
+    case 'highPass':
+    case 'lowPass': {
+      const order = (band.slope ?? 12) / 6;
+      const sections: Coefficients[] = [];
+      // Butterworth: section k of an order-n filter has Q = 1 / (2 cos(π (2k + 1) / (2n))).
+      for (let k = 0; k < order / 2; k++) {
+        const q = 1 / (2 * Math.cos((Math.PI * (2 * k + 1)) / (2 * order)));
+        const alpha = sin / (2 * q);
+        sections.push(
+          band.type === 'lowPass'
+            ? normalise((1 - cos) / 2, 1 - cos, (1 - cos) / 2, 1 + alpha, -2 * cos, 1 - alpha)
+            : normalise((1 + cos) / 2, -(1 + cos), (1 + cos) / 2, 1 + alpha, -2 * cos, 1 - alpha),
+        );
+      }
+      return sections;
+    }
+  }
+}
+
+/** Magnitude response of a band at a frequency, dB (for tests and reports). */
+export function bandResponseDb(band: EqBand, sampleRate: number, frequency: Hertz): number {
+  const w = (2 * Math.PI * frequency) / sampleRate;
+  let magnitude = 1;
+  for (const c of bandSections(band, sampleRate)) {
+    // |H(e^jw)| from the complex numerator and denominator.
+    const re = (b0: number, b1: number, b2: number) => b0 + b1 * Math.cos(w) + b2 * Math.cos(2 * w);
+    const im = (b1: number, b2: number) => -(b1 * Math.sin(w) + b2 * Math.sin(2 * w));
+    const num = Math.hypot(re(c.b0, c.b1, c.b2), im(c.b1, c.b2));
+    const den = Math.hypot(re(1, c.a1, c.a2), im(c.a1, c.a2));
+    magnitude *= num / den;
+  }
+  return 20 * Math.log10(magnitude);
+}
+
+/** Run every band over every channel, in place. */
+export function applyEq(channels: Float32Array[], sampleRate: number, bands: readonly EqBand[]): void {
+  for (const band of bands) {
+    for (const c of bandSections(band, sampleRate)) {
+      for (const x of channels) {
+        let x1 = 0;
+        let x2 = 0;
+        let y1 = 0;
+        let y2 = 0;
+        for (let i = 0; i < x.length; i++) {
+          const input = x[i];
+          const y = c.b0 * input + c.b1 * x1 + c.b2 * x2 - c.a1 * y1 - c.a2 * y2;
+          x2 = x1;
+          x1 = input;
+          y2 = y1;
+          y1 = y;
+          x[i] = y;
+        }
+      }
+    }
+  }
+}
