@@ -99,6 +99,10 @@ export interface MasterInput {
   readonly width?: number;
   /** Also write master-16.wav with seeded TPDF dither. @default true */
   readonly dither?: boolean;
+  /** A reference track (WAV, path from the project root): report.json gets the master's deltas to it. @default none */
+  readonly reference?: string;
+  /** `'eq'`: apply a smooth corrective EQ toward the reference's octave balance (±6 dB at most). @default none */
+  readonly match?: 'eq';
 }
 
 /** One point of a tempo map. */

@@ -134,6 +134,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     for (const entry of selected) {
       emit({ type: 'song-start', song: entry.id });
       const built = await buildSong(entry.id, entry.path, {
+        root,
         getLoader,
         songCache,
         lastBuild: new LastBuildRecord(cacheDir(root)),
@@ -171,6 +172,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 }
 
 interface SongBuildContext {
+  readonly root: string;
   readonly getLoader: () => Promise<SongLoader>;
   readonly songCache: SongIrCache;
   readonly lastBuild: LastBuildRecord;
@@ -248,7 +250,7 @@ function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBui
     useCache,
     jobs: context.jobs,
     run: context.runnerFor(stemsToRender),
-    context: { song: song.id, file: song.file, cacheRoot: context.cache.root },
+    context: { song: song.id, file: song.file, cacheRoot: context.cache.root, projectRoot: context.root },
     onCorrupt: (digest) => context.emit({ type: 'warning', diagnostic: d.cacheCorrupt({ file: context.cache.root }, digest) }),
     onStart: (task) => context.emit({ type: 'task-start', song: song.id, variant: song.variant, task }),
     onDone: (result) =>

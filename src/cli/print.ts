@@ -28,6 +28,12 @@ export function createBuildPrinter(out: Writable, options: { explain?: boolean }
           {
             const m = event.report.master;
             write(`  → ${event.dir}  (${event.report.durationSeconds.toFixed(1)}s, master ${m.integrated ?? '-inf'} LUFS, ${m.truePeakDb ?? '-inf'} dBTP${m.target ? `, target ${m.target.integrated} LUFS ${m.meetsTarget ? 'met' : 'MISSED'}` : ''})`);
+            if (m.reference) {
+              const r = m.reference;
+              const signed = (value: number | null) => (value === null ? 'n/a' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}`);
+              write(`    vs ${r.file}: ${signed(r.deltas.integrated)} LU, range ${signed(r.deltas.range)} LU, true peak ${signed(r.deltas.truePeakDb)} dB, width ${signed(r.deltas.sideToMidDb)} dB`);
+              write(`    octaves ${r.bands.map((band) => `${band.hz >= 1000 ? `${band.hz / 1000}k` : band.hz}:${signed(band.delta)}`).join(' ')}`);
+            }
           }
           break;
         case 'song-failed':

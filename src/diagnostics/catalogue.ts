@@ -75,6 +75,10 @@ export const diagnostics = {
     error('MD310', where, `master of '${label}' misses its delivery target: ${integrated ?? '-inf'} LUFS and ${truePeak ?? '-inf'} dBTP against ${target.integrated} ± ${target.tolerance} LUFS under ${target.ceilingDb} dBTP`, 'check the limiter and the loudness settings; report.json has the figures'),
   masterClips: (where: Where, label: string, peakDb: number) =>
     error('MD311', where, `master of '${label}' clips (sample peak ${peakDb} dBFS)`, 'set master.ceiling below 0 or a loudness target with a limiter'),
+  badReference: (where: Where, path: string, detail: string) =>
+    error('MD224', where, `song '${where.song}' master reference '${path}' cannot be used: ${detail}`, 'give a WAV file, with its path from the project root'),
+  referenceChanged: (where: Where, path: string) =>
+    error('MD312', where, `reference '${path}' changed while the song was building`, 'build again'),
   instrumentThrew: (where: Where, plugin: string, detail: string) =>
     error('MD301', where, `track '${where.track}': instrument '${plugin}' failed while rendering: ${detail}`, 'this is a bug in the instrument; report it with the song'),
   cacheCorrupt: (where: Where, digest: string) =>

@@ -5,6 +5,9 @@ import type { Diagnostic, SourceLocation } from '../diagnostics/diagnostic.ts';
 import { glueDefaults } from '../master/compressor.ts';
 import type { EqBand } from '../master/eq.ts';
 import type { MasterIR } from './types.ts';
+import { readFileSync } from 'node:fs';
+import { useProjectFile } from '../load/dependencies.ts';
+import { sha256 } from '../plan/hash.ts';
 
 /** Delivery presets: loudness target (LUFS) and true-peak ceiling (dBTP). */
 export const LOUDNESS_PRESETS = {
@@ -68,5 +71,18 @@ export function elaborateMaster(input: MasterInput | undefined, sampleRate: numb
   }
   const width = master.width ?? 1;
   check(width, 'width', 0, 3, '');
-  return { ceilingDb, loudness, limiter, eq, compressor, width, dither: master.dither ?? true };
+  let reference: MasterIR['reference'] = null;
+  if (master.reference !== undefined) {
+    try {
+      // Recorded as a file the song depends on: editing the reference re-analyses the song.
+      const absolute = useProjectFile(master.reference);
+      if (!/\.wav$/i.test(absolute)) throw new Error('references are read as WAV files');
+      reference = { path: master.reference, sha256: sha256(readFileSync(absolute)) };
+    } catch (error) {
+      problems.push(d.badReference(where, master.reference, error instanceof Error ? error.message : String(error)));
+    }
+  }
+  if (master.match !== undefined && master.match !== 'eq') problems.push(d.badNumber(where, `song '${where.song}' master match`, master.match, "as 'eq'"));
+  if (master.match && !master.reference) problems.push(d.badReference(where, '(none)', 'match needs master.reference'));
+  return { ceilingDb, loudness, limiter, eq, compressor, width, dither: master.dither ?? true, reference, match: master.match ?? null };
 }

@@ -87,6 +87,9 @@ export interface MasterIR {
   readonly width: number;
   /** Also write master-16.wav, TPDF-dithered. */
   readonly dither: boolean;
+  /** Reference track: path from the project root and the sha256 of its content (in the key). */
+  readonly reference: { readonly path: string; readonly sha256: string } | null;
+  readonly match: 'eq' | null;
 }
 
 export interface SongIR {

@@ -8,6 +8,12 @@ import { CacheStore, type OutputRecord } from '../cache/store.ts';
 import { addWavIntoStereo, createFloat32Wav, decodeWav, encodeWavPcm, finishFloat32Wav, interleavedFloat32 } from '../io/wav.ts';
 import { encodeMidi } from '../io/midi.ts';
 import { master } from '../master/chain.ts';
+import { matchingEq, octaveBalance, profile, type TrackProfile } from '../master/reference.ts';
+import { diagnostics as d } from '../diagnostics/catalogue.ts';
+import { MixdownError } from '../diagnostics/diagnostic.ts';
+import { sha256 } from '../plan/hash.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tpdfDither } from '../master/dither.ts';
 import type { Task } from '../plan/graph.ts';
 import { interleavedPeak } from './levels.ts';
@@ -27,6 +33,8 @@ export interface TaskContext {
   readonly file: string;
   /** The object store's folder, so a worker can open the same store. */
   readonly cacheRoot: string;
+  /** The project's folder, for files a task reads by their project path (a reference track). */
+  readonly projectRoot: string;
 }
 
 /** A dependency's object was missing or failed its digest check when a task read it. */
@@ -92,7 +100,11 @@ export function runTask(task: Task, inputs: readonly OutputRecord[], context: Ta
       const mix = interleavedFloat32(mixBytes);
       const decoded = mix ? deinterleave(mix.samples, mix.channels) : decodeWav(mixBytes).channels;
       const sampleRate = mix?.sampleRate ?? decodeWav(mixBytes).sampleRate;
-      const mastered = master(decoded, sampleRate, task.params.settings);
+      const settings = task.params.settings;
+      const reference = settings.reference ? readReference(settings.reference, context) : undefined;
+      const before = reference ? octaveBalance(decoded, sampleRate) : undefined;
+      const matched = reference && before && settings.match === 'eq' ? matchingEq(before, reference.bands, sampleRate) : undefined;
+      const mastered = master(decoded, sampleRate, matched ? { ...settings, eq: [...settings.eq, ...matched.bands] } : settings);
       const outputs: Record<string, Uint8Array> = { audio: encodeWavPcm(mastered.channels, sampleRate, 24) };
       if (task.params.settings.dither) outputs.audio16 = encodeWavPcm(mastered.channels, sampleRate, 16, 1, tpdfDither(task.params.ditherSeed));
       const { loudness } = mastered;
@@ -106,6 +118,7 @@ export function runTask(task: Task, inputs: readonly OutputRecord[], context: Ta
         shortTermMax: loudness.shortTermMax,
         limiterDb: mastered.limiterDb,
         compressorDb: mastered.compressorDb,
+        ...(reference ? referenceMeta(reference, profile(mastered.channels, sampleRate), matched?.gains) : {}),
       });
     }
     case 'midi':
@@ -120,4 +133,29 @@ function deinterleave(samples: Float32Array, count: number): Float32Array[] {
     for (let i = 0, j = c; i < frames; i++, j += count) channel[i] = samples[j];
     return channel;
   });
+}
+
+/** The reference track's profile; its bytes must be the ones hashed into the task key. */
+function readReference(reference: { path: string; sha256: string }, context: TaskContext): TrackProfile {
+  const bytes = readFileSync(join(context.projectRoot, reference.path));
+  if (sha256(bytes) !== reference.sha256) throw new MixdownError(d.referenceChanged({ file: context.file, song: context.song }, reference.path));
+  const audio = decodeWav(bytes);
+  return profile(audio.channels, audio.sampleRate);
+}
+
+/** Reference figures as flat numbers for the action cache (report.ts reads them back). */
+function referenceMeta(reference: TrackProfile, mastered: TrackProfile, matchGains?: readonly number[]): Record<string, number> {
+  const meta: Record<string, number> = {
+    refIntegrated: reference.integrated,
+    refRange: reference.range,
+    refTruePeak: reference.truePeak,
+    refSideToMid: reference.sideToMidDb,
+    sideToMid: mastered.sideToMidDb,
+  };
+  reference.bands.forEach((level, i) => {
+    meta[`refBand${i}`] = level;
+    meta[`band${i}`] = mastered.bands[i];
+    if (matchGains) meta[`match${i}`] = matchGains[i];
+  });
+  return meta;
 }

@@ -6,6 +6,7 @@
 import type { OutputPath } from '../build/build.ts';
 import type { TaskResult } from '../build/execute.ts';
 import type { SongIR } from '../ir/types.ts';
+import { OCTAVE_BANDS } from '../master/reference.ts';
 import { reportDb } from '../render/levels.ts';
 import { tickToBar } from '../theory/time.ts';
 
@@ -36,6 +37,19 @@ export interface MasterReport {
   readonly target: { readonly integrated: number; readonly tolerance: number; readonly ceilingDb: number } | null;
   /** Within tolerance of the target and under its ceiling (true when there is no target). */
   readonly meetsTarget: boolean;
+  /** Deltas to the reference track (master minus reference), when the song names one. */
+  readonly reference: ReferenceReport | null;
+}
+
+export interface ReferenceReport {
+  readonly file: string;
+  readonly integrated: number | null;
+  readonly range: number | null;
+  readonly truePeakDb: number | null;
+  readonly sideToMidDb: number | null;
+  readonly deltas: { readonly integrated: number | null; readonly range: number | null; readonly truePeakDb: number | null; readonly sideToMidDb: number | null };
+  /** Per octave band: levels relative to each track's total, and the matching EQ applied (dB). */
+  readonly bands: readonly { readonly hz: number; readonly master: number | null; readonly reference: number | null; readonly delta: number | null; readonly matchDb: number | null }[];
 }
 
 export interface SongReport {
@@ -121,5 +135,30 @@ function masterReport(song: SongIR, result: TaskResult): MasterReport {
     compressorDb: round2(meta.compressorDb),
     target: loudness ? { integrated: loudness.target, tolerance: loudness.tolerance, ceilingDb: loudness.ceilingDb } : null,
     meetsTarget,
+    reference: song.master.reference ? referenceReport(song.master.reference.path, meta) : null,
+  };
+}
+
+function referenceReport(file: string, meta: Readonly<Record<string, number>>): ReferenceReport {
+  const delta = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) ? round2(a - b) : null);
+  return {
+    file,
+    integrated: round2(meta.refIntegrated),
+    range: round2(meta.refRange),
+    truePeakDb: round2(meta.refTruePeak),
+    sideToMidDb: round2(meta.refSideToMid),
+    deltas: {
+      integrated: delta(meta.integrated, meta.refIntegrated),
+      range: delta(meta.range, meta.refRange),
+      truePeakDb: delta(meta.truePeak, meta.refTruePeak),
+      sideToMidDb: delta(meta.sideToMid, meta.refSideToMid),
+    },
+    bands: OCTAVE_BANDS.map((hz, i) => ({
+      hz,
+      master: round2(meta[`band${i}`]),
+      reference: round2(meta[`refBand${i}`]),
+      delta: delta(meta[`band${i}`], meta[`refBand${i}`]),
+      matchDb: round2(meta[`match${i}`]),
+    })),
   };
 }

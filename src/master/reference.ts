@@ -1,0 +1,127 @@
+/**
+ * Comparing a master with a reference track: loudness, range, true peak, spectral balance
+ * per octave band (relative to the track's own total, so loudness does not colour it), and
+ * stereo width. `match: 'eq'` turns the balance difference into a smooth corrective EQ, as
+ * Matchering does: one gentle bell per octave, smoothed across neighbours and limited.
+ */
+import type { EqBand } from './eq.ts';
+import { measureLoudness } from './loudness.ts';
+
+/** ISO octave band centres, Hz. */
+export const OCTAVE_BANDS = [31.5, 63, 125, 250, 500, 1000, 2000, 4000, 8000, 16000] as const;
+
+const FRAME = 8192;
+/** At most this many analysis frames per file: spread evenly, they describe a balance well. */
+const MAX_FRAMES = 256;
+/** Largest correction one band of the matching EQ applies, dB. */
+const MAX_MATCH_DB = 6;
+
+export interface TrackProfile {
+  readonly integrated: number;
+  readonly range: number;
+  readonly truePeak: number;
+  /** Level of each octave band relative to the track's total energy, dB. */
+  readonly bands: readonly number[];
+  /** Side energy relative to mid energy, dB (-Infinity for mono). */
+  readonly sideToMidDb: number;
+}
+
+function fft(re: Float64Array, im: Float64Array): void {
+  const n = re.length;
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      [re[i], re[j]] = [re[j], re[i]];
+      [im[i], im[j]] = [im[j], im[i]];
+    }
+  }
+  for (let size = 2; size <= n; size <<= 1) {
+    const step = (-2 * Math.PI) / size;
+    for (let start = 0; start < n; start += size) {
+      for (let k = 0; k < size / 2; k++) {
+        const wr = Math.cos(step * k);
+        const wi = Math.sin(step * k);
+        const a = start + k;
+        const b = a + size / 2;
+        const tr = re[b] * wr - im[b] * wi;
+        const ti = re[b] * wi + im[b] * wr;
+        re[b] = re[a] - tr;
+        im[b] = im[a] - ti;
+        re[a] += tr;
+        im[a] += ti;
+      }
+    }
+  }
+}
+
+/** Octave-band levels (dB re total) of the mid signal, from an averaged Hann-windowed spectrum. */
+export function octaveBalance(channels: readonly Float32Array[], sampleRate: number): number[] {
+  const length = channels[0]?.length ?? 0;
+  const power = new Float64Array(FRAME / 2);
+  const frames = Math.max(1, Math.min(MAX_FRAMES, Math.floor((length - FRAME) / (FRAME / 2)) + 1));
+  const hop = frames > 1 ? Math.floor((length - FRAME) / (frames - 1)) : 0;
+  const re = new Float64Array(FRAME);
+  const im = new Float64Array(FRAME);
+  for (let f = 0; f < frames; f++) {
+    const start = f * hop;
+    for (let i = 0; i < FRAME; i++) {
+      let mid = 0;
+      for (const channel of channels) mid += channel[start + i] ?? 0;
+      re[i] = (mid / channels.length) * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (FRAME - 1)));
+      im[i] = 0;
+    }
+    fft(re, im);
+    for (let k = 0; k < FRAME / 2; k++) power[k] += re[k] * re[k] + im[k] * im[k];
+  }
+  const binHz = sampleRate / FRAME;
+  const energies = OCTAVE_BANDS.map((centre) => {
+    let sum = 0;
+    for (let k = Math.max(1, Math.ceil(centre / Math.SQRT2 / binHz)); k < Math.min(FRAME / 2, centre * Math.SQRT2 / binHz); k++) sum += power[k];
+    return sum;
+  });
+  const total = energies.reduce((a, b) => a + b, 0);
+  return energies.map((energy) => (energy > 0 && total > 0 ? 10 * Math.log10(energy / total) : -120));
+}
+
+export function sideToMid(channels: readonly Float32Array[]): number {
+  if (channels.length < 2) return -Infinity;
+  const [left, right] = channels;
+  let mid = 0;
+  let side = 0;
+  for (let i = 0; i < left.length; i++) {
+    const m = left[i] + right[i];
+    const s = left[i] - right[i];
+    mid += m * m;
+    side += s * s;
+  }
+  return side > 0 && mid > 0 ? 10 * Math.log10(side / mid) : side > 0 ? Infinity : -Infinity;
+}
+
+export function profile(channels: readonly Float32Array[], sampleRate: number): TrackProfile {
+  const loudness = measureLoudness(channels, sampleRate);
+  return {
+    integrated: loudness.integrated,
+    range: loudness.range,
+    truePeak: loudness.truePeak,
+    bands: octaveBalance(channels, sampleRate),
+    sideToMidDb: sideToMid(channels),
+  };
+}
+
+/** A smooth corrective EQ toward the reference's balance: bells at octave centres. */
+export function matchingEq(master: readonly number[], reference: readonly number[], sampleRate: number): { bands: EqBand[]; gains: number[] } {
+  const raw = master.map((level, i) => reference[i] - level);
+  // Smooth across neighbours (1-2-1), then limit: a gentle tilt, never a notch.
+  const gains = raw.map((_, i) => {
+    const left = raw[i - 1] ?? raw[i];
+    const right = raw[i + 1] ?? raw[i];
+    const smoothed = (left + 2 * raw[i] + right) / 4;
+    return Math.round(Math.max(-MAX_MATCH_DB, Math.min(MAX_MATCH_DB, smoothed)) * 100) / 100;
+  });
+  const bands: EqBand[] = OCTAVE_BANDS.map((frequency, i) => ({ type: 'bell' as const, frequency, gain: gains[i], q: 1.4 })).filter(
+    (band) => band.frequency < sampleRate / 2 && band.gain !== 0,
+  );
+  return { bands, gains };
+}
