@@ -104,3 +104,32 @@ describe('master EQ and glue compressor', () => {
     expect(gainReductionDb(-20, soft)).toBeCloseTo((1 / 4 - 1) * 9 / 12, 9); // half-way into the knee
   });
 });
+
+describe('multiband compressor', () => {
+  const tone = (frequency: number, amplitude: number) => Float32Array.from({ length: 48000 }, (_, i) => amplitude * Math.sin((2 * Math.PI * frequency * i) / 48000));
+  const rms = (x: Float32Array) => 10 * Math.log10(x.slice(24000).reduce((sum, v) => sum + v * v, 0) / 24000);
+
+  it('sums its bands back flat when nothing is compressed (Linkwitz-Riley, phase-matched)', async () => {
+    const { multibandCompress, resolveMultiband } = await import('../src/master/multiband.ts');
+    for (const frequency of [60, 200, 700, 2500, 9000]) {
+      const input = tone(frequency, 0.5);
+      const channels = [Float32Array.from(input)];
+      multibandCompress(channels, 48000, resolveMultiband({ crossovers: [200, 2500] }));
+      expect(rms(channels[0]) - rms(input), `${frequency} Hz`).toBeCloseTo(0, 1);
+    }
+  });
+
+  it('compresses only the band a loud tone falls in', async () => {
+    const { multibandCompress, resolveMultiband } = await import('../src/master/multiband.ts');
+    const settings = resolveMultiband({ bands: [{ threshold: -30, ratio: 8, attack: 0.001, knee: 0 }] });
+    const low = [tone(80, 0.5)];
+    const high = [tone(6000, 0.5)];
+    const lowBefore = rms(low[0]);
+    const highBefore = rms(high[0]);
+    const [lowReduction] = multibandCompress(low, 48000, settings);
+    multibandCompress(high, 48000, settings);
+    expect(rms(low[0]) - lowBefore).toBeLessThan(-10);
+    expect(lowReduction).toBeLessThan(-10);
+    expect(rms(high[0]) - highBefore).toBeCloseTo(0, 1);
+  });
+});

@@ -1,5 +1,6 @@
 import type { GlueCompressorInput } from '../master/compressor.ts';
 import type { EqBand } from '../master/eq.ts';
+import type { MultibandInput } from '../master/multiband.ts';
 import type { InstrumentRef } from './plugin.ts';
 import type { BPM, Decibels, Pan, Pitch, Time, Velocity } from '../theory/units.ts';
 
@@ -95,6 +96,8 @@ export interface MasterInput {
   readonly eq?: readonly EqBand[];
   /** Glue compressor. @default none */
   readonly compressor?: GlueCompressorInput;
+  /** Three-band compressor after the glue compressor. @default none */
+  readonly multiband?: MultibandInput;
   /** Stereo width (mid/side): 0 mono, 1 as mixed, 2 twice the side. @default 1 */
   readonly width?: number;
   /** Also write master-16.wav with seeded TPDF dither. @default true */

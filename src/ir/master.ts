@@ -3,6 +3,7 @@ import type { MasterInput } from '../api/song.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import type { Diagnostic, SourceLocation } from '../diagnostics/diagnostic.ts';
 import { glueDefaults } from '../master/compressor.ts';
+import { resolveMultiband } from '../master/multiband.ts';
 import type { EqBand } from '../master/eq.ts';
 import type { MasterIR } from './types.ts';
 import { readFileSync } from 'node:fs';
@@ -69,6 +70,13 @@ export function elaborateMaster(input: MasterInput | undefined, sampleRate: numb
     check(compressor.knee, 'compressor knee', 0, 24, ' dB');
     check(compressor.makeup, 'compressor makeup', -24, 24, ' dB');
   }
+  const multiband = master.multiband ? resolveMultiband(master.multiband) : null;
+  if (multiband) {
+    const [low, high] = multiband.crossovers;
+    if (!(inRange(low, 20, 20000) && inRange(high, 20, sampleRate / 2) && low < high)) {
+      problems.push(d.badNumber(where, `song '${where.song}' master multiband crossovers`, multiband.crossovers, 'as two rising frequencies between 20 Hz and half the sample rate'));
+    }
+  }
   const width = master.width ?? 1;
   check(width, 'width', 0, 3, '');
   let reference: MasterIR['reference'] = null;
@@ -84,5 +92,5 @@ export function elaborateMaster(input: MasterInput | undefined, sampleRate: numb
   }
   if (master.match !== undefined && master.match !== 'eq') problems.push(d.badNumber(where, `song '${where.song}' master match`, master.match, "as 'eq'"));
   if (master.match && !master.reference) problems.push(d.badReference(where, '(none)', 'match needs master.reference'));
-  return { ceilingDb, loudness, limiter, eq, compressor, width, dither: master.dither ?? true, reference, match: master.match ?? null };
+  return { ceilingDb, loudness, limiter, eq, compressor, multiband, width, dither: master.dither ?? true, reference, match: master.match ?? null };
 }

@@ -5,6 +5,7 @@
 import type { NoteEvent } from '../api/plugin.ts';
 import type { GlueCompressorSettings } from '../master/compressor.ts';
 import type { EqBand } from '../master/eq.ts';
+import type { MultibandSettings } from '../master/multiband.ts';
 
 export interface TempoPoint {
   readonly tick: number;
@@ -83,6 +84,7 @@ export interface MasterIR {
   readonly limiter: { readonly ceilingDb: number; readonly release: number; readonly lookahead: number } | null;
   readonly eq: readonly EqBand[];
   readonly compressor: GlueCompressorSettings | null;
+  readonly multiband: MultibandSettings | null;
   /** Mid/side width: 1 unchanged. */
   readonly width: number;
   /** Also write master-16.wav, TPDF-dithered. */

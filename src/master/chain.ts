@@ -1,5 +1,5 @@
 /**
- * The mastering chain: EQ → glue compressor → stereo width → loudness normalisation into
+ * The mastering chain: EQ → glue compressor → multiband → stereo width → loudness normalisation into
  * a true-peak limiter. Normalisation is a loop: set the gain from the measured loudness,
  * limit, measure again (the limiter takes some loudness away), correct — until the
  * master is within 0.05 LU of its target.
@@ -8,6 +8,7 @@ import type { MasterIR } from '../ir/types.ts';
 import { compress } from './compressor.ts';
 import { applyEq } from './eq.ts';
 import { limit } from './limiter.ts';
+import { multibandCompress } from './multiband.ts';
 import { measureLoudness, type LoudnessReport } from './loudness.ts';
 import { peakSafeGain } from './peak-safe.ts';
 
@@ -43,6 +44,7 @@ export function master(mix: readonly Float32Array[], sampleRate: number, setting
   const channels = mix.map((channel) => Float32Array.from(channel));
   applyEq(channels, sampleRate, settings.eq);
   const compressorDb = settings.compressor ? compress(channels, sampleRate, settings.compressor) : 0;
+  if (settings.multiband) multibandCompress(channels, sampleRate, settings.multiband);
   applyWidth(channels, settings.width);
 
   if (!settings.loudness && !settings.limiter) {
