@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeWav } from '../src/io/wav.ts';
 import { bandResponseDb } from '../src/master/eq.ts';
@@ -131,5 +133,39 @@ describe('multiband compressor', () => {
     expect(rms(low[0]) - lowBefore).toBeLessThan(-10);
     expect(lowReduction).toBeLessThan(-10);
     expect(rms(high[0]) - highBefore).toBeCloseTo(0, 1);
+  });
+});
+
+describe('FLAC and MP3 masters', () => {
+  const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
+
+  it.skipIf(!hasFfmpeg)('writes a lossless FLAC of master.wav and an MP3 at its loudness (decoded by ffmpeg)', async () => {
+    const project = createProject({ songs: { s: song("{ loudness: 'streaming', formats: ['flac', 'mp3'], mp3Bitrate: 192 }") } });
+    try {
+      const result = await project.build();
+      expect(result.ok, JSON.stringify(result.songs[0]?.diagnostics)).toBe(true);
+      const decode = (file: string, format: string) =>
+        spawnSync('ffmpeg', ['-v', 'error', '-i', join(project.root, 'dist/s', file), '-f', format, '-'], { maxBuffer: 1 << 28 }).stdout as Buffer;
+      const wav = decodeWav(project.bytes('dist/s/master.wav'));
+      const flac = new Int32Array(new Uint8Array(decode('master.flac', 's32le')).buffer);
+      expect(flac.length).toBe(wav.channels[0].length * 2);
+      for (let i = 0; i < flac.length; i += 97) expect(flac[i] / 2 ** 31, `sample ${i}`).toBe(wav.channels[i % 2][Math.floor(i / 2)]);
+      const mp3 = new Float32Array(new Uint8Array(decode('master.mp3', 'f32le')).buffer);
+      const left = mp3.filter((_, i) => i % 2 === 0);
+      const right = mp3.filter((_, i) => i % 2 === 1);
+      const loudness = measureLoudness([left, right], 48000, { truePeak: false }).integrated;
+      expect(Math.abs(loudness + 14)).toBeLessThan(0.5);
+      // The same sources give the same encoded bytes.
+      const again = createProject({ songs: { s: song("{ loudness: 'streaming', formats: ['flac', 'mp3'], mp3Bitrate: 192 }") } });
+      try {
+        await again.build();
+        expect(again.bytes('dist/s/master.mp3').equals(project.bytes('dist/s/master.mp3'))).toBe(true);
+        expect(again.bytes('dist/s/master.flac').equals(project.bytes('dist/s/master.flac'))).toBe(true);
+      } finally {
+        again.dispose();
+      }
+    } finally {
+      project.dispose();
+    }
   });
 });

@@ -102,6 +102,10 @@ export interface MasterInput {
   readonly width?: number;
   /** Also write master-16.wav with seeded TPDF dither. @default true */
   readonly dither?: boolean;
+  /** Extra delivery files: `master.flac` (24-bit, lossless) and/or `master.mp3`. @default [] */
+  readonly formats?: readonly ('flac' | 'mp3')[];
+  /** MP3 bitrate, kbit/s. @default 320 */
+  readonly mp3Bitrate?: 128 | 160 | 192 | 256 | 320;
   /** A reference track (WAV, path from the project root): report.json gets the master's deltas to it. @default none */
   readonly reference?: string;
   /** `'eq'`: apply a smooth corrective EQ toward the reference's octave balance (±6 dB at most). @default none */

@@ -280,6 +280,7 @@ function outputPaths(song: SongIR, tasks: readonly Task[]): OutputPath[] {
     else if (task.kind === 'master') {
       paths.push({ task: task.id, output: 'audio', path: 'master.wav' });
       if (task.params.settings.dither) paths.push({ task: task.id, output: 'audio16', path: 'master-16.wav' });
+      for (const format of task.params.settings.formats) paths.push({ task: task.id, output: format, path: `master.${format}` });
     } else if (task.kind === 'midi') paths.push({ task: task.id, output: 'midi', path: `${song.id}.mid` });
   }
   return paths;

@@ -92,5 +92,9 @@ export function elaborateMaster(input: MasterInput | undefined, sampleRate: numb
   }
   if (master.match !== undefined && master.match !== 'eq') problems.push(d.badNumber(where, `song '${where.song}' master match`, master.match, "as 'eq'"));
   if (master.match && !master.reference) problems.push(d.badReference(where, '(none)', 'match needs master.reference'));
-  return { ceilingDb, loudness, limiter, eq, compressor, multiband, width, dither: master.dither ?? true, reference, match: master.match ?? null };
+  const formats = [...new Set(master.formats ?? [])].sort();
+  for (const format of formats) if (format !== 'flac' && format !== 'mp3') problems.push(d.badNumber(where, `song '${where.song}' master format`, format, "as 'flac' or 'mp3'"));
+  const mp3Bitrate = master.mp3Bitrate ?? 320;
+  if (![128, 160, 192, 256, 320].includes(mp3Bitrate)) problems.push(d.badNumber(where, `song '${where.song}' master mp3Bitrate`, mp3Bitrate, 'as 128, 160, 192, 256 or 320 kbit/s'));
+  return { ceilingDb, loudness, limiter, eq, compressor, multiband, width, dither: master.dither ?? true, reference, match: master.match ?? null, formats, mp3Bitrate };
 }

@@ -92,6 +92,8 @@ export interface MasterIR {
   /** Reference track: path from the project root and the sha256 of its content (in the key). */
   readonly reference: { readonly path: string; readonly sha256: string } | null;
   readonly match: 'eq' | null;
+  readonly formats: readonly ('flac' | 'mp3')[];
+  readonly mp3Bitrate: number;
 }
 
 export interface SongIR {

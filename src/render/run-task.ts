@@ -8,6 +8,8 @@ import { CacheStore, type OutputRecord } from '../cache/store.ts';
 import { addWavIntoStereo, createFloat32Wav, decodeWav, encodeWavPcm, finishFloat32Wav, interleavedFloat32 } from '../io/wav.ts';
 import { encodeMidi } from '../io/midi.ts';
 import { master } from '../master/chain.ts';
+import { encodeFlac } from '../io/flac.ts';
+import { encodeMp3 } from '../io/mp3.ts';
 import { matchingEq, octaveBalance, profile, type TrackProfile } from '../master/reference.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
@@ -66,7 +68,7 @@ function storeFor(root: string): CacheStore {
   return store;
 }
 
-export function runTask(task: Task, inputs: readonly OutputRecord[], context: TaskContext): TaskOutput {
+export async function runTask(task: Task, inputs: readonly OutputRecord[], context: TaskContext): Promise<TaskOutput> {
   const cache = storeFor(context.cacheRoot);
   const read = (record: OutputRecord): Uint8Array => {
     const bytes = cache.getObject(record.digest);
@@ -107,6 +109,9 @@ export function runTask(task: Task, inputs: readonly OutputRecord[], context: Ta
       const mastered = master(decoded, sampleRate, matched ? { ...settings, eq: [...settings.eq, ...matched.bands] } : settings);
       const outputs: Record<string, Uint8Array> = { audio: encodeWavPcm(mastered.channels, sampleRate, 24) };
       if (task.params.settings.dither) outputs.audio16 = encodeWavPcm(mastered.channels, sampleRate, 16, 1, tpdfDither(task.params.ditherSeed));
+      // FLAC carries exactly master.wav's 24-bit samples; MP3 is made from the float master.
+      if (settings.formats.includes('flac')) outputs.flac = await encodeFlac(quantise24(mastered.channels), mastered.channels.length, sampleRate, 24);
+      if (settings.formats.includes('mp3')) outputs.mp3 = encodeMp3(mastered.channels, sampleRate, settings.mp3Bitrate);
       const { loudness } = mastered;
       return result(outputs, {
         peak: Math.pow(10, loudness.samplePeak / 20),
@@ -158,4 +163,19 @@ function referenceMeta(reference: TrackProfile, mastered: TrackProfile, matchGai
     if (matchGains) meta[`match${i}`] = matchGains[i];
   });
   return meta;
+}
+
+/** Interleaved 24-bit integers, rounded and clamped exactly as encodeWavPcm writes them. */
+function quantise24(channels: readonly Float32Array[]): Int32Array {
+  const frames = channels[0]?.length ?? 0;
+  const out = new Int32Array(frames * channels.length);
+  const max = 2 ** 23 - 1;
+  const min = -(2 ** 23);
+  channels.forEach((channel, c) => {
+    for (let i = 0, j = c; i < frames; i++, j += channels.length) {
+      const scaled = channel[i] * 2 ** 23;
+      out[j] = scaled >= max ? max : scaled <= min ? min : Math.round(scaled) | 0;
+    }
+  });
+  return out;
 }

@@ -5,10 +5,10 @@ import type { WorkerReply, WorkerRequest } from './pool.ts';
 import { InputMissingError, runTask } from './run-task.ts';
 
 const port = parentPort!;
-port.on('message', (request: WorkerRequest) => {
+port.on('message', async (request: WorkerRequest) => {
   let reply: WorkerReply;
   try {
-    reply = { id: request.id, ok: true, output: runTask(request.task, request.inputs, request.context) };
+    reply = { id: request.id, ok: true, output: await runTask(request.task, request.inputs, request.context) };
   } catch (error) {
     if (error instanceof InputMissingError) reply = { id: request.id, ok: false, message: error.message, missing: { digest: error.digest, corrupt: error.corrupt } };
     else if (error instanceof MixdownError) reply = { id: request.id, ok: false, diagnostics: [...error.diagnostics], message: error.message };
