@@ -80,6 +80,60 @@ describe('EBU Tech 3341 (loudness meters)', () => {
   });
 });
 
+describe('EBU Tech 3341 (momentary and short-term)', () => {
+  const report = (signal: Float32Array) => measureLoudness(stereo(signal), 48000, { truePeak: false });
+
+  it('case 9: -20 dBFS 1.34 s / -30 dBFS 1.66 s, repeated: short-term stays at -23.0', () => {
+    const signal = tones(Array.from({ length: 5 }, () => [[-20, 1.34], [-30, 1.66]] as const).flat());
+    const shortTerm = report(signal).shortTerm;
+    // Every full 3 s window from the first one on holds one period.
+    for (let i = 0; i < shortTerm.length; i++) expect(Math.abs(shortTerm[i] + 23), `window ${i}`).toBeLessThanOrEqual(0.1);
+  });
+
+  it('case 10: 3 s bursts at -23 dBFS at shifting offsets read a short-term maximum of -23.0', () => {
+    for (let i = 0; i < 20; i++) {
+      const signal = tones([[-200, 0.15 * i + 0.013], [-23, 3], [-200, 1]]);
+      expect(Math.abs(report(signal).shortTermMax + 23), `burst ${i}`).toBeLessThanOrEqual(0.1);
+    }
+  });
+
+  it('case 12: -20 dBFS 0.18 s / -30 dBFS 0.22 s, repeated: momentary stays at -23.0', () => {
+    const signal = tones(Array.from({ length: 25 }, () => [[-20, 0.18], [-30, 0.22]] as const).flat());
+    for (const value of report(signal).momentary) expect(Math.abs(value + 23)).toBeLessThanOrEqual(0.1);
+  });
+
+  it('case 13: 0.4 s bursts at -23 dBFS at shifting offsets read a momentary maximum of -23.0', () => {
+    for (let i = 0; i < 20; i++) {
+      const signal = tones([[-200, 0.02 * i + 0.007], [-23, 0.4], [-200, 1]]);
+      expect(Math.abs(report(signal).momentaryMax + 23), `burst ${i}`).toBeLessThanOrEqual(0.1);
+    }
+  });
+});
+
+describe('EBU Tech 3341 (true peak, cases 15–19: +0.2/−0.4 dB)', () => {
+  /** Stereo sine at frequency fs/divisor with a phase offset (degrees) and a peak amplitude. */
+  const case_ = (rate: number, divisor: number, phase: number, amplitude: number) => {
+    const signal = Float32Array.from({ length: rate }, (_, i) => amplitude * Math.sin((2 * Math.PI * i) / divisor + (phase * Math.PI) / 180));
+    return measureLoudness([signal, signal], rate).truePeak;
+  };
+  const cases: [string, number, number, number, number][] = [
+    ['15: fs/4, 0°, 0.5', 4, 0, 0.5, -6],
+    ['16: fs/4, 45°, 0.5', 4, 45, 0.5, -6],
+    ['17: fs/6, 60°, 0.5', 6, 60, 0.5, -6],
+    ['18: fs/8, 67.5°, 0.5', 8, 67.5, 0.5, -6],
+    ['19: fs/4, 45°, 1.41', 4, 45, 1.41, 3],
+  ];
+  for (const rate of [48000, 44100, 96000]) {
+    for (const [name, divisor, phase, amplitude, expected] of cases) {
+      it(`case ${name} at ${rate / 1000} kHz reads ${expected} dBTP`, () => {
+        const measured = case_(rate, divisor, phase, amplitude);
+        expect(measured - expected).toBeLessThanOrEqual(0.2);
+        expect(measured - expected).toBeGreaterThanOrEqual(-0.4);
+      });
+    }
+  }
+});
+
 describe('true peak', () => {
   it('sees the inter-sample peak of a sine at fs/4 sampled 45° off its crest', () => {
     for (const rate of [48000, 44100]) {

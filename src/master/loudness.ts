@@ -1,7 +1,10 @@
 /**
  * Loudness to ITU-R BS.1770-4 / EBU R128 (Tech 3341 meters, Tech 3342 loudness range).
- * One pass per channel: K-weight, square, and sum into 100 ms hops; every measure is then
- * built from hop sums — a 400 ms momentary block is 4 hops, a 3 s short-term window is 30.
+ * One pass per channel: K-weight, square, and sum into 10 ms steps; every measure is then
+ * built from step sums — a 400 ms momentary window is 40 steps, a 3 s short-term window
+ * 300. Gating and the loudness range use windows every 100 ms, as the standards define;
+ * the momentary and short-term maxima use every 10 ms step, so a short burst is caught
+ * whatever its alignment (Tech 3341 cases 10 and 13).
  */
 import { highPassFilter, shelvingFilter, type Biquad } from './k-weighting.ts';
 import { truePeak } from './true-peak.ts';
@@ -35,6 +38,8 @@ export interface LoudnessOptions {
   readonly truePeak?: boolean;
 }
 
+/** Energy is summed in 10 ms steps. */
+const STEPS_PER_SECOND = 100;
 const ABSOLUTE_GATE = -70;
 const RELATIVE_GATE_INTEGRATED = -10;
 const RELATIVE_GATE_RANGE = -20;
@@ -48,7 +53,7 @@ function defaultWeights(count: number): number[] {
 const toLufs = (power: number) => (power > 0 ? -0.691 + 10 * Math.log10(power) : -Infinity);
 const toDb = (gain: number) => (gain > 0 ? 20 * Math.log10(gain) : -Infinity);
 
-/** K-weighted energy of each 100 ms hop of one channel. */
+/** K-weighted energy of each 10 ms step of one channel. */
 function hopEnergies(x: Float32Array, sampleRate: number, hop: number, hops: number): Float64Array {
   const shelf: Biquad = shelvingFilter(sampleRate);
   const highPass: Biquad = highPassFilter(sampleRate);
@@ -80,7 +85,7 @@ function hopEnergies(x: Float32Array, sampleRate: number, hop: number, hops: num
   return energies;
 }
 
-/** Loudness of every window of `width` hops, stepping one hop (10 Hz). Powers, not yet LUFS. */
+/** Mean power of every window of `width` steps, stepping one step. Powers, not yet LUFS. */
 function windowPowers(weighted: Float64Array, width: number, hop: number): Float64Array {
   const count = Math.max(0, weighted.length - width + 1);
   const powers = new Float64Array(count);
@@ -105,7 +110,7 @@ function gate(powers: Float64Array, relative: number): number[] {
 export function measureLoudness(channels: readonly Float32Array[], sampleRate: number, options: LoudnessOptions = {}): LoudnessReport {
   const weights = options.weights ?? defaultWeights(channels.length);
   if (weights.length !== channels.length) throw new RangeError(`${weights.length} weights for ${channels.length} channels`);
-  const hop = Math.round(sampleRate / 10);
+  const hop = Math.round(sampleRate / STEPS_PER_SECOND);
   const length = channels.length ? channels[0].length : 0;
   const hops = Math.floor(length / hop);
   // Channel-weighted hop energies: Σ G_i · energy_i.
@@ -115,8 +120,12 @@ export function measureLoudness(channels: readonly Float32Array[], sampleRate: n
     const energies = hopEnergies(channel, sampleRate, hop, hops);
     for (let h = 0; h < hops; h++) weighted[h] += weights[index] * energies[h];
   });
-  const momentaryPowers = windowPowers(weighted, 4, hop);
-  const shortTermPowers = windowPowers(weighted, 30, hop);
+  const momentaryAll = windowPowers(weighted, 40, hop);
+  const shortTermAll = windowPowers(weighted, 300, hop);
+  // Gating blocks and the range's short-term values: every 100 ms (10 steps).
+  const every100ms = (powers: Float64Array) => powers.filter((_, i) => i % 10 === 0);
+  const momentaryPowers = every100ms(momentaryAll);
+  const shortTermPowers = every100ms(shortTermAll);
 
   const kept = gate(momentaryPowers, RELATIVE_GATE_INTEGRATED);
   const integrated = kept.length ? toLufs(kept.reduce((a, b) => a + b, 0) / kept.length) : -Infinity;
@@ -137,10 +146,11 @@ export function measureLoudness(channels: readonly Float32Array[], sampleRate: n
   }
   const momentary = Float32Array.from(momentaryPowers, toLufs);
   const shortTerm = Float32Array.from(shortTermPowers, toLufs);
+  const max = (powers: Float64Array) => toLufs(powers.reduce((a, b) => Math.max(a, b), 0));
   return {
     integrated,
-    momentaryMax: momentary.reduce((a, b) => Math.max(a, b), -Infinity),
-    shortTermMax: shortTerm.reduce((a, b) => Math.max(a, b), -Infinity),
+    momentaryMax: max(momentaryAll),
+    shortTermMax: max(shortTermAll),
     range,
     samplePeak: toDb(samplePeak),
     truePeak: options.truePeak === false ? toDb(samplePeak) : toDb(truePeak(channels, sampleRate, samplePeak)),

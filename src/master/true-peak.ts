@@ -90,13 +90,13 @@ export function truePeak(channels: readonly Float32Array[], sampleRate: number, 
         if (magnitude > local) local = magnitude;
       }
       if (local * maxGain <= peak) continue;
-      for (let i = blockStart; i < blockEnd; i++) {
-        // The first taps - 1 samples have no full history: treat what lies before 0 as silence.
-        const count = i + 1 < TAPS_PER_PHASE ? i + 1 : TAPS_PER_PHASE;
+      // Outputs whose window reaches before the first sample are skipped: they would
+      // measure the step from implied silence into the file, not the signal.
+      for (let i = Math.max(blockStart, TAPS_PER_PHASE - 1); i < blockEnd; i++) {
         for (let p = 0; p < phases.length; p++) {
           const h = phases[p];
           let sum = 0;
-          for (let k = 0; k < count; k++) sum += h[k] * x[i - k];
+          for (let k = 0; k < TAPS_PER_PHASE; k++) sum += h[k] * x[i - k];
           const magnitude = sum < 0 ? -sum : sum;
           if (magnitude > peak) peak = magnitude;
         }
