@@ -23,11 +23,11 @@ interface BuildFigures {
  * One `mixdown build` exactly as a user runs it, in a fresh process: wall time from process
  * start to exit, peak RSS from a preloaded exit hook.
  */
-function buildOnce(root: string, jobs?: number): BuildFigures {
+function buildOnce(root: string, jobs?: number, variant = 'default'): BuildFigures {
   const started = performance.now();
   const child = spawnSync(
     process.execPath,
-    ['--import', join(repo, 'bench/rss-reporter.mjs'), join(repo, 'bin/mixdown.js'), 'build', '--variant', 'default', ...(jobs ? ['--jobs', String(jobs)] : [])],
+    ['--import', join(repo, 'bench/rss-reporter.mjs'), join(repo, 'bin/mixdown.js'), 'build', '--variant', variant, ...(jobs ? ['--jobs', String(jobs)] : [])],
     { cwd: root, encoding: 'utf8' },
   );
   const seconds = (performance.now() - started) / 1000;
@@ -88,6 +88,11 @@ export async function main(): Promise<number> {
       ['no-op rebuild', `${noop.seconds.toFixed(2)} s = ${((noop.seconds / cold.seconds) * 100).toFixed(1)}% of cold (${noop.rendered} rendered)`],
       ['one-track edit', `${edit.seconds.toFixed(2)} s = ${((edit.seconds / cold.seconds) * 100).toFixed(1)}% of cold (${edit.rendered} rendered)`],
     ];
+    // The same song without the mastering chain (loudness normalisation and true-peak
+    // limiting are the costliest single task): the build engine's own figures.
+    rmSync(join(root, '.mixdown'), { recursive: true, force: true });
+    const unmastered = buildOnce(root, undefined, 'unmastered');
+    rows.push(['cold, unmastered variant', `${unmastered.seconds.toFixed(2)} s = ${(audioSeconds / unmastered.seconds).toFixed(1)}× realtime`]);
     rows.push(...loudnessRows(join(root, 'dist', song, 'master.wav'), audioSeconds));
     for (const [name, value] of rows) console.log(`${name.padEnd(28)} ${value}`);
     console.log('targets: cold ≥ 50× realtime, no-op ≤ 10% of cold, one-track edit ≤ 35% of cold; analyze ≥ 1× ffmpeg');

@@ -171,9 +171,20 @@ export default defineSong({
       parts: { chorus: bellPart, break: bellPart },
     },
   },
+  // Mastered for streaming: -14 LUFS, true peak under -1 dBTP; a 16-bit dithered copy too.
+  master: {
+    loudness: 'streaming',
+    eq: [
+      { type: 'highPass', frequency: 25, slope: 24 },
+      { type: 'highShelf', frequency: 9000, gain: 1 },
+    ],
+    compressor: { threshold: -16, ratio: 1.5, attack: 0.03, release: 0.25 },
+  },
   variants: {
     radio: (song) => withForm(song, ['verse', 'chorus', 'break', 'chorus', 'outro']),
     instrumental: (song) => removeTracks(song, 'lead'),
+    // The mix without the mastering chain (only kept under -1 dBFS), e.g. to master elsewhere.
+    unmastered: (song) => ({ ...song, master: {} }),
     'up-a-tone': (song) => transposeSong(song, 2),
     // Generated variants: three more takes of the lead, each from its own seed.
     ...Object.fromEntries([2, 3, 4].map((take) => [`lead-take-${take}`, (song: Parameters<typeof withForm>[0]) => withTrack(song, 'lead', (lead) => ({ ...lead, parts: leadParts(take * 100) }))])),

@@ -35,17 +35,24 @@ export async function analyseSong(
   const loaded = await loader.load(id, path);
   if (!loaded.ok) return { ok: false, diagnostics: [loaded.diagnostic] };
   const origin = { id, file: loaded.file, text: loaded.source };
-  const base = elaborate(loaded.input, origin);
-  if (!base.ok) return base;
-  const songs: SongIR[] = [base.song];
+  // Only what was asked for is elaborated (every variant of a song with eight takes costs).
+  const isWanted = (name: string) => !wanted?.length || wanted.includes(name);
+  const songs: SongIR[] = [];
+  if (isWanted(DEFAULT_VARIANT)) {
+    const base = elaborate(loaded.input, origin);
+    if (!base.ok) return base;
+    songs.push(base.song);
+  }
   const problems: Diagnostic[] = [];
   const variants = loaded.input.variants ?? {};
+  const names = [DEFAULT_VARIANT, ...Object.keys(variants)];
   for (const [name, makeVariant] of Object.entries(variants)) {
     const where = { ...locateKey(origin, name, 'variants'), song: id };
     if (!VARIANT_NAME.test(name) || name === 'stems' || name === DEFAULT_VARIANT) {
       problems.push(d.badVariantName(where, name));
       continue;
     }
+    if (!isWanted(name)) continue;
     let input: SongInput;
     try {
       // A variant gets its own deep copy: a function that mutates its argument cannot
@@ -61,7 +68,7 @@ export async function analyseSong(
   }
   if (problems.length) return { ok: false, diagnostics: problems };
   // Files the song (or a variant) read at load time, e.g. MIDI clips, count like its modules.
-  cache?.store(id, [...loaded.files, ...recordedFiles()], songs);
+  cache?.store(id, [...loaded.files, ...recordedFiles()], songs, names);
   return { ok: true, songs };
 }
 

@@ -16,7 +16,9 @@ interface Entry {
   readonly tool: string;
   /** [path relative to the project, sha256 of its content]. */
   readonly files: readonly (readonly [string, string])[];
-  /** Variant names in order; `default` is the song as written. Each IR is a file of its own. */
+  /** Every variant name of the song, in order; `default` is the song as written. */
+  readonly all: readonly string[];
+  /** The ones elaborated and stored (each IR is a file of its own). */
   readonly variants: readonly string[];
 }
 
@@ -56,7 +58,9 @@ export class SongIrCache {
         return undefined;
       }
     }
-    const names = wanted?.length ? entry.variants.filter((name) => wanted.includes(name)) : entry.variants;
+    if (!Array.isArray(entry.all)) return undefined;
+    const names = wanted?.length ? entry.all.filter((name) => wanted.includes(name)) : entry.all;
+    if (!names.every((name) => entry.variants.includes(name))) return undefined;
     try {
       return names.map((name) => JSON.parse(readFileSync(this.irPath(id, name), 'utf8')) as SongIR);
     } catch {
@@ -64,13 +68,13 @@ export class SongIrCache {
     }
   }
 
-  store(id: string, files: readonly string[], irs: readonly SongIR[]): void {
+  store(id: string, files: readonly string[], irs: readonly SongIR[], all: readonly string[]): void {
     try {
       const hashed = files.map((file) => [relative(this.root, file).split('\\').join('/'), sha256(readFileSync(file))] as const);
       const variants = irs.map((ir) => ir.variant ?? DEFAULT);
       irs.forEach((ir, i) => writeFileAtomicSync(this.irPath(id, variants[i]), JSON.stringify(ir)));
       // The index goes last: it is what lookup trusts.
-      const entry: Entry = { tool: this.tool, files: hashed, variants };
+      const entry: Entry = { tool: this.tool, files: hashed, all, variants };
       writeFileAtomicSync(this.path(id), JSON.stringify(entry));
     } catch {
       // Only a speed-up: a song that cannot be cached is executed next time.

@@ -7,7 +7,7 @@
 import type { MasterIR } from '../ir/types.ts';
 import { compress } from './compressor.ts';
 import { applyEq } from './eq.ts';
-import { limit } from './limiter.ts';
+import { limit, limitPrepared, prepareLimiter } from './limiter.ts';
 import { multibandCompress } from './multiband.ts';
 import { measureLoudness, type LoudnessReport } from './loudness.ts';
 import { peakSafeGain } from './peak-safe.ts';
@@ -64,12 +64,27 @@ export function master(mix: readonly Float32Array[], sampleRate: number, setting
     return { channels, loudness: measureLoudness(channels, sampleRate), gainDb: 0, limiterDb: 0, compressorDb };
   }
   let gainDb = target - before;
-  let result = limit(scaled(channels, Math.pow(10, gainDb / 20)), sampleRate, limiter);
-  let loudness = measureLoudness(result.channels, sampleRate);
-  for (let pass = 1; pass < MAX_PASSES && Math.abs(loudness.integrated - target) > PRECISION_LU; pass++) {
-    gainDb += target - loudness.integrated;
-    result = limit(scaled(channels, Math.pow(10, gainDb / 20)), sampleRate, limiter);
-    loudness = measureLoudness(result.channels, sampleRate);
+  // The envelope is found once, exact wherever up to 1 dB more gain than the first guess
+  // could reach the ceiling; each pass then only recomputes the gain curve.
+  let prepared = prepareLimiter(channels, sampleRate, limiter.ceilingDb, Math.pow(10, (gainDb + 1) / 20));
+  const pass = () => {
+    const gain = Math.pow(10, gainDb / 20);
+    if (gain > prepared.maxGain) prepared = prepareLimiter(channels, sampleRate, limiter.ceilingDb, gain * 2);
+    return limitPrepared(prepared, gain, limiter);
+  };
+  let result = pass();
+  let integrated = measureLoudness(result.channels, sampleRate, { truePeak: false }).integrated;
+  // Secant steps: limiting makes loudness grow slower than gain, and the slope says how much.
+  let previous = { gainDb, integrated };
+  gainDb += target - integrated;
+  for (let passes = 1; passes < MAX_PASSES && Math.abs(integrated - target) > PRECISION_LU; passes++) {
+    result = pass();
+    integrated = measureLoudness(result.channels, sampleRate, { truePeak: false }).integrated;
+    const slope = (integrated - previous.integrated) / (gainDb - previous.gainDb);
+    previous = { gainDb, integrated };
+    gainDb += (target - integrated) / (slope > 0.05 && Number.isFinite(slope) ? slope : 1);
   }
+  gainDb = previous.gainDb;
+  const loudness = measureLoudness(result.channels, sampleRate);
   return { channels: result.channels, loudness, gainDb, limiterDb: result.maxReductionDb, compressorDb };
 }

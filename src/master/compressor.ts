@@ -23,6 +23,9 @@ export interface GlueCompressorInput {
 
 export type GlueCompressorSettings = Required<GlueCompressorInput>;
 
+/** dB → natural-log gain: exp(dB · ln 10 / 20) is 10^(dB/20) without pow's cost. */
+const DB_TO_LOG = Math.LN10 / 20;
+
 export const glueDefaults: GlueCompressorSettings = { threshold: -18, ratio: 2, attack: 0.03, release: 0.2, knee: 6, makeup: 0, detection: 'rms' };
 
 /** Static curve: gain change in dB for an input level in dB. */
@@ -62,7 +65,7 @@ export function compress(channels: Float32Array[], sampleRate: number, settings:
     // Falling (more reduction) uses the attack time, rising the release time.
     smoothed = target < smoothed ? attack * smoothed + (1 - attack) * target : release * smoothed + (1 - release) * target;
     if (smoothed < deepest) deepest = smoothed;
-    const gain = Math.pow(10, smoothed / 20) * makeup;
+    const gain = Math.exp(smoothed * DB_TO_LOG) * makeup;
     for (const x of channels) x[i] *= gain;
   }
   return deepest;

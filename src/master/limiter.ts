@@ -23,20 +23,44 @@ export interface LimiterResult {
   readonly maxReductionDb: number;
 }
 
+/** A signal's true-peak envelope, kept to limit it at several input gains (loudness normalisation). */
+export interface LimiterInput {
+  readonly channels: readonly Float32Array[];
+  readonly sampleRate: number;
+  readonly envelope: Float64Array;
+  /** The largest input gain the envelope is exact enough for. */
+  readonly maxGain: number;
+}
+
+/** A hair under the ceiling: the interpolation of a gain-varying signal differs from the gain times the interpolated input by a sliver. */
+const SAFETY_DB = 0.05;
+
+export function prepareLimiter(channels: readonly Float32Array[], sampleRate: number, ceilingDb: number, maxGain = 1): LimiterInput {
+  const threshold = Math.pow(10, (ceilingDb - SAFETY_DB) / 20) / maxGain;
+  return { channels, sampleRate, envelope: truePeakEnvelope(channels, sampleRate, threshold), maxGain };
+}
+
 export function limit(channels: readonly Float32Array[], sampleRate: number, options: LimiterOptions): LimiterResult {
+  return limitPrepared(prepareLimiter(channels, sampleRate, options.ceilingDb), 1, options);
+}
+
+/** Limit `input × gain` (gain ≤ input.maxGain). */
+export function limitPrepared(input: LimiterInput, inputGain: number, options: LimiterOptions): LimiterResult {
+  if (inputGain > input.maxGain * (1 + 1e-9)) throw new RangeError('limiter envelope prepared for a smaller gain');
+  const { channels, sampleRate } = input;
   const length = channels[0]?.length ?? 0;
-  // A hair under the ceiling: interpolation of a gain-varying signal differs from the gain
-  // times the interpolated input by a sliver; this keeps the result under the ceiling.
-  const ceiling = Math.pow(10, (options.ceilingDb - 0.05) / 20);
-  const peaks = truePeakEnvelope(channels, sampleRate);
+  const ceiling = Math.pow(10, (options.ceilingDb - SAFETY_DB) / 20);
+  const envelope = input.envelope;
   const lookahead = Math.max(1, Math.round(options.lookahead * sampleRate));
   const recovery = Math.exp(-1 / Math.max(1, options.release * sampleRate));
 
   // Required gain per sample, then its minimum over [n, n + lookahead) (monotonic deque).
-  const required = new Float64Array(length);
-  for (let i = 0; i < length; i++) required[i] = peaks[i] > ceiling ? ceiling / peaks[i] : 1;
-  const windowMin = new Float64Array(length);
-  const deque = new Int32Array(length + 1);
+  // Scratch arrays are kept between calls: normalisation limits the same length again and again.
+  const { required, windowMin, deque, gain } = workspace(length);
+  for (let i = 0; i < length; i++) {
+    const peak = envelope[i] * inputGain;
+    required[i] = peak > ceiling ? ceiling / peak : 1;
+  }
   let head = 0;
   let tail = 0;
   for (let i = length - 1; i >= 0; i--) {
@@ -53,7 +77,6 @@ export function limit(channels: readonly Float32Array[], sampleRate: number, opt
     windowMin[i] = previous;
   }
   // Average over the lookahead: smooth, and still never above the gain any sample needs.
-  const gain = new Float64Array(length);
   let sum = 0;
   for (let i = 0; i < length; i++) {
     sum += windowMin[i];
@@ -66,9 +89,25 @@ export function limit(channels: readonly Float32Array[], sampleRate: number, opt
   let minGain = 1;
   const out = channels.map((channel) => {
     const result = new Float32Array(length);
-    for (let i = 0; i < length; i++) result[i] = channel[i] * gain[i];
+    for (let i = 0; i < length; i++) result[i] = channel[i] * inputGain * gain[i];
     return result;
   });
   for (let i = 0; i < length; i++) if (gain[i] < minGain) minGain = gain[i];
   return { channels: out, maxReductionDb: 20 * Math.log10(minGain) };
+}
+
+interface Workspace {
+  readonly required: Float64Array;
+  readonly windowMin: Float64Array;
+  readonly deque: Int32Array;
+  readonly gain: Float64Array;
+}
+
+let scratch: Workspace | undefined;
+
+function workspace(length: number): Workspace {
+  if (!scratch || scratch.required.length !== length) {
+    scratch = { required: new Float64Array(length), windowMin: new Float64Array(length), deque: new Int32Array(length + 1), gain: new Float64Array(length) };
+  }
+  return scratch;
 }

@@ -54,7 +54,7 @@ const toLufs = (power: number) => (power > 0 ? -0.691 + 10 * Math.log10(power) :
 const toDb = (gain: number) => (gain > 0 ? 20 * Math.log10(gain) : -Infinity);
 
 /** K-weighted energy of each 10 ms step of one channel. */
-function hopEnergies(x: Float32Array, sampleRate: number, hop: number, hops: number): Float64Array {
+function hopEnergies(x: Float32Array, sampleRate: number, hop: number, hops: number, peak: { value: number }): Float64Array {
   const shelf: Biquad = shelvingFilter(sampleRate);
   const highPass: Biquad = highPassFilter(sampleRate);
   const energies = new Float64Array(hops);
@@ -66,10 +66,14 @@ function hopEnergies(x: Float32Array, sampleRate: number, hop: number, hops: num
   let z1 = 0;
   let z2 = 0;
   let i = 0;
+  let peakValue = 0;
   for (let h = 0; h < hops; h++) {
     let sum = 0;
     for (const end = i + hop; i < end; i++) {
       const input = x[i];
+      // The sample peak comes along in the same pass.
+      if (input > peakValue) peakValue = input;
+      else if (-input > peakValue) peakValue = -input;
       const y = shelf.b0 * input + shelf.b1 * x1 + shelf.b2 * x2 - shelf.a1 * y1 - shelf.a2 * y2;
       x2 = x1;
       x1 = input;
@@ -82,6 +86,8 @@ function hopEnergies(x: Float32Array, sampleRate: number, hop: number, hops: num
     }
     energies[h] = sum;
   }
+  for (; i < x.length; i++) if (Math.abs(x[i]) > peakValue) peakValue = Math.abs(x[i]);
+  if (peakValue > peak.value) peak.value = peakValue;
   return energies;
 }
 
@@ -115,9 +121,13 @@ export function measureLoudness(channels: readonly Float32Array[], sampleRate: n
   const hops = Math.floor(length / hop);
   // Channel-weighted hop energies: Σ G_i · energy_i.
   const weighted = new Float64Array(hops);
+  const peak = { value: 0 };
   channels.forEach((channel, index) => {
-    if (weights[index] === 0) return;
-    const energies = hopEnergies(channel, sampleRate, hop, hops);
+    if (weights[index] === 0) {
+      for (let i = 0; i < channel.length; i++) if (Math.abs(channel[i]) > peak.value) peak.value = Math.abs(channel[i]);
+      return;
+    }
+    const energies = hopEnergies(channel, sampleRate, hop, hops, peak);
     for (let h = 0; h < hops; h++) weighted[h] += weights[index] * energies[h];
   });
   const momentaryAll = windowPowers(weighted, 40, hop);
@@ -137,13 +147,7 @@ export function measureLoudness(channels: readonly Float32Array[], sampleRate: n
   const percentile = (p: number) => rangeValues[Math.round((rangeValues.length - 1) * p)];
   const range = rangeValues.length ? percentile(0.95) - percentile(0.1) : 0;
 
-  let samplePeak = 0;
-  for (const channel of channels) {
-    for (let i = 0; i < channel.length; i++) {
-      const magnitude = Math.abs(channel[i]);
-      if (magnitude > samplePeak) samplePeak = magnitude;
-    }
-  }
+  const samplePeak = peak.value;
   const momentary = Float32Array.from(momentaryPowers, toLufs);
   const shortTerm = Float32Array.from(shortTermPowers, toLufs);
   const max = (powers: Float64Array) => toLufs(powers.reduce((a, b) => Math.max(a, b), 0));

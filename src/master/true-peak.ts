@@ -9,6 +9,8 @@
  */
 
 const TAPS_PER_PHASE = 32;
+/** The taps next to the interpolated point (it lies between inputs i - 16 and i - 15). */
+const NEAR = [14, 15, 16, 17];
 const KAISER_BETA = 9;
 
 /** Zeroth-order modified Bessel function of the first kind (series), for the Kaiser window. */
@@ -25,6 +27,8 @@ const BLOCK = 64;
 
 interface Interpolator {
   readonly factor: number;
+  /** Per phase: sum of |taps| away from the centre (all but NEAR), for the per-sample bound. */
+  readonly farGain: Float64Array;
   /** phases[p][k]: coefficient k of in-between phase p + 1 (phase 0 is the input itself). */
   readonly phases: readonly Float64Array[];
   /** Largest sum of |coefficients| of any phase: the most a phase can amplify. */
@@ -58,7 +62,8 @@ function interpolator(sampleRate: number): Interpolator {
     return phase;
   });
   const maxGain = Math.max(...phases.map((phase) => phase.reduce((a, b) => a + Math.abs(b), 0)));
-  found = { factor, phases, maxGain };
+  const farGain = Float64Array.from(phases, (phase) => phase.reduce((sum, tap, k) => (NEAR.includes(k) ? sum : sum + Math.abs(tap)), 0));
+  found = { factor, phases, maxGain, farGain };
   cache.set(factor, found);
   return found;
 }
@@ -68,7 +73,7 @@ function interpolator(sampleRate: number): Interpolator {
  * Pass the sample peak when it is known, to save a pass.
  */
 export function truePeak(channels: readonly Float32Array[], sampleRate: number, knownSamplePeak?: number): number {
-  const { factor, phases, maxGain } = interpolator(sampleRate);
+  const { factor, phases, maxGain, farGain } = interpolator(sampleRate);
   let peak = knownSamplePeak ?? 0;
   if (knownSamplePeak === undefined) {
     for (const x of channels) {
@@ -79,6 +84,7 @@ export function truePeak(channels: readonly Float32Array[], sampleRate: number, 
     }
   }
   if (factor === 1) return peak;
+  const [n0, n1, n2, n3] = NEAR;
   for (const x of channels) {
     const n = x.length;
     for (let blockStart = 0; blockStart < n; blockStart += BLOCK) {
@@ -93,8 +99,15 @@ export function truePeak(channels: readonly Float32Array[], sampleRate: number, 
       // Outputs whose window reaches before the first sample are skipped: they would
       // measure the step from implied silence into the file, not the signal.
       for (let i = Math.max(blockStart, TAPS_PER_PHASE - 1); i < blockEnd; i++) {
+        const a0 = Math.abs(x[i - n0]);
+        const a1 = Math.abs(x[i - n1]);
+        const a2 = Math.abs(x[i - n2]);
+        const a3 = Math.abs(x[i - n3]);
         for (let p = 0; p < phases.length; p++) {
           const h = phases[p];
+          // A cheap bound first: the four nearest taps exactly, the rest at the block's maximum.
+          const bound = Math.abs(h[n0]) * a0 + Math.abs(h[n1]) * a1 + Math.abs(h[n2]) * a2 + Math.abs(h[n3]) * a3 + farGain[p] * local;
+          if (bound <= peak) continue;
           let sum = 0;
           for (let k = 0; k < TAPS_PER_PHASE; k++) sum += h[k] * x[i - k];
           const magnitude = sum < 0 ? -sum : sum;
@@ -108,11 +121,14 @@ export function truePeak(channels: readonly Float32Array[], sampleRate: number, 
 
 /**
  * Per-sample true-peak envelope (linear, max over channels): each sample's magnitude and
- * the oversampled values on either side of it. What a limiter needs to keep every
- * inter-sample peak under its ceiling.
+ * the oversampled values on either side of it — what a limiter needs to keep every
+ * inter-sample peak under its ceiling. Only values above `threshold` matter to the
+ * caller, so stretches whose upper bound (window maximum × the interpolator's largest
+ * gain) stays under it get that bound instead of an exact value: still above every true
+ * value there, still under the threshold, and far cheaper to find.
  */
-export function truePeakEnvelope(channels: readonly Float32Array[], sampleRate: number): Float64Array {
-  const { phases } = interpolator(sampleRate);
+export function truePeakEnvelope(channels: readonly Float32Array[], sampleRate: number, threshold = 0): Float64Array {
+  const { phases, maxGain } = interpolator(sampleRate);
   const length = channels[0]?.length ?? 0;
   const envelope = new Float64Array(length);
   // The interpolator delays by half its length: its output at i lies between inputs
@@ -124,23 +140,37 @@ export function truePeakEnvelope(channels: readonly Float32Array[], sampleRate: 
       if (magnitude > envelope[i]) envelope[i] = magnitude;
     }
     if (phases.length === 0) continue;
-    for (let i = 0; i < length + delay; i++) {
-      let between = 0;
-      const count = i + 1 < TAPS_PER_PHASE ? i + 1 : TAPS_PER_PHASE;
-      for (let p = 0; p < phases.length; p++) {
-        const h = phases[p];
-        let sum = 0;
-        for (let k = 0; k < count; k++) {
-          const index = i - k;
-          if (index < length) sum += h[k] * x[index];
-        }
-        const magnitude = sum < 0 ? -sum : sum;
-        if (magnitude > between) between = magnitude;
+    const end = length + delay;
+    for (let blockStart = 0; blockStart < end; blockStart += BLOCK) {
+      const blockEnd = Math.min(end, blockStart + BLOCK);
+      let local = 0;
+      for (let i = Math.max(0, blockStart - TAPS_PER_PHASE + 1); i < Math.min(length, blockEnd); i++) {
+        const magnitude = x[i] < 0 ? -x[i] : x[i];
+        if (magnitude > local) local = magnitude;
       }
-      const before = i - delay;
-      const after = i - delay + 1;
-      if (before >= 0 && before < length && between > envelope[before]) envelope[before] = between;
-      if (after >= 0 && after < length && between > envelope[after]) envelope[after] = between;
+      const bound = local * maxGain;
+      const exact = bound > threshold;
+      for (let i = blockStart; i < blockEnd; i++) {
+        let between = bound;
+        if (exact) {
+          between = 0;
+          const count = i + 1 < TAPS_PER_PHASE ? i + 1 : TAPS_PER_PHASE;
+          for (let p = 0; p < phases.length; p++) {
+            const h = phases[p];
+            let sum = 0;
+            for (let k = 0; k < count; k++) {
+              const index = i - k;
+              if (index < length) sum += h[k] * x[index];
+            }
+            const magnitude = sum < 0 ? -sum : sum;
+            if (magnitude > between) between = magnitude;
+          }
+        }
+        const before = i - delay;
+        const after = i - delay + 1;
+        if (before >= 0 && before < length && between > envelope[before]) envelope[before] = between;
+        if (after >= 0 && after < length && between > envelope[after]) envelope[after] = between;
+      }
     }
   }
   return envelope;
