@@ -3,13 +3,19 @@
  * platform. Nothing in mixdown's rendering uses Math.random.
  */
 export function createRandom(seed: number): () => number {
+  const next = createRandomUint32(seed);
+  return () => next() / 4294967296;
+}
+
+/** The same generator, as raw 32-bit unsigned integers. */
+export function createRandomUint32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return (t ^ (t >>> 14)) >>> 0;
   };
 }
 
