@@ -4,6 +4,7 @@
  * stereo width. `match: 'eq'` turns the balance difference into a smooth corrective EQ, as
  * Matchering does: one gentle bell per octave, smoothed across neighbours and limited.
  */
+import { fft } from '../dsp/fft.ts';
 import type { EqBand } from './eq.ts';
 import { measureLoudness } from './loudness.ts';
 
@@ -24,36 +25,6 @@ export interface TrackProfile {
   readonly bands: readonly number[];
   /** Side energy relative to mid energy, dB (-Infinity for mono). */
   readonly sideToMidDb: number;
-}
-
-function fft(re: Float64Array, im: Float64Array): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j], re[i]];
-      [im[i], im[j]] = [im[j], im[i]];
-    }
-  }
-  for (let size = 2; size <= n; size <<= 1) {
-    const step = (-2 * Math.PI) / size;
-    for (let start = 0; start < n; start += size) {
-      for (let k = 0; k < size / 2; k++) {
-        const wr = Math.cos(step * k);
-        const wi = Math.sin(step * k);
-        const a = start + k;
-        const b = a + size / 2;
-        const tr = re[b] * wr - im[b] * wi;
-        const ti = re[b] * wi + im[b] * wr;
-        re[b] = re[a] - tr;
-        im[b] = im[a] - ti;
-        re[a] += tr;
-        im[a] += ti;
-      }
-    }
-  }
 }
 
 /** Octave-band levels (dB re total) of the mid signal, from an averaged Hann-windowed spectrum. */
