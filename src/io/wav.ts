@@ -135,11 +135,34 @@ export function encodeWavPcmInterleaved(
   const scale = 2 ** (bits - 1) * gain;
   const max = 2 ** (bits - 1) - 1;
   const min = -(2 ** (bits - 1));
-  let offset = headerBytes;
-  for (let k = 0; k < samples.length; k++) {
+  const quantise = (k: number): number => {
     const scaled = dither ? samples[k] * scale + dither() : samples[k] * scale;
     // NaN fails both comparisons and lands on 0 through `| 0`.
-    const value = scaled >= max ? max : scaled <= min ? min : Math.round(scaled) | 0;
+    return scaled >= max ? max : scaled <= min ? min : Math.round(scaled) | 0;
+  };
+  let k = 0;
+  if (LITTLE_ENDIAN) {
+    // The data starts at byte 44, 4-aligned: whole 32-bit words are written at once.
+    const words = new Uint32Array(bytes.buffer, headerBytes, Math.floor(dataBytes / 4));
+    let w = 0;
+    if (width === 3) {
+      // Four 24-bit samples fill three words.
+      for (; k + 4 <= samples.length; k += 4, w += 3) {
+        const a = quantise(k) & 0xffffff;
+        const b = quantise(k + 1) & 0xffffff;
+        const c = quantise(k + 2) & 0xffffff;
+        const d = quantise(k + 3) & 0xffffff;
+        words[w] = a | (b << 24);
+        words[w + 1] = (b >>> 8) | (c << 16);
+        words[w + 2] = (c >>> 16) | (d << 8);
+      }
+    } else {
+      for (; k + 2 <= samples.length; k += 2, w += 1) words[w] = (quantise(k) & 0xffff) | (quantise(k + 1) << 16);
+    }
+  }
+  let offset = headerBytes + k * width;
+  for (; k < samples.length; k++) {
+    const value = quantise(k);
     bytes[offset] = value;
     bytes[offset + 1] = value >> 8;
     if (width === 3) bytes[offset + 2] = value >> 16;

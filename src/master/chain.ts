@@ -38,10 +38,16 @@ function applyWidth(channels: Float32Array[], width: number): void {
   }
 }
 
-const scaled = (channels: readonly Float32Array[], gain: number) => channels.map((channel) => channel.map((x) => x * gain));
+function scaled(channels: readonly Float32Array[], gain: number): Float32Array[] {
+  return channels.map((channel) => {
+    const out = new Float32Array(channel.length);
+    for (let i = 0; i < channel.length; i++) out[i] = channel[i] * gain;
+    return out;
+  });
+}
 
 export function master(mix: readonly Float32Array[], sampleRate: number, settings: MasterIR): MasterResult {
-  const channels = mix.map((channel) => Float32Array.from(channel));
+  const channels = mix.map((channel) => channel.slice());
   applyEq(channels, sampleRate, settings.eq);
   const compressorDb = settings.compressor ? compress(channels, sampleRate, settings.compressor) : 0;
   if (settings.multiband) multibandCompress(channels, sampleRate, settings.multiband);
