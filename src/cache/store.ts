@@ -4,7 +4,7 @@
  * entry that names them, each by temp file + rename, so an action entry exists only when
  * its objects are complete. Reads verify the digest; a bad object is deleted and reported.
  */
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, rmSync, statSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, rmSync, statSync, utimesSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { linkOrCopyAtomicSync, writeFileAtomicSync } from '../io/atomic.ts';
 import { sha256 } from '../plan/hash.ts';
@@ -182,6 +182,13 @@ export class CacheStore {
     }
     if (entry.key !== key || !entry.outputs) return undefined;
     for (const output of Object.values(entry.outputs)) if (!this.hasObject(output.digest)) return undefined;
+    // A hit marks the entry as recently used, for `cache prune` (metadata only, never an output).
+    try {
+      const now = new Date();
+      utimesSync(this.actionPath(key), now, now);
+    } catch {
+      // Read-only caches still serve hits.
+    }
     return entry;
   }
 

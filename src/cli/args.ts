@@ -7,6 +7,9 @@ export type CommandLine =
   | { readonly name: 'inspect'; readonly song: string; readonly variant?: string }
   | { readonly name: 'import-midi'; readonly file: string; readonly song?: string; readonly force: boolean }
   | { readonly name: 'analyze'; readonly files: string[]; readonly json: boolean; readonly reference?: string }
+  | { readonly name: 'cache-stats' }
+  | { readonly name: 'cache-prune'; readonly maxSize: string }
+  | { readonly name: 'clean' }
   | {
       readonly name: 'build';
       readonly songs: string[];
@@ -33,6 +36,22 @@ export function parseArgs(args: readonly string[]): CommandLine {
   if (name === 'inspect') return parseInspect(rest);
   if (name === 'import-midi') return parseImport(rest);
   if (name === 'analyze' || name === 'analyse') return parseAnalyze(rest);
+  if (name === 'clean') {
+    if (rest.length) throw new UsageError(d.badFlag(rest[0], 'clean takes no arguments'));
+    return { name: 'clean' };
+  }
+  if (name === 'cache') {
+    const [sub, ...more] = rest;
+    if (sub === 'stats' && more.length === 0) return { name: 'cache-stats' };
+    if (sub === 'prune') {
+      const index = more.indexOf('--max-size');
+      const inline = more.find((arg) => arg.startsWith('--max-size='));
+      const maxSize = inline ? inline.slice('--max-size='.length) : index >= 0 ? more[index + 1] : undefined;
+      if (!maxSize) throw new UsageError(d.badFlag('cache prune', 'needs --max-size, e.g. --max-size 2GB'));
+      return { name: 'cache-prune', maxSize };
+    }
+    throw new UsageError(d.badFlag(`cache ${sub ?? ''}`.trim(), "use 'cache stats' or 'cache prune --max-size SIZE'"));
+  }
   if (name !== 'build') throw new UsageError(d.badFlag(name, 'unknown command'));
   const songs: string[] = [];
   let useCache = true;

@@ -22,6 +22,9 @@ usage:
   mixdown inspect <song> [--variant V]   print the arrangement: tempo, meter, sections × tracks
   mixdown import-midi <file.mid> [--name ID] [--force]   write songs/<ID>/song.ts from a MIDI file
   mixdown analyze <file…> [--json] [--reference REF]   loudness (BS.1770/R128), range, peaks
+  mixdown cache stats                objects, actions and bytes in .mixdown/cache
+  mixdown cache prune --max-size 2GB keep the most recently used entries up to a size
+  mixdown clean                      remove dist/ and .mixdown/ (outputs and caches)
   mixdown help                      this text
 
 build options:
@@ -49,6 +52,7 @@ export async function main(args: readonly string[]): Promise<number> {
   }
   if (command.name === 'inspect') return inspect(command.song, command.variant);
   if (command.name === 'analyze') return analyze(command.files, command.json, command.reference);
+  if (command.name === 'cache-stats' || command.name === 'cache-prune' || command.name === 'clean') return maintain(command);
   if (command.name === 'import-midi') {
     try {
       // ts-morph (a whole TypeScript) loads only for this command, not on every build.
@@ -122,4 +126,32 @@ async function analyze(files: readonly string[], json: boolean, referencePath: s
     printDiagnostics([d.unreadableAudio(error instanceof Error ? error.message : String(error))]);
     return 1;
   }
+}
+
+async function maintain(command: Extract<CommandLine, { name: 'cache-stats' | 'cache-prune' | 'clean' }>): Promise<number> {
+  const root = process.cwd();
+  const { cacheStats, parseSize, pruneCache } = await import('../cache/maintenance.ts');
+  const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  if (command.name === 'clean') {
+    const { rmSync } = await import('node:fs');
+    rmSync(resolve(root, 'dist'), { recursive: true, force: true });
+    rmSync(resolve(root, '.mixdown'), { recursive: true, force: true });
+    process.stdout.write('removed dist/ and .mixdown/\n');
+    return 0;
+  }
+  if (command.name === 'cache-stats') {
+    const stats = cacheStats(cacheDir(root));
+    process.stdout.write(`${stats.actions} actions, ${stats.objects} objects, ${megabytes(stats.bytes)} in ${cacheDir(root)}\n`);
+    return 0;
+  }
+  const maxBytes = parseSize(command.maxSize);
+  if (maxBytes === undefined) {
+    printDiagnostics([d.badFlag('--max-size', `'${command.maxSize}' is not a size; write 2GB, 500MB or a number of bytes`)]);
+    return 2;
+  }
+  const result = pruneCache(cacheDir(root), maxBytes);
+  process.stdout.write(
+    `removed ${result.removedActions} actions and ${result.removedObjects} objects (${megabytes(result.freedBytes)}); ${result.after.objects} objects, ${megabytes(result.after.bytes)} left\n`,
+  );
+  return 0;
 }
