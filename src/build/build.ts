@@ -22,6 +22,7 @@ import { analyseSong, DEFAULT_VARIANT } from './analyse.ts';
 import { emitSong, EmitState, ObjectMissingError, type EmitFile } from './emit.ts';
 import { execute, type TaskResult, type TaskRunner } from './execute.ts';
 import { explainTask, LastBuildRecord } from './explain.ts';
+import { updateLock } from './lock.ts';
 
 export interface BuildOptions {
   /** Project root: the folder holding songs/. */
@@ -32,6 +33,8 @@ export interface BuildOptions {
   readonly outDir?: string;
   /** Reuse cached task outputs. @default true */
   readonly useCache?: boolean;
+  /** Record the outputs in mixdown.lock. @default true */
+  readonly writeLock?: boolean;
   /** Fail a song whose master misses its loudness target or ceiling, or clips. @default false */
   readonly strict?: boolean;
   /** Variants to build (`'default'` is the song as written). @default all of them */
@@ -155,6 +158,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         else emit({ type: 'song-failed', song: entry.id, variant: result.variant, diagnostics: result.diagnostics });
       }
     }
+    // The lock records what was built; verify builds elsewhere and must not rewrite it.
+    if (options.writeLock ?? true) updateLock(root, songs.flatMap((song) => (song.ok && song.report ? [song.report] : [])));
   } finally {
     state.save();
     cache.saveStamps();

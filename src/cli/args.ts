@@ -10,6 +10,7 @@ export type CommandLine =
   | { readonly name: 'cache-stats' }
   | { readonly name: 'cache-prune'; readonly maxSize: string }
   | { readonly name: 'clean' }
+  | { readonly name: 'verify'; readonly songs: string[] }
   | {
       readonly name: 'build';
       readonly songs: string[];
@@ -36,6 +37,11 @@ export function parseArgs(args: readonly string[]): CommandLine {
   if (name === 'inspect') return parseInspect(rest);
   if (name === 'import-midi') return parseImport(rest);
   if (name === 'analyze' || name === 'analyse') return parseAnalyze(rest);
+  if (name === 'verify') {
+    const flag = rest.find((arg) => arg.startsWith('-'));
+    if (flag) throw new UsageError(d.badFlag(flag, 'unknown option'));
+    return { name: 'verify', songs: [...rest] };
+  }
   if (name === 'clean') {
     if (rest.length) throw new UsageError(d.badFlag(rest[0], 'clean takes no arguments'));
     return { name: 'clean' };

@@ -22,6 +22,7 @@ usage:
   mixdown inspect <song> [--variant V]   print the arrangement: tempo, meter, sections × tracks
   mixdown import-midi <file.mid> [--name ID] [--force]   write songs/<ID>/song.ts from a MIDI file
   mixdown analyze <file…> [--json] [--reference REF]   loudness (BS.1770/R128), range, peaks
+  mixdown verify [song…]             render again without the cache and compare with mixdown.lock
   mixdown cache stats                objects, actions and bytes in .mixdown/cache
   mixdown cache prune --max-size 2GB keep the most recently used entries up to a size
   mixdown clean                      remove dist/ and .mixdown/ (outputs and caches)
@@ -52,6 +53,7 @@ export async function main(args: readonly string[]): Promise<number> {
   }
   if (command.name === 'inspect') return inspect(command.song, command.variant);
   if (command.name === 'analyze') return analyze(command.files, command.json, command.reference);
+  if (command.name === 'verify') return verifyCommand(command.songs);
   if (command.name === 'cache-stats' || command.name === 'cache-prune' || command.name === 'clean') return maintain(command);
   if (command.name === 'import-midi') {
     try {
@@ -154,4 +156,19 @@ async function maintain(command: Extract<CommandLine, { name: 'cache-stats' | 'c
     `removed ${result.removedActions} actions and ${result.removedObjects} objects (${megabytes(result.freedBytes)}); ${result.after.objects} objects, ${megabytes(result.after.bytes)} left\n`,
   );
   return 0;
+}
+
+async function verifyCommand(songs: readonly string[]): Promise<number> {
+  const { verify } = await import('../build/verify.ts');
+  const result = await verify(process.cwd(), songs);
+  if (!result.lock) {
+    printDiagnostics([d.noLock()]);
+    return 1;
+  }
+  for (const difference of result.differences) process.stdout.write(`DIFFERS  ${difference.song}: ${difference.path} — ${difference.detail}\n`);
+  for (const song of result.failed) process.stdout.write(`FAILED   ${song}: did not build (run mixdown build to see why)\n`);
+  process.stdout.write(
+    result.ok ? `verified: all ${result.checked} locked outputs are byte-identical\n` : `verify failed: ${result.differences.length} outputs differ, ${result.failed.length} songs failed\n`,
+  );
+  return result.ok ? 0 : 1;
 }

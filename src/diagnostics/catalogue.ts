@@ -87,6 +87,7 @@ export const diagnostics = {
   unknownSong: (name: string, known: readonly string[]) =>
     error('MD401', { file: 'songs' }, `no song named '${name}'`, known.length ? `songs here: ${known.join(', ')}` : 'create songs/<name>/song.ts'),
   badFlag: (flag: string, detail: string) => error('MD402', { file: '(command line)' }, `${flag}: ${detail}`, 'run `mixdown help`'),
+  noLock: () => error('MD406', { file: 'mixdown.lock' }, 'no mixdown.lock to verify against', 'run mixdown build, commit mixdown.lock, then verify'),
   unreadableAudio: (detail: string) =>
     error('MD405', { file: '(command line)' }, `cannot analyse: ${detail}`, 'give WAV, FLAC, MP3 or OGG files that exist'),
   unknownVariant: (song: string, variant: string, known: readonly string[]) =>
