@@ -11,6 +11,7 @@ export type CommandLine =
   | { readonly name: 'cache-prune'; readonly maxSize: string }
   | { readonly name: 'clean' }
   | { readonly name: 'verify'; readonly songs: string[] }
+  | { readonly name: 'check' }
   | {
       readonly name: 'build';
       readonly songs: string[];
@@ -37,6 +38,10 @@ export function parseArgs(args: readonly string[]): CommandLine {
   if (name === 'inspect') return parseInspect(rest);
   if (name === 'import-midi') return parseImport(rest);
   if (name === 'analyze' || name === 'analyse') return parseAnalyze(rest);
+  if (name === 'check') {
+    if (rest.length) throw new UsageError(d.badFlag(rest[0], 'check takes no arguments'));
+    return { name: 'check' };
+  }
   if (name === 'verify') {
     const flag = rest.find((arg) => arg.startsWith('-'));
     if (flag) throw new UsageError(d.badFlag(flag, 'unknown option'));

@@ -22,6 +22,7 @@ usage:
   mixdown inspect <song> [--variant V]   print the arrangement: tempo, meter, sections × tracks
   mixdown import-midi <file.mid> [--name ID] [--force]   write songs/<ID>/song.ts from a MIDI file
   mixdown analyze <file…> [--json] [--reference REF]   loudness (BS.1770/R128), range, peaks
+  mixdown check                      type-check songs and plugins, elaborate and validate every song
   mixdown verify [song…]             render again without the cache and compare with mixdown.lock
   mixdown cache stats                objects, actions and bytes in .mixdown/cache
   mixdown cache prune --max-size 2GB keep the most recently used entries up to a size
@@ -54,6 +55,13 @@ export async function main(args: readonly string[]): Promise<number> {
   if (command.name === 'inspect') return inspect(command.song, command.variant);
   if (command.name === 'analyze') return analyze(command.files, command.json, command.reference);
   if (command.name === 'verify') return verifyCommand(command.songs);
+  if (command.name === 'check') {
+    const { check } = await import('./check.ts');
+    const result = await check(process.cwd());
+    printDiagnostics(result.diagnostics);
+    process.stdout.write(`checked ${result.songs} songs and ${result.variants} variants: ${result.diagnostics.length ? `${result.diagnostics.length} errors` : 'no errors'}\n`);
+    return result.diagnostics.length ? 1 : 0;
+  }
   if (command.name === 'cache-stats' || command.name === 'cache-prune' || command.name === 'clean') return maintain(command);
   if (command.name === 'import-midi') {
     try {

@@ -1,0 +1,100 @@
+/**
+ * `mixdown check`: everything that can be wrong before a note is rendered. TypeScript's own
+ * checker (the native `tsc` of typescript 7) over the songs and plugins, then every song and
+ * variant loaded, elaborated and validated. Errors print as `file:line:col code message` with
+ * a code frame; the exit code is 1 when there is any.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { analyseSong } from '../build/analyse.ts';
+import { codeFrame, type Diagnostic } from '../diagnostics/diagnostic.ts';
+import { writeFileAtomicSync } from '../io/atomic.ts';
+import { discoverSongs } from '../load/discover.ts';
+import type { SongLoader } from '../load/loader.ts';
+import { packageRoot } from '../paths.ts';
+
+export interface CheckResult {
+  readonly diagnostics: Diagnostic[];
+  readonly songs: number;
+  readonly variants: number;
+}
+
+const TSC_LINE = /^(.+?)\((\d+),(\d+)\): error (TS\d+): (.+)$/;
+
+/** The project's tsconfig.json, or one mixdown writes for songs/ and plugins/ when there is none. */
+function tsconfigFor(root: string): string {
+  const own = join(root, 'tsconfig.json');
+  if (existsSync(own)) return own;
+  const generated = join(root, '.mixdown', 'check', 'tsconfig.json');
+  const api = join(packageRoot(), 'src', 'index.ts');
+  const config = {
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'ESNext',
+      moduleResolution: 'Bundler',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      allowImportingTsExtensions: true,
+      types: ['node'],
+      typeRoots: [join(packageRoot(), 'node_modules', '@types'), join(packageRoot(), '..', '@types')],
+      paths: { mixdown: [relative(dirname(generated), api).split('\\').join('/')] },
+    },
+    include: [relative(dirname(generated), join(root, 'songs')) + '/**/*.ts', relative(dirname(generated), join(root, 'plugins')) + '/**/*.ts'],
+  };
+  writeFileAtomicSync(generated, JSON.stringify(config, null, 2));
+  return generated;
+}
+
+export function typeCheck(root: string): Diagnostic[] {
+  const require = createRequire(join(packageRoot(), 'package.json'));
+  const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
+  const config = tsconfigFor(root);
+  const run = spawnSync(process.execPath, [tsc, '-p', config, '--noEmit', '--pretty', 'false'], { cwd: root, encoding: 'utf8' });
+  const diagnostics: Diagnostic[] = [];
+  for (const line of `${run.stdout}\n${run.stderr}`.split('\n')) {
+    const match = TSC_LINE.exec(line.trim());
+    if (!match) continue;
+    const [, path, lineText, columnText, code, message] = match;
+    // tsc prints paths relative to its working directory, the project root.
+    const absolute = isAbsolute(path) ? path : resolve(root, path);
+    const file = relative(root, absolute).split('\\').join('/');
+    const lineNumber = Number(lineText);
+    const column = Number(columnText);
+    let frame: string | undefined;
+    try {
+      frame = codeFrame(readFileSync(absolute, 'utf8'), lineNumber, column);
+    } catch {
+      frame = undefined;
+    }
+    diagnostics.push({ code, severity: 'error', message, file, line: lineNumber, column, ...(frame ? { frame } : {}) });
+  }
+  if (run.status !== 0 && diagnostics.length === 0) {
+    diagnostics.push({ code: 'MD407', severity: 'error', message: `TypeScript could not check the project: ${(run.stderr || run.stdout).trim().split('\n')[0]}`, file: relative(root, config) });
+  }
+  return diagnostics;
+}
+
+export async function check(root: string): Promise<CheckResult> {
+  const diagnostics = typeCheck(root);
+  let loader: SongLoader | undefined;
+  let songs = 0;
+  let variants = 0;
+  try {
+    const getLoader = async () => (loader ??= await (await import('../load/loader.ts')).SongLoader.create(root));
+    for (const entry of discoverSongs(root)) {
+      // No analysis cache: check executes and elaborates every song and variant afresh.
+      const result = await analyseSong(entry.id, entry.path, getLoader);
+      if (!result.ok) diagnostics.push(...result.diagnostics);
+      else {
+        songs++;
+        variants += result.songs.length - 1;
+      }
+    }
+  } finally {
+    await loader?.close();
+  }
+  return { diagnostics, songs, variants };
+}
