@@ -47,6 +47,7 @@ export interface BuildOptions {
 
 export type BuildEvent =
   | { readonly type: 'song-start'; readonly song: string }
+  | { readonly type: 'plan'; readonly song: string; readonly variant: string | null; readonly tasks: number }
   | { readonly type: 'task-start'; readonly song: string; readonly variant: string | null; readonly task: Task }
   | {
       readonly type: 'task-done';
@@ -210,6 +211,7 @@ async function buildSong(id: string, path: string, context: SongBuildContext): P
 /** Render and emit one song or variant: dist/<song>/ for the song as written, dist/<song>/<variant>/ for a variant. */
 async function buildVariant(song: SongIR, context: SongBuildContext): Promise<SongBuildResult> {
   const graph = plan(song);
+  context.emit({ type: 'plan', song: song.id, variant: song.variant, tasks: graph.tasks.length });
   const paths = outputPaths(song, graph.tasks);
   const dir = song.variant ? join(context.outDir, song.id, song.variant) : join(context.outDir, song.id);
   const recordName = song.variant ? `${song.id}~${song.variant}` : song.id;

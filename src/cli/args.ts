@@ -24,6 +24,10 @@ export type CommandLine =
       readonly variants: string[];
       /** Fail songs whose master misses its loudness target, or clips. */
       readonly strict: boolean;
+      /** Print one JSON summary on stdout instead of progress lines. */
+      readonly json: boolean;
+      /** Print only errors and the summary line. */
+      readonly quiet: boolean;
     };
 
 export class UsageError extends Error {
@@ -71,6 +75,8 @@ export function parseArgs(args: readonly string[]): CommandLine {
   let explain = false;
   const variants: string[] = [];
   let strict = false;
+  let json = false;
+  let quiet = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const value = (): string => {
@@ -81,6 +87,8 @@ export function parseArgs(args: readonly string[]): CommandLine {
     if (arg === '--no-cache') useCache = false;
     else if (arg === '--explain') explain = true;
     else if (arg === '--strict') strict = true;
+    else if (arg === '--json') json = true;
+    else if (arg === '--quiet' || arg === '-q') quiet = true;
     else if (arg === '--variant') variants.push(value());
     else if (arg.startsWith('--variant=')) variants.push(arg.slice('--variant='.length));
     else if (arg === '--out') outDir = value();
@@ -89,10 +97,10 @@ export function parseArgs(args: readonly string[]): CommandLine {
       const text = arg === '--jobs' ? value() : arg.slice('--jobs='.length);
       jobs = Number(text);
       if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(d.badFlag('--jobs', `'${text}' is not a whole number of at least 1`));
-    } else if (arg.startsWith('-')) throw new UsageError(d.badFlag(arg, 'unknown option'));
+    } else if (arg.startsWith('-') && arg !== '-q') throw new UsageError(d.badFlag(arg, 'unknown option'));
     else songs.push(arg);
   }
-  return { name: 'build', songs, useCache, outDir, jobs, explain, variants, strict };
+  return { name: 'build', songs, useCache, outDir, jobs, explain, variants, strict, json, quiet };
 }
 
 function parseInspect(rest: readonly string[]): CommandLine {

@@ -36,6 +36,8 @@ build options:
   --explain      say, for each task that rendered, which of its inputs changed
   --variant V    build only variant V ('default' is the song as written); repeatable
   --strict       fail when a master misses its loudness target or ceiling, or clips
+  --json         print one JSON summary (songs, outputs, tasks, diagnostics) instead of progress
+  --quiet, -q    print only errors and the summary line
 
 exit codes: 0 built, 1 a song failed, 2 bad usage
 `;
@@ -75,7 +77,8 @@ export async function main(args: readonly string[]): Promise<number> {
       return 1;
     }
   }
-  const printer = createBuildPrinter(process.stdout, { explain: command.explain });
+  const tty = Boolean(process.stdout.isTTY) && !process.env.CI;
+  const printer = createBuildPrinter(process.stdout, { explain: command.explain, quiet: command.quiet || command.json, tty });
   const result = await build({
     root: process.cwd(),
     songs: command.songs,
@@ -87,7 +90,8 @@ export async function main(args: readonly string[]): Promise<number> {
     onEvent: printer.event,
   });
   printDiagnostics(result.diagnostics);
-  printer.summary(result);
+  if (command.json) process.stdout.write(`${JSON.stringify(jsonSummary(result), null, 2)}\n`);
+  else printer.summary(result);
   return result.ok ? 0 : result.diagnostics.some((diagnostic) => diagnostic.code.startsWith('MD4')) && result.songs.length === 0 ? 2 : 1;
 }
 
@@ -179,4 +183,24 @@ async function verifyCommand(songs: readonly string[]): Promise<number> {
     result.ok ? `verified: all ${result.checked} locked outputs are byte-identical\n` : `verify failed: ${result.differences.length} outputs differ, ${result.failed.length} songs failed\n`,
   );
   return result.ok ? 0 : 1;
+}
+
+/** The machine-readable build summary: what each song made, which tasks ran, what failed. */
+function jsonSummary(result: Awaited<ReturnType<typeof build>>) {
+  return {
+    ok: result.ok,
+    rendered: result.rendered,
+    cached: result.cached,
+    diagnostics: result.diagnostics,
+    songs: result.songs.map((song) => ({
+      song: song.song,
+      variant: song.variant,
+      ok: song.ok,
+      dir: song.dir ?? null,
+      diagnostics: song.diagnostics,
+      master: song.report?.master ?? null,
+      outputs: song.report?.outputs ?? [],
+      tasks: song.report?.tasks ?? [],
+    })),
+  };
 }

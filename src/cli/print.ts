@@ -1,18 +1,66 @@
-/** Plain-line progress for `mixdown build`: one line per task as it renders or comes from the cache. */
+/**
+ * Progress for `mixdown build`. On a terminal (and not under CI=true) a single line per
+ * song redraws with a bar, the count of tasks done and an ETA; otherwise plain lines, one
+ * per task. `--quiet` keeps only errors and the summary; no colours are used, so NO_COLOR
+ * needs nothing.
+ */
 import type { Writable } from 'node:stream';
 import type { BuildEvent, BuildResult } from '../build/build.ts';
 import { formatDiagnostic } from '../diagnostics/diagnostic.ts';
 
-export function createBuildPrinter(out: Writable, options: { explain?: boolean } = {}) {
+export interface PrinterOptions {
+  readonly explain?: boolean;
+  readonly quiet?: boolean;
+  /** Redraw a progress bar in place (a terminal outside CI). */
+  readonly tty?: boolean;
+}
+
+export function createBuildPrinter(out: Writable, options: PrinterOptions = {}) {
   const started = performance.now();
-  const write = (line: string) => out.write(`${line}\n`);
+  const write = (line: string) => {
+    if (barShown) {
+      out.write('\r\u001b[2K');
+      barShown = false;
+    }
+    out.write(`${line}\n`);
+  };
   let currentVariant: string | null = null;
+  let barShown = false;
+  let total = 0;
+  let done = 0;
+  let songStarted = performance.now();
+  const drawBar = () => {
+    const width = 24;
+    const filled = total ? Math.round((done / total) * width) : 0;
+    const elapsed = (performance.now() - songStarted) / 1000;
+    const eta = done > 0 && done < total ? ` ETA ${((elapsed / done) * (total - done)).toFixed(1)}s` : '';
+    out.write(`\r\u001b[2K  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} tasks${eta}`);
+    barShown = true;
+  };
   return {
     event(event: BuildEvent): void {
+      if (options.quiet) {
+        if (event.type === 'song-failed' || event.type === 'warning') {
+          const list = event.type === 'warning' ? [event.diagnostic] : event.diagnostics;
+          for (const diagnostic of list) process.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
+        }
+        return;
+      }
+      if (options.tty && event.type === 'task-start') return;
+      if (options.tty && event.type === 'task-done' && !options.explain) {
+        done++;
+        drawBar();
+        return;
+      }
       switch (event.type) {
         case 'song-start':
           write(`${event.song}`);
           currentVariant = null;
+          break;
+        case 'plan':
+          songStarted = performance.now();
+          done = 0;
+          total = event.tasks;
           break;
         case 'task-done': {
           const { result } = event;
@@ -48,6 +96,7 @@ export function createBuildPrinter(out: Writable, options: { explain?: boolean }
       }
     },
     summary(result: BuildResult): void {
+      if (barShown) write('');
       const failed = result.songs.filter((song) => !song.ok).length;
       const seconds = ((performance.now() - started) / 1000).toFixed(2);
       write(
