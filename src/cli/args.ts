@@ -13,7 +13,7 @@ export type CommandLine =
   | { readonly name: 'verify'; readonly songs: string[] }
   | { readonly name: 'check' }
   | {
-      readonly name: 'build';
+      readonly name: 'build' | 'watch';
       readonly songs: string[];
       readonly useCache: boolean;
       readonly outDir?: string;
@@ -67,7 +67,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
     }
     throw new UsageError(d.badFlag(`cache ${sub ?? ''}`.trim(), "use 'cache stats' or 'cache prune --max-size SIZE'"));
   }
-  if (name !== 'build') throw new UsageError(d.badFlag(name, 'unknown command'));
+  if (name !== 'build' && name !== 'watch') throw new UsageError(d.badFlag(name, 'unknown command'));
   const songs: string[] = [];
   let useCache = true;
   let outDir: string | undefined;
@@ -100,7 +100,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
     } else if (arg.startsWith('-') && arg !== '-q') throw new UsageError(d.badFlag(arg, 'unknown option'));
     else songs.push(arg);
   }
-  return { name: 'build', songs, useCache, outDir, jobs, explain, variants, strict, json, quiet };
+  return { name, songs, useCache, outDir, jobs, explain, variants, strict, json, quiet };
 }
 
 function parseInspect(rest: readonly string[]): CommandLine {

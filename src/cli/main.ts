@@ -22,6 +22,7 @@ usage:
   mixdown inspect <song> [--variant V]   print the arrangement: tempo, meter, sections × tracks
   mixdown import-midi <file.mid> [--name ID] [--force]   write songs/<ID>/song.ts from a MIDI file
   mixdown analyze <file…> [--json] [--reference REF]   loudness (BS.1770/R128), range, peaks
+  mixdown watch [song…] [options]   build, then rebuild what a save changes (build's options)
   mixdown check                      type-check songs and plugins, elaborate and validate every song
   mixdown verify [song…]             render again without the cache and compare with mixdown.lock
   mixdown cache stats                objects, actions and bytes in .mixdown/cache
@@ -77,6 +78,7 @@ export async function main(args: readonly string[]): Promise<number> {
       return 1;
     }
   }
+  if (command.name === 'watch') return watchCommand(command);
   const tty = Boolean(process.stdout.isTTY) && !process.env.CI;
   const printer = createBuildPrinter(process.stdout, { explain: command.explain, quiet: command.quiet || command.json, tty });
   const result = await build({
@@ -203,4 +205,32 @@ function jsonSummary(result: Awaited<ReturnType<typeof build>>) {
       tasks: song.report?.tasks ?? [],
     })),
   };
+}
+
+async function watchCommand(command: Extract<CommandLine, { name: 'build' | 'watch' }>): Promise<number> {
+  const { watchProject } = await import('./watch.ts');
+  let printer = createBuildPrinter(process.stdout, { explain: command.explain, quiet: command.quiet });
+  const watcher = await watchProject({
+    root: process.cwd(),
+    songs: command.songs,
+    outDir: command.outDir ? resolve(command.outDir) : undefined,
+    useCache: true,
+    jobs: command.jobs,
+    variants: command.variants,
+    strict: command.strict,
+    onEvent: (event) => printer.event(event),
+    onBuild: (result, seconds) => {
+      printDiagnostics(result.diagnostics);
+      printer.summary(result);
+      if (seconds !== null) process.stdout.write(`rebuilt ${seconds.toFixed(2)}s after the save (save → new master)\n`);
+      process.stdout.write('watching songs/ and plugins/ (Ctrl-C to stop)\n');
+      printer = createBuildPrinter(process.stdout, { explain: command.explain, quiet: command.quiet });
+    },
+  });
+  await new Promise<void>((resolveStop) => {
+    process.once('SIGINT', resolveStop);
+    process.once('SIGTERM', resolveStop);
+  });
+  await watcher.close();
+  return 0;
 }

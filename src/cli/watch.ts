@@ -1,0 +1,84 @@
+/**
+ * `mixdown watch [song…]`: build, then rebuild on every save of a song, a helper it imports,
+ * a plugin, or a file a song reads (MIDI clip, reference track). The analysis cache re-runs
+ * only the songs whose files changed and the task cache re-renders only what their keys
+ * say; a broken song prints its error and the last good outputs stay. Each rebuild reports
+ * the time from the save to the new master.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { watch as chokidarWatch } from 'chokidar';
+import { build, cacheDir, type BuildOptions, type BuildResult } from '../build/build.ts';
+
+/** Changes closer together than this are one save (editors write in several steps). */
+const SETTLE_MS = 120;
+
+/** Project files the songs' analysis depends on, from the analysis cache (modules and read files). */
+function dependencyFiles(root: string): string[] {
+  const dir = join(cacheDir(root), 'songs');
+  const files = new Set<string>();
+  try {
+    for (const name of readdirSync(dir)) {
+      if (!name.endsWith('.json')) continue;
+      const entry = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { files?: [string, string][] };
+      for (const [file] of entry.files ?? []) files.add(resolve(root, file));
+    }
+  } catch {
+    // No cache yet: the folders below are watched anyway.
+  }
+  return [...files];
+}
+
+export interface WatchOptions extends BuildOptions {
+  /** Called after every build with what it did and, for rebuilds, seconds from the save. */
+  readonly onBuild?: (result: BuildResult, secondsSinceSave: number | null) => void;
+}
+
+export async function watchProject(options: WatchOptions): Promise<{ close(): Promise<void> }> {
+  const root = resolve(options.root);
+  let building = false;
+  let pending: number | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let burstStart: number | null = null;
+
+  const runBuild = async (savedAt: number | null) => {
+    building = true;
+    try {
+      const result = await build(options);
+      options.onBuild?.(result, savedAt === null ? null : (performance.now() - savedAt) / 1000);
+      watcher.add(dependencyFiles(root));
+    } finally {
+      building = false;
+      if (pending !== null) {
+        const next = pending;
+        pending = null;
+        void runBuild(next);
+      }
+    }
+  };
+
+  const watcher = chokidarWatch([join(root, 'songs'), join(root, 'plugins')], {
+    ignoreInitial: true,
+    ignored: (path: string) => path.includes('/node_modules/') || path.includes('/.mixdown/') || path.includes('/dist/'),
+  });
+  const onChange = () => {
+    // The save time is the first change of a burst; a save during a build queues one more.
+    burstStart ??= performance.now();
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      const savedAt = burstStart!;
+      burstStart = null;
+      if (building) pending ??= savedAt;
+      else void runBuild(savedAt);
+    }, SETTLE_MS);
+  };
+  watcher.on('add', onChange).on('change', onChange).on('unlink', onChange);
+  await new Promise<void>((resolveReady) => watcher.once('ready', () => resolveReady()));
+  await runBuild(null);
+  return {
+    async close() {
+      if (timer) clearTimeout(timer);
+      await watcher.close();
+    },
+  };
+}
