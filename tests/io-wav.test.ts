@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../src/dsp/random.ts';
 import { tpdfDither } from '../src/master/dither.ts';
@@ -66,6 +70,58 @@ describe('WAV writing', () => {
     }
     const extremes = decodeWav(encodeWavPcm([Float32Array.from([2, -2, Number.NaN, 1, -1])], 48000, 24)).channels[0];
     expect(Array.from(extremes)).toEqual([(2 ** 23 - 1) / 2 ** 23, -1, 0, (2 ** 23 - 1) / 2 ** 23, -1]);
+  });
+
+  it('writes PCM headers to spec, field by field, and the same bytes for the same samples', () => {
+    for (const bits of [16, 24] as const) {
+      const width = bits / 8;
+      const channels = [noise(1000, 11), noise(1000, 12)];
+      const bytes = encodeWavPcm(channels, 44100, bits);
+      const v = view(bytes);
+      expect(ascii(bytes, 0)).toBe('RIFF');
+      expect(v.getUint32(4, true)).toBe(bytes.length - 8);
+      expect(ascii(bytes, 8)).toBe('WAVE');
+      expect(ascii(bytes, 12)).toBe('fmt ');
+      expect(v.getUint32(16, true)).toBe(16); // PCM: no cbSize
+      expect(v.getUint16(20, true)).toBe(1); // WAVE_FORMAT_PCM
+      expect(v.getUint16(22, true)).toBe(2);
+      expect(v.getUint32(24, true)).toBe(44100);
+      expect(v.getUint32(28, true)).toBe(44100 * 2 * width); // byte rate
+      expect(v.getUint16(32, true)).toBe(2 * width); // block align
+      expect(v.getUint16(34, true)).toBe(bits);
+      expect(ascii(bytes, 36)).toBe('data');
+      expect(v.getUint32(40, true)).toBe(1000 * 2 * width);
+      expect(bytes.length).toBe(44 + 1000 * 2 * width);
+      // First frame, little-endian, left then right.
+      const first = Math.round(channels[0][0] * 2 ** (bits - 1));
+      expect(bits === 16 ? v.getInt16(44, true) : ((v.getUint16(44, true) | (v.getInt8(46) << 16)) as number)).toBe(first);
+      expect(Buffer.from(encodeWavPcm(channels, 44100, bits)).equals(Buffer.from(bytes))).toBe(true);
+      // Nothing but fmt and data: no LIST/INFO, no time or host.
+      expect(new TextDecoder('latin1').decode(bytes.subarray(0, 44))).not.toMatch(/LIST|INFO/);
+    }
+  });
+
+  it('rounds to the nearest step (halves up, like Math.round) and clamps to [-2^(n-1), 2^(n-1) - 1]', () => {
+    for (const bits of [16, 24] as const) {
+      const full = 2 ** (bits - 1);
+      const steps = [-3.5, -2.5, -1.5, -0.5, -0.49, 0.49, 0.5, 1.5, 2.5, 3.25, 3.75, full - 1.5, full - 0.5, full, -full, -full - 0.5];
+      const decoded = decodeWav(encodeWavPcm([Float32Array.from(steps, (step) => step / full)], 48000, bits)).channels[0];
+      const expected = steps.map((step) => Math.min(full - 1, Math.max(-full, Math.round(step))) + 0); // + 0: no −0
+      expect(Array.from(decoded, (x) => x * full + 0)).toEqual(expected);
+    }
+  });
+
+  it('encodes a 3-minute stereo float file quickly', () => {
+    const frames = 48000 * 180;
+    const left = new Float32Array(frames).fill(0.25);
+    const right = new Float32Array(frames).fill(-0.25);
+    encodeWavFloat32([left.subarray(0, 1000), right.subarray(0, 1000)], 48000); // warm up
+    const start = performance.now();
+    const bytes = encodeWavFloat32([left, right], 48000);
+    const elapsed = performance.now() - start;
+    expect(bytes.length).toBe(58 + frames * 8);
+    // Typically ~50 ms here; the bound is loose so a busy machine does not fail it.
+    expect(elapsed).toBeLessThan(1000);
   });
 
   it('pads odd-sized PCM data to an even length and counts the pad in the RIFF size', () => {
@@ -155,6 +211,53 @@ describe('WAV reading', () => {
     expect(Array.from(bus)).toEqual([11, 14, 22, 25, 33, 36]);
   });
 
+  it('reads a data chunk that comes before fmt, and ignores chunks after both', () => {
+    const pcm = encodeWavPcm([Float32Array.from([0.5, -0.25, 0.125])], 8000, 16);
+    // Move the 'data' chunk (header 8 bytes + 6 data) in front of 'fmt ' (24 bytes).
+    const reordered = new Uint8Array(pcm.length + 10);
+    reordered.set(pcm.subarray(0, 12), 0);
+    reordered.set(pcm.subarray(36, 50), 12);
+    reordered.set(pcm.subarray(12, 36), 26);
+    reordered.set([...'junk'].map((c) => c.charCodeAt(0)), 50);
+    reordered.set([2, 0, 0, 0, 9, 9], 54);
+    view(reordered).setUint32(4, reordered.length - 8, true);
+    expect(Array.from(decodeWav(reordered).channels[0])).toEqual([0.5, -0.25, 0.125]);
+  });
+
+  it('says what is wrong with a file it cannot read', () => {
+    const valid = encodeWavPcm([noise(8, 1)], 48000, 16);
+    const reject = (bytes: Uint8Array, message: RegExp) => {
+      expect(() => decodeWav(bytes)).toThrow(WavFormatError);
+      expect(() => decodeWav(bytes)).toThrow(message);
+    };
+    reject(new Uint8Array(0), /only 0 bytes/);
+    reject(new TextEncoder().encode('RIFX\0\0\0\0WAVEfmt '), /RIFF\/WAVE header/);
+    reject(valid.subarray(0, 50), /data chunk claims 16 bytes but the file ends after 6/);
+    reject(valid.subarray(0, 30), /fmt chunk claims 16 bytes/);
+    reject(valid.subarray(0, 36), /no data chunk/);
+    const noChannels = valid.slice();
+    view(noChannels).setUint16(22, 0, true);
+    reject(noChannels, /zero channels/);
+    const adpcm = valid.slice();
+    view(adpcm).setUint16(20, 2, true);
+    reject(adpcm, /format tag 2/);
+    const twelveBit = valid.slice();
+    view(twelveBit).setUint16(34, 12, true);
+    reject(twelveBit, /bit depth 12/);
+    const streaming = valid.slice();
+    view(streaming).setUint32(40, 0xffffffff, true);
+    reject(streaming, /data chunk claims 4294967295 bytes/);
+  });
+
+  it('rejects WAVE_FORMAT_EXTENSIBLE with an unknown sub-format GUID', () => {
+    const int16 = [...new Uint8Array(new Int16Array([100, -100]).buffer)];
+    const good = build(1, 16, 1, int16, { extensible: true });
+    expect(decodeWav(good).channels[0].length).toBe(2);
+    const odd = good.slice();
+    odd[20 + 24 + 15] ^= 0xff; // last byte of the GUID (fmt body at 20, GUID at +24)
+    expect(() => decodeWav(odd)).toThrow(/sub-format/);
+  });
+
   it('rejects truncated and corrupted files with WavFormatError only (fuzz)', () => {
     const valid = encodeWavPcm([noise(64, 7), noise(64, 8)], 48000, 16);
     const random = createRandom(2024);
@@ -176,5 +279,57 @@ describe('WAV reading', () => {
     }
     for (let i = 0; i < 200; i++) attempt(Uint8Array.from({ length: Math.floor(random() * 200) }, () => Math.floor(random() * 256)));
     expect(rejected).toBeGreaterThan(500);
+    // The other decoding paths: float32 (aligned fast path), 24-bit stereo, extensible, 8-bit.
+    const others = [
+      encodeWavFloat32([noise(40, 9), noise(40, 10)], 44100),
+      encodeWavPcm([noise(40, 11), noise(40, 12)], 44100, 24),
+      build(1, 16, 2, [...new Uint8Array(new Int16Array([1, 2, 3, 4, 5, 6]).buffer)], { extensible: true, chunkBefore: true }),
+      build(1, 8, 1, [1, 2, 3, 4, 5]),
+    ];
+    for (const file of others) {
+      for (let i = 0; i < 250; i++) attempt(file.subarray(0, Math.floor(random() * file.length)));
+      for (let i = 0; i < 250; i++) {
+        const copy = file.slice();
+        const flips = 1 + Math.floor(random() * 6);
+        // Mostly the header, where a flip changes the structure; sometimes anywhere.
+        for (let f = 0; f < flips; f++) copy[Math.floor(random() * (random() < 0.8 ? Math.min(80, copy.length) : copy.length))] = Math.floor(random() * 256);
+        attempt(copy);
+      }
+    }
+  });
+});
+
+const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
+
+describe.skipIf(!hasFfmpeg)('WAV files as FFmpeg reads them (skipped without ffmpeg/ffprobe)', () => {
+  it('agrees on format, rate, channels, length and every sample', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'mixdown-wav-'));
+    try {
+      const channels = [noise(3001, 21), noise(3001, 22)];
+      const cases = [
+        { name: 'f32.wav', bytes: encodeWavFloat32(channels, 44100), codec: 'pcm_f32le' },
+        { name: 's16.wav', bytes: encodeWavPcm(channels, 44100, 16), codec: 'pcm_s16le' },
+        { name: 's24.wav', bytes: encodeWavPcm(channels, 44100, 24), codec: 'pcm_s24le' },
+      ];
+      for (const { name, bytes, codec } of cases) {
+        const file = join(folder, name);
+        writeFileSync(file, bytes);
+        const probe = spawnSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', file], { encoding: 'utf8' });
+        expect(probe.status, probe.stderr).toBe(0);
+        const stream = JSON.parse(probe.stdout).streams[0];
+        expect([stream.codec_name, Number(stream.sample_rate), stream.channels, Number(stream.duration_ts)]).toEqual([codec, 44100, 2, 3001]);
+        // FFmpeg's own decode to interleaved float must equal ours bit for bit.
+        const raw = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'f32le', '-acodec', 'pcm_f32le', '-'], { maxBuffer: 1 << 24 });
+        expect(raw.status, String(raw.stderr)).toBe(0);
+        const theirs = new Float32Array(raw.stdout.buffer.slice(raw.stdout.byteOffset, raw.stdout.byteOffset + raw.stdout.byteLength));
+        const ours = decodeWav(bytes).channels;
+        const interleaved = new Float32Array(ours[0].length * 2);
+        ours[0].forEach((x, i) => (interleaved[2 * i] = x));
+        ours[1].forEach((x, i) => (interleaved[2 * i + 1] = x));
+        expect(Buffer.from(theirs.buffer).equals(Buffer.from(interleaved.buffer))).toBe(true);
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -1,8 +1,10 @@
 /**
- * Standard MIDI File writer (format 1). Hand-written rather than midi-writer-js: that
- * library treats an explicit start tick of 0 as "no tick", takes velocities on a 0–100
- * scale (so 127 values cannot all round-trip), and merges explicitly timed notes by
- * splicing; a song's MIDI must reproduce every tick and velocity exactly.
+ * Standard MIDI File writer (format 1). Hand-written rather than with midi-writer-js
+ * (which is not a dependency): its note events take `tick: fields.tick || null`, so an
+ * explicit start at tick 0 means "after the previous event"; `velocity || 50`, so 0 turns
+ * into 50; and velocities on a 1–100 scale, `Math.round(v / 100 * 127)`, so whole-number
+ * inputs reach only 100 of the 127 MIDI velocities. A song's MIDI must reproduce every
+ * tick and velocity exactly, and this file is small enough to own.
  *
  * Layout: track 0 is the conductor (title, tempo map, meter map); then one track per song
  * track, in song order, with its name, program change and notes. Drums use channel 10;
@@ -32,14 +34,20 @@ export function encodeMidi(song: MidiParams): Uint8Array {
   for (const track of song.tracks) {
     const channel = track.drums ? DRUM_CHANNEL : MELODIC_CHANNELS[melodic++ % MELODIC_CHANNELS.length];
     const events: MidiEvent[] = [meta(0, 0x03, text(track.name))];
-    if (track.program !== null) events.push({ tick: 0, order: ORDER_PROGRAM, bytes: [0xc0 | channel, track.program & 0x7f] });
-    for (const note of track.notes) {
+    if (track.program !== null) {
+      checkDataByte(track.program, 0, `track '${track.name}' program`);
+      events.push({ tick: 0, order: ORDER_PROGRAM, bytes: [0xc0 | channel, track.program] });
+    }
+    for (const note of keyedNotes(track.name, track.notes)) {
       events.push({ tick: note.startTick, order: ORDER_NOTE_ON, bytes: [0x90 | channel, note.pitch, note.velocity] });
       // Note-off as 0x80 with velocity 64, the spec's default release velocity.
-      events.push({ tick: note.startTick + note.lengthTicks, order: ORDER_NOTE_OFF, bytes: [0x80 | channel, note.pitch, 64] });
+      events.push({ tick: note.endTick, order: ORDER_NOTE_OFF, bytes: [0x80 | channel, note.pitch, 64] });
     }
     chunks.push(trackChunk(events));
   }
+  // Division with the top bit clear is ticks per quarter note (set, it would mean SMPTE frames).
+  if (!(Number.isInteger(song.ppq) && song.ppq >= 1 && song.ppq <= 0x7fff)) throw new RangeError(`${song.ppq} ticks per quarter note cannot be written to a MIDI header (1 to 32767)`);
+  if (chunks.length > 0xffff) throw new RangeError(`${chunks.length - 1} tracks: a MIDI file holds at most 65534 plus the conductor`);
   const header = [...ascii('MThd'), ...u32(6), ...u16(1), ...u16(chunks.length), ...u16(song.ppq)];
   const total = header.length + chunks.reduce((sum, chunk) => sum + chunk.length, 0);
   const out = new Uint8Array(total);
@@ -52,21 +60,103 @@ export function encodeMidi(song: MidiParams): Uint8Array {
   return out;
 }
 
+type TrackNote = MidiParams['tracks'][number]['notes'][number];
+
+/** A note as written to the file: its key goes down at startTick and up at endTick. */
+interface KeyedNote {
+  readonly pitch: number;
+  readonly velocity: number;
+  readonly startTick: number;
+  readonly endTick: number;
+}
+
+/**
+ * The notes of one track as key presses. A key on a channel is either down or up, and when
+ * two notes of one pitch overlap, readers disagree about which one a note-off ends (the
+ * oldest, the newest, or every voice on the key): one note would be cut short, or a reader
+ * pairs the offs the other way round. So presses of a key never overlap in the file. A note
+ * that starts while its key is still down ends the earlier press there and strikes the key
+ * again, which stays down until the later of the two ends: every onset and velocity is
+ * kept, the key sounds for the union of the notes (as the audio does), and every reader
+ * pairs the events alike. (Humanized timing makes such overlaps common on repeated notes.)
+ * Notes of one pitch at the same tick are one press, at the highest of their velocities.
+ * Notes that overlap nothing are unchanged, and the input order is kept.
+ */
+export function keyedNotes(trackName: string, notes: readonly TrackNote[]): KeyedNote[] {
+  notes.forEach((note, index) => checkNote(trackName, note, index));
+  const keyed: (KeyedNote | null)[] = notes.map((note) => ({ pitch: note.pitch, velocity: note.velocity, startTick: note.startTick, endTick: note.startTick + note.lengthTicks }));
+  const byPitch = new Map<number, number[]>();
+  notes.forEach((note, index) => {
+    const indices = byPitch.get(note.pitch);
+    if (indices) indices.push(index);
+    else byPitch.set(note.pitch, [index]);
+  });
+  for (const indices of byPitch.values()) {
+    // Stable: equal starts keep their input order, so the first of them is the one kept.
+    indices.sort((a, b) => notes[a].startTick - notes[b].startTick);
+    let held = -1; // index of the press whose key is down, if any
+    for (const index of indices) {
+      const note = keyed[index]!;
+      const previous = held < 0 ? null : keyed[held]!;
+      if (!previous || note.startTick >= previous.endTick) {
+        held = index;
+      } else if (note.startTick === previous.startTick) {
+        keyed[held] = { ...previous, velocity: Math.max(previous.velocity, note.velocity), endTick: Math.max(previous.endTick, note.endTick) };
+        keyed[index] = null;
+      } else {
+        keyed[held] = { ...previous, endTick: note.startTick };
+        keyed[index] = { ...note, endTick: Math.max(previous.endTick, note.endTick) };
+        held = index;
+      }
+    }
+  }
+  return keyed.filter((note): note is KeyedNote => note !== null);
+}
+
+function checkNote(trackName: string, note: TrackNote, index: number): void {
+  const what = `track '${trackName}' note ${index}`;
+  checkDataByte(note.pitch, 0, `${what} pitch`);
+  // Velocity 0 would be read as a note-off.
+  checkDataByte(note.velocity, 1, `${what} velocity`);
+  if (!(Number.isInteger(note.startTick) && note.startTick >= 0)) throw new RangeError(`${what}: start tick ${note.startTick} is not a whole number ≥ 0`);
+  if (!(Number.isInteger(note.lengthTicks) && note.lengthTicks >= 1)) throw new RangeError(`${what}: length ${note.lengthTicks} ticks is not a whole number ≥ 1`);
+}
+
+/** MIDI data bytes are 7-bit: a value of 128 or more would be read as a status byte. */
+function checkDataByte(value: number, min: number, what: string): void {
+  if (!(Number.isInteger(value) && value >= min && value <= 127)) throw new RangeError(`${what} is ${value}; MIDI needs a whole number from ${min} to 127`);
+}
+
 function conductorEvents(song: MidiParams): MidiEvent[] {
   const events: MidiEvent[] = [meta(0, 0x03, text(song.title))];
   for (const point of song.meterMap) {
     const power = Math.log2(point.denominator);
+    // The file stores the denominator as a power of two, the numerator as one byte.
+    if (!Number.isInteger(power) || power < 0 || power > 255) throw new RangeError(`meter ${point.numerator}/${point.denominator}: MIDI needs a power-of-two denominator`);
+    if (!(Number.isInteger(point.numerator) && point.numerator >= 1 && point.numerator <= 255)) throw new RangeError(`meter ${point.numerator}/${point.denominator}: MIDI needs a numerator from 1 to 255`);
     // 24 MIDI clocks per metronome click and 8 thirty-seconds per quarter: the usual values.
     events.push(meta(point.tick, 0x58, [point.numerator, power, 24, 8]));
   }
   for (const { tick, bpm } of tempoEvents(song.tempoMap)) {
     const microseconds = Math.round(60_000_000 / bpm);
+    // A set-tempo event holds microseconds per quarter in 24 bits: about 3.58 bpm at the slowest.
+    if (!(microseconds >= 1 && microseconds <= 0xffffff)) throw new RangeError(`tempo ${bpm} bpm at tick ${tick} cannot be written to MIDI (24-bit microseconds per quarter)`);
     events.push(meta(tick, 0x51, [(microseconds >> 16) & 0xff, (microseconds >> 8) & 0xff, microseconds & 0xff]));
   }
   // Key signature: signed count of sharps/flats, then 0 major / 1 minor.
-  events.push(meta(0, 0x59, [song.key.sharps & 0xff, song.key.minor ? 1 : 0]));
+  events.push(meta(0, 0x59, [midiSharps(song.key.sharps) & 0xff, song.key.minor ? 1 : 0]));
   for (const marker of song.markers) events.push(meta(marker.tick, 0x06, text(marker.name)));
   return events;
+}
+
+/**
+ * The key signature as MIDI allows it, −7 to 7: a key spelled with more (G# major, eight
+ * sharps) is written as its enharmonic twin twelve fifths away (Ab major, four flats).
+ */
+export function midiSharps(sharps: number): number {
+  if (!Number.isInteger(sharps)) throw new RangeError(`key signature of ${sharps} sharps is not a whole number`);
+  if (Math.abs(sharps) <= 7) return sharps;
+  return sharps - 12 * Math.round(sharps / 12); // now within −6…6
 }
 
 /** Ticks between tempo events that stand for a ramp: a 64th note at PPQ 960. */

@@ -53,9 +53,11 @@ export function encodeWavFloat32(channels: readonly Float32Array[], sampleRate: 
  * straight into the file instead of building channel arrays first.
  */
 export function createFloat32Wav(frames: number, channels: number, sampleRate: number): { bytes: Uint8Array; samples: Float32Array } {
-  if (channels < 1) throw new RangeError('a WAV file needs at least one channel');
+  if (!(Number.isInteger(channels) && channels >= 1 && channels <= 0xffff)) throw new RangeError(`a WAV file needs 1 to 65535 channels, not ${channels}`);
+  checkSampleRate(sampleRate);
   const dataBytes = frames * channels * 4;
   const headerBytes = 12 + (8 + 18) + (8 + 4) + 8;
+  checkRiffSize(headerBytes + dataBytes);
   // The data starts at byte 58, which is not 4-aligned; placing the file 2 bytes into its
   // buffer makes the samples aligned, so they are written straight through a Float32Array.
   const buffer = new ArrayBuffer(2 + headerBytes + dataBytes);
@@ -88,18 +90,28 @@ export function finishFloat32Wav(bytes: Uint8Array, samples: Float32Array): Uint
 }
 
 /**
- * Integer PCM WAV (format tag 1), 16 or 24 bits, samples × `gain` rounded to nearest and
- * clamped to full scale. No dither (that is a mastering stage).
+ * Integer PCM WAV (format tag 1), 16 or 24 bits: samples × `gain` scaled by 2^(bits−1),
+ * rounded to nearest (halves up) and clamped to [−2^(bits−1), 2^(bits−1)−1]; NaN is written
+ * as 0. No dither unless a `dither` source is passed (that is a mastering stage).
  */
 export function encodeWavPcm(channels: readonly Float32Array[], sampleRate: number, bits: 16 | 24, gain = 1, dither?: () => number): Uint8Array {
   const frames = frameCount(channels);
   const count = channels.length;
-  const interleaved = new Float32Array(frames * count);
-  for (let c = 0; c < count; c++) {
-    const channel = channels[c];
-    for (let i = 0, j = c; i < frames; i++, j += count) interleaved[j] = channel[i];
+  if (dither) {
+    // The dither source is drawn frame by frame, channel by channel (the order of the
+    // interleaved file), so the noise a given seed produces does not depend on the layout.
+    const interleaved = new Float32Array(frames * count);
+    for (let c = 0; c < count; c++) {
+      const channel = channels[c];
+      for (let i = 0, j = c; i < frames; i++, j += count) interleaved[j] = channel[i];
+    }
+    return encodeWavPcmInterleaved(interleaved, count, sampleRate, bits, gain, dither);
   }
-  return encodeWavPcmInterleaved(interleaved, count, sampleRate, bits, gain, dither);
+  const width = bits / 8;
+  const bytes = pcmHeader(frames * count * width, count, sampleRate, bits);
+  // Each channel is written straight into its interleaved slots: no interleaved copy.
+  for (let c = 0; c < count; c++) quantise(channels[c], bytes, PCM_HEADER_BYTES + c * width, count * width, bits, 2 ** (bits - 1) * gain);
+  return bytes;
 }
 
 /** encodeWavPcm from samples already interleaved (a float WAV's data, as the master reads its mix). */
@@ -112,12 +124,25 @@ export function encodeWavPcmInterleaved(
   /** TPDF dither source: returns triangular noise in LSBs (see master/dither.ts); none when omitted. */
   dither?: () => number,
 ): Uint8Array {
-  if (channelCount < 1) throw new RangeError('a WAV file needs at least one channel');
+  if (!(Number.isInteger(channelCount) && channelCount >= 1)) throw new RangeError('a WAV file needs at least one channel');
+  if (samples.length % channelCount !== 0) throw new RangeError(`${samples.length} interleaved samples do not make whole frames of ${channelCount} channels`);
   const width = bits / 8;
-  const dataBytes = samples.length * width;
-  const pad = dataBytes % 2;
-  const headerBytes = 12 + (8 + 16) + 8;
-  const bytes = new Uint8Array(headerBytes + dataBytes + pad);
+  const bytes = pcmHeader(samples.length * width, channelCount, sampleRate, bits);
+  quantise(samples, bytes, PCM_HEADER_BYTES, width, bits, 2 ** (bits - 1) * gain, dither);
+  return bytes;
+}
+
+const PCM_HEADER_BYTES = 12 + (8 + 16) + 8;
+
+/** A PCM file with its 44-byte header filled in and room for `dataBytes` (plus the pad byte). */
+function pcmHeader(dataBytes: number, channelCount: number, sampleRate: number, bits: 16 | 24): Uint8Array {
+  if (bits !== 16 && bits !== 24) throw new RangeError(`PCM WAV is written at 16 or 24 bits, not ${bits}`);
+  if (channelCount > 0xffff) throw new RangeError(`a WAV file holds at most 65535 channels, not ${channelCount}`);
+  checkSampleRate(sampleRate);
+  const width = bits / 8;
+  // A RIFF chunk's body is padded to an even length; the pad is not part of the data size.
+  const bytes = new Uint8Array(PCM_HEADER_BYTES + dataBytes + (dataBytes % 2));
+  checkRiffSize(bytes.length);
   const view = new DataView(bytes.buffer);
   writeAscii(view, 0, 'RIFF');
   view.setUint32(4, bytes.length - 8, true);
@@ -132,43 +157,58 @@ export function encodeWavPcmInterleaved(
   view.setUint16(34, bits, true);
   writeAscii(view, 36, 'data');
   view.setUint32(40, dataBytes, true);
-  const scale = 2 ** (bits - 1) * gain;
+  return bytes;
+}
+
+/**
+ * Quantise `source` (× `scale`, plus dither in LSBs) into little-endian integers at
+ * `offset`, `offset + stride`, … of `bytes`. Byte stores make it independent of the host's
+ * byte order. Rounding is Math.floor(x + 0.5), corrected for the one double (0.5 − 2⁻⁵⁴)
+ * where the addition rounds up: the same result as Math.round, about three times faster in
+ * V8. NaN fails both comparisons, stays NaN through the rounding and is stored as 0.
+ */
+function quantise(source: Float32Array, bytes: Uint8Array, offset: number, stride: number, bits: 16 | 24, scale: number, dither?: () => number): void {
   const max = 2 ** (bits - 1) - 1;
   const min = -(2 ** (bits - 1));
-  const quantise = (k: number): number => {
-    const scaled = dither ? samples[k] * scale + dither() : samples[k] * scale;
-    // NaN fails both comparisons and lands on 0 through `| 0`.
-    return scaled >= max ? max : scaled <= min ? min : Math.round(scaled) | 0;
-  };
-  let k = 0;
-  if (LITTLE_ENDIAN) {
-    // The data starts at byte 44, 4-aligned: whole 32-bit words are written at once.
-    const words = new Uint32Array(bytes.buffer, headerBytes, Math.floor(dataBytes / 4));
-    let w = 0;
-    if (width === 3) {
-      // Four 24-bit samples fill three words.
-      for (; k + 4 <= samples.length; k += 4, w += 3) {
-        const a = quantise(k) & 0xffffff;
-        const b = quantise(k + 1) & 0xffffff;
-        const c = quantise(k + 2) & 0xffffff;
-        const d = quantise(k + 3) & 0xffffff;
-        words[w] = a | (b << 24);
-        words[w + 1] = (b >>> 8) | (c << 16);
-        words[w + 2] = (c >>> 16) | (d << 8);
+  const length = source.length;
+  let at = offset;
+  if (bits === 16) {
+    for (let k = 0; k < length; k++, at += stride) {
+      const x = dither ? source[k] * scale + dither() : source[k] * scale;
+      let v: number;
+      if (x >= max) v = max;
+      else if (x <= min) v = min;
+      else {
+        v = Math.floor(x + 0.5);
+        if (v - x > 0.5) v -= 1;
       }
-    } else {
-      for (; k + 2 <= samples.length; k += 2, w += 1) words[w] = (quantise(k) & 0xffff) | (quantise(k + 1) << 16);
+      bytes[at] = v;
+      bytes[at + 1] = v >> 8;
     }
+    return;
   }
-  let offset = headerBytes + k * width;
-  for (; k < samples.length; k++) {
-    const value = quantise(k);
-    bytes[offset] = value;
-    bytes[offset + 1] = value >> 8;
-    if (width === 3) bytes[offset + 2] = value >> 16;
-    offset += width;
+  for (let k = 0; k < length; k++, at += stride) {
+    const x = dither ? source[k] * scale + dither() : source[k] * scale;
+    let v: number;
+    if (x >= max) v = max;
+    else if (x <= min) v = min;
+    else {
+      v = Math.floor(x + 0.5);
+      if (v - x > 0.5) v -= 1;
+    }
+    bytes[at] = v;
+    bytes[at + 1] = v >> 8;
+    bytes[at + 2] = v >> 16;
   }
-  return bytes;
+}
+
+function checkSampleRate(sampleRate: number): void {
+  if (!(Number.isInteger(sampleRate) && sampleRate >= 1 && sampleRate <= 0xffffffff)) throw new RangeError(`a WAV sample rate must be a whole number of hertz, not ${sampleRate}`);
+}
+
+/** RIFF sizes are 32-bit: a file past 4 GiB cannot be described. */
+function checkRiffSize(totalBytes: number): void {
+  if (totalBytes - 8 > 0xffffffff) throw new RangeError(`${totalBytes} bytes is too large for a RIFF/WAVE file (4 GiB limit)`);
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -197,40 +237,59 @@ interface FormatChunk {
   readonly bitsPerSample: number;
 }
 
+/**
+ * The KSDATAFORMAT_SUBTYPE GUIDs for PCM and IEEE float share everything but their first
+ * two bytes (which hold the old format tag): xxxxxxxx-0000-0010-8000-00aa00389b71.
+ */
+const SUBFORMAT_GUID_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
+
+function readFormatChunk(bytes: Uint8Array, view: DataView, body: number, size: number): FormatChunk {
+  if (size < 16) throw new WavFormatError(`fmt chunk of ${size} bytes (at least 16 needed)`);
+  let tag = view.getUint16(body, true);
+  if (tag === FORMAT_EXTENSIBLE) {
+    if (size < 40) throw new WavFormatError(`WAVE_FORMAT_EXTENSIBLE fmt chunk of ${size} bytes (40 needed)`);
+    const guid = body + 24;
+    const known = SUBFORMAT_GUID_TAIL.every((byte, i) => bytes[guid + 2 + i] === byte) && view.getUint16(guid + 2, true) === 0;
+    // The sub-format GUID starts with the format tag it stands for.
+    tag = view.getUint16(guid, true);
+    if (!known || (tag !== FORMAT_PCM && tag !== FORMAT_FLOAT)) throw new WavFormatError('WAVE_FORMAT_EXTENSIBLE with a sub-format other than PCM or IEEE float');
+  }
+  return {
+    tag,
+    channels: view.getUint16(body + 2, true),
+    sampleRate: view.getUint32(body + 4, true),
+    blockAlign: view.getUint16(body + 12, true),
+    bitsPerSample: view.getUint16(body + 14, true),
+  };
+}
+
+/**
+ * Decode a WAV file to one Float32Array per channel (integers scaled to [−1, 1)). Every
+ * read is bounds-checked first, so malformed input throws WavFormatError, never a
+ * RangeError; the chunk walk always moves forward, so it ends on any input.
+ */
 export function decodeWav(input: Uint8Array): DecodedWav {
   const bytes = input;
-  if (bytes.length < 12) throw new WavFormatError(`only ${bytes.length} bytes`);
-  if (readAscii(bytes, 0) !== 'RIFF' || readAscii(bytes, 8) !== 'WAVE') throw new WavFormatError('no RIFF/WAVE header');
+  if (bytes.length < 12) throw new WavFormatError(`only ${bytes.length} bytes, shorter than a RIFF header`);
+  if (readAscii(bytes, 0) !== 'RIFF' || readAscii(bytes, 8) !== 'WAVE') throw new WavFormatError('it does not start with a RIFF/WAVE header');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let format: FormatChunk | undefined;
   let dataOffset = -1;
   let dataLength = 0;
   let offset = 12;
-  while (offset + 8 <= bytes.length) {
+  // The spec puts fmt before data, but the walk accepts either order.
+  while (offset + 8 <= bytes.length && (!format || dataOffset < 0)) {
     const id = readAscii(bytes, offset);
     const size = view.getUint32(offset + 4, true);
     const body = offset + 8;
     if (id === 'fmt ') {
-      if (size < 16 || body + size > bytes.length) throw new WavFormatError('truncated fmt chunk');
-      let tag = view.getUint16(body, true);
-      if (tag === FORMAT_EXTENSIBLE) {
-        if (size < 40) throw new WavFormatError('WAVE_FORMAT_EXTENSIBLE fmt chunk shorter than 40 bytes');
-        // The sub-format GUID starts with the format tag it stands for.
-        tag = view.getUint16(body + 24, true);
-      }
-      format = {
-        tag,
-        channels: view.getUint16(body + 2, true),
-        sampleRate: view.getUint32(body + 4, true),
-        blockAlign: view.getUint16(body + 12, true),
-        bitsPerSample: view.getUint16(body + 14, true),
-      };
-    } else if (id === 'data') {
-      dataOffset = body;
+      if (body + size > bytes.length) throw new WavFormatError(`fmt chunk claims ${size} bytes but the file ends after ${bytes.length - body}`);
+      format ??= readFormatChunk(bytes, view, body, size);
+    } else if (id === 'data' && dataOffset < 0) {
       // Some writers leave the size at 0 or 0xFFFFFFFF while streaming; a size past the end is an error.
       if (body + size > bytes.length) throw new WavFormatError(`data chunk claims ${size} bytes but the file ends after ${bytes.length - body}`);
+      dataOffset = body;
       dataLength = size;
-      break;
     }
     // Chunks are word-aligned: an odd-sized chunk is followed by a pad byte.
     offset = body + size + (size % 2);
@@ -241,7 +300,7 @@ export function decodeWav(input: Uint8Array): DecodedWav {
   if (channelCount === 0) throw new WavFormatError('zero channels');
   if (sampleRate === 0) throw new WavFormatError('sample rate 0');
   const isFloat = tag === FORMAT_FLOAT;
-  if (tag !== FORMAT_PCM && !isFloat) throw new WavFormatError(`unsupported format tag ${tag}`);
+  if (tag !== FORMAT_PCM && !isFloat) throw new WavFormatError(`format tag ${tag}: only PCM (1), IEEE float (3) and WAVE_FORMAT_EXTENSIBLE of those are read`);
   const supported = isFloat ? [32, 64] : [8, 16, 24, 32];
   if (!supported.includes(bitsPerSample)) throw new WavFormatError(`unsupported ${isFloat ? 'float' : 'PCM'} bit depth ${bitsPerSample}`);
   const width = bitsPerSample / 8;

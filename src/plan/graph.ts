@@ -9,7 +9,7 @@ import type { InstrumentIR, MasterIR, MeterPoint, SongIR, TempoPoint } from '../
 import { hashValue } from './hash.ts';
 
 /** Bump when any renderer's output for the same inputs changes. Part of every key. */
-export const ENGINE_VERSION = 'mixdown-engine/2';
+export const ENGINE_VERSION = 'mixdown-engine/3';
 
 export interface StemParams {
   readonly trackId: string;
