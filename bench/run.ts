@@ -4,8 +4,8 @@
  * Cold build (× realtime), no-op rebuild and one-track-edit rebuild (as ratios of cold),
  * peak RSS. Ratios are what to compare across machines; seconds are this machine's.
  */
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +61,43 @@ function loudnessRows(master: string, audioSeconds: number): string[][] {
   return rows;
 }
 
+/** A song of `count` identical-length synth tracks, built cold with one job: its peak RSS. */
+function rssForTracks(count: number): number {
+  const root = mkdtempSync(join(tmpdir(), 'mixdown-rss-'));
+  try {
+    const tracks = Array.from({ length: count }, (_, i) => `    t${i}: { instrument: synth(), gain: -30, notes: repeat([{ pitch: ${36 + (i % 36)}, start: '0:0', length: '2n' }], 30, '1m') },`).join('\n');
+    const song = `import { defineSong, repeat, synth } from 'mixdown';\nexport default defineSong({ title: 'RSS', tempo: 120, tail: 0, tracks: {\n${tracks}\n} });\n`;
+    mkdirSync(join(root, 'songs', 'rss'), { recursive: true });
+    writeFileSync(join(root, 'songs', 'rss', 'song.ts'), song);
+    return buildOnce(root, 1).maxRssMb;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Start `mixdown watch`, edit the song once, and read the save-to-master time it prints. */
+async function watchLatency(root: string, songFile: string): Promise<number> {
+  const child = spawn(process.execPath, [join(repo, 'bin/mixdown.js'), 'watch', '--variant', 'default'], { cwd: root, env: { ...process.env, CI: 'true' } });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  const waitFor = async (pattern: RegExp) => {
+    const deadline = Date.now() + 120_000;
+    while (!pattern.test(output)) {
+      if (Date.now() > deadline) throw new Error(`watch did not print ${pattern}:\n${output}`);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+    }
+  };
+  try {
+    await waitFor(/watching songs/);
+    writeFileSync(songFile, readFileSync(songFile, 'utf8').replace(/BENCH_EDIT_SEED = \d+/, 'BENCH_EDIT_SEED = 7'));
+    await waitFor(/rebuilt ([\d.]+)s after the save/);
+    return Number(/rebuilt ([\d.]+)s after the save/.exec(output)![1]);
+  } finally {
+    child.kill('SIGINT');
+    await new Promise((resolveExit) => child.once('exit', resolveExit));
+  }
+}
+
 export async function main(): Promise<number> {
   const song = 'demo';
   const root = mkdtempSync(join(tmpdir(), 'mixdown-bench-'));
@@ -93,9 +130,15 @@ export async function main(): Promise<number> {
     rmSync(join(root, '.mixdown'), { recursive: true, force: true });
     const unmastered = buildOnce(root, undefined, 'unmastered');
     rows.push(['cold, unmastered variant', `${unmastered.seconds.toFixed(2)} s = ${(audioSeconds / unmastered.seconds).toFixed(1)}× realtime`]);
+    rmSync(join(root, '.mixdown'), { recursive: true, force: true });
+    const unmasteredOneJob = buildOnce(root, 1, 'unmastered');
+    rows.push(['  … --jobs 1 vs 2', `${unmasteredOneJob.seconds.toFixed(2)} s vs ${unmastered.seconds.toFixed(2)} s = ${(unmasteredOneJob.seconds / unmastered.seconds).toFixed(2)}× speed-up`]);
+    rows.push(['watch: save → new master', `${(await watchLatency(root, file)).toFixed(2)} s (one-track edit of the mastered song)`]);
+    for (const tracks of [8, 32]) rows.push([`peak RSS, ${tracks} tracks × 60 s`, `${rssForTracks(tracks).toFixed(0)} MB`]);
     rows.push(...loudnessRows(join(root, 'dist', song, 'master.wav'), audioSeconds));
     for (const [name, value] of rows) console.log(`${name.padEnd(28)} ${value}`);
-    console.log('targets: cold ≥ 50× realtime, no-op ≤ 10% of cold, one-track edit ≤ 35% of cold; analyze ≥ 1× ffmpeg');
+    console.log('targets: cold ≥ 50× realtime, no-op ≤ 10% (issue 7: ≤ 5%) of cold, one-track edit ≤ 35% (issue 7: ≤ 20%) of cold;');
+    console.log('         analyze ≥ 1× ffmpeg; 2 jobs ≥ 1.7× 1 job on stems; RSS not growing with tracks (issue 7)');
     return 0;
   } finally {
     rmSync(root, { recursive: true, force: true });
