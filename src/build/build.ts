@@ -14,15 +14,16 @@ import { discoverSongs } from '../load/discover.ts';
 import type { SongLoader } from '../load/loader.ts';
 import { SongIrCache } from '../load/song-cache.ts';
 import { toolFingerprint } from '../paths.ts';
-import { plan, type Task } from '../plan/graph.ts';
+import { plan, type MixTask, type Task } from '../plan/graph.ts';
 import { buildReport, type SongReport } from '../report/report.ts';
-import { runTask, useStore } from '../render/run-task.ts';
+import { runTask, storeMix, useStore } from '../render/run-task.ts';
 import { WorkerPool } from '../render/pool.ts';
 import { analyseSong, DEFAULT_VARIANT } from './analyse.ts';
 import { emitSong, EmitState, ObjectMissingError, type EmitFile } from './emit.ts';
 import { execute, type TaskResult, type TaskRunner } from './execute.ts';
 import { explainTask, LastBuildRecord } from './explain.ts';
 import { updateLock } from './lock.ts';
+import { MixAccumulator } from './mix-accumulator.ts';
 
 export interface BuildOptions {
   /** Project root: the folder holding songs/. */
@@ -82,7 +83,10 @@ export interface BuildResult {
   readonly cached: number;
 }
 
-/** Memory for stems made in this build, so the mix need not read them back from disk. */
+/**
+ * Memory for outputs made in this build, so the next task need not read them back from disk.
+ * Stems leave it as soon as the mix has summed them, so it rarely holds more than a few.
+ */
 const RECENT_OBJECTS_BYTES = 768 * 1024 * 1024;
 
 /** Cache location inside a project. */
@@ -252,22 +256,32 @@ function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBui
   const previous = context.lastBuild.read(recordName);
   const byId = new Map(graph.tasks.map((task) => [task.id, task]));
   const stemsToRender = graph.tasks.filter((task) => task.kind === 'stem' && !(useCache && context.cache.getAction(task.key))).length;
+  // When the mix will render, sum stems into it as they complete instead of holding them all.
+  const mixTask = graph.tasks.find((task): task is MixTask => task.kind === 'mix');
+  const accumulator = mixTask && !(useCache && context.cache.getAction(mixTask.key)) ? new MixAccumulator(mixTask, context.cache) : undefined;
+  const runner = context.runnerFor(stemsToRender);
+  const run: TaskRunner = async (task, inputs, taskContext) => {
+    if (task.kind === 'mix' && accumulator?.complete(inputs)) return storeMix(accumulator.bytes, accumulator.samples, taskContext);
+    return runner(task, inputs, taskContext);
+  };
   return execute(graph, {
     cache: context.cache,
     useCache,
     jobs: context.jobs,
-    run: context.runnerFor(stemsToRender),
+    run,
     context: { song: song.id, file: song.file, cacheRoot: context.cache.root, projectRoot: context.root },
     onCorrupt: (digest) => context.emit({ type: 'warning', diagnostic: d.cacheCorrupt({ file: context.cache.root }, digest) }),
     onStart: (task) => context.emit({ type: 'task-start', song: song.id, variant: song.variant, task }),
-    onDone: (result) =>
+    onDone: (result) => {
+      if (result.kind === 'stem') accumulator?.offer(result.id, result.outputs.audio);
       context.emit({
         type: 'task-done',
         song: song.id,
         variant: song.variant,
         result,
         ...(result.status === 'rendered' ? { reasons: explainTask(byId.get(result.id)!, previous[result.id], useCache) } : {}),
-      }),
+      });
+    },
   });
 }
 

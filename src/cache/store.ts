@@ -89,6 +89,14 @@ export class CacheStore {
     }
   }
 
+  /** Drop one object's in-memory copy (it has been used; the file stays). */
+  forget(digest: string): void {
+    const kept = this.recent.get(digest);
+    if (!kept) return;
+    this.recent.delete(digest);
+    this.recentBytes -= kept.byteLength;
+  }
+
   /** Forget the in-memory copies (end of a song's build). */
   releaseMemory(): void {
     this.recent.clear();

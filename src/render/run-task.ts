@@ -68,6 +68,13 @@ function storeFor(root: string): CacheStore {
   return store;
 }
 
+/** Store a mix bus that was summed elsewhere (as its stems completed) as the mix task's output. */
+export function storeMix(bytes: Uint8Array, samples: Float32Array, context: TaskContext): TaskOutput {
+  const cache = storeFor(context.cacheRoot);
+  const audio = finishFloat32Wav(bytes, samples);
+  return { outputs: { audio: cache.putObject(audio) }, meta: { peak: interleavedPeak(samples) }, data: { audio } };
+}
+
 export async function runTask(task: Task, inputs: readonly OutputRecord[], context: TaskContext): Promise<TaskOutput> {
   const cache = storeFor(context.cacheRoot);
   const read = (record: OutputRecord): Uint8Array => {
