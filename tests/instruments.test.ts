@@ -113,6 +113,14 @@ describe('synth', () => {
     expect(peak(left, end - 960, end)).toBeGreaterThan(0);
   });
 
+  it('finishes a voice whose filter envelope ends before its amplifier (short filter release)', () => {
+    // The voice loop splits blocks at both envelopes' corners; a finished filter envelope
+    // must not yield a zero-length block (that loop never ended on the demo song).
+    const [left] = render(synth, { envelope: { release: 0.5 }, filterEnvelope: { release: 0.01 } }, [{ pitch: 57, length: RATE / 10 }], 1);
+    expect(rmsDb(left.subarray(Math.round(0.15 * RATE), Math.round(0.3 * RATE)))).toBeGreaterThan(-60);
+    expect(peak(left.subarray(Math.round(0.61 * RATE)))).toBe(0);
+  });
+
   it('is deterministic', () => {
     const notes = [{ pitch: 60 }, { pitch: 64, start: 1000 }, { pitch: 67, start: 2000 }];
     expect(Array.from(render(synth, {}, notes, 1)[0])).toEqual(Array.from(render(synth, {}, notes, 1)[0]));

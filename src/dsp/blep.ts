@@ -1,7 +1,12 @@
 /**
- * Band-limiting corrections for naive waveforms (Välimäki's polynomial approximations).
- * polyBLEP smooths a step (saw reset, square edge); polyBLAMP smooths a corner (triangle).
- * `t` is the phase in [0, 1) measured from the discontinuity, `dt` the phase increment.
+ * Band-limiting corrections for naive waveforms (Välimäki's two-sample polynomial
+ * approximations). `t` is the phase in [0, 1) measured from the discontinuity, `dt` the
+ * phase increment per sample; both are zero except within one sample of the discontinuity.
+ *
+ * - polyBlep: residual of a step of +2 (the height of a saw reset or a square edge).
+ *   Add it at a rising step of 2, subtract it at a falling one.
+ * - polyBlamp: residual of a slope change of +2 per sample (the integral of polyBlep),
+ *   so a corner whose slope changes by s per sample takes (s / 2)·polyBlamp.
  */
 
 export function polyBlep(t: number, dt: number): number {

@@ -1,7 +1,12 @@
 /**
  * ADSR envelope with a defined end: linear attack, curved decay to sustain, curved release
- * that reaches exactly zero after `release` seconds, so a voice knows when it is silent.
- * Curves are (1 - t/T)^3: close to the exponential an analogue envelope makes, but finite.
+ * that reaches exactly zero `release` seconds after note-off, so a voice knows when it is
+ * silent and can stop. Curves are (1 - t/T)^3: close to the exponential an analogue
+ * envelope makes, but finite, so "silent" is an exact sample index rather than a threshold.
+ *
+ * The envelope is evaluated at block edges, not per sample: `at()` gives the exact level at
+ * any sample and `nextBreak()` the next corner (Infinity once silent), so a voice loop can split its blocks at the
+ * corners and ramp linearly inside them (one add per sample, no pow/exp per sample).
  */
 export interface Adsr {
   /** Seconds from 0 to full level. */
@@ -14,32 +19,32 @@ export interface Adsr {
   readonly release: number;
 }
 
-/** An envelope over one note, evaluated sample by sample. */
+/** An envelope over one note: levels by sample offset from note-on. */
 export class AdsrEnvelope {
-  private readonly attackSamples: number;
+  private readonly attackEnd: number;
   private readonly decaySamples: number;
   private readonly releaseSamples: number;
   private readonly sustain: number;
-  /** Level at note-off, where the release starts from. */
-  private releaseFrom = 0;
+  /** Level at note-off, where the release starts from (the note may end mid-attack). */
+  private readonly releaseFrom: number;
+  /** Samples from note-on until the level is exactly zero for good. */
+  readonly totalSamples: number;
 
   constructor(adsr: Adsr, sampleRate: number, private readonly gateSamples: number) {
-    this.attackSamples = Math.max(1, Math.round(adsr.attack * sampleRate));
+    // At least one sample each, so every segment has a defined slope and a voice always
+    // starts from exactly 0 at its first sample.
+    this.attackEnd = Math.max(1, Math.round(adsr.attack * sampleRate));
     this.decaySamples = Math.max(1, Math.round(adsr.decay * sampleRate));
     this.releaseSamples = Math.max(1, Math.round(adsr.release * sampleRate));
     this.sustain = Math.min(1, Math.max(0, adsr.sustain));
     this.releaseFrom = this.held(gateSamples);
-  }
-
-  /** Samples from note-on until the envelope is exactly zero. */
-  get totalSamples(): number {
-    return this.gateSamples + this.releaseSamples;
+    this.totalSamples = gateSamples + this.releaseSamples;
   }
 
   /** Level while the gate is held, `n` samples after note-on. */
   private held(n: number): number {
-    if (n < this.attackSamples) return n / this.attackSamples;
-    const d = n - this.attackSamples;
+    if (n < this.attackEnd) return n / this.attackEnd;
+    const d = n - this.attackEnd;
     if (d < this.decaySamples) {
       const x = 1 - d / this.decaySamples;
       return this.sustain + (1 - this.sustain) * x * x * x;
@@ -47,30 +52,31 @@ export class AdsrEnvelope {
     return this.sustain;
   }
 
-  /** Write the levels of samples [0, count) after note-on into `out`: segment loops, no per-sample branching. */
-  fill(out: Float64Array, count: number): void {
-    const { attackSamples, decaySamples, releaseSamples, sustain, gateSamples, releaseFrom } = this;
-    let n = 0;
-    for (const attackEnd = Math.min(attackSamples, gateSamples, count); n < attackEnd; n++) out[n] = n / attackSamples;
-    for (const decayEnd = Math.min(attackSamples + decaySamples, gateSamples, count); n < decayEnd; n++) {
-      const x = 1 - (n - attackSamples) / decaySamples;
-      out[n] = sustain + (1 - sustain) * x * x * x;
-    }
-    for (const sustainEnd = Math.min(gateSamples, count); n < sustainEnd; n++) out[n] = sustain;
-    for (const releaseEnd = Math.min(gateSamples + releaseSamples, count); n < releaseEnd; n++) {
-      const x = 1 - (n - gateSamples) / releaseSamples;
-      out[n] = releaseFrom * x * x * x;
-    }
-    for (; n < count; n++) out[n] = 0;
-  }
-
-  /** Level `n` samples after note-on. */
+  /** Level `n` samples after note-on (0 before note-on and from `totalSamples` on). */
   at(n: number): number {
+    if (n < 0) return 0;
     if (n < this.gateSamples) return this.held(n);
     const r = n - this.gateSamples;
     if (r >= this.releaseSamples) return 0;
     const x = 1 - r / this.releaseSamples;
     return this.releaseFrom * x * x * x;
   }
-}
 
+  /**
+   * The first corner after offset `n`: end of attack, end of decay, note-off or silence.
+   * Between `n` and this corner the level follows one smooth segment.
+   */
+  nextBreak(n: number): number {
+    const decayEnd = this.attackEnd + this.decaySamples;
+    if (n < this.attackEnd && this.attackEnd < this.gateSamples) return this.attackEnd;
+    if (n < decayEnd && decayEnd < this.gateSamples) return decayEnd;
+    if (n < this.gateSamples) return this.gateSamples;
+    // Past the end the level stays 0 for good: no further corner.
+    return n < this.totalSamples ? this.totalSamples : Infinity;
+  }
+
+  /** True when the level stays constant from `n` to the next corner (the sustain plateau). */
+  isFlatAt(n: number): boolean {
+    return n >= this.attackEnd + this.decaySamples && n < this.gateSamples;
+  }
+}

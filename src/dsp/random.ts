@@ -27,3 +27,17 @@ export function mixSeed(a: number, b: number): number {
   h ^= h >>> 15;
   return h >>> 0;
 }
+
+/** mulberry32's state increment: step a noise state with `state = (state + NOISE_STEP) | 0`. */
+export const NOISE_STEP = 0x6d2b79f5;
+
+/**
+ * White noise in [-1, 1) for one noise state: the mulberry32 output function, pure, so a
+ * voice loop can keep its generator in a local integer (no closure call per sample).
+ * `createRandom(seed)` and stepping `state = seed` by NOISE_STEP give the same sequence.
+ */
+export function noiseAt(state: number): number {
+  let t = Math.imul(state ^ (state >>> 15), state | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 2147483648 - 1;
+}

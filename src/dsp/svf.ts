@@ -11,6 +11,7 @@ export interface SvfState {
   low: number;
 }
 
+/** Per-cutoff constants (Simper's a1–a3) and the damping k = 1/Q. */
 export interface SvfCoefficients {
   a1: number;
   a2: number;
@@ -24,6 +25,10 @@ export function dampingFromResonance(resonance: number): number {
   return Math.SQRT2 * (1 - r) + 0.05 * r;
 }
 
+/**
+ * Coefficients for `cutoff` Hz, clamped to 10 Hz … 0.49·sampleRate: tan() of the pre-warped
+ * frequency, so the response is exact at the cutoff and the filter stays stable up to Nyquist.
+ */
 export function svfCoefficients(cutoff: number, sampleRate: number, k: number, out: SvfCoefficients): SvfCoefficients {
   const limited = Math.min(Math.max(cutoff, 10), sampleRate * 0.49);
   const g = Math.tan((Math.PI * limited) / sampleRate);
@@ -64,6 +69,30 @@ export function svfHighpass(state: SvfState, c: SvfCoefficients, input: number):
 export function svfBandpass(state: SvfState, c: SvfCoefficients, input: number): number {
   svfTick(state, c, input);
   return state.band;
+}
+
+/**
+ * Low-pass `buffer[0..count)` in place with fixed coefficients: the block form the synth's
+ * voices use, with the state in locals for the loop and written back once at the end.
+ */
+export function svfLowpassBlock(state: SvfState, c: SvfCoefficients, buffer: Float64Array, count: number): void {
+  const { a1, a2, a3 } = c;
+  let ic1 = state.ic1;
+  let ic2 = state.ic2;
+  let v1 = state.band;
+  let v2 = state.low;
+  for (let i = 0; i < count; i++) {
+    const v3 = buffer[i] - ic2;
+    v1 = a1 * ic1 + a2 * v3;
+    v2 = ic2 + a2 * ic1 + a3 * v3;
+    ic1 = 2 * v1 - ic1;
+    ic2 = 2 * v2 - ic2;
+    buffer[i] = v2;
+  }
+  state.ic1 = ic1;
+  state.ic2 = ic2;
+  state.band = v1;
+  state.low = v2;
 }
 
 /** A filter at rest. */
