@@ -39,7 +39,14 @@ export type {
   SampleRate,
   MasterInput,
   OutputName,
+  ChannelInput,
+  BusInput,
+  SendInput,
 } from './api/song.ts';
+export { defineEffect } from './api/define-effect.ts';
+export { point, lfo } from './api/automation.ts';
+export type { AutomationInput, AutomationPoint, AutomationShape, LfoInput } from './api/automation.ts';
+export * from './effects/index.ts';
 export { defineInstrument } from './api/define-instrument.ts';
 export { midiClip } from './api/midi-clip.ts';
 export type { MidiClipOptions } from './api/midi-clip.ts';
@@ -51,6 +58,14 @@ export type {
   InstrumentRenderContext,
   InstrumentMidiInfo,
   NoteEvent,
+  EffectDefinition,
+  EffectFactory,
+  EffectRef,
+  EffectProcessContext,
+  EffectGraphContext,
+  EffectSlotInput,
+  SidechainInput,
+  AudioFileData,
 } from './api/plugin.ts';
 export { synth, drums, GM_DRUMS } from './instruments/index.ts';
 export type { SynthOptions, DrumOptions } from './instruments/index.ts';

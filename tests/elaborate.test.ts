@@ -152,8 +152,8 @@ describe('validation errors', () => {
     const list = problems(song({ tracks: { ...song().tracks, bass: { ...song().tracks.bass, output: 'drum-bus' } } }));
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ code: 'MD206', track: 'bass', line: 11 });
-    expect(list[0].message).toBe("track 'bass' sends to unknown output 'drum-bus'");
-    expect(list[0].hint).toBe('use one of: master');
+    expect(list[0].message).toBe("track 'bass' outputs to unknown 'drum-bus'");
+    expect(list[0].hint).toBe("use 'master' or a bus: (no buses declared)");
   });
 
   it('rejects an empty song', () => {

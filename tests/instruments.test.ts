@@ -5,6 +5,9 @@ import { midiToFrequency } from '../src/theory/pitch.ts';
 import { bandEnergy, firstNonSilent, peak, peakFrequency, rmsDb, spectrum } from './helpers/audio.ts';
 
 const RATE = 48000;
+const noFiles = (): never => {
+  throw new Error('this instrument declared no files');
+};
 
 type NoteSpec = { pitch: number; start?: number; length?: number; velocity?: number };
 
@@ -19,7 +22,7 @@ function render<O extends object>(factory: InstrumentFactory<O>, options: Parame
     startTick: 0,
     lengthTicks: 960,
   }));
-  factory.definition.render({ sampleRate: RATE, options: factory(options).options, notes: events, output, seed });
+  factory.definition.render({ sampleRate: RATE, options: factory(options).options, notes: events, output, seed, readAudio: noFiles, readFile: noFiles });
   return output;
 }
 

@@ -1,5 +1,6 @@
 import type { DeepPartial, InstrumentDefinition, InstrumentFactory, InstrumentRef } from './plugin.ts';
 import { registerInstrument } from '../render/registry.ts';
+import { callerModule } from './caller.ts';
 
 /**
  * Define an instrument plugin. Returns the factory songs call; registering it in the
@@ -8,7 +9,7 @@ import { registerInstrument } from '../render/registry.ts';
 export function defineInstrument<Options extends object>(
   definition: InstrumentDefinition<Options>,
 ): InstrumentFactory<Options> {
-  registerInstrument(definition as unknown as InstrumentDefinition<object>);
+  registerInstrument(definition as unknown as InstrumentDefinition<object>, callerModule('defineInstrument'));
   const factory = (options?: DeepPartial<Options>): InstrumentRef<Options> => ({
     kind: 'instrument',
     plugin: definition.name,

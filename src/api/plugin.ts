@@ -35,6 +35,20 @@ export interface InstrumentRenderContext<Options> {
   readonly output: readonly Float32Array[];
   /** 32-bit seed for this track (hash of the song seed and the track id). */
   readonly seed: number;
+  /** Seconds per quarter note at the song's opening tempo (tempo-synced LFOs). @default 0.5 */
+  readonly beatSeconds?: number;
+  /**
+   * Per-sample values of the instrument's automated options by option path (`'filter.cutoff'`),
+   * each the song's length. Options not automated are absent. @default {}
+   */
+  readonly automation?: Readonly<Record<string, Float32Array>>;
+  /**
+   * An audio file the instrument declared in `files()`, decoded (WAV, AIFF, FLAC, MP3, OGG)
+   * and resampled to `sampleRate`. Its content hash is in the task's key.
+   */
+  readAudio(path: string): AudioFileData;
+  /** The raw bytes of a file the instrument declared in `files()` (a SoundFont). */
+  readFile(path: string): Uint8Array;
 }
 
 /** How an instrument presents itself in exported MIDI files. */
@@ -43,6 +57,12 @@ export interface InstrumentMidiInfo {
   readonly program?: number;
   /** True for a drum kit: the part goes on MIDI channel 10. */
   readonly drums?: boolean;
+}
+
+/** A file an instrument reads, and how: decoded audio or raw bytes. */
+export interface InstrumentFile {
+  readonly path: string;
+  readonly as: 'audio' | 'bytes';
 }
 
 /** An instrument plugin: the same shape for built-ins and for a project's plugins/. */
@@ -61,6 +81,12 @@ export interface InstrumentDefinition<Options extends object> {
   validate?(options: Readonly<Options>): readonly string[];
   /** MIDI export information. */
   midi?(options: Readonly<Options>): InstrumentMidiInfo;
+  /**
+   * Project paths of the files the instrument reads: `{ path, as: 'audio' }` for samples (decoded
+   * for `readAudio`), `{ path, as: 'bytes' }` for other files (`readFile`). Their content hashes
+   * join the key of every task that renders with it. @default none
+   */
+  files?(options: Readonly<Options>): readonly InstrumentFile[];
   /** Render every note of one track into the context's output. Must be deterministic. */
   render(context: InstrumentRenderContext<Options>): void;
 }
@@ -77,4 +103,106 @@ export interface InstrumentRef<Options extends object = object> {
 export interface InstrumentFactory<Options extends object> {
   (options?: DeepPartial<Options>): InstrumentRef<Options>;
   readonly definition: InstrumentDefinition<Options>;
+}
+
+/** A decoded audio file an effect reads (an impulse response): float channels at the song's rate. */
+export interface AudioFileData {
+  readonly sampleRate: number;
+  readonly channels: readonly Float32Array[];
+}
+
+/** What an effect's process function is given. */
+export interface EffectProcessContext<Options> {
+  readonly sampleRate: number;
+  /** The effect's options with every default filled in. */
+  readonly options: Readonly<Options>;
+  /** The signal as [left, right], the whole song long: read it and overwrite it in place. */
+  readonly channels: readonly [Float32Array, Float32Array];
+  /**
+   * The sidechain key as [left, right] (already through the slot's sidechain high-pass), or
+   * null when the slot declares none: effects that can take a key then use their own input.
+   */
+  readonly sidechain: readonly [Float32Array, Float32Array] | null;
+  /**
+   * Per-sample values of the options that are automated, by option path (`'threshold'`,
+   * `'bands.0.gain'`), each as long as `channels`. Options not automated are absent.
+   */
+  readonly automation: Readonly<Record<string, Float32Array>>;
+  /** Seconds per quarter note at the song's opening tempo: what tempo-synced times use. */
+  readonly beatSeconds: number;
+  /** 32-bit seed for this slot (from the track's seed and the slot's position). */
+  readonly seed: number;
+  /** An audio file the effect declared in `files()`, decoded and resampled to `sampleRate`. */
+  readAudio(path: string): AudioFileData;
+}
+
+/** What a Web Audio effect's graph factory is given. */
+export interface EffectGraphContext<Options> {
+  /** The offline context the graph renders in (node-web-audio-api's OfflineAudioContext). */
+  readonly audio: import('node-web-audio-api').OfflineAudioContext;
+  /** The node carrying the effect's input (stereo). */
+  readonly input: import('node-web-audio-api').AudioNode;
+  readonly sampleRate: number;
+  readonly options: Readonly<Options>;
+  readonly beatSeconds: number;
+}
+
+/**
+ * An effect plugin: built-ins and a project's plugins/ use the same shape. Give either
+ * `process` (block DSP over Float32Arrays) or `graph` (a fixed Web Audio subgraph).
+ */
+export interface EffectDefinition<Options extends object> {
+  /** Unique registry name, e.g. `'compressor'` or `'tape'`. */
+  readonly name: string;
+  /** Bumped when the effect's sound changes; part of every cache key that uses it. */
+  readonly version: string;
+  /** Every option with its default value. */
+  readonly defaults: Options;
+  /** True when the effect can key from a sidechain (compressor, gate, ducker). @default false */
+  readonly sidechain?: boolean;
+  /** Seconds of sound the effect adds after its input ends (delay, reverb tails). @default 0 */
+  tail?(options: Readonly<Options>): Seconds;
+  /** Range checks beyond what the types say; each string names the option and the fix. */
+  validate?(options: Readonly<Options>): readonly string[];
+  /** Project paths of audio files the effect reads (impulse responses); their content hashes join the key. */
+  files?(options: Readonly<Options>): readonly string[];
+  /** Process the whole signal in place. Must be deterministic. */
+  process?(context: EffectProcessContext<Options>): void;
+  /** Build a Web Audio subgraph from `context.input`; return its output node. */
+  graph?(context: EffectGraphContext<Options>): import('node-web-audio-api').AudioNode;
+}
+
+/** Where a slot's sidechain key comes from. */
+export interface SidechainInput {
+  /** A track or bus id: its post-fader signal keys the effect. */
+  readonly from: string;
+  /** High-pass on the key, Hz, so a bass-heavy key does not pump. @default 0 (off) */
+  readonly highpass?: number;
+}
+
+/** How an effect sits in a chain: routing and blend, apart from the effect's own options. */
+export interface EffectSlotInput {
+  /** Name for automation targets (`'fx.<id>.<option>'`) and reports. @default the effect's name, numbered if repeated */
+  readonly id?: string;
+  /** Wet/dry blend 0–1: 1 is fully processed, 0.5 is parallel processing half and half. @default 1 */
+  readonly mix?: number;
+  /** Key the effect from another track or bus (a track id, a bus id, or the full form). @default none */
+  readonly sidechain?: string | SidechainInput;
+  /** Leave the effect out (its settings stay in the song). @default false */
+  readonly bypass?: boolean;
+}
+
+/** A plain-data reference to an effect in a chain: what tracks and buses hold. */
+export interface EffectRef<Options extends object = object> {
+  readonly kind: 'effect';
+  readonly plugin: string;
+  readonly version: string;
+  readonly options: Options;
+  readonly slot: EffectSlotInput;
+}
+
+/** The function a song calls to use an effect, e.g. `compressor({ ratio: 4 }, { sidechain: 'kick' })`. */
+export interface EffectFactory<Options extends object> {
+  (options?: DeepPartial<Options>, slot?: EffectSlotInput): EffectRef<Options>;
+  readonly definition: EffectDefinition<Options>;
 }

@@ -1,7 +1,8 @@
 import type { GlueCompressorInput } from '../master/compressor.ts';
 import type { EqBand } from '../master/eq.ts';
 import type { MultibandInput } from '../master/multiband.ts';
-import type { InstrumentRef } from './plugin.ts';
+import type { EffectRef, InstrumentRef } from './plugin.ts';
+import type { AutomationInput } from './automation.ts';
 import type { BPM, Decibels, Pan, Pitch, Time, Velocity } from '../theory/units.ts';
 
 /** One note as a song writes it. */
@@ -30,11 +31,52 @@ export interface HumanizeInput {
   readonly velocity?: number;
 }
 
-/** Where a track's audio goes. Buses arrive with the mix-graph work; `'master'` for now. */
+/** Where a track's or bus's audio goes: `'master'` or the id of a bus in the song's `buses`. */
 export type OutputName = 'master' | (string & {});
 
-/** One track of a song: an instrument playing notes, with a fader and a pan pot. */
-export interface TrackInput {
+/** A send: a copy of the channel's signal to a bus (a reverb or delay return, a parallel bus). */
+export interface SendInput {
+  /** The bus it feeds (an id in the song's `buses`; not a track). */
+  readonly to: string;
+  /** Send level, dB. @default 0 */
+  readonly level?: Decibels;
+  /** Taken before the fader (unaffected by the channel's gain, pan and mute automation). @default false (post-fader) */
+  readonly pre?: boolean;
+}
+
+/** What tracks and buses share: the channel strip from insert effects to the fader. */
+export interface ChannelInput {
+  /** Display name in reports. @default the channel's key */
+  readonly name?: string;
+  /** Insert effects in order, e.g. `[eq({ bands: [...] }), compressor({ ratio: 4 }, { sidechain: 'kick' })]`. @default [] */
+  readonly effects?: readonly EffectRef[];
+  /** Sends to buses. @default [] */
+  readonly sends?: readonly SendInput[];
+  /** Fader level in dB. @default 0 */
+  readonly gain?: Decibels;
+  /** Stereo position, -1 (left) to 1 (right), constant-power law (-3 dB at centre). @default 0 */
+  readonly pan?: Pan;
+  /** Where the audio goes: `'master'` or a bus id. @default 'master' */
+  readonly output?: OutputName;
+  /** Silence the channel (its stem is still written, silent). @default false */
+  readonly mute?: boolean;
+  /** Solo: when any channel is soloed, channels neither soloed nor feeding a soloed bus are muted. @default false */
+  readonly solo?: boolean;
+  /** Invert the polarity (phase) of both sides. @default false */
+  readonly invert?: boolean;
+  /**
+   * Automation by target: `'gain'` (dB), `'pan'`, `'send.<bus>'` (dB), `'fx.<slot id>.<option>'`
+   * (an effect option, e.g. `'fx.compressor.threshold'`), and on tracks `'instrument.<option>'`.
+   * @default {}
+   */
+  readonly automation?: Readonly<Record<string, AutomationInput>>;
+}
+
+/** A bus: tracks and other buses summed, processed, and sent on. Its stem is dist/<song>/buses/<id>.wav. */
+export type BusInput = ChannelInput;
+
+/** One track of a song: an instrument playing notes through a channel strip. */
+export interface TrackInput extends ChannelInput {
   /** The instrument that plays the notes, e.g. `synth({ wave: 'saw' })` or `drums()`. */
   readonly instrument: InstrumentRef;
   /** Notes at absolute song positions. @default [] */
@@ -46,16 +88,6 @@ export interface TrackInput {
   readonly parts?: Readonly<Record<string, PartInput>>;
   /** Seeded timing and velocity variation (seed = hash of the song seed and track id). */
   readonly humanize?: HumanizeInput;
-  /** Display name in MIDI files and reports. @default the track's key in `tracks` */
-  readonly name?: string;
-  /** Fader level in dB. @default 0 */
-  readonly gain?: Decibels;
-  /** Stereo position, -1 (left) to 1 (right), constant-power law (-3 dB at centre). @default 0 */
-  readonly pan?: Pan;
-  /** Where the track's audio goes. @default 'master' */
-  readonly output?: OutputName;
-  /** Silence the track in the mix (its stem is still written, silent). @default false */
-  readonly mute?: boolean;
 }
 
 /** A time signature as `[beats per bar, beat unit]`, e.g. `[4, 4]`, `[6, 8]`. */
@@ -156,6 +188,8 @@ export interface SongInput {
   readonly tail?: number;
   /** The tracks, by id. Ids name the stem files: letters, digits, `-` and `_`. */
   readonly tracks: Readonly<Record<string, TrackInput>>;
+  /** Buses by id (drum bus, reverb return, parallel compression): tracks and buses output or send to them. @default {} */
+  readonly buses?: Readonly<Record<string, BusInput>>;
   /** The master stage. */
   readonly master?: MasterInput;
   /**

@@ -34,7 +34,7 @@ export async function analyseSong(
   beginLoad(loader.root);
   const loaded = await loader.load(id, path);
   if (!loaded.ok) return { ok: false, diagnostics: [loaded.diagnostic] };
-  const origin = { id, file: loaded.file, text: loaded.source };
+  const origin = { id, file: loaded.file, text: loaded.source, pluginCode: loaded.pluginCode };
   // Only what was asked for is elaborated (every variant of a song with eight takes costs).
   const isWanted = (name: string) => !wanted?.length || wanted.includes(name);
   const songs: SongIR[] = [];

@@ -18,6 +18,7 @@ import { plan, type MixTask, type Task } from '../plan/graph.ts';
 import { buildReport, type SongReport } from '../report/report.ts';
 import { runTask, storeMix, useStore } from '../render/run-task.ts';
 import { WorkerPool } from '../render/pool.ts';
+import { findEffect, findInstrument } from '../render/registry.ts';
 import { analyseSong, DEFAULT_VARIANT } from './analyse.ts';
 import { emitSong, EmitState, ObjectMissingError, type EmitFile } from './emit.ts';
 import { execute, type TaskResult, type TaskRunner } from './execute.ts';
@@ -129,7 +130,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // reading the stems from memory.
   const pooled: TaskRunner | undefined = pool
     ? async (task, inputs, context) => {
-        if (task.kind !== 'stem') return inProcess(task, inputs, context);
+        // Project plugins are registered in this thread (the song loader ran them), not in workers.
+        if ((task.kind !== 'stem' && task.kind !== 'bus') || usesProjectPlugin(task)) return inProcess(task, inputs, context);
         const output = await pool.run(task, inputs, context);
         for (const [name, record] of Object.entries(output.outputs)) cache.adopt(record, output.data[name]);
         return output;
@@ -137,6 +139,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     : undefined;
   // Starting workers costs more than it saves for a single stem (the usual edit).
   const runnerFor = (stemsToRender: number): TaskRunner => (pooled && stemsToRender > 1 ? pooled : inProcess);
+  /** Load the project plugins a graph's tasks use when this process has not run them (the analysis came from the cache). */
+  const ensurePlugins = async (tasks: readonly Task[]): Promise<void> => {
+    const missing = new Set<string>();
+    for (const task of tasks) for (const plugin of projectPlugins(task)) if (!isRegistered(plugin)) missing.add(join(root, plugin.source));
+    if (missing.size) await (await getLoader()).loadModules([...missing]);
+  };
   const songs: SongBuildResult[] = [];
   try {
     for (const entry of selected) {
@@ -150,6 +158,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         state,
         outDir,
         runnerFor,
+        ensurePlugins,
         jobs,
         useCache: options.useCache ?? true,
         variants: options.variants,
@@ -190,6 +199,7 @@ interface SongBuildContext {
   readonly state: EmitState;
   readonly outDir: string;
   readonly runnerFor: (stemsToRender: number) => TaskRunner;
+  readonly ensurePlugins: (tasks: readonly Task[]) => Promise<void>;
   readonly jobs: number;
   readonly useCache: boolean;
   readonly variants?: readonly string[];
@@ -260,7 +270,10 @@ function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBui
   const mixTask = graph.tasks.find((task): task is MixTask => task.kind === 'mix');
   const accumulator = mixTask && !(useCache && context.cache.getAction(mixTask.key)) ? new MixAccumulator(mixTask, context.cache) : undefined;
   const runner = context.runnerFor(stemsToRender);
+  const toRender = graph.tasks.filter((task) => !(useCache && context.cache.getAction(task.key)));
+  const pluginsReady = context.ensurePlugins(toRender);
   const run: TaskRunner = async (task, inputs, taskContext) => {
+    await pluginsReady;
     if (task.kind === 'mix' && accumulator?.complete(inputs)) return storeMix(accumulator.bytes, accumulator.samples, taskContext);
     return runner(task, inputs, taskContext);
   };
@@ -273,7 +286,7 @@ function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBui
     onCorrupt: (digest) => context.emit({ type: 'warning', diagnostic: d.cacheCorrupt({ file: context.cache.root }, digest) }),
     onStart: (task) => context.emit({ type: 'task-start', song: song.id, variant: song.variant, task }),
     onDone: (result) => {
-      if (result.kind === 'stem') accumulator?.offer(result.id, result.outputs.audio);
+      if (result.kind === 'stem' || result.kind === 'bus') accumulator?.offer(result.id, result.outputs.audio);
       context.emit({
         type: 'task-done',
         song: song.id,
@@ -297,6 +310,7 @@ function outputPaths(song: SongIR, tasks: readonly Task[]): OutputPath[] {
   const paths: OutputPath[] = [];
   for (const task of tasks) {
     if (task.kind === 'stem') paths.push({ task: task.id, output: 'audio', path: `stems/${task.params.trackId}.wav` });
+    else if (task.kind === 'bus') paths.push({ task: task.id, output: 'audio', path: `buses/${task.params.busId}.wav` });
     else if (task.kind === 'mix') paths.push({ task: task.id, output: 'audio', path: 'mix.wav' });
     else if (task.kind === 'master') {
       paths.push({ task: task.id, output: 'audio', path: 'master.wav' });
@@ -309,4 +323,21 @@ function outputPaths(song: SongIR, tasks: readonly Task[]): OutputPath[] {
 
 function emitFiles(results: ReadonlyMap<string, TaskResult>, paths: readonly OutputPath[]): EmitFile[] {
   return paths.map(({ task, output, path }) => ({ path, digest: results.get(task)!.outputs[output].digest }));
+}
+
+/** Project plugins (not built-ins) a task renders with: its instrument and its inserts. */
+function projectPlugins(task: Task): { kind: 'instrument' | 'effect'; name: string; source: string }[] {
+  if (task.kind !== 'stem' && task.kind !== 'bus') return [];
+  const list: { kind: 'instrument' | 'effect'; name: string; source: string }[] = [];
+  if (task.kind === 'stem' && task.params.instrument.source) list.push({ kind: 'instrument', name: task.params.instrument.plugin, source: task.params.instrument.source });
+  for (const slot of task.params.effects) if (slot.source) list.push({ kind: 'effect', name: slot.plugin, source: slot.source });
+  return list;
+}
+
+function usesProjectPlugin(task: Task): boolean {
+  return projectPlugins(task).length > 0;
+}
+
+function isRegistered(plugin: { kind: 'instrument' | 'effect'; name: string }): boolean {
+  return plugin.kind === 'instrument' ? findInstrument(plugin.name) !== undefined : findEffect(plugin.name) !== undefined;
 }

@@ -66,7 +66,7 @@ export class EmitState {
 }
 
 /**
- * Write the files of one song into `dir`. Stems no longer produced (a removed track) are
+ * Write the files of one song into `dir`. Stems and bus stems no longer produced (a removed track or bus) are
  * deleted after the new files are in place.
  */
 export function emitSong(dir: string, files: readonly EmitFile[], cache: CacheStore, state: EmitState): void {
@@ -76,13 +76,13 @@ export function emitSong(dir: string, files: readonly EmitFile[], cache: CacheSt
     if (!cache.copyObjectTo(file.digest, target)) throw new ObjectMissingError(file.path);
     state.remember(target, file.digest);
   }
-  const stemsDir = join(dir, 'stems');
+  const stemFolders = [join(dir, 'stems'), join(dir, 'buses')];
   const wanted = new Set(files.map((file) => resolve(dir, file.path)));
-  for (const folder of [dir, stemsDir]) {
+  for (const folder of [dir, ...stemFolders]) {
     if (!existsSync(folder)) continue;
     for (const name of readdirSync(folder)) {
       const path = resolve(folder, name);
-      if (folder === stemsDir && name.endsWith('.wav') && !wanted.has(path)) rmSync(path, { force: true });
+      if (stemFolders.includes(folder) && name.endsWith('.wav') && !wanted.has(path)) rmSync(path, { force: true });
       else if (isOrphanTemp(name)) rmSync(path, { force: true });
     }
   }

@@ -4,7 +4,7 @@
  * outputs (from the object store, digest-verified), so where it runs cannot change its bytes.
  */
 import type { CacheStore, OutputRecord } from '../cache/store.ts';
-import type { BuildGraph, Task } from '../plan/graph.ts';
+import { depOutput, depTaskId, type BuildGraph, type Task } from '../plan/graph.ts';
 import type { InputMissingError, TaskContext, TaskOutput } from '../render/run-task.ts';
 
 export type TaskStatus = 'rendered' | 'cached';
@@ -42,10 +42,16 @@ export async function execute(graph: BuildGraph, options: ExecuteOptions): Promi
   const settled = new Map<string, Promise<TaskResult>>();
   const limit = createLimiter(Math.max(1, options.jobs));
 
-  const primaryOutput = (result: TaskResult): OutputRecord => Object.values(result.outputs)[0];
+  /** The output a dependency reference reads: a named one (`stem:x#prefader`) or the task's first. */
+  const outputOf = (result: TaskResult, dep: string): OutputRecord => {
+    const name = depOutput(dep);
+    const record = name ? result.outputs[name] : Object.values(result.outputs)[0];
+    if (!record) throw new Error(`task ${result.id} has no output '${name}'`);
+    return record;
+  };
 
   const render = async (task: Task): Promise<TaskResult> => {
-    let inputs = await Promise.all(task.deps.map(async (id) => primaryOutput(await settle(id))));
+    let inputs = await Promise.all(task.deps.map(async (dep) => outputOf(await settle(depTaskId(dep)), dep)));
     return limit(async () => {
       options.onStart?.(task);
       const started = performance.now();
@@ -59,14 +65,15 @@ export async function execute(graph: BuildGraph, options: ExecuteOptions): Promi
         const missing = (error as InputMissingError).digest;
         if ((error as InputMissingError).corrupt) options.onCorrupt?.(missing);
         inputs = [];
-        for (const id of task.deps) {
+        for (const dep of task.deps) {
+          const id = depTaskId(dep);
           const depTask = byId.get(id)!;
           let result = results.get(id)!;
-          if (primaryOutput(result).digest === missing || !options.cache.hasObject(primaryOutput(result).digest)) {
+          if (outputOf(result, dep).digest === missing || !options.cache.hasObject(outputOf(result, dep).digest)) {
             result = await renderUnlimited(depTask);
             results.set(id, result);
           }
-          inputs.push(primaryOutput(result));
+          inputs.push(outputOf(result, dep));
         }
         output = await options.run(task, inputs, options.context);
       }
@@ -77,7 +84,7 @@ export async function execute(graph: BuildGraph, options: ExecuteOptions): Promi
 
   /** Re-render a dependency from inside a running task's slot (no second slot: no deadlock). */
   const renderUnlimited = async (task: Task): Promise<TaskResult> => {
-    const inputs = task.deps.map((id) => primaryOutput(results.get(id)!));
+    const inputs = task.deps.map((dep) => outputOf(results.get(depTaskId(dep))!, dep));
     const started = performance.now();
     const output = await options.run(task, inputs, options.context);
     options.cache.putAction({ key: task.key, kind: task.kind, outputs: output.outputs, meta: output.meta, inputs: task.inputs });

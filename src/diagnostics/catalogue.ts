@@ -33,8 +33,8 @@ export const diagnostics = {
     error('MD204', where, `track '${where.track}' ${note}: length ${detail} is not positive`, "give every note a length greater than zero, e.g. '8n' or { ticks: 240 }"),
   negativeStart: (where: Where, note: string, detail: string) =>
     error('MD205', where, `track '${where.track}' ${note}: start ${detail} is before the song starts`, "positions count from '0:0:0'"),
-  unknownOutput: (where: Where, output: string, known: readonly string[]) =>
-    error('MD206', where, `track '${where.track}' sends to unknown output '${output}'`, `use one of: ${known.join(', ')}`),
+  unknownOutput: (where: Where, channel: string, output: string, buses: readonly string[]) =>
+    error('MD206', where, `${channel} outputs to unknown '${output}'`, `use 'master' or a bus: ${buses.join(', ') || '(no buses declared)'}`),
   unknownInstrument: (where: Where, plugin: string, known: readonly string[]) =>
     error('MD207', where, `track '${where.track}' uses instrument '${plugin}', which is not registered`, `built-in instruments: ${known.join(', ')}; a plugin must be imported by the song`),
   badVelocity: (where: Where, note: string, velocity: unknown) =>
@@ -70,6 +70,33 @@ export const diagnostics = {
     error('MD222', where, `song '${where.song}' key ${JSON.stringify(key)} is not a key`, "write it like 'A minor', 'Eb major' or 'D dorian'"),
   badMidiFile: (where: Where, path: string, detail: string) =>
     error('MD223', where, `MIDI file '${path}' cannot be used: ${detail}`, 'check the path (relative to the song file) and that it is a Standard MIDI File'),
+
+  badBusId: (where: Where, id: string) =>
+    error('MD225', where, `song '${where.song}' has a bus id '${id}' that cannot name a file`, 'use letters, digits, - and _ (starting with a letter or digit)'),
+  sendToTrack: (where: Where, channel: string, to: string) =>
+    error('MD226', where, `${channel} sends to '${to}', which is a track`, 'sends and outputs go to buses: declare it in `buses` and route tracks into it'),
+  routingCycle: (where: Where, path: readonly string[]) =>
+    error('MD227', where, `song '${where.song}' routing has a cycle: ${path.join(' → ')}`, 'a channel cannot feed (by output, send or sidechain) anything that feeds it'),
+  sidechainDownstream: (where: Where, channel: string, slot: string, from: string, path: readonly string[]) =>
+    error('MD228', where, `${channel} effect '${slot}' keys from '${from}', which ${from === path[0] ? 'is itself' : `is downstream of it (${path.join(' → ')})`}`, 'key from a track or bus that does not receive this channel’s audio'),
+  unknownSidechain: (where: Where, channel: string, slot: string, from: string, known: readonly string[]) =>
+    error('MD229', where, `${channel} effect '${slot}' keys from unknown '${from}'`, `key from a track or bus: ${known.join(', ')}`),
+  unknownEffect: (where: Where, channel: string, plugin: string, known: readonly string[]) =>
+    error('MD230', where, `${channel} uses effect '${plugin}', which is not registered`, `built-in effects: ${known.join(', ')}; a plugin must be imported by the song`),
+  badEffect: (where: Where, channel: string, slot: string, detail: string) =>
+    error('MD231', where, `${channel} effect '${slot}' ${detail}`, 'see the option’s doc comment for its range'),
+  badAutomation: (where: Where, channel: string, target: string, detail: string) =>
+    error('MD232', where, `${channel} automation '${target}' ${detail}`, "targets: 'gain', 'pan', 'send.<bus>', 'fx.<slot id>.<option>', 'instrument.<option>'"),
+  unknownSend: (where: Where, channel: string, to: string, buses: readonly string[]) =>
+    error('MD233', where, `${channel} sends to unknown bus '${to}'`, `send to a bus: ${buses.join(', ') || '(no buses declared)'}`),
+  duplicateChannel: (where: Where, id: string) =>
+    error('MD234', where, `song '${where.song}' has a track and a bus both called '${id}'`, 'give the bus another id (stems and bus stems must not collide)'),
+  badEffectFile: (where: Where, channel: string, slot: string, path: string, detail: string) =>
+    error('MD235', where, `${channel} effect '${slot}' cannot read '${path}': ${detail}`, 'give a WAV file, with its path from the project root'),
+  badInstrumentFile: (where: Where, plugin: string, path: string, detail: string) =>
+    error('MD236', where, `track '${where.track}': instrument '${plugin}' cannot read '${path}': ${detail}`, 'check the path (from the project root) and that the file is a readable WAV, AIFF, FLAC, MP3, OGG or SF2'),
+  effectThrew: (where: Where, channel: string, plugin: string, detail: string) =>
+    error('MD303', where, `${channel}: effect '${plugin}' failed while rendering: ${detail}`, 'this is a bug in the effect plugin; fix it or bypass the slot'),
 
   missedLoudness: (where: Where, label: string, integrated: number | null, truePeak: number | null, target: { integrated: number; tolerance: number; ceilingDb: number }) =>
     error('MD310', where, `master of '${label}' misses its delivery target: ${integrated ?? '-inf'} LUFS and ${truePeak ?? '-inf'} dBTP against ${target.integrated} ± ${target.tolerance} LUFS under ${target.ceilingDb} dBTP`, 'check the limiter and the loudness settings; report.json has the figures'),

@@ -26,6 +26,8 @@ export interface Diagnostic extends SourceLocation {
   readonly track?: string;
   /** A few lines of the source with a caret under the column. */
   readonly frame?: string;
+  /** Keys and indices from the song object to the value it is about; refined into line and column by source-path.ts. */
+  readonly path?: readonly (string | number)[];
 }
 
 export class MixdownError extends Error {

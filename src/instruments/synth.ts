@@ -16,7 +16,7 @@ import { midiToFrequency } from '../theory/pitch.ts';
 import type { Decibels, Hertz } from '../theory/units.ts';
 
 export interface SynthFilterOptions {
-  /** Low-pass cutoff at middle C with the filter envelope closed, in Hz. @default 2400 */
+  /** Low-pass cutoff at middle C with the filter envelope closed, in Hz; automatable as `instrument.filter.cutoff`. @default 2400 */
   readonly cutoff: Hertz;
   /** Resonance 0–1 (0: no peak, Q 0.707; 1: Q ≈ 20). @default 0.2 */
   readonly resonance: number;
@@ -89,7 +89,9 @@ export const synth = defineInstrument<SynthOptions>({
     if (!(Number.isInteger(options.program) && options.program >= 0 && options.program <= 127)) problems.push('program must be a whole number 0–127');
     return problems;
   },
-  render({ sampleRate, options, notes, output }) {
+  render({ sampleRate, options, notes, output, automation }) {
+    // Automatable: 'filter.cutoff' (Hz), followed at every block edge.
+    const cutoffCurve = automation?.['filter.cutoff'];
     const length = output[0]?.length ?? 0;
     const level = Math.pow(10, options.level / 20);
     const { cutoff, envAmount, keyTrack } = options.filter;
@@ -109,19 +111,23 @@ export const synth = defineInstrument<SynthOptions>({
       const gain = level * (1 - sensitivity + sensitivity * velocity * velocity);
       const amp = new AdsrEnvelope(options.envelope, sampleRate, note.lengthSamples);
       const filterEnvelope = new AdsrEnvelope(options.filterEnvelope, sampleRate, note.lengthSamples);
-      const keyedCutoff = cutoff * Math.pow(2, (keyTrack * (pitch - 60)) / 12);
+      const keyFactor = Math.pow(2, (keyTrack * (pitch - 60)) / 12);
+      const keyedCutoff = cutoff * keyFactor;
       const span = Math.min(length - start, amp.totalSamples);
       filter.ic1 = filter.ic2 = filter.band = filter.low = 0;
       let phase = 0;
       let openness = NaN;
+      let baseCutoff = NaN;
       for (let offset = 0; offset < span; ) {
         const blockEnd = Math.min(offset + BLOCK, span, amp.nextBreak(offset), filterEnvelope.nextBreak(offset));
         const count = blockEnd - offset;
         // Coefficients only change while the filter envelope moves (not on the sustain plateau).
         const opening = filterEnvelope.at(offset);
-        if (opening !== openness) {
+        const base = cutoffCurve ? cutoffCurve[Math.min(cutoffCurve.length - 1, start + offset)] * keyFactor : keyedCutoff;
+        if (opening !== openness || base !== baseCutoff) {
           openness = opening;
-          svfCoefficients(keyedCutoff * Math.pow(2, envAmount * opening), sampleRate, damping, coefficients);
+          baseCutoff = base;
+          svfCoefficients(base * Math.pow(2, envAmount * opening), sampleRate, damping, coefficients);
         }
         phase = oscillatorBlock(options.wave, phase, dt, block, count);
         svfLowpassBlock(filter, coefficients, block, count);

@@ -5,6 +5,9 @@
  * diagnostic naming the song and track, and all of them are collected, not just the first.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { useProjectFile } from '../load/dependencies.ts';
+import { sha256 } from '../plan/hash.ts';
 import type { NoteEvent } from '../api/plugin.ts';
 import type { HumanizeInput, NoteInput, SongInput, TrackInput } from '../api/song.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
@@ -19,14 +22,24 @@ import { layoutForm, placeParts } from './arrangement.ts';
 import { elaborateMaster } from './master.ts';
 import { locateKey, type SongSource } from './locate.ts';
 import { buildMeterMap, buildTempoMap } from './timing.ts';
-import type { InstrumentIR, MeterPoint, SectionIR, SongIR, TrackIR } from './types.ts';
+import type { BusIR, InstrumentIR, MeterPoint, SectionIR, SongIR, TrackIR } from './types.ts';
 import { validate } from './validate.ts';
+import { attachAutomation, elaborateChannel, type ChannelDraft, type PluginCode } from './channels.ts';
+import { checkRouting } from './routing.ts';
+import { findEffect } from '../render/registry.ts';
+
+/** Track fields decided before the song's length is known (automation waits for it). */
+type TrackDraft = Omit<TrackIR, 'gainAutomation' | 'panAutomation' | 'instrumentAutomation' | keyof ChannelDraft> & { readonly channel: ChannelDraft; readonly input: TrackInput };
+
+const BUS_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 export interface SongOrigin extends SongSource {
   /** Song id: its folder name under songs/. */
   readonly id: string;
   /** Variant name; omitted or null for the song as written. */
   readonly variant?: string | null;
+  /** Project plugins the song's modules defined: their module and code hash. @default none (built-ins only) */
+  readonly pluginCode?: PluginCode;
 }
 
 export type ElaborateResult = { ok: true; song: SongIR } | { ok: false; diagnostics: Diagnostic[] };
@@ -59,30 +72,67 @@ export function elaborate(input: SongInput, origin: SongOrigin): ElaborateResult
   const layout = layoutForm(input, meterMap, at(input.form ? 'form' : 'sections'), problems);
   if (problems.length) return { ok: false, diagnostics: problems };
 
+  const env = { pluginCode: origin.pluginCode ?? (() => null) };
   const trackEntries = input.tracks && typeof input.tracks === 'object' ? Object.entries(input.tracks) : [];
-  const tracks: TrackIR[] = [];
+  const drafts: TrackDraft[] = [];
   trackEntries.forEach(([id, track], index) => {
     const where = atTrack(id);
     if (!TRACK_ID_PATTERN.test(id)) {
       problems.push(d.badTrackId(where, id));
       return;
     }
-    const resolved = elaborateTrack(id, index, track, { seed, sampleRate, meterMap, clock, layout, sectionNames: Object.keys(input.sections ?? {}) }, where, problems);
-    if (resolved) tracks.push(resolved);
+    const strip = elaborateChannel('track', id, index, track ?? ({} as TrackInput), trackSeed(seed, id), env, where, problems);
+    const mono = findInstrument(String((track?.instrument as { plugin?: unknown } | undefined)?.plugin))?.channels === 1;
+    const channel: ChannelDraft = { ...strip, panLaw: mono ? 'mono' : 'balance' };
+    const resolved = elaborateTrack(id, track, { seed, sampleRate, meterMap, clock, layout, sectionNames: Object.keys(input.sections ?? {}) }, env.pluginCode, where, problems);
+    if (resolved) drafts.push({ ...resolved, channel, input: track });
   });
+  const atBus = (id: string, key?: string) => ({ ...(key ? locateKey(origin, key, id) : locateKey(origin, id, 'buses')), song: origin.id, track: id });
+  const busDrafts: ChannelDraft[] = [];
+  const busEntries = input.buses && typeof input.buses === 'object' ? Object.entries(input.buses) : [];
+  busEntries.forEach(([id, bus], index) => {
+    if (!BUS_ID_PATTERN.test(id)) problems.push(d.badBusId(atBus(id), id));
+    else if (drafts.some((track) => track.channel.id === id)) problems.push(d.duplicateChannel(atBus(id), id));
+    else busDrafts.push(elaborateChannel('bus', id, index, bus ?? {}, trackSeed(seed, `bus:${id}`), env, atBus(id), problems));
+  });
+  if (problems.length) return { ok: false, diagnostics: problems };
+  const soloed = new Set([...trackEntries, ...busEntries].filter(([, channel]) => channel?.solo === true).map(([id]) => id));
+  const soloMuted = checkRouting(
+    { tracks: drafts.map((track) => track.channel), buses: busDrafts, soloed, where: (kind, id, key) => (kind === 'track' ? { ...(key ? locateKey(origin, key, id) : atTrack(id)), song: origin.id, track: id } : atBus(id, key)) },
+    problems,
+  );
   if (problems.length) return { ok: false, diagnostics: problems };
 
   let lastTick = layout.length ? layout[layout.length - 1].endTick : 0;
   let longestTail = 0;
-  for (const track of tracks) {
+  for (const track of drafts) {
     if (track.notes.length === 0) continue;
     for (const note of track.notes) lastTick = Math.max(lastTick, note.startTick + note.lengthTicks);
     longestTail = Math.max(longestTail, findInstrument(track.instrument.plugin)?.tail(track.instrument.options) ?? 0);
   }
+  // Effect tails (echoes, reverb) add up along a path; the longest chain's sum is a safe bound.
+  let effectTail = 0;
+  for (const channel of [...drafts.map((track) => track.channel), ...busDrafts]) {
+    let sum = 0;
+    for (const slot of channel.effects) sum += findEffect(slot.plugin)?.tail?.(slot.options as never) ?? 0;
+    effectTail += sum;
+  }
+  longestTail += Math.min(effectTail, 30);
   // The song ends at the bar line after the last note-off, so stems line up in a DAW grid.
   const lastBar = tickToBar(meterMap, Math.max(0, lastTick - 1));
   const lengthTicks = lastTick === 0 ? 0 : barToTick(meterMap, lastBar + 1);
   const lengthSamples = clock.sample(lengthTicks, sampleRate) + Math.ceil((longestTail + tail) * sampleRate);
+
+  const timing = { sampleRate, meterMap, clock, layout, lengthSamples };
+  const tracks: TrackIR[] = drafts.map(({ channel, input: trackInput, ...track }) => {
+    const done = attachAutomation({ ...channel, mute: channel.mute || soloMuted.has(channel.id) }, trackInput.automation, track.instrument.options, timing, atTrack(channel.id), problems);
+    return { ...done.channel, ...track, instrumentAutomation: done.instrument };
+  });
+  const buses: BusIR[] = busDrafts.map((draft) => {
+    const busInput = input.buses?.[draft.id];
+    return attachAutomation({ ...draft, mute: draft.mute || soloMuted.has(draft.id) }, busInput?.automation, null, timing, atBus(draft.id), problems).channel;
+  });
+  if (problems.length) return { ok: false, diagnostics: problems };
 
   const song: SongIR = {
     id: origin.id,
@@ -104,6 +154,8 @@ export function elaborate(input: SongInput, origin: SongOrigin): ElaborateResult
     lengthTicks,
     lengthSamples,
     tracks,
+    buses,
+    beatSeconds: 60 / tempoMap[0].bpm,
     master,
   };
   const invalid = validate(song, origin);
@@ -132,14 +184,14 @@ type Where = ReturnType<typeof locateKey> & { song: string; track: string };
 
 function elaborateTrack(
   id: string,
-  index: number,
   track: TrackInput,
   timing: Timing,
+  pluginCode: PluginCode,
   where: Where,
   problems: Diagnostic[],
-): TrackIR | undefined {
+): Omit<TrackDraft, 'channel' | 'input'> | undefined {
   const before = problems.length;
-  const instrument = track?.instrument as InstrumentIR | undefined;
+  const instrument = track?.instrument as unknown as InstrumentIR | undefined;
   if (!instrument || typeof instrument.plugin !== 'string') {
     problems.push(d.unknownInstrument(where, String(instrument?.plugin ?? 'nothing'), instrumentNames()));
     return undefined;
@@ -154,12 +206,6 @@ function elaborateTrack(
     for (const problem of definition.validate?.(instrument.options) ?? []) problems.push(d.badOptionValue(where, instrument.plugin, '', problem));
   }
 
-  const gainDb = track.gain ?? 0;
-  if (typeof gainDb !== 'number' || !Number.isFinite(gainDb) || gainDb > 24) {
-    problems.push(d.badNumber(where, `track '${id}' gain`, gainDb, 'in dB, at most +24'));
-  }
-  const pan = track.pan ?? 0;
-  if (typeof pan !== 'number' || !(pan >= -1 && pan <= 1)) problems.push(d.badNumber(where, `track '${id}' pan`, pan, 'from -1 to 1'));
   if (track.notes !== undefined && !Array.isArray(track.notes)) problems.push(d.badNumber(where, `track '${id}' notes`, track.notes, 'as an array of notes'));
   const tickNotes: TickNote[] = [];
   (Array.isArray(track.notes) ? track.notes : []).forEach((input, noteIndex) => {
@@ -189,17 +235,20 @@ function elaborateTrack(
   notes.sort((a, b) => a.startSample - b.startSample || a.pitch - b.pitch || a.lengthSamples - b.lengthSamples || a.velocity - b.velocity);
 
   const midi = definition.midi?.(instrument.options) ?? {};
+  const code = pluginCode('instrument', instrument.plugin);
+  const files: InstrumentIR['files'][number][] = [];
+  for (const file of definition.files?.(instrument.options) ?? []) {
+    try {
+      files.push({ path: file.path, sha256: sha256(readFileSync(useProjectFile(file.path))), as: file.as });
+    } catch (error) {
+      const missing = error instanceof Error && 'code' in error && error.code === 'ENOENT';
+      problems.push(d.badInstrumentFile(where, instrument.plugin, file.path, missing ? 'no such file' : error instanceof Error ? error.message : String(error)));
+    }
+  }
+  if (problems.length > before) return undefined;
   return {
-    id,
-    name: typeof track.name === 'string' && track.name ? track.name : id,
-    index,
-    instrument: { plugin: instrument.plugin, version: definition.version, options: instrument.options },
+    instrument: { plugin: instrument.plugin, version: definition.version, options: instrument.options, source: code?.source ?? null, code: code?.code ?? null, files },
     notes,
-    gainDb,
-    pan,
-    output: track.output ?? 'master',
-    mute: track.mute === true,
-    seed: trackSeed(timing.seed, id),
     midiProgram: midi.program ?? null,
     midiDrums: midi.drums === true,
   };

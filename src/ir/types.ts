@@ -54,24 +54,94 @@ export interface InstrumentIR {
   readonly plugin: string;
   readonly version: string;
   readonly options: Record<string, unknown>;
+  /** Project plugin: its module, relative to the project root (null for a built-in). */
+  readonly source: string | null;
+  /** sha256 of the plugin's module and the project files it imports (null for a built-in). */
+  readonly code: string | null;
+  /** Files the instrument reads (samples, SoundFonts), with their content hashes (in the key). */
+  readonly files: readonly { readonly path: string; readonly sha256: string; readonly as: 'audio' | 'bytes' }[];
 }
 
-export interface TrackIR {
-  /** Key in the song's `tracks`; names the stem file. */
+/** One automation point, resolved to a sample. */
+export interface AutomationPointIR {
+  readonly sample: number;
+  readonly value: number;
+  /** How the value travels from the previous point to this one. */
+  readonly shape: 'step' | 'linear' | 'exponential' | 'curve';
+  readonly curve: number;
+}
+
+/** An LFO's phase (in cycles) at anchor samples; linear between them (one anchor per beat under a tempo map). */
+export interface LfoIR {
+  readonly shape: 'sine' | 'triangle' | 'square' | 'saw' | 'ramp';
+  readonly min: number;
+  readonly max: number;
+  readonly anchors: readonly { readonly sample: number; readonly phase: number }[];
+}
+
+/** A parameter's automation: sorted points, or an LFO. */
+export interface AutomationIR {
+  readonly points: readonly AutomationPointIR[];
+  readonly lfo: LfoIR | null;
+}
+
+export interface EffectSlotIR {
+  /** Unique within its chain: names automation targets (`fx.<id>.<option>`). */
   readonly id: string;
-  /** Display name. */
+  readonly plugin: string;
+  readonly version: string;
+  readonly options: Record<string, unknown>;
+  /** Wet/dry blend 0–1. */
+  readonly mix: number;
+  readonly sidechain: { readonly from: string; readonly highpass: number } | null;
+  readonly seed: number;
+  /** Project plugin module (null for a built-in) and its code hash. */
+  readonly source: string | null;
+  readonly code: string | null;
+  /** Audio files the effect reads, with their content hashes (in the key). */
+  readonly files: readonly { readonly path: string; readonly sha256: string }[];
+  /** Automated options by option path. */
+  readonly automation: Readonly<Record<string, AutomationIR>>;
+}
+
+export interface SendIR {
+  readonly to: string;
+  readonly levelDb: number;
+  readonly pre: boolean;
+  readonly automation: AutomationIR | null;
+}
+
+/** What tracks and buses share: inserts, sends, fader. */
+export interface ChannelIR {
+  readonly id: string;
   readonly name: string;
-  /** Position in the song's track list: fixes summing order and MIDI track order. */
+  /** Position in the song's track (or bus) list: fixes summing order. */
   readonly index: number;
-  readonly instrument: InstrumentIR;
-  /** Sorted by start sample, then pitch. */
-  readonly notes: readonly NoteEvent[];
+  readonly effects: readonly EffectSlotIR[];
+  readonly sends: readonly SendIR[];
   readonly gainDb: number;
   readonly pan: number;
+  /** `'mono'` for a mono instrument's track (−3 dB each side at centre), `'balance'` for stereo sources and buses (unity at centre). */
+  readonly panLaw: 'mono' | 'balance';
   readonly output: string;
+  /** Muted, or silenced by another channel's solo. */
   readonly mute: boolean;
-  /** 32-bit seed derived from the song seed and the track id. */
+  readonly invert: boolean;
+  /** Fader automation (gain in dB, pan). */
+  readonly gainAutomation: AutomationIR | null;
+  readonly panAutomation: AutomationIR | null;
+  /** 32-bit seed derived from the song seed and the channel id. */
   readonly seed: number;
+}
+
+export interface BusIR extends ChannelIR {}
+
+export interface TrackIR extends ChannelIR {
+  readonly instrument: InstrumentIR;
+  /** Automated instrument options by option path. */
+  readonly instrumentAutomation: Readonly<Record<string, AutomationIR>>;
+  /** Sorted by start sample, then pitch. */
+  readonly notes: readonly NoteEvent[];
   /** From the instrument: General MIDI program, and whether the part is drums (channel 10). */
   readonly midiProgram: number | null;
   readonly midiDrums: boolean;
@@ -119,5 +189,8 @@ export interface SongIR {
   /** Total rendered length in samples: last bar, plus the longest release tail, plus `tail`. */
   readonly lengthSamples: number;
   readonly tracks: readonly TrackIR[];
+  readonly buses: readonly BusIR[];
+  /** Seconds per quarter note at the opening tempo (tempo-synced effect times). */
+  readonly beatSeconds: number;
   readonly master: MasterIR;
 }

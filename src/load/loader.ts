@@ -13,6 +13,9 @@ import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { codeFrame, type Diagnostic } from '../diagnostics/diagnostic.ts';
 import { packageRoot, publicApiPath } from '../paths.ts';
 import { createViteRunner } from './vite-runner.mjs';
+import { createHash } from 'node:crypto';
+import type { PluginCode } from '../ir/channels.ts';
+import { pluginSources } from '../render/registry.ts';
 
 
 export interface LoadedSong {
@@ -24,6 +27,8 @@ export interface LoadedSong {
   readonly input: SongInput;
   /** Absolute paths of the project files the song's module graph executed (song, helpers, plugins). */
   readonly files: readonly string[];
+  /** Project plugins the song's modules defined, with their module and code hash (for task keys). */
+  readonly pluginCode: PluginCode;
 }
 
 export interface FailedSong {
@@ -75,7 +80,42 @@ export class SongLoader {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       return { ok: false, id, file, diagnostic: d.songNotObject({ file, song: id }, Array.isArray(input) ? 'an array' : typeof input) };
     }
-    return { ok: true, id, file, source, input: input as SongInput, files: this.projectFiles() };
+    return { ok: true, id, file, source, input: input as SongInput, files: this.projectFiles(), pluginCode: this.pluginCode() };
+  }
+
+  /** Execute project modules (plugins) outside a song, so their definitions are registered here. */
+  async loadModules(paths: readonly string[]): Promise<void> {
+    for (const path of paths) await this.runner.executeFile(path);
+  }
+
+  /**
+   * Each project plugin's module and a hash over it and every project file it imports,
+   * read from the module graph the last load executed: edit the plugin (or a helper it
+   * imports) and exactly the tasks that use it get new keys.
+   */
+  private pluginCode(): PluginCode {
+    const cache = this.runner.moduleCache as unknown as Map<string, { imports?: Set<string> }>;
+    const normal = (key: string) => (key.startsWith('/@fs/') ? key.slice(4) : key);
+    const entries = new Map<string, { imports?: Set<string> }>();
+    for (const [key, entry] of cache) entries.set(normal(key), entry);
+    const codes = new Map<string, { source: string; code: string }>();
+    for (const [name, path] of pluginSources()) {
+      if (!entries.has(path)) continue;
+      const closure = new Set<string>([path]);
+      const queue = [path];
+      while (queue.length) {
+        for (const next of entries.get(queue.shift()!)?.imports ?? []) {
+          const dep = normal(next);
+          if (closure.has(dep) || !dep.startsWith(this.root) || dep.includes('/node_modules/') || !existsSync(dep)) continue;
+          closure.add(dep);
+          queue.push(dep);
+        }
+      }
+      const hash = createHash('sha256');
+      for (const file of [...closure].sort()) hash.update(relative(this.root, file)).update('\0').update(readFileSync(file)).update('\0');
+      codes.set(name, { source: relative(this.root, path).split('\\').join('/'), code: hash.digest('hex') });
+    }
+    return (kind, name) => codes.get(`${kind}:${name}`) ?? null;
   }
 
   /** Files of the project that the last load executed (node_modules and mixdown itself excluded). */

@@ -1,4 +1,4 @@
-import type { InstrumentDefinition } from '../api/plugin.ts';
+import type { EffectDefinition, InstrumentDefinition } from '../api/plugin.ts';
 
 /**
  * The one instrument registry. Built-ins and project plugins both land here through
@@ -9,11 +9,38 @@ import type { InstrumentDefinition } from '../api/plugin.ts';
 const REGISTRY_KEY = Symbol.for('mixdown.instrument-registry');
 const registryHost = globalThis as { [REGISTRY_KEY]?: Map<string, InstrumentDefinition<object>> };
 const instruments = (registryHost[REGISTRY_KEY] ??= new Map<string, InstrumentDefinition<object>>());
+const EFFECTS_KEY = Symbol.for('mixdown.effect-registry');
+const SOURCES_KEY = Symbol.for('mixdown.plugin-sources');
+const effectHost = globalThis as { [EFFECTS_KEY]?: Map<string, EffectDefinition<object>>; [SOURCES_KEY]?: Map<string, string> };
+const effects = (effectHost[EFFECTS_KEY] ??= new Map<string, EffectDefinition<object>>());
+/** `instrument:<name>` / `effect:<name>` → the project module that defined it (absent for built-ins). */
+const sources = (effectHost[SOURCES_KEY] ??= new Map<string, string>());
 
-export function registerInstrument(definition: InstrumentDefinition<object>): void {
+export function registerInstrument(definition: InstrumentDefinition<object>, source: string | null = null): void {
   // Re-registration happens when a module is re-executed (watch mode): the newest wins,
-  // and since the version is in every cache key a changed plugin cannot reuse stale audio.
+  // and since the plugin's code hash is in every cache key a changed plugin cannot reuse stale audio.
   instruments.set(definition.name, definition);
+  if (source) sources.set(`instrument:${definition.name}`, source);
+  else sources.delete(`instrument:${definition.name}`);
+}
+
+export function registerEffect(definition: EffectDefinition<object>, source: string | null = null): void {
+  effects.set(definition.name, definition);
+  if (source) sources.set(`effect:${definition.name}`, source);
+  else sources.delete(`effect:${definition.name}`);
+}
+
+export function findEffect(name: string): EffectDefinition<object> | undefined {
+  return effects.get(name);
+}
+
+export function effectNames(): string[] {
+  return [...effects.keys()].sort();
+}
+
+/** The project module that defined a plugin, or null for a built-in. */
+export function pluginSource(kind: 'instrument' | 'effect', name: string): string | null {
+  return sources.get(`${kind}:${name}`) ?? null;
 }
 
 export function findInstrument(name: string): InstrumentDefinition<object> | undefined {
@@ -22,4 +49,9 @@ export function findInstrument(name: string): InstrumentDefinition<object> | und
 
 export function instrumentNames(): string[] {
   return [...instruments.keys()].sort();
+}
+
+/** Every project plugin's defining module: `instrument:<name>` / `effect:<name>` → path. */
+export function pluginSources(): [string, string][] {
+  return [...sources];
 }

@@ -19,8 +19,10 @@ import { join } from 'node:path';
 import { tpdfDither } from '../master/dither.ts';
 import type { Task } from '../plan/graph.ts';
 import { interleavedPeak } from './levels.ts';
-import { renderStem } from './stem.ts';
+import { renderBus, renderStem } from './stem.ts';
+import type { Stereo } from './effect-chain.ts';
 import '../instruments/index.ts';
+import '../effects/index.ts';
 
 export interface TaskOutput {
   /** Output name (`audio`, `midi`) → its object in the store. */
@@ -93,8 +95,16 @@ export async function runTask(task: Task, inputs: readonly OutputRecord[], conte
   };
   switch (task.kind) {
     case 'stem': {
-      const stem = renderStem(task.params, context);
-      return result({ audio: stem.wav }, { peak: stem.peak });
+      const keys = sidechainKeys(task.params.sidechains, inputs, read);
+      const stem = await renderStem(task.params, context, keys);
+      return result({ audio: stem.wav, ...(stem.prefader ? { prefader: stem.prefader } : {}) }, { peak: stem.peak });
+    }
+    case 'bus': {
+      const count = task.params.sources.length;
+      const sources = inputs.slice(0, count).map((input) => stereoFloat(read(input)));
+      const keys = sidechainKeys(task.params.sidechains, inputs.slice(count), read);
+      const bus = await renderBus(task.params, sources, context, keys);
+      return result({ audio: bus.wav, ...(bus.prefader ? { prefader: bus.prefader } : {}) }, { peak: bus.peak });
     }
     case 'mix': {
       const { lengthSamples, sampleRate } = task.params;
@@ -138,7 +148,30 @@ export async function runTask(task: Task, inputs: readonly OutputRecord[], conte
   }
 }
 
-function deinterleave(samples: Float32Array, count: number): Float32Array[] {
+/** The interleaved samples of a stereo float WAV that mixdown wrote. */
+function stereoFloat(bytes: Uint8Array): Float32Array {
+  const parsed = interleavedFloat32(bytes);
+  if (parsed && parsed.channels === 2) return parsed.samples;
+  const decoded = decodeWav(bytes);
+  const frames = decoded.channels[0]?.length ?? 0;
+  const out = new Float32Array(frames * 2);
+  for (let i = 0; i < frames; i++) {
+    out[2 * i] = decoded.channels[0][i];
+    out[2 * i + 1] = (decoded.channels[1] ?? decoded.channels[0])[i];
+  }
+  return out;
+}
+
+/** Sidechain sources by channel id, deinterleaved (a channel may key several slots: read once). */
+function sidechainKeys(ids: readonly string[], inputs: readonly OutputRecord[], read: (record: OutputRecord) => Uint8Array): Map<string, Stereo> {
+  const keys = new Map<string, Stereo>();
+  ids.forEach((id, i) => {
+    if (!keys.has(id)) keys.set(id, deinterleave(stereoFloat(read(inputs[i])), 2) as Stereo);
+  });
+  return keys;
+}
+
+function deinterleave(samples: Float32Array, count: number): Float32Array<ArrayBuffer>[] {
   const frames = samples.length / count;
   return Array.from({ length: count }, (_, c) => {
     const channel = new Float32Array(frames);

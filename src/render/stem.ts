@@ -1,47 +1,166 @@
 /**
- * A stem: one track's instrument rendered over the whole song, then its fader and pan.
- * Stems are post-fader, pre-bus, 32-bit float stereo, all the song's length, so they
- * line up when dropped into a DAW.
+ * Channel strips: a track's stem (instrument → inserts → fader) and a bus (sources summed →
+ * inserts → fader). Outputs are post-fader 32-bit float stereo WAVs the whole song long, so
+ * they line up when dropped into a DAW; a channel feeding a pre-fader send also writes its
+ * signal before the fader.
  */
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
-import type { StemParams } from '../plan/graph.ts';
+import type { BusParams, StemParams, StripParams } from '../plan/graph.ts';
 import { createFloat32Wav, finishFloat32Wav } from '../io/wav.ts';
+import { renderAutomation } from './automation-curve.ts';
+import { runChain, type Stereo } from './effect-chain.ts';
 import { fromDb } from './levels.ts';
 import { findInstrument } from './registry.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AudioFileData } from '../api/plugin.ts';
+import { decodeAudioFile } from '../io/audio-file.ts';
+import { sha256 } from '../plan/hash.ts';
 
 export interface StemContext {
   readonly song: string;
   readonly file: string;
+  /** For files effects read (impulse responses). */
+  readonly projectRoot?: string;
 }
 
 export interface RenderedStem {
-  /** The stem as a stereo 32-bit float WAV file. */
+  /** The post-fader signal as a stereo 32-bit float WAV file. */
   readonly wav: Uint8Array;
-  /** Its sample peak (linear). */
+  /** The signal before the fader, when a pre-fader send needs it. */
+  readonly prefader?: Uint8Array;
+  /** Sample peak of `wav` (linear). */
   readonly peak: number;
 }
 
-/** Render a track's instrument, then write it through fader and pan into a stereo float WAV. */
-export function renderStem(params: StemParams, where: StemContext): RenderedStem {
+/** Render a track's instrument, its inserts, then its fader and pan. `keys`: sidechain sources by channel id. */
+export async function renderStem(params: StemParams, where: StemContext, keys: ReadonlyMap<string, Stereo> = new Map()): Promise<RenderedStem> {
   const definition = findInstrument(params.instrument.plugin);
   const location = { file: where.file, song: where.song, track: params.trackId };
   if (!definition) throw new MixdownError(d.unknownInstrument(location, params.instrument.plugin, []));
   const channelCount = definition.channels ?? 2;
-  const output = Array.from({ length: channelCount }, () => new Float32Array(params.mute ? 0 : params.lengthSamples));
-  if (!params.mute) {
-    try {
-      definition.render({ sampleRate: params.sampleRate, options: params.instrument.options, notes: params.notes, output, seed: params.seed });
-    } catch (error) {
-      throw new MixdownError(d.instrumentThrew(location, params.instrument.plugin, error instanceof Error ? error.message : String(error)));
-    }
+  const silent = params.mute && !params.prefader;
+  const output = Array.from({ length: channelCount }, () => new Float32Array(silent ? 0 : params.lengthSamples));
+  if (silent) return { wav: finishFloat32Wav(...emptyWav(params)), peak: 0 };
+  const automation: Record<string, Float32Array> = {};
+  for (const [path, ir] of Object.entries(params.instrumentAutomation ?? {})) automation[path] = renderAutomation(ir, params.lengthSamples);
+  const files = await loadInstrumentFiles(params, where);
+  const declared = (path: string) => {
+    const file = files.get(path);
+    if (!file) throw new Error(`'${path}' was not declared by the instrument's files(); only declared files are hashed into the key`);
+    return file;
+  };
+  try {
+    definition.render({
+      sampleRate: params.sampleRate,
+      options: params.instrument.options,
+      notes: params.notes,
+      output,
+      seed: params.seed,
+      beatSeconds: params.beatSeconds,
+      automation,
+      readAudio: (path) => {
+        const audio = declared(path).audio;
+        if (!audio) throw new Error(`'${path}' was declared as bytes, not audio`);
+        return audio;
+      },
+      readFile: (path) => declared(path).bytes,
+    });
+  } catch (error) {
+    throw new MixdownError(d.instrumentThrew(location, params.instrument.plugin, error instanceof Error ? error.message : String(error)));
   }
-  return writeStereo(output, params);
+  // A mono instrument feeds both sides; without inserts the same array serves as both.
+  const left = output[0];
+  const right = output[1] ?? (params.effects.length ? left.slice() : left);
+  return strip([left, right] as Stereo, params, where, keys);
+}
+
+/** The instrument's declared files, read and checked against the hashes in the key; audio decoded at the song's rate. */
+async function loadInstrumentFiles(params: StemParams, where: StemContext): Promise<Map<string, { bytes: Uint8Array; audio?: AudioFileData }>> {
+  const files = new Map<string, { bytes: Uint8Array; audio?: AudioFileData }>();
+  const location = { file: where.file, song: where.song, track: params.trackId };
+  for (const file of params.instrument.files ?? []) {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(join(where.projectRoot ?? process.cwd(), file.path));
+    } catch (error) {
+      throw new MixdownError(d.badInstrumentFile(location, params.instrument.plugin, file.path, error instanceof Error ? error.message : String(error)));
+    }
+    if (sha256(bytes) !== file.sha256) throw new MixdownError(d.referenceChanged(location, file.path));
+    let audio: AudioFileData | undefined;
+    if (file.as === 'audio') {
+      try {
+        audio = await decodeAudioFile(bytes, file.path, params.sampleRate);
+      } catch (error) {
+        throw new MixdownError(d.badInstrumentFile(location, params.instrument.plugin, file.path, error instanceof Error ? error.message : String(error)));
+      }
+    }
+    files.set(file.path, { bytes, ...(audio ? { audio } : {}) });
+  }
+  return files;
+}
+
+/** Sum a bus's sources (outputs at unity, sends at their levels), then its inserts and fader. */
+export async function renderBus(params: BusParams, sources: readonly Float32Array[], where: StemContext, keys: ReadonlyMap<string, Stereo> = new Map()): Promise<RenderedStem> {
+  const length = params.lengthSamples;
+  const left = new Float32Array(length);
+  const right = new Float32Array(length);
+  params.sources.forEach((source, index) => {
+    const interleaved = sources[index];
+    const frames = Math.min(length, interleaved.length >> 1);
+    if (source.automation) {
+      const curve = renderAutomation(source.automation, frames);
+      for (let i = 0, j = 0; i < frames; i++, j += 2) {
+        const gain = fromDb(curve[i]);
+        left[i] += interleaved[j] * gain;
+        right[i] += interleaved[j + 1] * gain;
+      }
+    } else {
+      const gain = fromDb(source.levelDb);
+      for (let i = 0, j = 0; i < frames; i++, j += 2) {
+        left[i] += interleaved[j] * gain;
+        right[i] += interleaved[j + 1] * gain;
+      }
+    }
+  });
+  return strip([left, right], params, where, keys);
+}
+
+async function strip(signal: Stereo, params: StripParams, where: StemContext, keys: ReadonlyMap<string, Stereo>): Promise<RenderedStem> {
+  if (params.effects.length) {
+    await runChain(params.effects, signal, {
+      sampleRate: params.sampleRate,
+      beatSeconds: params.beatSeconds,
+      keys,
+      label: `${params.kind} '${params.channelId}'`,
+      where: { file: where.file, song: where.song, track: params.channelId },
+      projectRoot: where.projectRoot ?? process.cwd(),
+    });
+  }
+  const prefader = params.prefader ? interleave(signal, params) : undefined;
+  if (params.mute) return { wav: finishFloat32Wav(...emptyWav(params)), peak: 0, ...(prefader ? { prefader } : {}) };
+  return { ...fader(signal, params), ...(prefader ? { prefader } : {}) };
+}
+
+function emptyWav(params: StripParams): [Uint8Array, Float32Array] {
+  const { bytes, samples } = createFloat32Wav(params.lengthSamples, 2, params.sampleRate);
+  return [bytes, samples];
+}
+
+function interleave(signal: Stereo, params: StripParams): Uint8Array {
+  const { bytes, samples } = createFloat32Wav(params.lengthSamples, 2, params.sampleRate);
+  const [left, right] = signal;
+  for (let i = 0, j = 0; i < params.lengthSamples; i++, j += 2) {
+    samples[j] = left[i];
+    samples[j + 1] = right[i];
+  }
+  return finishFloat32Wav(bytes, samples);
 }
 
 /**
  * Constant-power pan law: at centre each side gets cos(π/4) = -3 dB, hard left or right
- * gets 0 dB on that side. Applied to a stereo instrument it works as a balance control.
+ * gets 0 dB on that side. Applied to a stereo signal it works as a balance control.
  */
 export function panGains(pan: number): [number, number] {
   const angle = ((pan + 1) * Math.PI) / 4;
@@ -50,23 +169,47 @@ export function panGains(pan: number): [number, number] {
   return [exact(Math.cos(angle)), exact(Math.sin(angle))];
 }
 
-/** One pass: fader and pan applied while interleaving into the file, peak measured on the way. */
-function writeStereo(output: readonly Float32Array[], params: StemParams): RenderedStem {
+/**
+ * Constant-power balance for a stereo source: unity on both sides at centre; moving right
+ * turns the left side down along cos (and vice versa), reaching silence at the far end.
+ */
+export function balanceGains(pan: number): [number, number] {
+  const [left, right] = panGains(pan);
+  return [pan <= 0 ? 1 : left * Math.SQRT2, pan >= 0 ? 1 : right * Math.SQRT2];
+}
+
+/** One pass: gain, polarity and pan applied while interleaving into the file, peak measured on the way. */
+function fader(signal: Stereo, params: StripParams): RenderedStem {
   const frames = params.lengthSamples;
   const { bytes, samples } = createFloat32Wav(frames, 2, params.sampleRate);
-  if (params.mute) return { wav: finishFloat32Wav(bytes, samples), peak: 0 };
-  const gain = fromDb(params.gainDb);
-  const [panLeft, panRight] = panGains(params.pan);
-  const gainLeft = gain * panLeft;
-  const gainRight = gain * panRight;
-  const left = output[0];
-  const right = output[1] ?? output[0];
+  const [left, right] = signal;
+  const polarity = params.invert ? -1 : 1;
+  const law = params.panLaw === 'balance' ? balanceGains : panGains;
+  if (params.gainAutomation || params.panAutomation) {
+    const gains = params.gainAutomation ? renderAutomation(params.gainAutomation, frames) : null;
+    const pans = params.panAutomation ? renderAutomation(params.panAutomation, frames) : null;
+    const fixed = fromDb(params.gainDb) * polarity;
+    const [fixedLeft, fixedRight] = law(params.pan);
+    for (let i = 0, j = 0; i < frames; i++, j += 2) {
+      const gain = gains ? fromDb(gains[i]) * polarity : fixed;
+      const [panLeft, panRight] = pans ? law(Math.max(-1, Math.min(1, pans[i]))) : [fixedLeft, fixedRight];
+      samples[j] = left[i] * gain * panLeft;
+      samples[j + 1] = right[i] * gain * panRight;
+    }
+  } else {
+    const gain = fromDb(params.gainDb) * polarity;
+    const [panLeft, panRight] = law(params.pan);
+    const gainLeft = gain * panLeft;
+    const gainRight = gain * panRight;
+    for (let i = 0, j = 0; i < frames; i++, j += 2) {
+      samples[j] = left[i] * gainLeft;
+      samples[j + 1] = right[i] * gainRight;
+    }
+  }
+  // Measured on the stored float32 values: the peak of the written file.
   let peak = 0;
-  for (let i = 0, j = 0; i < frames; i++, j += 2) {
-    samples[j] = left[i] * gainLeft;
-    samples[j + 1] = right[i] * gainRight;
-    // Measured on the stored float32 values: the peak of the written file.
-    const magnitude = Math.max(Math.abs(samples[j]), Math.abs(samples[j + 1]));
+  for (let j = 0; j < samples.length; j++) {
+    const magnitude = Math.abs(samples[j]);
     if (magnitude > peak) peak = magnitude;
   }
   return { wav: finishFloat32Wav(bytes, samples), peak };

@@ -5,7 +5,7 @@
  */
 import type { OutputPath } from '../build/build.ts';
 import type { TaskResult } from '../build/execute.ts';
-import type { SongIR } from '../ir/types.ts';
+import type { ChannelIR, SongIR } from '../ir/types.ts';
 import { OCTAVE_BANDS } from '../master/reference.ts';
 import { reportDb } from '../render/levels.ts';
 import { tickToBar } from '../theory/time.ts';
@@ -52,6 +52,18 @@ export interface ReferenceReport {
   readonly bands: readonly { readonly hz: number; readonly master: number | null; readonly reference: number | null; readonly delta: number | null; readonly matchDb: number | null }[];
 }
 
+/** A channel strip as report.json lists it. */
+export interface ChannelReport {
+  readonly id: string;
+  readonly name: string;
+  readonly output: string;
+  /** Insert effects in order, as `<slot id> (<plugin>)`. */
+  readonly effects: readonly string[];
+  /** Sends as `<bus> <level> dB [pre]`. */
+  readonly sends: readonly string[];
+  readonly mute: boolean;
+}
+
 export interface SongReport {
   readonly song: string;
   /** Variant name; null for the song as written. */
@@ -67,7 +79,9 @@ export interface SongReport {
   readonly meter: readonly { bar: number; meter: string }[];
   /** One per section occurrence, with its start in bars (1-based, as a DAW counts), ticks and seconds. */
   readonly markers: readonly { name: string; bar: number; tick: number; seconds: number }[];
-  readonly tracks: readonly { id: string; name: string; notes: number; instrument: string; output: string }[];
+  readonly tracks: readonly (ChannelReport & { notes: number; instrument: string })[];
+  /** Buses in the song's order, with what feeds them. */
+  readonly buses: readonly (ChannelReport & { inputs: readonly string[] })[];
   readonly master: MasterReport;
   readonly outputs: readonly ReportOutput[];
   readonly tasks: readonly { id: string; key: string; status: TaskResult['status'] }[];
@@ -100,12 +114,10 @@ export function buildReport(song: SongIR, results: ReadonlyMap<string, TaskResul
     tempo: song.tempoMap.map((point) => ({ bar: tickToBar(song.meterMap, point.tick) + 1, tick: point.tick, bpm: point.bpm, ramp: point.rampToNext })),
     meter: song.meterMap.map((point) => ({ bar: point.bar + 1, meter: `${point.numerator}/${point.denominator}` })),
     markers: song.markers.map((marker) => ({ name: marker.name, bar: tickToBar(song.meterMap, marker.tick) + 1, tick: marker.tick, seconds: marker.seconds })),
-    tracks: song.tracks.map((track) => ({
-      id: track.id,
-      name: track.name,
-      notes: track.notes.length,
-      instrument: track.instrument.plugin,
-      output: track.output,
+    tracks: song.tracks.map((track) => ({ ...channelReport(track), notes: track.notes.length, instrument: track.instrument.plugin })),
+    buses: song.buses.map((bus) => ({
+      ...channelReport(bus),
+      inputs: [...song.tracks, ...song.buses].filter((channel) => channel.output === bus.id || channel.sends.some((send) => send.to === bus.id)).map((channel) => channel.id),
     })),
     master: masterReport(song, master),
     outputs,
@@ -160,5 +172,16 @@ function referenceReport(file: string, meta: Readonly<Record<string, number>>): 
       delta: delta(meta[`band${i}`], meta[`refBand${i}`]),
       matchDb: round2(meta[`match${i}`]),
     })),
+  };
+}
+
+function channelReport(channel: ChannelIR): ChannelReport {
+  return {
+    id: channel.id,
+    name: channel.name,
+    output: channel.output,
+    effects: channel.effects.map((slot) => (slot.id === slot.plugin ? slot.id : `${slot.id} (${slot.plugin})`)),
+    sends: channel.sends.map((send) => `${send.to} ${send.levelDb} dB${send.pre ? ' pre' : ''}`),
+    mute: channel.mute,
   };
 }

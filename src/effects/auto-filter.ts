@@ -1,0 +1,140 @@
+/**
+ * `autoFilter`: a resonant Simper SVF whose cutoff an LFO sweeps up and down around
+ * `frequency`, by `depth` octaves either side, once per `rate` (a cycle length, synced to
+ * the tempo by default).
+ *
+ * The LFO runs from the song's first sample, so its phase at any moment depends only on
+ * the time, never on where the audio starts. Cutoff and coefficients are updated every
+ * 32 samples (0.7 ms at 48 kHz): one pow() and one tan() per block, not per sample.
+ * The right channel's LFO can be offset (`stereoPhase`) for a sweep that moves across the
+ * stereo field.
+ */
+import { defineEffect } from '../api/define-effect.ts';
+import { dampingFromResonance } from '../dsp/svf.ts';
+import type { Hertz } from '../theory/units.ts';
+import { isSyncedTime, syncedSeconds, type SyncedTime } from './sync.ts';
+
+export type AutoFilterType = 'lowpass' | 'highpass' | 'bandpass';
+export type LfoShape = 'sine' | 'triangle' | 'square' | 'saw';
+export const AUTO_FILTER_TYPES: readonly AutoFilterType[] = ['lowpass', 'highpass', 'bandpass'];
+export const LFO_SHAPES: readonly LfoShape[] = ['sine', 'triangle', 'square', 'saw'];
+
+export interface AutoFilterOptions {
+  /** Filter response: 'lowpass', 'highpass' or 'bandpass' (12 dB/oct). @default 'lowpass' */
+  readonly type: AutoFilterType;
+  /** Centre cutoff the LFO sweeps around, Hz. Automatable. @default 1000 */
+  readonly frequency: Hertz;
+  /** Resonance 0–1 (0: Q 0.707, 1: Q ≈ 20). @default 0.3 */
+  readonly resonance: number;
+  /** How far the LFO moves the cutoff either side of `frequency`, in octaves. @default 2 */
+  readonly depth: number;
+  /** Length of one LFO cycle: a note value ('2n', '1m', '8n.') or seconds. Not Hz. @default '2n' */
+  readonly rate: SyncedTime;
+  /** LFO waveform: 'sine', 'triangle', 'square' or a rising 'saw'. @default 'sine' */
+  readonly shape: LfoShape;
+  /** LFO start phase in cycles, 0–1 (0.25 starts a sine at its top). @default 0 */
+  readonly phase: number;
+  /** Right channel's LFO phase offset in cycles, 0–1 (0.5 sweeps the sides in opposition). @default 0 */
+  readonly stereoPhase: number;
+}
+
+export const autoFilterDefaults: AutoFilterOptions = {
+  type: 'lowpass',
+  frequency: 1000,
+  resonance: 0.3,
+  depth: 2,
+  rate: '2n',
+  shape: 'sine',
+  phase: 0,
+  stereoPhase: 0,
+};
+
+const BLOCK = 32;
+
+/** LFO value −1…1 at `phase` cycles; sine and triangle start at 0 rising, as a sine does. */
+export function lfoValue(shape: LfoShape, phase: number): number {
+  const p = phase - Math.floor(phase);
+  switch (shape) {
+    case 'sine':
+      return Math.sin(2 * Math.PI * p);
+    case 'triangle': {
+      const q = p + 0.75 - Math.floor(p + 0.75);
+      return 4 * Math.abs(q - 0.5) - 1;
+    }
+    case 'square':
+      return p < 0.5 ? 1 : -1;
+    case 'saw':
+      return 2 * p - 1;
+  }
+}
+
+/**
+ * Square and saw jump: smoothing the LFO with a ~2 ms one-pole keeps those jumps from
+ * clicking (a 2-octave step of a resonant filter's cutoff does), while a cycle of at least
+ * tens of milliseconds keeps its shape.
+ */
+const SMOOTHING_SECONDS = 0.002;
+
+const MODE = { lowpass: 0, highpass: 1, bandpass: 2 } as const;
+
+function filterChannel(
+  channel: Float32Array,
+  sampleRate: number,
+  options: Readonly<AutoFilterOptions>,
+  startPhase: number,
+  cycleSamples: number,
+  frequencyCurve: Float32Array | undefined,
+): void {
+  const k = dampingFromResonance(options.resonance);
+  const mode = MODE[options.type];
+  const smoothing = 1 - Math.exp(-BLOCK / (SMOOTHING_SECONDS * sampleRate));
+  const nyquistLimit = sampleRate * 0.49;
+  let ic1 = 0;
+  let ic2 = 0;
+  let lfo = lfoValue(options.shape, startPhase);
+  for (let from = 0; from < channel.length; from += BLOCK) {
+    const to = Math.min(channel.length, from + BLOCK);
+    lfo += (lfoValue(options.shape, startPhase + from / cycleSamples) - lfo) * smoothing;
+    const centre = frequencyCurve ? frequencyCurve[from] : options.frequency;
+    const cutoff = Math.min(Math.max(centre * Math.pow(2, options.depth * lfo), 10), nyquistLimit);
+    // Simper's coefficients, as in src/dsp/svf.ts, kept in locals for the inner loop.
+    const g = Math.tan((Math.PI * cutoff) / sampleRate);
+    const a1 = 1 / (1 + g * (g + k));
+    const a2 = g * a1;
+    const a3 = g * a2;
+    for (let i = from; i < to; i++) {
+      const x = channel[i];
+      const v3 = x - ic2;
+      const v1 = a1 * ic1 + a2 * v3;
+      const v2 = ic2 + a2 * ic1 + a3 * v3;
+      ic1 = 2 * v1 - ic1;
+      ic2 = 2 * v2 - ic2;
+      channel[i] = mode === 0 ? v2 : mode === 1 ? x - k * v1 - v2 : v1;
+    }
+  }
+}
+
+export const autoFilter = defineEffect<AutoFilterOptions>({
+  name: 'autoFilter',
+  version: '1',
+  defaults: autoFilterDefaults,
+  validate(options) {
+    const problems: string[] = [];
+    if (!AUTO_FILTER_TYPES.includes(options.type)) problems.push(`type must be one of ${AUTO_FILTER_TYPES.join(', ')}, got '${options.type}'`);
+    if (!(options.frequency >= 10)) problems.push('frequency must be at least 10 Hz');
+    if (!(options.resonance >= 0 && options.resonance <= 1)) problems.push('resonance must be from 0 to 1');
+    if (!(options.depth >= 0 && options.depth <= 10)) problems.push('depth must be from 0 to 10 octaves');
+    if (!isSyncedTime(options.rate) || options.rate === 0) problems.push(`rate must be a cycle length above 0: seconds or a note value like '2n' or '1m', got '${String(options.rate)}'`);
+    if (!LFO_SHAPES.includes(options.shape)) problems.push(`shape must be one of ${LFO_SHAPES.join(', ')}, got '${options.shape}'`);
+    if (!(options.phase >= 0 && options.phase <= 1)) problems.push('phase must be from 0 to 1 (cycles)');
+    if (!(options.stereoPhase >= 0 && options.stereoPhase <= 1)) problems.push('stereoPhase must be from 0 to 1 (cycles)');
+    return problems;
+  },
+  process(ctx) {
+    const cycleSamples = syncedSeconds(ctx.options.rate, ctx.beatSeconds) * ctx.sampleRate;
+    const curve = ctx.automation['frequency'];
+    const [left, right] = ctx.channels;
+    filterChannel(left, ctx.sampleRate, ctx.options, ctx.options.phase, cycleSamples, curve);
+    filterChannel(right, ctx.sampleRate, ctx.options, ctx.options.phase + ctx.options.stereoPhase, cycleSamples, curve);
+  },
+});

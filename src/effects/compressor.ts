@@ -1,0 +1,274 @@
+/**
+ * Feed-forward compressor: stereo-linked level detector (peak or RMS) on the key, a soft-knee
+ * gain computer (Giannoulis, Massberg & Reiss, "Digital Dynamic Range Compressor Design",
+ * JAES 2012), and attack/release smoothing of the gain reduction in dB.
+ *
+ * Timing, exactly: the smoothed gain reduction g follows g[n] = α·g[n−1] + (1−α)·t[n], with
+ * α = exp(−1/(τ·fs)), τ = `attack` while t is below g (more reduction) and `release` while
+ * above. A step in the target therefore covers 1 − 1/e ≈ 63.2% of its distance in exactly τ
+ * seconds. The peak detector holds the loudest key sample for `window` seconds (so a sine
+ * reads its crest, not its zero crossings), so a drop in level reaches the gain computer
+ * `window` after it happens and the release runs from there; a rise reaches it at once.
+ *
+ * Lookahead delays the audio (not the key) by `lookahead` seconds, so the gain is already
+ * coming down when a transient arrives. The output keeps its length: everything shifts
+ * later by the lookahead, the first `lookahead` seconds are silence and the last are cut.
+ *
+ * The key is the slot's sidechain when it has one, otherwise the input itself.
+ *
+ * Automation: `threshold`, `ratio` and `makeup` follow their curves sample by sample.
+ */
+import { defineEffect } from '../api/define-effect.ts';
+import type { Decibels, Seconds } from '../theory/units.ts';
+
+export type DetectionMode = 'peak' | 'rms';
+
+export interface CompressorOptions {
+  /** Key level above which gain is reduced, dBFS (a sine's peak level, in either detection mode). @default -18 */
+  readonly threshold: Decibels;
+  /** Input dB over the threshold per output dB over it (1 = off, 20+ ≈ limiting). @default 4 */
+  readonly ratio: number;
+  /** Width of the soft knee centred on the threshold, dB (0 = hard knee). @default 6 */
+  readonly knee: Decibels;
+  /** Time for the gain reduction to reach 63% of a step down in gain, seconds. @default 0.01 */
+  readonly attack: Seconds;
+  /** Time for the gain reduction to recover 63% after the level falls, seconds. @default 0.1 */
+  readonly release: Seconds;
+  /** Gain added after compression, dB. @default 0 */
+  readonly makeup: Decibels;
+  /** Level detector: 'peak' holds the loudest sample of the window, 'rms' averages its power (+3.01 dB, so a sine reads its peak). @default 'peak' */
+  readonly detection: DetectionMode;
+  /** Detector window, seconds: peak hold time, or RMS averaging length (10 ms reads sines down to 50 Hz steadily). @default 0.01 */
+  readonly window: Seconds;
+  /** Delay of the audio against the key, seconds, so the gain falls before a transient arrives. @default 0 */
+  readonly lookahead: Seconds;
+}
+
+export const compressorDefaults: CompressorOptions = {
+  threshold: -18,
+  ratio: 4,
+  knee: 6,
+  attack: 0.01,
+  release: 0.1,
+  makeup: 0,
+  detection: 'peak',
+  window: 0.01,
+  lookahead: 0,
+};
+
+/** dB → natural-log gain factor: exp(dB · ln10/20) = 10^(dB/20) without Math.pow. */
+export const DB_TO_LOG = Math.LN10 / 20;
+/** Natural log of an amplitude → dB. */
+const LOG_TO_DB = 20 / Math.LN10;
+/** Level reported for silence, dB. */
+export const SILENCE_DB = -200;
+/** Amplitude below which the key counts as silence (−200 dB). */
+const SILENCE_AMPLITUDE = 1e-10;
+/** 10·log10(2): the power of a sine is half its squared peak. */
+const SINE_CREST_DB = 3.0102999566398116;
+
+/**
+ * Gain change in dB (≤ 0) the compressor applies to a key at `levelDb`: none below the knee,
+ * (1/ratio − 1)·(level − threshold) above it, and in the knee the quadratic that joins them
+ * with matching slopes (Giannoulis et al. 2012, eq. 4).
+ */
+export function gainComputerDb(levelDb: number, threshold: number, ratio: number, knee: number): number {
+  const over = levelDb - threshold;
+  const slope = 1 / ratio - 1;
+  if (2 * over <= -knee) return 0;
+  if (2 * over < knee) {
+    const x = over + knee / 2;
+    return (slope * x * x) / (2 * knee);
+  }
+  return slope * over;
+}
+
+/** Output level in dB for a steady input at `inputDb` (static curve, makeup included). */
+export function compressorStaticCurveDb(inputDb: Decibels, options: Pick<CompressorOptions, 'threshold' | 'ratio' | 'knee' | 'makeup'>): Decibels {
+  return inputDb + gainComputerDb(inputDb, options.threshold, options.ratio, options.knee) + options.makeup;
+}
+
+/** One-pole coefficient for a time constant: a step covers 1 − 1/e in `seconds`. */
+export function timeCoefficient(seconds: Seconds, sampleRate: number): number {
+  return seconds > 0 ? Math.exp(-1 / (seconds * sampleRate)) : 0;
+}
+
+/**
+ * Stereo-linked level detector over a window, in dB, run chunk by chunk over a whole song.
+ * Peak: the largest |sample| of either channel over the last `windowSamples` samples (a
+ * monotonic deque makes the running maximum O(1) per sample). RMS: the mean of the squared
+ * louder channel over the window, +3.01 dB so a sine reads its peak level.
+ */
+export class LevelDetector {
+  private readonly windowSamples: number;
+  private readonly rms: boolean;
+  // Peak: a ring-buffer deque of (index, value) with decreasing values.
+  private readonly dequeIndex: Int32Array;
+  private readonly dequeValue: Float64Array;
+  private head = 0;
+  private size = 0;
+  // RMS: ring of the window's squares and their running sum.
+  private readonly squares: Float64Array;
+  private position = 0;
+  private sum = 0;
+  private wraps = 0;
+
+  constructor(mode: DetectionMode, windowSamples: number) {
+    this.windowSamples = Math.max(1, Math.round(windowSamples));
+    this.rms = mode === 'rms';
+    this.dequeIndex = new Int32Array(this.rms ? 0 : this.windowSamples + 1);
+    this.dequeValue = new Float64Array(this.rms ? 0 : this.windowSamples + 1);
+    this.squares = new Float64Array(this.rms ? this.windowSamples : 0);
+  }
+
+  /** Levels of key samples [from, to) into `out[0, to − from)`, dB. */
+  run(left: Float32Array, right: Float32Array, from: number, to: number, out: Float64Array): void {
+    if (this.rms) this.runRms(left, right, from, to, out);
+    else this.runPeak(left, right, from, to, out);
+  }
+
+  private runPeak(left: Float32Array, right: Float32Array, from: number, to: number, out: Float64Array): void {
+    const index = this.dequeIndex;
+    const value = this.dequeValue;
+    const capacity = index.length;
+    const window = this.windowSamples;
+    let head = this.head;
+    let size = this.size;
+    for (let i = from; i < to; i++) {
+      const l = left[i] < 0 ? -left[i] : left[i];
+      const r = right[i] < 0 ? -right[i] : right[i];
+      const v = l > r ? l : r;
+      // Drop held values no larger than the new one: they can never be the maximum again.
+      while (size > 0) {
+        let back = head + size - 1;
+        if (back >= capacity) back -= capacity;
+        if (value[back] > v) break;
+        size--;
+      }
+      let slot = head + size;
+      if (slot >= capacity) slot -= capacity;
+      value[slot] = v;
+      index[slot] = i;
+      size++;
+      // Indices increase along the deque, so at most the front one leaves the window per step.
+      if (index[head] <= i - window) {
+        head = head + 1 === capacity ? 0 : head + 1;
+        size--;
+      }
+      const held = value[head];
+      out[i - from] = held > SILENCE_AMPLITUDE ? Math.log(held) * LOG_TO_DB : SILENCE_DB;
+    }
+    this.head = head;
+    this.size = size;
+  }
+
+  private runRms(left: Float32Array, right: Float32Array, from: number, to: number, out: Float64Array): void {
+    const squares = this.squares;
+    const window = this.windowSamples;
+    const inverse = 1 / window;
+    let position = this.position;
+    let sum = this.sum;
+    for (let i = from; i < to; i++) {
+      const l = left[i] * left[i];
+      const r = right[i] * right[i];
+      const v = l > r ? l : r;
+      sum += v - squares[position];
+      squares[position] = v;
+      if (++position === window) {
+        position = 0;
+        // Re-add the window now and then so rounding in the running sum cannot drift.
+        if (++this.wraps === 64) {
+          this.wraps = 0;
+          sum = 0;
+          for (let k = 0; k < window; k++) sum += squares[k];
+        }
+      }
+      const meanSquare = sum * inverse;
+      out[i - from] = meanSquare > SILENCE_AMPLITUDE * SILENCE_AMPLITUDE ? Math.log(meanSquare) * (LOG_TO_DB / 2) + SINE_CREST_DB : SILENCE_DB;
+    }
+    this.position = position;
+    this.sum = sum;
+  }
+}
+
+/** Samples per detector chunk: the level buffer is this long, not the whole song. */
+export const DETECTOR_CHUNK = 4096;
+
+/** The key an effect listens to: the slot's sidechain, or its own input. Checks lengths match. */
+export function keyChannels(channels: readonly [Float32Array, Float32Array], sidechain: readonly [Float32Array, Float32Array] | null, effect: string): readonly [Float32Array, Float32Array] {
+  if (!sidechain) return channels;
+  if (sidechain[0].length < channels[0].length || sidechain[1].length < channels[0].length) {
+    throw new Error(`${effect}: sidechain key is ${sidechain[0].length} samples, shorter than the ${channels[0].length}-sample input`);
+  }
+  return sidechain;
+}
+
+function validateCompressor(o: Readonly<CompressorOptions>): string[] {
+  const problems: string[] = [];
+  if (!(o.threshold >= -120 && o.threshold <= 24)) problems.push('threshold must be from -120 to 24 dBFS');
+  if (!(o.ratio >= 1)) problems.push('ratio must be at least 1 (1 is no compression, 20 or more limits)');
+  if (!(o.knee >= 0 && o.knee <= 48)) problems.push('knee must be from 0 (hard) to 48 dB');
+  if (!(o.attack >= 0 && o.attack <= 5)) problems.push('attack must be from 0 to 5 seconds');
+  if (!(o.release >= 0 && o.release <= 10)) problems.push('release must be from 0 to 10 seconds');
+  if (!(Math.abs(o.makeup) <= 48)) problems.push('makeup must be from -48 to 48 dB');
+  if (o.detection !== 'peak' && o.detection !== 'rms') problems.push(`detection must be 'peak' or 'rms', got '${String(o.detection)}'`);
+  if (!(o.window > 0 && o.window <= 1)) problems.push('window must be above 0 and at most 1 second (0.01 is typical)');
+  if (!(o.lookahead >= 0 && o.lookahead <= 0.1)) problems.push('lookahead must be from 0 to 0.1 seconds');
+  return problems;
+}
+
+export const compressor = defineEffect<CompressorOptions>({
+  name: 'compressor',
+  version: '1',
+  defaults: compressorDefaults,
+  sidechain: true,
+  validate: validateCompressor,
+  process(ctx) {
+    const o = ctx.options;
+    const rate = ctx.sampleRate;
+    const [left, right] = ctx.channels;
+    const key = keyChannels(ctx.channels, ctx.sidechain, 'compressor');
+    const length = left.length;
+    const detector = new LevelDetector(o.detection, o.window * rate);
+    const levels = new Float64Array(DETECTOR_CHUNK);
+    const attack = timeCoefficient(o.attack, rate);
+    const release = timeCoefficient(o.release, rate);
+    const knee = o.knee;
+    const thresholdCurve = ctx.automation.threshold;
+    const ratioCurve = ctx.automation.ratio;
+    const makeupCurve = ctx.automation.makeup;
+    const delay = Math.round(o.lookahead * rate);
+    const delayLeft = new Float32Array(delay);
+    const delayRight = new Float32Array(delay);
+    let delayPosition = 0;
+    let reduction = 0;
+    for (let from = 0; from < length; from += DETECTOR_CHUNK) {
+      const to = Math.min(length, from + DETECTOR_CHUNK);
+      // The detector reads key samples [from, to) before any of them is overwritten below,
+      // which is what makes keying from the input itself safe in place.
+      detector.run(key[0], key[1], from, to, levels);
+      for (let i = from; i < to; i++) {
+        const threshold = thresholdCurve ? thresholdCurve[i] : o.threshold;
+        const ratio = ratioCurve ? ratioCurve[i] : o.ratio;
+        const makeup = makeupCurve ? makeupCurve[i] : o.makeup;
+        const target = gainComputerDb(levels[i - from], threshold, ratio, knee);
+        reduction = target < reduction ? attack * reduction + (1 - attack) * target : release * reduction + (1 - release) * target;
+        // Snap a vanishing reduction to 0 so a long release cannot crawl through subnormals.
+        if (reduction > -1e-9) reduction = 0;
+        const gain = Math.exp((reduction + makeup) * DB_TO_LOG);
+        if (delay > 0) {
+          const l = left[i];
+          const r = right[i];
+          left[i] = delayLeft[delayPosition] * gain;
+          right[i] = delayRight[delayPosition] * gain;
+          delayLeft[delayPosition] = l;
+          delayRight[delayPosition] = r;
+          if (++delayPosition === delay) delayPosition = 0;
+        } else {
+          left[i] *= gain;
+          right[i] *= gain;
+        }
+      }
+    }
+  },
+});

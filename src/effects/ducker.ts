@@ -1,0 +1,82 @@
+/**
+ * Ducker: turns the signal down by `amount` dB while the key is above the threshold (a kick
+ * ducking the bass, a voice ducking the music), holds the dip for `hold` after the key falls
+ * under it, then recovers over `release`. Hold and release take note values too, so the
+ * recovery can pump in time ('8n').
+ *
+ * The key is the slot's sidechain; without one the ducker keys from its own input, which
+ * turns every loud passage down by `amount` (a crude leveller rather than the classic pump).
+ * Detection is a stereo-linked peak detector holding the loudest sample for 10 ms; timing is
+ * one-pole smoothing in dB, as in the compressor: 63% of a step in `attack` or `release`.
+ */
+import { defineEffect } from '../api/define-effect.ts';
+import type { Decibels, Seconds } from '../theory/units.ts';
+import { isSyncedTime, type SyncedTime, syncedSeconds } from './sync.ts';
+import { DB_TO_LOG, DETECTOR_CHUNK, keyChannels, LevelDetector, timeCoefficient } from './compressor.ts';
+import { KEY_WINDOW } from './gate.ts';
+
+export interface DuckerOptions {
+  /** How far the signal drops while the key is above the threshold, dB (positive). @default 12 */
+  readonly amount: Decibels;
+  /** Key level that triggers the ducking, dBFS peak. @default -30 */
+  readonly threshold: Decibels;
+  /** Time to duck: 63% of the way down in this many seconds. @default 0.005 */
+  readonly attack: Seconds;
+  /** Time the dip is held after the key falls under the threshold (seconds or a note value). @default 0.02 */
+  readonly hold: SyncedTime;
+  /** Time to recover: 63% of the way back up (seconds or a note value). @default 0.15 */
+  readonly release: SyncedTime;
+}
+
+export const duckerDefaults: DuckerOptions = { amount: 12, threshold: -30, attack: 0.005, hold: 0.02, release: 0.15 };
+
+export const ducker = defineEffect<DuckerOptions>({
+  name: 'ducker',
+  version: '1',
+  defaults: duckerDefaults,
+  sidechain: true,
+  validate(o) {
+    const problems: string[] = [];
+    if (!(o.amount >= 0 && o.amount <= 120)) problems.push('amount must be from 0 to 120 dB (how far the signal drops; positive)');
+    if (!(o.threshold >= -120 && o.threshold <= 0)) problems.push('threshold must be from -120 to 0 dBFS');
+    if (!(o.attack >= 0 && o.attack <= 5)) problems.push('attack must be from 0 to 5 seconds');
+    if (!isSyncedTime(o.hold)) problems.push("hold must be seconds (≥ 0) or a note value like '16n'");
+    if (!isSyncedTime(o.release)) problems.push("release must be seconds (≥ 0) or a note value like '8n'");
+    return problems;
+  },
+  process(ctx) {
+    const o = ctx.options;
+    const rate = ctx.sampleRate;
+    const [left, right] = ctx.channels;
+    const key = keyChannels(ctx.channels, ctx.sidechain, 'ducker');
+    const length = left.length;
+    const detector = new LevelDetector('peak', KEY_WINDOW * rate);
+    const levels = new Float64Array(DETECTOR_CHUNK);
+    const attack = timeCoefficient(o.attack, rate);
+    const release = timeCoefficient(syncedSeconds(o.release, ctx.beatSeconds), rate);
+    const holdSamples = Math.round(syncedSeconds(o.hold, ctx.beatSeconds) * rate);
+    const threshold = o.threshold;
+    const depth = -o.amount;
+    let holdLeft = 0;
+    let gainDb = 0;
+    for (let from = 0; from < length; from += DETECTOR_CHUNK) {
+      const to = Math.min(length, from + DETECTOR_CHUNK);
+      detector.run(key[0], key[1], from, to, levels);
+      for (let i = from; i < to; i++) {
+        let target = 0;
+        if (levels[i - from] >= threshold) {
+          holdLeft = holdSamples;
+          target = depth;
+        } else if (holdLeft > 0) {
+          holdLeft--;
+          target = depth;
+        }
+        gainDb = target < gainDb ? attack * gainDb + (1 - attack) * target : release * gainDb + (1 - release) * target;
+        if (gainDb > -1e-9) gainDb = 0;
+        const gain = Math.exp(gainDb * DB_TO_LOG);
+        left[i] *= gain;
+        right[i] *= gain;
+      }
+    }
+  },
+});

@@ -1,0 +1,177 @@
+/**
+ * Parametric EQ: any number of bands (bells, shelves, a notch, Butterworth high/low-passes
+ * of 12 to 48 dB/oct), each a cascade of RBJ-cookbook biquads run in float64.
+ *
+ * Band fields are optional and filled per band from `eqBandDefaults`: options merge with the
+ * defaults object by object but an array replaces the default array whole, so
+ * `eq({ bands: [{ type: 'highpass', frequency: 80 }] })` is a complete 12 dB/oct high-pass.
+ *
+ * Automation: `bands.<i>.gain` and `bands.<i>.frequency` follow their per-sample curves; the
+ * band's coefficients are re-designed every 32 samples (only when the value moved).
+ */
+import { defineEffect } from '../api/define-effect.ts';
+import type { Decibels, Hertz } from '../theory/units.ts';
+import {
+  type BiquadCoefficients,
+  BUTTERWORTH_Q,
+  cascadeMagnitudeDb,
+  designBiquad,
+  designButterworth,
+  FILTER_SLOPES,
+  type FilterSlope,
+  processBiquad,
+} from './biquad.ts';
+
+export type EqBandType = 'bell' | 'lowshelf' | 'highshelf' | 'highpass' | 'lowpass' | 'notch';
+
+export const EQ_BAND_TYPES: readonly EqBandType[] = ['bell', 'lowshelf', 'highshelf', 'highpass', 'lowpass', 'notch'];
+
+/** One EQ band; every field left out takes its default. */
+export interface EqBandOptions {
+  /** Shape of the band. @default 'bell' */
+  readonly type?: EqBandType;
+  /** Centre (bell, notch), corner (shelves, passes) frequency, Hz; clamped to 0.49 × the sample rate. @default 1000 */
+  readonly frequency?: Hertz;
+  /** Boost or cut, dB (bell and shelves only). @default 0 */
+  readonly gain?: Decibels;
+  /** Bandwidth of bell and notch, slope of shelves (0.707 = steepest without overshoot); high/low-passes are Butterworth and ignore it. @default 0.707 */
+  readonly q?: number;
+  /** High/low-pass steepness, dB/oct (cascaded Butterworth sections). @default 12 */
+  readonly slope?: FilterSlope;
+}
+
+/** A band with every field resolved. */
+export type EqBand = Required<EqBandOptions>;
+
+export const eqBandDefaults: EqBand = { type: 'bell', frequency: 1000, gain: 0, q: BUTTERWORTH_Q, slope: 12 };
+
+export interface EqOptions {
+  /** The bands, applied in order. @default [] */
+  readonly bands: readonly EqBandOptions[];
+}
+
+export const eqDefaults: EqOptions = { bands: [] };
+
+/** Fill a band's missing fields from `eqBandDefaults`. */
+export function resolveBand(band: EqBandOptions): EqBand {
+  const resolved: Record<string, unknown> = { ...eqBandDefaults };
+  // A field spelled out as undefined still means "the default", which a plain spread would lose.
+  for (const [key, value] of Object.entries(band)) if (value !== undefined) resolved[key] = value;
+  return resolved as unknown as EqBand;
+}
+
+/** The biquad sections one band is made of at this sample rate. */
+export function eqBandSections(band: EqBandOptions, sampleRate: number): BiquadCoefficients[] {
+  const b = resolveBand(band);
+  if (b.type === 'highpass' || b.type === 'lowpass') return designButterworth(b.type, b.frequency, sampleRate, b.slope);
+  return [designBiquad(b.type, b.frequency, sampleRate, b.q, b.gain)];
+}
+
+/** Analytic magnitude response of the whole EQ at `frequency`, dB (exact, from the coefficients). */
+export function eqResponseDb(bands: readonly EqBandOptions[], frequency: Hertz, sampleRate: number): Decibels {
+  let total = 0;
+  for (const band of bands) total += cascadeMagnitudeDb(eqBandSections(band, sampleRate), frequency, sampleRate);
+  return total;
+}
+
+const BAND_KEYS = new Set(Object.keys(eqBandDefaults));
+
+function validateBand(band: EqBandOptions, index: number): string[] {
+  const problems: string[] = [];
+  const name = `bands.${index}`;
+  if (typeof band !== 'object' || band === null) return [`${name} must be an object like { type: 'bell', frequency: 1000, gain: 3 }`];
+  for (const key of Object.keys(band)) if (!BAND_KEYS.has(key)) problems.push(`${name}.${key} is not a band option (use ${[...BAND_KEYS].join(', ')})`);
+  const b = resolveBand(band);
+  if (!EQ_BAND_TYPES.includes(b.type)) problems.push(`${name}.type must be one of ${EQ_BAND_TYPES.join(', ')}, got '${String(b.type)}'`);
+  if (!(b.frequency > 0 && b.frequency <= 100000)) problems.push(`${name}.frequency must be above 0 Hz (it is clamped to just under Nyquist)`);
+  if (!(Math.abs(b.gain) <= 48)) problems.push(`${name}.gain must be from -48 to 48 dB`);
+  if (!(b.q > 0 && b.q <= 100)) problems.push(`${name}.q must be above 0 and at most 100`);
+  if (!FILTER_SLOPES.includes(b.slope)) problems.push(`${name}.slope must be one of ${FILTER_SLOPES.join(', ')} dB/oct`);
+  return problems;
+}
+
+/** Samples between coefficient updates of an automated band. */
+const AUTOMATION_BLOCK = 32;
+/** Block size of the float64 scratch buffer when nothing is automated. */
+const STATIC_BLOCK = 2048;
+
+/** A band as processed: its resolved settings, its sections, its automation curves. */
+interface BandState {
+  readonly band: EqBand;
+  sections: BiquadCoefficients[];
+  readonly gainCurve: Float32Array | undefined;
+  readonly frequencyCurve: Float32Array | undefined;
+  lastGain: number;
+  lastFrequency: number;
+  /** Where this band's sections start in the per-channel state arrays. */
+  readonly stateOffset: number;
+}
+
+function prepareBands(bands: readonly EqBandOptions[], sampleRate: number, automation: Readonly<Record<string, Float32Array>>): BandState[] {
+  let offset = 0;
+  return bands.map((input, index) => {
+    const band = resolveBand(input);
+    const sections = eqBandSections(band, sampleRate);
+    const state: BandState = {
+      band,
+      sections,
+      gainCurve: automation[`bands.${index}.gain`],
+      frequencyCurve: automation[`bands.${index}.frequency`],
+      lastGain: band.gain,
+      lastFrequency: band.frequency,
+      stateOffset: offset,
+    };
+    offset += 2 * sections.length;
+    return state;
+  });
+}
+
+/** Re-design an automated band from its curves' values at sample `at`, if they moved. */
+function followAutomation(state: BandState, at: number, sampleRate: number): void {
+  const gain = state.gainCurve ? state.gainCurve[at] : state.band.gain;
+  const frequency = state.frequencyCurve ? state.frequencyCurve[at] : state.band.frequency;
+  if (gain === state.lastGain && frequency === state.lastFrequency) return;
+  state.lastGain = gain;
+  state.lastFrequency = frequency;
+  state.sections = eqBandSections({ ...state.band, gain, frequency }, sampleRate);
+}
+
+export const eq = defineEffect<EqOptions>({
+  name: 'eq',
+  version: '1',
+  defaults: eqDefaults,
+  validate(options) {
+    if (!Array.isArray(options.bands)) return ['bands must be an array of bands like [{ type: "bell", frequency: 1000, gain: 3 }]'];
+    return options.bands.flatMap(validateBand);
+  },
+  process(ctx) {
+    const bands = prepareBands(ctx.options.bands, ctx.sampleRate, ctx.automation);
+    if (bands.length === 0) return;
+    const automated = bands.filter((b) => b.gainCurve || b.frequencyCurve);
+    // Automated bands were designed from their static values; start them from the curves.
+    for (const b of automated) {
+      b.lastGain = Number.NaN;
+      followAutomation(b, 0, ctx.sampleRate);
+    }
+    const blockSize = automated.length > 0 ? AUTOMATION_BLOCK : STATIC_BLOCK;
+    const stateWords = bands.reduce((sum, b) => sum + 2 * b.sections.length, 0);
+    const states = ctx.channels.map(() => new Float64Array(stateWords));
+    const scratch = new Float64Array(blockSize);
+    const length = ctx.channels[0].length;
+    for (let from = 0; from < length; from += blockSize) {
+      const to = Math.min(length, from + blockSize);
+      for (const b of automated) followAutomation(b, from, ctx.sampleRate);
+      for (let c = 0; c < ctx.channels.length; c++) {
+        const channel = ctx.channels[c];
+        const state = states[c];
+        const count = to - from;
+        // Copy the block to float64 so the cascade's intermediate signal is never rounded to float32.
+        for (let i = 0; i < count; i++) scratch[i] = channel[from + i];
+        for (const b of bands) {
+          for (let s = 0; s < b.sections.length; s++) processBiquad(b.sections[s], state, b.stateOffset + 2 * s, scratch, 0, count);
+        }
+        for (let i = 0; i < count; i++) channel[from + i] = scratch[i];
+      }
+    }
+  },
+});

@@ -1,0 +1,58 @@
+/**
+ * The sample-zone model every sample-playing instrument renders through: the sampler, drum
+ * kits with samples, the slicer, audio clips and SoundFont presets all turn their input
+ * into zones and call the one voice engine (`renderZones` in sampler-engine.ts).
+ */
+
+/** Envelope of a sample voice, seconds (SoundFont's volume envelope shape). */
+export interface ZoneEnvelope {
+  /** Silence before the attack starts. @default 0 */
+  readonly delay: number;
+  /** Linear rise to full level. @default 0.001 */
+  readonly attack: number;
+  /** Time held at full level before the decay. @default 0 */
+  readonly hold: number;
+  /** Fall to the sustain level. @default 0 */
+  readonly decay: number;
+  /** Sustain level 0–1. @default 1 */
+  readonly sustain: number;
+  /** Fall to silence after note-off. @default 0.05 */
+  readonly release: number;
+}
+
+/** One zone: which notes and velocities play which stretch of which sample, and how. */
+export interface SampleZone {
+  /** Key of the decoded audio in the sources map (a project path, or `sf2:<index>`). */
+  readonly sample: string;
+  /** Lowest and highest MIDI key (inclusive) the zone answers. */
+  readonly keyLow: number;
+  readonly keyHigh: number;
+  /** Lowest and highest velocity (inclusive): velocity layers are zones with different ranges. */
+  readonly velocityLow: number;
+  readonly velocityHigh: number;
+  /** The key at which the sample plays at its recorded pitch. */
+  readonly rootKey: number;
+  /** Extra tuning in cents (+ sharp). */
+  readonly tune: number;
+  /** Cents of pitch change per key away from the root (100 = chromatic, 0 = fixed pitch). */
+  readonly keyTrack: number;
+  /** First and end (exclusive) frame of the sample to play, at the source's own rate. */
+  readonly start: number;
+  readonly end: number;
+  /** 'forward': loop for the whole voice; 'sustain': loop while the key is held, then play out to `end`. */
+  readonly loop: { readonly mode: 'none' | 'forward' | 'sustain'; readonly start: number; readonly end: number };
+  readonly gainDb: number;
+  /** -1 (left) to 1 (right), constant-power. */
+  readonly pan: number;
+  readonly envelope: ZoneEnvelope;
+  /** Zones with equal ranges and the same group alternate (round robin) rather than layer. 0 = always play. */
+  readonly roundRobinGroup: number;
+  /** A note of a class > 0 cuts sounding voices of the same class (open/closed hat). */
+  readonly exclusiveClass: number;
+}
+
+/** Decoded sample data at its own rate; zones address frames of it. */
+export interface SampleSource {
+  readonly sampleRate: number;
+  readonly channels: readonly Float32Array[];
+}

@@ -1,0 +1,138 @@
+/**
+ * Runs a channel's insert effects over its whole signal, in order: each slot gets its
+ * automation curves and sidechain key, processes in place (TypeScript DSP) or through a
+ * fixed Web Audio graph, and is blended with its dry signal by the slot's mix.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AudioFileData, EffectDefinition } from '../api/plugin.ts';
+import { diagnostics as d } from '../diagnostics/catalogue.ts';
+import { MixdownError } from '../diagnostics/diagnostic.ts';
+import { resample } from '../dsp/resample.ts';
+import { decodeWav } from '../io/wav.ts';
+import type { EffectSlotIR } from '../ir/types.ts';
+import { sha256 } from '../plan/hash.ts';
+import { renderAutomation } from './automation-curve.ts';
+import { findEffect } from './registry.ts';
+
+export type Stereo = [Float32Array<ArrayBuffer>, Float32Array<ArrayBuffer>];
+
+export interface ChainContext {
+  readonly sampleRate: number;
+  readonly beatSeconds: number;
+  /** Post-fader signals of the channels slots key from, by channel id. */
+  readonly keys: ReadonlyMap<string, Stereo>;
+  /** `track 'bass'` or `bus 'drums'`, for errors. */
+  readonly label: string;
+  readonly where: { readonly file: string; readonly song: string; readonly track: string };
+  readonly projectRoot: string;
+}
+
+export async function runChain(slots: readonly EffectSlotIR[], signal: Stereo, context: ChainContext): Promise<void> {
+  for (const slot of slots) {
+    const definition = findEffect(slot.plugin);
+    if (!definition) throw new MixdownError(d.unknownEffect(context.where, context.label, slot.plugin, []));
+    const dry = slot.mix < 1 ? [signal[0].slice(), signal[1].slice()] : null;
+    try {
+      if (definition.process) processSlot(definition, slot, signal, context);
+      else await graphSlot(definition, slot, signal, context);
+    } catch (error) {
+      if (error instanceof MixdownError) throw error;
+      throw new MixdownError(d.effectThrew(context.where, context.label, slot.plugin, error instanceof Error ? error.message : String(error)));
+    }
+    if (dry) blend(signal, dry, slot.mix);
+    for (const channel of signal) {
+      // A plugin that returns NaN or infinity would poison every bus downstream: name it here.
+      if (!Number.isFinite(channel[0]) || !Number.isFinite(channel[channel.length >> 1] ?? 0) || !Number.isFinite(channel[channel.length - 1] ?? 0)) {
+        throw new MixdownError(d.effectThrew(context.where, context.label, slot.plugin, 'it produced samples that are not finite numbers (NaN or infinity)'));
+      }
+    }
+  }
+}
+
+function processSlot(definition: EffectDefinition<object>, slot: EffectSlotIR, signal: Stereo, context: ChainContext): void {
+  const length = signal[0].length;
+  const automation: Record<string, Float32Array> = {};
+  for (const [path, ir] of Object.entries(slot.automation)) automation[path] = renderAutomation(ir, length);
+  definition.process!({
+    sampleRate: context.sampleRate,
+    options: slot.options,
+    channels: signal,
+    sidechain: slot.sidechain ? keySignal(slot.sidechain, context) : null,
+    automation,
+    beatSeconds: context.beatSeconds,
+    seed: slot.seed,
+    readAudio: (path) => readAudio(slot, path, context),
+  });
+}
+
+async function graphSlot(definition: EffectDefinition<object>, slot: EffectSlotIR, signal: Stereo, context: ChainContext): Promise<void> {
+  const { OfflineAudioContext } = await import('node-web-audio-api');
+  const length = signal[0].length;
+  if (length === 0) return;
+  const audio = new OfflineAudioContext(2, length, context.sampleRate);
+  const buffer = audio.createBuffer(2, length, context.sampleRate);
+  buffer.copyToChannel(signal[0], 0);
+  buffer.copyToChannel(signal[1], 1);
+  const source = audio.createBufferSource();
+  source.buffer = buffer;
+  const output = definition.graph!({ audio, input: source, sampleRate: context.sampleRate, options: slot.options, beatSeconds: context.beatSeconds });
+  output.connect(audio.destination);
+  source.start(0);
+  const rendered = await audio.startRendering();
+  rendered.copyFromChannel(signal[0], 0);
+  rendered.copyFromChannel(signal[1], 1);
+}
+
+/** out = dry·(1 − mix) + wet·mix, the parallel-processing blend. */
+function blend(signal: Stereo, dry: Float32Array[], mix: number): void {
+  const dryGain = 1 - mix;
+  for (let c = 0; c < 2; c++) {
+    const wet = signal[c];
+    const original = dry[c];
+    for (let i = 0; i < wet.length; i++) wet[i] = original[i] * dryGain + wet[i] * mix;
+  }
+}
+
+/** The key, high-passed (12 dB/oct Butterworth, Simper SVF) when the slot asks. */
+function keySignal(sidechain: NonNullable<EffectSlotIR['sidechain']>, context: ChainContext): Stereo {
+  const key = context.keys.get(sidechain.from);
+  if (!key) throw new Error(`sidechain key '${sidechain.from}' was not rendered`);
+  if (!(sidechain.highpass > 0)) return [key[0].slice(), key[1].slice()];
+  const g = Math.tan((Math.PI * Math.min(sidechain.highpass, context.sampleRate * 0.49)) / context.sampleRate);
+  const k = Math.SQRT2;
+  const a1 = 1 / (1 + g * (g + k));
+  const a2 = g * a1;
+  const a3 = g * a2;
+  return key.map((channel) => {
+    const out = new Float32Array(channel.length);
+    let ic1 = 0;
+    let ic2 = 0;
+    for (let i = 0; i < channel.length; i++) {
+      const x = channel[i];
+      const v3 = x - ic2;
+      const v1 = a1 * ic1 + a2 * v3;
+      const v2 = ic2 + a2 * ic1 + a3 * v3;
+      ic1 = 2 * v1 - ic1;
+      ic2 = 2 * v2 - ic2;
+      out[i] = x - k * v1 - v2;
+    }
+    return out;
+  }) as Stereo;
+}
+
+/** An audio file a slot declared: checked against the hash in its key, decoded, resampled. */
+function readAudio(slot: EffectSlotIR, path: string, context: ChainContext): AudioFileData {
+  const declared = slot.files.find((file) => file.path === path);
+  if (!declared) throw new Error(`'${path}' was not declared by the effect's files(); only declared files are hashed into the key`);
+  const bytes = readFileSync(join(context.projectRoot, path));
+  if (sha256(bytes) !== declared.sha256) throw new MixdownError(d.referenceChanged(context.where, path));
+  let decoded;
+  try {
+    decoded = decodeWav(bytes);
+  } catch (error) {
+    throw new MixdownError(d.badEffectFile(context.where, context.label, slot.id, path, error instanceof Error ? error.message : String(error)));
+  }
+  const channels = decoded.channels.map((channel) => resample(channel, decoded.sampleRate, context.sampleRate));
+  return { sampleRate: context.sampleRate, channels };
+}
