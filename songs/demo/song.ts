@@ -1,8 +1,11 @@
 /**
- * "Night Drive" — the demo song: 70 bars of A minor at 112 BPM (2:30), six tracks.
+ * "Night Drive" — the demo song: 70 bars of A minor at 112 BPM (2:30), seven tracks.
  * Written with sections and parts: a part shorter than its section loops, and the last
- * chorus gets its own drum fill-in. Variants: a radio edit, an instrumental, the song a
- * tone higher, and three generated takes of the lead.
+ * chorus gets its own drum fill-in. Mixed on buses: a drum bus (EQ, compressor, tape from
+ * plugins/), the bass ducked by the drums (sidechain), reverb and delay returns fed by
+ * sends, a pad whose filter opens through the intro (automation), a granular texture
+ * (plugins/) in the break, everything glued on a mix bus. Variants: a radio edit, an
+ * instrumental, the song a tone higher, and three generated takes of the lead.
  */
 import {
   arpeggiate,
@@ -18,9 +21,18 @@ import {
   transposeSong,
   withForm,
   withTrack,
+  eq,
+  compressor,
+  ducker,
+  reverb,
+  delay,
+  chorus,
+  width,
   type NoteInput,
   type PartInput,
 } from 'mixdown';
+import { granular } from '../../plugins/granular.ts';
+import { tape } from '../../plugins/tape.ts';
 import { at, random, steps } from './patterns.ts';
 
 /** Changes only the lead's phrasing; the benchmark edits it to time a one-track rebuild. */
@@ -129,6 +141,8 @@ export default defineSong({
     drums: {
       instrument: drums(),
       gain: -3,
+      output: 'drum-bus',
+      sends: [{ to: 'room', level: -18 }],
       humanize: { timing: 8, velocity: 6 },
       parts: {
         // Hats come in halfway through the intro.
@@ -144,32 +158,68 @@ export default defineSong({
     bass: {
       instrument: synth({ wave: 'saw', filter: { cutoff: 320, resonance: 0.3, envAmount: 2 }, envelope: { attack: 0.003, decay: 0.2, sustain: 0.6, release: 0.08 }, program: 38 }),
       gain: -5,
+      output: 'glue',
+      // Pumps with the drums: a key high-passed above the bass so the kick's attack drives it.
+      effects: [ducker({ amount: 6, threshold: -24, attack: 0.002, hold: '16n', release: '8n' }, { sidechain: { from: 'drums', highpass: 60 } })],
       parts: { verse: bassPart(false), chorus: bassPart(true), outro: { notes: [{ pitch: 'A1', start: '0:0:0', length: '2m', velocity: 100 }], length: '6m' } },
     },
     pad: {
       instrument: synth({ wave: 'saw', filter: { cutoff: 900, resonance: 0.15, envAmount: 1 }, envelope: { attack: 0.4, decay: 0.8, sustain: 0.7, release: 1.2 }, program: 89 }),
       gain: -13,
       pan: -0.25,
+      output: 'glue',
+      effects: [chorus({ rate: 0.3, depth: 4 })],
+      sends: [{ to: 'hall', level: -8 }],
+      // The filter opens over the intro, exponentially (even in pitch), then stays open.
+      automation: { 'instrument.filter.cutoff': [{ at: '0:0:0', value: 250 }, { at: '8:0:0', value: 900, shape: 'exponential' }] },
       parts: { intro: padPart(64), verse: padPart(64), chorus: padPart(64), break: padPart(70), outro: padPart(56) },
     },
     arp: {
       instrument: synth({ wave: 'square', filter: { cutoff: 1400, resonance: 0.4, envAmount: 2.5 }, envelope: { attack: 0.002, decay: 0.15, sustain: 0.2, release: 0.1 }, program: 81 }),
       gain: -11,
       pan: 0.35,
+      output: 'glue',
+      sends: [{ to: 'echo', level: -14 }],
       parts: { intro: arpPart(), chorus: arpPart(), outro: { notes: arpPart(true), length: '6m' } },
     },
     lead: {
       instrument: synth({ wave: 'saw', filter: { cutoff: 2200, resonance: 0.25, envAmount: 1.5 }, envelope: { attack: 0.01, decay: 0.3, sustain: 0.75, release: 0.25 }, program: 80 }),
       gain: -8,
       pan: 0.1,
+      output: 'glue',
+      sends: [
+        { to: 'echo', level: -12 },
+        { to: 'hall', level: -14 },
+      ],
+      // More echo on the last chorus.
+      automation: { 'send.echo': [{ at: '0:0:0', value: -12, section: 'chorus@2' }, { at: '15:0:0', value: -6, section: 'chorus@2', shape: 'curve', curve: 2 }, { at: '16:0:0', value: -12, section: 'chorus@2', shape: 'step' }] },
       parts: leadParts(BENCH_EDIT_SEED),
     },
     bell: {
       instrument: synth({ wave: 'sine', envelope: { attack: 0.001, decay: 0.6, sustain: 0, release: 0.6 }, program: 14 }),
       gain: -2,
       pan: -0.4,
+      output: 'glue',
+      sends: [{ to: 'hall', level: -6 }],
       parts: { chorus: bellPart, break: bellPart },
     },
+    texture: {
+      instrument: granular({ grainSize: 0.12, density: 24, spray: 0.05, level: -16 }),
+      output: 'glue',
+      sends: [{ to: 'hall', level: -4 }],
+      parts: { break: { notes: [{ pitch: 'E4', start: '0:0:0', length: '8m', velocity: 80 }, { pitch: 'A3', start: '0:0:0', length: '8m', velocity: 70 }], length: '8m' } },
+    },
+  },
+  buses: {
+    'drum-bus': {
+      output: 'glue',
+      effects: [eq({ bands: [{ type: 'highpass', frequency: 30, slope: 24 }, { type: 'bell', frequency: 350, gain: -2, q: 1.2 }] }), compressor({ threshold: -18, ratio: 4, attack: 0.01, release: 0.12 }, { mix: 0.6 }), tape({ drive: 4 })],
+    },
+    room: { output: 'glue', effects: [reverb({ decay: 0.8, size: 0.6, predelay: 0.005 })] },
+    hall: { output: 'glue', effects: [reverb({ decay: 3.2, size: 1.4, predelay: 0.03, damping: 5000 }), eq({ bands: [{ type: 'highpass', frequency: 200, slope: 12 }] })] },
+    echo: { output: 'glue', effects: [delay({ time: '8n.', feedback: 0.35, pingPong: true, lowpass: 4000, highpass: 300 })] },
+    // The mix bus: gentle glue and a little width before the master.
+    glue: { effects: [compressor({ threshold: -14, ratio: 2, attack: 0.02, release: 0.2, knee: 6 }), width({ width: 1.1, bassMono: 120 })] },
   },
   // Mastered for streaming: -14 LUFS, true peak under -1 dBTP; a 16-bit dithered copy too.
   master: {
