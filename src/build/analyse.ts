@@ -35,12 +35,14 @@ export async function analyseSong(
   const loaded = await loader.load(id, path);
   if (!loaded.ok) return { ok: false, diagnostics: [loaded.diagnostic] };
   const origin = { id, file: loaded.file, text: loaded.source, pluginCode: loaded.pluginCode };
+  // Semantic errors that know the value they are about get the location of the syntax that wrote it.
+  const located = async (list: Diagnostic[]) => (await import('../ir/source-path.ts')).refineLocations(list, loaded.file, loaded.source);
   // Only what was asked for is elaborated (every variant of a song with eight takes costs).
   const isWanted = (name: string) => !wanted?.length || wanted.includes(name);
   const songs: SongIR[] = [];
   if (isWanted(DEFAULT_VARIANT)) {
     const base = elaborate(loaded.input, origin);
-    if (!base.ok) return base;
+    if (!base.ok) return { ok: false, diagnostics: await located(base.diagnostics) };
     songs.push(base.song);
   }
   const problems: Diagnostic[] = [];
@@ -66,7 +68,7 @@ export async function analyseSong(
     if (result.ok) songs.push(result.song);
     else problems.push(...result.diagnostics.map((diagnostic) => ({ ...diagnostic, message: `variant '${name}': ${diagnostic.message}` })));
   }
-  if (problems.length) return { ok: false, diagnostics: problems };
+  if (problems.length) return { ok: false, diagnostics: await located(problems) };
   // Files the song (or a variant) read at load time, e.g. MIDI clips, count like its modules.
   cache?.store(id, [...loaded.files, ...recordedFiles()], songs, names);
   return { ok: true, songs };

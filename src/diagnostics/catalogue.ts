@@ -5,7 +5,7 @@
  */
 import type { Diagnostic, SourceLocation } from './diagnostic.ts';
 
-type Where = SourceLocation & { song?: string; track?: string; frame?: string };
+type Where = SourceLocation & { song?: string; track?: string; frame?: string; path?: readonly (string | number)[] };
 
 function error(code: string, where: Where, message: string, hint?: string): Diagnostic {
   return { code, severity: 'error', message, ...(hint ? { hint } : {}), ...where };

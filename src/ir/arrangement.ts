@@ -8,7 +8,7 @@ import type { Diagnostic, SourceLocation } from '../diagnostics/diagnostic.ts';
 import { barToTick, lengthToTicks, TimeFormatError, type TempoClock } from '../theory/time.ts';
 import type { MeterPoint, SectionIR } from './types.ts';
 
-type Where = SourceLocation & { song: string; track?: string; frame?: string };
+type Where = SourceLocation & { song: string; track?: string; frame?: string; path?: readonly (string | number)[] };
 
 const SECTION_NAME = /^[A-Za-z][A-Za-z0-9 _-]*$/;
 
@@ -24,9 +24,9 @@ export function layoutForm(song: SongInput, meterMap: readonly MeterPoint[], whe
   const layout: SectionIR[] = [];
   const seen = new Map<string, number>();
   let bar = 0;
-  for (const name of form) {
+  for (const [index, name] of form.entries()) {
     if (!(name in sections)) {
-      problems.push(d.unknownSection(where, String(name), names));
+      problems.push(d.unknownSection({ ...where, path: ['form', index] }, String(name), names));
       continue;
     }
     const occurrence = (seen.get(name) ?? 0) + 1;
@@ -72,7 +72,7 @@ export function placeParts(
   // A part may name any declared section, played in this form or not (a variant's form may skip it).
   for (const key of Object.keys(parts)) {
     const name = key.split('@')[0];
-    if (!declared.includes(name)) problems.push(d.unknownSection(where, key, declared));
+    if (!declared.includes(name)) problems.push(d.unknownSection({ ...where, ...(where.track ? { path: ['tracks', where.track, 'parts', key] } : {}) }, key, declared));
   }
   const placed: PlacedNote[] = [];
   for (const section of layout) {

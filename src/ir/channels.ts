@@ -18,7 +18,7 @@ import { elaborateAutomation, type AutomationTiming } from './automation.ts';
 import { checkOptions, type OptionProblem } from './options.ts';
 import type { AutomationIR, ChannelIR, EffectSlotIR, SendIR } from './types.ts';
 
-export type Where = Record<string, unknown> & { file: string; song: string; track?: string };
+export type Where = Record<string, unknown> & { file: string; song: string; track?: string; path?: readonly (string | number)[] };
 
 /** Where a project plugin lives and the hash of its code, for plugins the song's modules defined. */
 export type PluginCode = (kind: 'instrument' | 'effect', name: string) => { source: string; code: string } | null;
@@ -45,20 +45,24 @@ export function elaborateChannel(
   problems: Diagnostic[],
 ): ChannelDraft {
   const label = channelLabel(kind, id);
+  const channelWhere = where;
   const gainDb = input.gain ?? 0;
   if (typeof gainDb !== 'number' || !Number.isFinite(gainDb) || gainDb > 24) problems.push(d.badNumber(where, `${label} gain`, gainDb, 'in dB, at most +24'));
   const pan = input.pan ?? 0;
   if (typeof pan !== 'number' || !(pan >= -1 && pan <= 1)) problems.push(d.badNumber(where, `${label} pan`, pan, 'from -1 to 1'));
-  const effects = elaborateEffects(input.effects, label, seed, env, where, problems);
+  const base = [kind === 'track' ? 'tracks' : 'buses', id];
+  const effects = elaborateEffects(input.effects, label, seed, env, where, base, problems);
   const sends: SendIR[] = [];
   if (input.sends !== undefined && !Array.isArray(input.sends)) problems.push(d.badNumber(where, `${label} sends`, input.sends, 'as a list of { to, level, pre }'));
-  for (const send of Array.isArray(input.sends) ? input.sends : []) {
+  for (const [index, send] of (Array.isArray(input.sends) ? input.sends : []).entries()) {
     const levelDb = send?.level ?? 0;
+    where = { ...where, path: [...base, 'sends', index] };
     if (typeof send?.to !== 'string') problems.push(d.badNumber(where, `${label} send target`, send?.to, "as a bus id, e.g. { to: 'reverb', level: -12 }"));
     else if (typeof levelDb !== 'number' || !Number.isFinite(levelDb) || levelDb > 24) problems.push(d.badNumber(where, `${label} send to '${send.to}' level`, levelDb, 'in dB, at most +24'));
     else if (sends.some((other) => other.to === send.to)) problems.push(d.badNumber(where, `${label} send to '${send.to}'`, 'twice', 'once per bus'));
     else sends.push({ to: send.to, levelDb, pre: send.pre === true, automation: null });
   }
+  where = channelWhere;
   return {
     id,
     name: typeof input.name === 'string' && input.name ? input.name : id,
@@ -77,7 +81,8 @@ export function elaborateChannel(
   };
 }
 
-function elaborateEffects(list: readonly EffectRef[] | undefined, label: string, seed: number, env: ChannelEnv, where: Where, problems: Diagnostic[]): EffectSlotIR[] {
+function elaborateEffects(list: readonly EffectRef[] | undefined, label: string, seed: number, env: ChannelEnv, channelWhere: Where, base: readonly (string | number)[], problems: Diagnostic[]): EffectSlotIR[] {
+  let where = channelWhere;
   if (list === undefined) return [];
   if (!Array.isArray(list)) {
     problems.push(d.badNumber(where, `${label} effects`, list, 'as a list, e.g. [eq({ … }), compressor({ … })]'));
@@ -86,6 +91,7 @@ function elaborateEffects(list: readonly EffectRef[] | undefined, label: string,
   const slots: EffectSlotIR[] = [];
   const used = new Map<string, number>();
   list.forEach((ref, position) => {
+    where = { ...channelWhere, path: [...base, 'effects', position] };
     const definition = ref && typeof ref.plugin === 'string' ? findEffect(ref.plugin) : undefined;
     if (!definition || ref.kind !== 'effect') {
       problems.push(d.unknownEffect(where, label, String(ref?.plugin ?? ref), effectNames()));
@@ -159,7 +165,7 @@ export function attachAutomation(
   const effects = draft.effects.map((slot) => ({ ...slot, automation: { ...slot.automation } }));
   const instrument: Record<string, AutomationIR> = {};
   for (const [target, input] of Object.entries(automation ?? {})) {
-    const fail = (detail: string) => problems.push(d.badAutomation(where, draft.label, target, detail));
+    const fail = (detail: string) => problems.push(d.badAutomation({ ...where, path: [draft.label.startsWith('track') ? 'tracks' : 'buses', draft.id, 'automation', target] }, draft.label, target, detail));
     const sentences: string[] = [];
     const resolve = () => {
       const ir = elaborateAutomation(input, timing, sentences);

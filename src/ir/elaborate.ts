@@ -180,7 +180,7 @@ interface TickNote {
   readonly lengthTicks: number;
 }
 
-type Where = ReturnType<typeof locateKey> & { song: string; track: string };
+type Where = ReturnType<typeof locateKey> & { song: string; track: string; path?: readonly (string | number)[] };
 
 function elaborateTrack(
   id: string,
@@ -209,7 +209,7 @@ function elaborateTrack(
   if (track.notes !== undefined && !Array.isArray(track.notes)) problems.push(d.badNumber(where, `track '${id}' notes`, track.notes, 'as an array of notes'));
   const tickNotes: TickNote[] = [];
   (Array.isArray(track.notes) ? track.notes : []).forEach((input, noteIndex) => {
-    const note = elaborateNote(input, `note ${noteIndex}`, noteIndex, 0, 0, Infinity, timing, where, problems);
+    const note = elaborateNote(input, `note ${noteIndex}`, noteIndex, 0, 0, Infinity, timing, { ...where, path: ['tracks', id, 'notes', noteIndex] }, problems);
     if (note) tickNotes.push(note);
   });
   if (track.parts) {
@@ -220,7 +220,7 @@ function elaborateTrack(
     };
     for (const placed of placeParts(track.parts, timing.sectionNames, timing.layout, timing.meterMap, quietStart, quietEnd, where, problems, timing.clock)) {
       const label = `part '${placed.part}' note ${placed.index}`;
-      const note = elaborateNote(placed.input, label, placed.index, placed.originBar, placed.offsetTicks, placed.endTick, timing, where, problems);
+      const note = elaborateNote(placed.input, label, placed.index, placed.originBar, placed.offsetTicks, placed.endTick, timing, { ...where, path: ['tracks', id, 'parts', placed.part, placed.index] }, problems);
       if (note) tickNotes.push(note);
     }
   }

@@ -48,13 +48,15 @@ function songObject(sourceFile: import('ts-morph').SourceFile, Node: NodeApi, Sy
 /** Follow `path` as far as the syntax goes; the deepest node reached is the location. */
 function walk(start: MorphNode, path: SourcePath, Node: NodeApi, SyntaxKind: Kinds): MorphNode {
   let node = start;
-  for (const step of path) {
+  for (const [index, step] of path.entries()) {
     const value = unwrap(node, Node);
     if (!value) return node;
     let next: MorphNode | undefined;
     if (typeof step === 'string' && Node.isObjectLiteralExpression(value)) {
       const property = value.getProperty((entry) => (Node.isPropertyAssignment(entry) || Node.isShorthandPropertyAssignment(entry)) && propertyName(entry, Node) === step);
-      if (Node.isPropertyAssignment(property)) next = property.getInitializer();
+      // A path that ends at a key (an unknown section, an automation target) points at the key.
+      if (property && index === path.length - 1) next = property;
+      else if (Node.isPropertyAssignment(property)) next = property.getInitializer();
       else if (Node.isShorthandPropertyAssignment(property)) next = property.getNameNode();
     } else if (typeof step === 'number') {
       let list: MorphNode | undefined = value;
