@@ -234,7 +234,17 @@ export default defineSong({
 
   it('re-renders only the edited track and what is downstream of it (and what it keys)', async () => {
     project.write('songs/routing/song.ts', source('C2'));
-    const result = await project.build();
+    const reasons: Record<string, readonly string[]> = {};
+    const result = await project.build({
+      onEvent: (event) => {
+        if (event.type === 'task-done' && event.reasons) reasons[event.result.id] = event.reasons;
+      },
+    });
     expect(renderedTasks(result, 'routing')).toEqual(['bus:room', 'master', 'midi', 'mix', 'stem:bass']);
+    expect(reasons['bus:room']).toEqual(['input stem:bass changed']);
+    project.write('songs/routing/song.ts', source('C2').replace('amount: 12', 'amount: 9'));
+    const ducked: Record<string, readonly string[]> = {};
+    await project.build({ onEvent: (event) => void (event.type === 'task-done' && event.reasons && (ducked[event.result.id] = event.reasons)) });
+    expect(ducked['stem:bass']).toEqual(['effect ducker of track bass changed (options, mix, sidechain or automation)']);
   });
 });

@@ -66,7 +66,14 @@ describe('project plugins', () => {
 
   it('re-renders exactly the tasks that use a plugin when its code, or a file it imports, changes', async () => {
     project.write('plugins/attenuate.ts', PLUGIN('0.5').replace('scales its input', 'scales its input, edited'));
-    expect(renderedTasks(await project.build(), 'plugged')).toEqual(['master', 'mix', 'stem:uses']);
+    const reasons: Record<string, readonly string[]> = {};
+    const edited = await project.build({
+      onEvent: (event) => {
+        if (event.type === 'task-done' && event.reasons) reasons[event.result.id] = event.reasons;
+      },
+    });
+    expect(renderedTasks(edited, 'plugged')).toEqual(['master', 'mix', 'stem:uses']);
+    expect(reasons['stem:uses']).toEqual(['code of plugin test-attenuate changed']);
     project.write('plugins/scale.ts', HELPER('for (let i = 0; i < channel.length; i += 1) channel[i] *= amount;'));
     expect(renderedTasks(await project.build(), 'plugged')).toEqual(['master', 'mix', 'stem:uses']);
     expect(renderedTasks(await project.build(), 'plugged')).toEqual([]);

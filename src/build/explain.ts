@@ -47,8 +47,11 @@ export function explainTask(task: Task, previous: Readonly<Record<string, string
 }
 
 function describeInput(task: Task, name: string): string {
-  const track = task.kind === 'stem' ? ` of track ${task.params.trackId}` : '';
+  const track = task.kind === 'stem' ? ` of track ${task.params.trackId}` : task.kind === 'bus' ? ` of bus ${task.params.busId}` : '';
   if (name.startsWith('task:')) return `input ${name.slice(5)} changed`;
+  if (name.startsWith('code:')) return `code of plugin ${name.slice(5)} changed`;
+  if (name.startsWith('file:')) return `content of file ${name.slice(5)} changed`;
+  if (name.startsWith('effect:')) return `effect ${name.slice(7)}${track} changed (options, mix, sidechain or automation)`;
   switch (name) {
     case 'engine':
       return 'mixdown engine version changed';
@@ -57,7 +60,13 @@ function describeInput(task: Task, name: string): string {
     case 'instrument':
       return `instrument or its options${track} changed`;
     case 'fader':
-      return `gain, pan or mute${track} changed`;
+      return `gain, pan, mute or their automation${track} changed`;
+    case 'effects':
+      return `effect chain${track} changed`;
+    case 'instrumentAutomation':
+      return `instrument automation${track} changed`;
+    case 'sources':
+      return `what feeds the bus (outputs, sends, send levels)${track} changed`;
     case 'seed':
       return `seed${track} changed`;
     case 'format':

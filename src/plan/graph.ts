@@ -141,6 +141,25 @@ function makeTask<T extends Task>(
   return { id, kind, params, deps: refs, inputs, key } as unknown as T;
 }
 
+/**
+ * Key inputs for what a channel renders with, named finely so --explain can say which one
+ * changed: each effect slot's settings (`effect:<slot>`), each project plugin's code
+ * (`code:<plugin>`), each file read (`file:<path>`, its content hash).
+ */
+function pluginInputs(instrument: string | null, instrumentCode: string | null, instrumentFiles: InstrumentIR['files'], effects: readonly EffectSlotIR[]): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  if (instrument && instrumentCode) inputs[`code:${instrument}`] = instrumentCode;
+  for (const file of instrumentFiles) inputs[`file:${file.path}`] = file.sha256;
+  inputs.effects = effects.map((slot) => slot.id);
+  for (const slot of effects) {
+    const { code, files, ...settings } = slot;
+    inputs[`effect:${slot.id}`] = settings;
+    if (code) inputs[`code:${slot.plugin}`] = code;
+    for (const file of files) inputs[`file:${file.path}`] = file.sha256;
+  }
+  return inputs;
+}
+
 export function plan(song: SongIR): BuildGraph {
   const format = { sampleRate: song.sampleRate, lengthSamples: song.lengthSamples };
   const channels: (ChannelIR & { kind: 'track' | 'bus' })[] = [...song.tracks.map((t) => ({ ...t, kind: 'track' as const })), ...song.buses.map((b) => ({ ...b, kind: 'bus' as const }))];
@@ -198,9 +217,9 @@ export function plan(song: SongIR): BuildGraph {
         stemParams,
         {
           notes: track.notes,
-          instrument: track.instrument,
+          instrument: { plugin: track.instrument.plugin, version: track.instrument.version, options: track.instrument.options },
           instrumentAutomation: track.instrumentAutomation,
-          effects: track.effects,
+          ...pluginInputs(track.instrument.plugin, track.instrument.code, track.instrument.files, track.effects),
           fader: fader(track),
           seed: track.seed,
           format,
@@ -221,7 +240,7 @@ export function plan(song: SongIR): BuildGraph {
         `bus:${bus.id}`,
         'bus',
         busParams,
-        { sources: busParams.sources, effects: bus.effects, fader: fader(bus), seed: bus.seed, format, busId: bus.id, prefader: params.prefader },
+        { sources: busParams.sources, ...pluginInputs(null, null, [], bus.effects), fader: fader(bus), seed: bus.seed, format, busId: bus.id, prefader: params.prefader },
         [...sourceDeps, ...keyDeps(params)],
       );
     }
