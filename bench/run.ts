@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { effectRows } from './effects.ts';
+
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
 interface BuildFigures {
@@ -103,6 +105,8 @@ export async function main(): Promise<number> {
   const root = mkdtempSync(join(tmpdir(), 'mixdown-bench-'));
   try {
     cpSync(join(repo, 'songs', song), join(root, 'songs', song), { recursive: true });
+    // The demo imports the example plugins from plugins/.
+    cpSync(join(repo, 'plugins'), join(root, 'plugins'), { recursive: true });
     buildOnce(root); // warm the command's bundle cache and the OS file cache, then start over
     rmSync(join(root, '.mixdown'), { recursive: true, force: true });
     rmSync(join(root, 'dist'), { recursive: true, force: true });
@@ -136,6 +140,7 @@ export async function main(): Promise<number> {
     rows.push(['watch: save → new master', `${(await watchLatency(root, file)).toFixed(2)} s (one-track edit of the mastered song)`]);
     for (const tracks of [8, 32]) rows.push([`peak RSS, ${tracks} tracks × 60 s`, `${rssForTracks(tracks).toFixed(0)} MB`]);
     rows.push(...loudnessRows(join(root, 'dist', song, 'master.wav'), audioSeconds));
+    rows.push(...(await effectRows()));
     for (const [name, value] of rows) console.log(`${name.padEnd(28)} ${value}`);
     console.log('targets: cold ≥ 50× realtime, no-op ≤ 10% (issue 7: ≤ 5%) of cold, one-track edit ≤ 35% (issue 7: ≤ 20%) of cold;');
     console.log('         analyze ≥ 1× ffmpeg; 2 jobs ≥ 1.7× 1 job on stems; RSS not growing with tracks (issue 7)');

@@ -94,3 +94,39 @@ describe('project plugins', () => {
     expect(problem.message).toBe("track 'uses': effect 'test-attenuate' failed while rendering: tape snapped");
   });
 });
+
+describe('a Web Audio graph effect', () => {
+  it('renders a fixed subgraph over the whole signal, sample-aligned and the same every time', async () => {
+    const { defineEffect } = await import('../src/api/define-effect.ts');
+    const { runChain } = await import('../src/render/effect-chain.ts');
+    const halfGain = defineEffect<{ gain: number }>({
+      name: 'test-webaudio-gain',
+      version: '1',
+      defaults: { gain: 0.5 },
+      graph({ audio, input, options }) {
+        const node = audio.createGain();
+        node.gain.value = options.gain;
+        input.connect(node);
+        return node;
+      },
+    });
+    const render = async () => {
+      const length = 48000;
+      const left = new Float32Array(length);
+      const right = new Float32Array(length);
+      for (let i = 0; i < length; i++) {
+        left[i] = Math.sin((2 * Math.PI * 440 * i) / 48000);
+        right[i] = i % 100 === 0 ? 1 : 0;
+      }
+      const slot = { id: 'g', plugin: 'test-webaudio-gain', version: '1', options: halfGain().options, mix: 1, sidechain: null, seed: 1, source: null, code: null, files: [], automation: {} };
+      await runChain([slot], [left, right], { sampleRate: 48000, beatSeconds: 0.5, keys: new Map(), label: "track 't'", where: { file: 'f', song: 's', track: 't' }, projectRoot: '/' });
+      return [left, right];
+    };
+    const [first, second] = [await render(), await render()];
+    expect(first[0][1000]).toBeCloseTo(0.5 * Math.sin((2 * Math.PI * 440 * 1000) / 48000), 6);
+    // An impulse train stays on its samples: no latency from the graph.
+    expect(first[1][500]).toBeCloseTo(0.5, 6);
+    expect(first[1][501]).toBe(0);
+    expect(Buffer.from(first[0].buffer).equals(Buffer.from(second[0].buffer))).toBe(true);
+  });
+});
