@@ -106,6 +106,28 @@ describe('mix graph validation', () => {
   });
 });
 
+describe('inspect', () => {
+  it('prints the mix graph: inserts with blend and key, outputs, sends, automation', async () => {
+    const { formatArrangement } = await import('../src/cli/inspect.ts');
+    const result = elaborate(
+      song({
+        tracks: {
+          ...song().tracks,
+          kick: { ...song().tracks.kick, output: 'drums' },
+          bass: { ...song().tracks.bass, effects: [ducker({}, { sidechain: 'kick' })], sends: [{ to: 'verb', level: -6, pre: true }], automation: { gain: [{ at: '0:0:0', value: -3 }] } },
+        },
+        buses: { drums: { effects: [compressor({}, { mix: 0.5 })] }, verb: {} },
+      }),
+      { id: 't', file: FILE },
+    );
+    if (!result.ok) throw new Error(result.diagnostics[0].message);
+    const lines = formatArrangement(result.song).split('\n');
+    expect(lines).toContain('  kick       → drums');
+    expect(lines).toContain('  bass       [ducker ← kick]  → master   sends: verb -6 dB pre   automated: gain');
+    expect(lines).toContain('  bus drums  [compressor 50%]  → master');
+  });
+});
+
 async function stemOf(input: SongInput, track: string) {
   const result = elaborate(input, { id: 't', file: FILE });
   if (!result.ok) throw new Error(result.diagnostics[0].message);

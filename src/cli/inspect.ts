@@ -1,8 +1,9 @@
 /**
  * `mixdown inspect <song> [--variant v]`: the arrangement as text — tempo and meter changes,
- * then a sections × tracks grid with bar numbers and note counts per part.
+ * then a sections × tracks grid with bar numbers and note counts per part, then the mix
+ * graph: each channel's inserts, where it goes, its sends and its automation targets.
  */
-import type { SongIR } from '../ir/types.ts';
+import type { ChannelIR, SongIR } from '../ir/types.ts';
 import { tickToBar } from '../theory/time.ts';
 
 export function formatArrangement(song: SongIR): string {
@@ -32,8 +33,36 @@ export function formatArrangement(song: SongIR): string {
     lines.push(row(track.id + (track.mute ? ' (muted)' : ''), counts.map((count) => (count ? String(count) : '·'))));
   }
   lines.push('');
+  lines.push(...formatRouting(song));
   lines.push(`${song.tracks.reduce((sum, track) => sum + track.notes.length, 0)} notes in ${song.tracks.length} tracks; markers: ${song.markers.map((m) => m.name).join(', ') || 'none'}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** One line per channel: `bass  [ducker ← drums]  → glue   sends: echo -12 dB`. */
+function formatRouting(song: SongIR): string[] {
+  const channels: (ChannelIR & { kind: 'track' | 'bus'; instrumentTargets: string[] })[] = [
+    ...song.tracks.map((track) => ({ ...track, kind: 'track' as const, instrumentTargets: Object.keys(track.instrumentAutomation).map((path) => `instrument.${path}`) })),
+    ...song.buses.map((bus) => ({ ...bus, kind: 'bus' as const, instrumentTargets: [] })),
+  ];
+  if (!song.buses.length && channels.every((channel) => !channel.effects.length && !channel.sends.length)) return [];
+  const width = Math.max(5, ...channels.map((channel) => channel.id.length + (channel.kind === 'bus' ? 4 : 0)));
+  const lines = ['mix graph'];
+  for (const channel of channels) {
+    const inserts = channel.effects.map((slot) => `${slot.id}${slot.mix < 1 ? ` ${Math.round(slot.mix * 100)}%` : ''}${slot.sidechain ? ` ← ${slot.sidechain.from}` : ''}`);
+    const sends = channel.sends.map((send) => `${send.to} ${send.levelDb} dB${send.pre ? ' pre' : ''}${send.automation ? ' (automated)' : ''}`);
+    const automated: string[] = [
+      ...(channel.gainAutomation ? ['gain'] : []),
+      ...(channel.panAutomation ? ['pan'] : []),
+      ...channel.effects.flatMap((slot) => Object.keys(slot.automation).map((path) => `fx.${slot.id}.${path}`)),
+      ...channel.instrumentTargets,
+    ];
+    const name = channel.kind === 'bus' ? `bus ${channel.id}` : channel.id;
+    lines.push(
+      `  ${name.padEnd(width)}  ${inserts.length ? `[${inserts.join(', ')}]  ` : ''}→ ${channel.output}${sends.length ? `   sends: ${sends.join(', ')}` : ''}${automated.length ? `   automated: ${automated.join(', ')}` : ''}${channel.mute ? '   (muted)' : ''}`,
+    );
+  }
+  lines.push('');
+  return lines;
 }
 
 function round(value: number): string {
