@@ -15,7 +15,7 @@ import { useProjectFile } from '../load/dependencies.ts';
 import { sha256 } from '../plan/hash.ts';
 import { effectNames, findEffect } from '../render/registry.ts';
 import { elaborateAutomation, type AutomationTiming } from './automation.ts';
-import { checkOptions, type OptionProblem } from './options.ts';
+import { checkOptions, pluginProblems, type OptionProblem } from './options.ts';
 import type { AutomationIR, ChannelIR, EffectSlotIR, SendIR } from './types.ts';
 
 export type Where = Record<string, unknown> & { file: string; song: string; track?: string; path?: readonly (string | number)[] };
@@ -107,7 +107,7 @@ function elaborateEffects(list: readonly EffectRef[] | undefined, label: string,
     const optionProblems: OptionProblem[] = [];
     checkOptions(definition.defaults, ref.options, '', optionProblems);
     for (const problem of optionProblems) problems.push(d.badEffect(where, label, id, problem.option ? `option '${problem.option}' ${problem.detail}` : problem.detail));
-    if (problems.length === before) for (const problem of definition.validate?.(ref.options as never) ?? []) problems.push(d.badEffect(where, label, id, problem));
+    for (const problem of pluginProblems(definition.validate?.bind(definition) as never, ref.options, problems.length > before)) problems.push(d.badEffect(where, label, id, problem));
     const mix = slot.mix ?? 1;
     if (typeof mix !== 'number' || !(mix >= 0 && mix <= 1)) problems.push(d.badEffect(where, label, id, `mix ${JSON.stringify(mix)} must be from 0 to 1`));
     const sidechainInput = typeof slot.sidechain === 'string' ? { from: slot.sidechain } : slot.sidechain;

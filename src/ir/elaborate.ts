@@ -26,6 +26,7 @@ import type { BusIR, InstrumentIR, MeterPoint, SectionIR, SongIR, TrackIR } from
 import { validate } from './validate.ts';
 import { attachAutomation, elaborateChannel, type ChannelDraft, type PluginCode } from './channels.ts';
 import { checkRouting } from './routing.ts';
+import { checkOptions, pluginProblems, type OptionProblem } from './options.ts';
 import { findEffect } from '../render/registry.ts';
 
 /** Track fields decided before the song's length is known (automation waits for it). */
@@ -201,10 +202,12 @@ function elaborateTrack(
     problems.push(d.unknownInstrument(where, instrument.plugin, instrumentNames()));
     return undefined;
   }
-  checkOptions(definition.defaults, instrument.options, '', instrument.plugin, where, problems);
-  if (problems.length === before) {
-    for (const problem of definition.validate?.(instrument.options) ?? []) problems.push(d.badOptionValue(where, instrument.plugin, '', problem));
+  const optionProblems: OptionProblem[] = [];
+  checkOptions(definition.defaults, instrument.options, '', optionProblems);
+  for (const problem of optionProblems) {
+    problems.push(problem.known ? d.unknownOption(where, instrument.plugin, problem.option, problem.known) : d.badOptionValue(where, instrument.plugin, problem.option || 'options', problem.detail));
   }
+  for (const problem of pluginProblems(definition.validate?.bind(definition) as never, instrument.options, problems.length > before)) problems.push(d.badOptionValue(where, instrument.plugin, '', problem));
 
   if (track.notes !== undefined && !Array.isArray(track.notes)) problems.push(d.badNumber(where, `track '${id}' notes`, track.notes, 'as an array of notes'));
   const tickNotes: TickNote[] = [];
@@ -340,31 +343,6 @@ function readTime(convert: () => number, what: string, value: Time, where: Where
     if (!(error instanceof TimeFormatError)) throw error;
     problems.push(d.badTime(where, what, value, error.message));
     return undefined;
-  }
-}
-
-/** Compare options against the defaults' shape: unknown keys and wrong types are named. */
-function checkOptions(defaults: unknown, options: unknown, path: string, plugin: string, where: Where, problems: Diagnostic[]): void {
-  if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) return;
-  if (typeof options !== 'object' || options === null) {
-    problems.push(d.badOptionValue(where, plugin, path || 'options', `must be an object, got ${JSON.stringify(options)}`));
-    return;
-  }
-  const known = Object.keys(defaults);
-  for (const [key, value] of Object.entries(options)) {
-    const name = path ? `${path}.${key}` : key;
-    if (!(key in defaults)) {
-      problems.push(d.unknownOption(where, plugin, name, known));
-      continue;
-    }
-    const expected = (defaults as Record<string, unknown>)[key];
-    if (typeof expected === 'number' && (typeof value !== 'number' || !Number.isFinite(value))) {
-      problems.push(d.badOptionValue(where, plugin, name, `must be a finite number, got ${JSON.stringify(value)}`));
-    } else if (typeof expected !== typeof value) {
-      problems.push(d.badOptionValue(where, plugin, name, `must be a ${typeof expected}, got ${JSON.stringify(value)}`));
-    } else {
-      checkOptions(expected, value, name, plugin, where, problems);
-    }
   }
 }
 

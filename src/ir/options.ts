@@ -15,6 +15,8 @@ export function checkOptions(defaults: unknown, options: unknown, path: string, 
     return;
   }
   const known = Object.keys(defaults);
+  // An empty object default is an open record (a kit's pads by note): its entries are the plugin's validate()'s to judge.
+  if (known.length === 0) return;
   for (const [key, value] of Object.entries(options)) {
     const name = path ? `${path}.${key}` : key;
     if (!(key in defaults)) {
@@ -31,5 +33,19 @@ export function checkOptions(defaults: unknown, options: unknown, path: string, 
     } else {
       checkOptions(expected, value, name, problems);
     }
+  }
+}
+
+/**
+ * A plugin's own range checks. Run even after shape problems (so every problem shows at
+ * once); a validate() that trips over a value of the wrong shape counts as no answer then.
+ */
+export function pluginProblems(validate: ((options: never) => readonly string[]) | undefined, options: unknown, hadShapeProblems: boolean): readonly string[] {
+  if (!validate) return [];
+  try {
+    return validate(options as never);
+  } catch (error) {
+    if (hadShapeProblems) return [];
+    throw error;
   }
 }
