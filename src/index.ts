@@ -67,8 +67,13 @@ export type {
   SidechainInput,
   AudioFileData,
 } from './api/plugin.ts';
-export { synth, drums, GM_DRUMS } from './instruments/index.ts';
-export type { SynthOptions, DrumOptions } from './instruments/index.ts';
+export * from './instruments/index.ts';
+export { clip, audioTrack } from './api/audio-track.ts';
+export { detectHits, hitsToNotes } from './api/hits.ts';
+export type { DetectHitsOptions, DetectedHit, HitsToNotesOptions } from './api/hits.ts';
+export { detectOnsets } from './dsp/onsets.ts';
+export type { Onset, OnsetOptions } from './dsp/onsets.ts';
+export type { Clip, ClipOptions } from './api/audio-track.ts';
 export { ticks, beats, bars, seconds, PPQ } from './theory/units.ts';
 export type {
   Time,

@@ -75,8 +75,11 @@ export interface InstrumentDefinition<Options extends object> {
   readonly defaults: Options;
   /** 1 for a mono instrument (the track's pan places it), 2 for stereo. @default 2 */
   readonly channels?: 1 | 2;
-  /** Seconds of sound that may follow a note-off (release tails), so the song is long enough. */
-  tail(options: Readonly<Options>): Seconds;
+  /**
+   * Seconds of sound that may follow a note-off (release tails), so the song is long enough.
+   * Given the track's notes when they are known (a kit can answer for the pads it plays).
+   */
+  tail(options: Readonly<Options>, notes?: readonly NoteEvent[]): Seconds;
   /** Range checks beyond what the types say; each string names the option and the fix. */
   validate?(options: Readonly<Options>): readonly string[];
   /** MIDI export information. */

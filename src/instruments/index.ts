@@ -1,5 +1,26 @@
 /** The built-in instruments. Importing this module registers them. */
 export { synth, synthDefaults } from './synth.ts';
 export type { SynthOptions, SynthFilterOptions } from './synth.ts';
-export { drums, drumDefaults, GM_DRUMS } from './drums.ts';
-export type { DrumOptions, DrumVoiceOptions, KickOptions, SnareOptions } from './drums.ts';
+export { drums, drumDefaults, GM_DRUMS, hitSeconds } from './drums.ts';
+export type { CymbalOptions, DrumOptions, DrumVoiceOptions, KickOptions, RideOptions, SnareOptions, TomOptions } from './drums.ts';
+export { monoSynth, monoSynthDefaults } from './mono.ts';
+export type { MonoSynthOptions } from './mono.ts';
+export { fm, fmDefaults, FM_ALGORITHMS } from './fm.ts';
+export type { FmAlgorithm, FmOperator, FmOptions } from './fm.ts';
+export { pluck, pluckDefaults } from './pluck.ts';
+export type { PluckOptions } from './pluck.ts';
+export { noise, noiseDefaults, NOISE_COLORS, NOISE_FILTER_TYPES } from './noise.ts';
+export type { NoiseColor, NoiseFilterOptions, NoiseFilterType, NoiseOptions } from './noise.ts';
+export { lfoDefaults, LFO_SHAPES, LFO_TARGETS } from './lfo.ts';
+export type { LfoOptions, LfoShape, LfoTarget } from './lfo.ts';
+export { sampler, samplerDefaults, zoneEnvelopeDefaults } from './sampler.ts';
+export type { SamplerOptions, SamplerZoneInput, SamplerLoopInput } from './sampler.ts';
+export { kit, kitDefaults } from './kit.ts';
+export type { KitOptions, KitPad, KitSamplePad, KitSynthPad, DrumSound } from './kit.ts';
+export { slicer, slicerDefaults, sliceBoundaries } from './slicer.ts';
+export type { SlicerOptions, SlicerOnsetOptions } from './slicer.ts';
+export { clipPlayer, clipPlayerDefaults } from './clips.ts';
+export type { ClipPlayerOptions, ClipData } from './clips.ts';
+export type { SampleZone, ZoneEnvelope, SampleSource } from './zones.ts';
+export { soundfont, soundfontDefaults, parseSf2, presetZones, listPresets } from './soundfont.ts';
+export type { SoundfontOptions } from './soundfont.ts';

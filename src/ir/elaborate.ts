@@ -109,7 +109,7 @@ export function elaborate(input: SongInput, origin: SongOrigin): ElaborateResult
   for (const track of drafts) {
     if (track.notes.length === 0) continue;
     for (const note of track.notes) lastTick = Math.max(lastTick, note.startTick + note.lengthTicks);
-    longestTail = Math.max(longestTail, findInstrument(track.instrument.plugin)?.tail(track.instrument.options) ?? 0);
+    longestTail = Math.max(longestTail, findInstrument(track.instrument.plugin)?.tail(track.instrument.options, track.notes) ?? 0);
   }
   // Effect tails (echoes, reverb) add up along a path; the longest chain's sum is a safe bound.
   let effectTail = 0;

@@ -1,0 +1,574 @@
+/**
+ * `soundfont`: plays a preset of a SoundFont 2 file (General MIDI banks such as FluidR3_GM)
+ * through mixdown's own sample-voice engine. The preset's zones are resolved the SF2.04 way
+ * (§9.4): instrument values are the instrument's global zone overridden by its local zone,
+ * preset values the same at preset level, and the preset's values ADD to the instrument's;
+ * key and velocity ranges intersect. Each resolved pair becomes one `SampleZone` and the
+ * engine (`renderZones`) does the rest: zone selection, resampling, loops, envelopes.
+ *
+ * What is rendered: key/velocity ranges, root key (overridingRootKey or the sample's),
+ * coarse/fine tune and the sample's pitch correction, scaleTuning (→ keyTrack), keynum
+ * (fixed pitch), sample modes (0 none, 1 loop, 3 loop while held then play out), start /
+ * end / loop offsets with their 32768-frame coarse parts, initialAttenuation, pan, the
+ * volume envelope (delay, attack, hold, decay, sustain, release, and key-number scaling of
+ * hold and decay) and exclusiveClass. Velocity sets the level as SF2's default
+ * velocity→attenuation modulator does: (velocity/127)², i.e. 40·log10(velocity/127) dB.
+ *
+ * Not rendered (the shared engine has no per-voice filter or LFOs): initialFilterFc/Q, the
+ * modulation envelope and LFOs, vibrato, chorus/reverb sends, modulators, the 24-bit sm24
+ * extension (the 16-bit smpl data is used) and ROM samples.
+ *
+ * Stereo samples stored as hard-panned left/right zone pairs are merged into one voice over
+ * a two-channel source (see `pairStereo`): the same output, half the voices.
+ *
+ * Parsing uses the `soundfont2` package for the records it reads right (INFO, phdr, pbag,
+ * inst, ibag, shdr). Generators (pgen/igen) are read here, by position: soundfont2 0.5.0
+ * drops the generator records it rejects (an unknown operator, or one illegal at that level,
+ * such as sampleModes in a preset zone) from its list instead of skipping them in place, so
+ * every later zone's bag index then points one record off and those zones read their
+ * neighbours' generators. (FluidR3_GM happens to be safe: the only record dropped there is
+ * pgen's terminal one.) Its `SoundFont2` constructor also copies every sample of the file
+ * (3 s for FluidR3_GM); here only the samples a preset uses are converted, once per process.
+ */
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { PresetData, SampleHeader, SF2Chunk as Sf2ChunkClass } from 'soundfont2';
+import { defineInstrument } from '../api/define-instrument.ts';
+import type { Decibels, Seconds } from '../theory/units.ts';
+import { renderZones } from './sampler-engine.ts';
+import type { SampleSource, SampleZone } from './zones.ts';
+
+// The package's `module` entry is a browser UMD bundle that reads `window`; its CommonJS
+// `main` is the Node build, so load that one explicitly.
+const { SF2Chunk } = createRequire(import.meta.url)('soundfont2') as { SF2Chunk: typeof Sf2ChunkClass };
+
+export interface SoundfontOptions {
+  /** Project path of the .sf2 file. @default '' (must be set) */
+  readonly file: string;
+  /** Preset (program) number 0–127 within the bank. @default 0 */
+  readonly program: number;
+  /** Bank number: 0 for General MIDI melodic presets, 128 for percussion kits. @default 0 */
+  readonly bank: number;
+  /** Output gain in dB on top of the SoundFont's own levels. @default 0 */
+  readonly gain: Decibels;
+  /** Seconds of release left after the last note (SoundFont release times live in the file). @default 3 */
+  readonly tail: Seconds;
+  /** Sample reads: 'cubic' (4-point, fluidsynth's default quality) or 'sinc' (band-limited, slower). @default 'cubic' */
+  readonly interpolation: 'cubic' | 'sinc';
+}
+
+export const soundfontDefaults: SoundfontOptions = {
+  file: '',
+  program: 0,
+  bank: 0,
+  gain: 0,
+  tail: 3,
+  interpolation: 'cubic',
+};
+
+/**
+ * EMU8000 hardware (and fluidsynth, which GM banks like FluidR3 were voiced on) applies 0.4 of
+ * the initialAttenuation generator: a zone marked 100 cB plays 4 dB down, not 10. Banks are
+ * balanced by ear on those players, so the spec's literal 1 dB per 10 cB would make their
+ * quieter zones far too quiet; this follows the players.
+ */
+export const ATTENUATION_FACTOR = 0.4;
+
+/**
+ * SF2 decay and release are linear in dB: a time T falls 100 dB (1000 cB), so −20 dB at
+ * 0.2·T, −40 dB at 0.4·T. The engine's decay and release are (1 − t/T')³ curves that reach
+ * silence at T'. With T' = T/2 the two agree at −40 dB and stay within 7 dB of each other
+ * down to there; taking T' = T instead would hold a piano note (sustain 0, decay ≈ 16 s)
+ * near full level for seconds after the sound fluidsynth makes has died away.
+ */
+export const CUBIC_TIME_FACTOR = 0.5;
+
+/** Generator operators (SF2.04 §8.1.2) this player reads. */
+const G = {
+  startAddrsOffset: 0,
+  endAddrsOffset: 1,
+  startloopAddrsOffset: 2,
+  endloopAddrsOffset: 3,
+  startAddrsCoarseOffset: 4,
+  endAddrsCoarseOffset: 12,
+  pan: 17,
+  delayVolEnv: 33,
+  attackVolEnv: 34,
+  holdVolEnv: 35,
+  decayVolEnv: 36,
+  sustainVolEnv: 37,
+  releaseVolEnv: 38,
+  keynumToVolEnvHold: 39,
+  keynumToVolEnvDecay: 40,
+  instrument: 41,
+  keyRange: 43,
+  velRange: 44,
+  startloopAddrsCoarseOffset: 45,
+  keynum: 46,
+  initialAttenuation: 48,
+  endloopAddrsCoarseOffset: 50,
+  coarseTune: 51,
+  fineTune: 52,
+  sampleID: 53,
+  sampleModes: 54,
+  scaleTuning: 56,
+  exclusiveClass: 57,
+  overridingRootKey: 58,
+} as const;
+
+/** Default values (SF2.04 §8.1.3) of the generators this player reads. */
+const DEFAULTS: Readonly<Record<number, number>> = {
+  [G.pan]: 0,
+  [G.delayVolEnv]: -12000,
+  [G.attackVolEnv]: -12000,
+  [G.holdVolEnv]: -12000,
+  [G.decayVolEnv]: -12000,
+  [G.sustainVolEnv]: 0,
+  [G.releaseVolEnv]: -12000,
+  [G.keynumToVolEnvHold]: 0,
+  [G.keynumToVolEnvDecay]: 0,
+  [G.keynum]: -1,
+  [G.initialAttenuation]: 0,
+  [G.coarseTune]: 0,
+  [G.fineTune]: 0,
+  [G.sampleModes]: 0,
+  [G.scaleTuning]: 100,
+  [G.exclusiveClass]: 0,
+  [G.overridingRootKey]: -1,
+};
+
+/**
+ * Generators a preset zone may carry (§8.5: everything but sample addresses, keynum,
+ * velocity, sampleModes, exclusiveClass and overridingRootKey); a player ignores the rest.
+ * Index generators and ranges are handled separately.
+ */
+const PRESET_ILLEGAL = new Set<number>([0, 1, 2, 3, 4, 12, 45, 46, 47, 50, 54, 57, 58]);
+
+/** A zone's generators by operator: signed 16-bit amounts (ranges as raw lo | hi << 8). */
+type Generators = Map<number, number>;
+
+interface ParsedZone {
+  readonly generators: Generators;
+  /** The instrument (preset zones) or sample (instrument zones) index; -1 for a global zone. */
+  readonly target: number;
+}
+
+interface ParsedItem {
+  readonly name: string;
+  readonly global: Generators | null;
+  readonly zones: readonly ParsedZone[];
+}
+
+export interface Sf2PresetInfo {
+  readonly name: string;
+  readonly bank: number;
+  readonly program: number;
+}
+
+/** A parsed SoundFont: its records, and the samples converted so far (shared by every track). */
+export interface Sf2Bank {
+  readonly name: string;
+  readonly presets: readonly (ParsedItem & Sf2PresetInfo)[];
+  readonly instruments: readonly ParsedItem[];
+  readonly samples: readonly SampleHeader[];
+  /** The smpl chunk: 16-bit little-endian frames. */
+  readonly smpl: Uint8Array;
+  /** Decoded samples by source key (`sf2:<index>`, or `sf2:<left>+<right>` for a stereo pair). */
+  readonly sources: Map<string, SampleSource>;
+}
+
+export class Sf2FormatError extends Error {}
+
+/** Parse SoundFont 2 bytes. Samples are converted lazily, by `presetZones`. */
+export function parseSf2(bytes: Uint8Array): Sf2Bank {
+  const top = riffChunks(bytes, 0, bytes.length);
+  if (top.length < 1 || top[0].id !== 'RIFF' || listType(top[0]) !== 'sfbk') throw new Sf2FormatError('not a SoundFont 2 file (no RIFF sfbk header)');
+  const [info, sdta, pdta] = top[0].subChunks;
+  if (!info || !sdta || !pdta || listType(info) !== 'INFO' || listType(sdta) !== 'sdta' || listType(pdta) !== 'pdta') {
+    throw new Sf2FormatError('SoundFont must hold LIST INFO, LIST sdta and LIST pdta, in that order');
+  }
+  const root = new SF2Chunk(top[0] as unknown as ConstructorParameters<typeof SF2Chunk>[0]);
+  const meta = root.subChunks[0].getMetaData();
+  const smpl = sdta.subChunks.find((chunk) => chunk.id === 'smpl');
+  if (!smpl) throw new Sf2FormatError('SoundFont has no smpl chunk');
+  let data: PresetData;
+  try {
+    data = root.subChunks[2].getPresetData();
+  } catch (error) {
+    throw new Sf2FormatError(`SoundFont preset data is malformed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const pgen = readGenerators(pdta.subChunks[3]);
+  const igen = readGenerators(pdta.subChunks[7]);
+
+  const instrumentZones = zonesOf(data.instrumentZones.map((bag) => bag.generatorIndex), igen, G.sampleID, new Set());
+  const presetZones = zonesOf(data.presetZones.map((bag) => bag.generatorIndex), pgen, G.instrument, PRESET_ILLEGAL);
+  // The last header of each list is the terminal record (EOI/EOP/EOS), which only marks an end.
+  const instruments = data.instrumentHeaders.slice(0, -1).map((header, index, headers) => {
+    const end = index + 1 < headers.length ? headers[index + 1].bagIndex : data.instrumentHeaders[headers.length].bagIndex;
+    return item(header.name, instrumentZones, header.bagIndex, end);
+  });
+  const presets = data.presetHeaders.slice(0, -1).map((header, index, headers) => {
+    const end = index + 1 < headers.length ? headers[index + 1].bagIndex : data.presetHeaders[headers.length].bagIndex;
+    return { ...item(header.name, presetZones, header.bagIndex, end), bank: header.bank, program: header.preset };
+  });
+  return { name: meta.name, presets, instruments, samples: data.sampleHeaders.slice(0, -1), smpl: smpl.body, sources: new Map() };
+}
+
+/** The presets a bank holds, by bank then program. */
+export function listPresets(bank: Sf2Bank): Sf2PresetInfo[] {
+  return bank.presets.map(({ name, bank, program }) => ({ name, bank, program })).sort((a, b) => a.bank - b.bank || a.program - b.program);
+}
+
+/**
+ * The zones of one preset as the engine's `SampleZone`s, with the decoded samples they
+ * address (keyed `sf2:<sample index>`). `gainDb` is added to every zone.
+ */
+export function presetZones(sf2: Sf2Bank, bank: number, program: number, gainDb = 0): { zones: SampleZone[]; sources: Map<string, SampleSource> } {
+  const preset = sf2.presets.find((candidate) => candidate.bank === bank && candidate.program === program);
+  if (!preset) {
+    const near = listPresets(sf2).filter((candidate) => candidate.bank === bank).slice(0, 12).map((candidate) => `${candidate.program} ${candidate.name}`);
+    throw new Error(`SoundFont '${sf2.name}' has no preset ${program} in bank ${bank}${near.length ? `; bank ${bank} holds ${near.join(', ')}${near.length === 12 ? ', …' : ''}` : ''}`);
+  }
+  const zones: SampleZone[] = [];
+  const sources = new Map<string, SampleSource>();
+  for (const presetZone of preset.zones) {
+    const instrument = sf2.instruments[presetZone.target];
+    if (!instrument) continue;
+    const presetValues = overlay(preset.global, presetZone.generators);
+    const made: MadeZones[] = [];
+    for (const instrumentZone of instrument.zones) {
+      const header = sf2.samples[instrumentZone.target];
+      // ROM samples (type bit 15) live in the synth's ROM, not in this file.
+      if (!header || header.type & 0x8000) continue;
+      const values = overlay(instrument.global, instrumentZone.generators);
+      const keys = intersect(rangeOf(values, G.keyRange), rangeOf(presetValues, G.keyRange));
+      const velocities = intersect(rangeOf(values, G.velRange), rangeOf(presetValues, G.velRange));
+      if (!keys || !velocities) continue;
+      const list = zonesFor(instrumentZone.target, header, values, presetValues, keys, velocities, gainDb);
+      if (list.length > 0) made.push({ sampleIndex: instrumentZone.target, header, zones: list, pairedWith: -1 });
+    }
+    pairStereo(made);
+    for (const entry of made) {
+      if (entry.pairedWith === -2) continue; // the right half of a pair, merged into its left
+      if (entry.pairedWith >= 0) {
+        const right = made[entry.pairedWith];
+        const key = `sf2:${entry.sampleIndex}+${right.sampleIndex}`;
+        for (const zone of entry.zones) zones.push({ ...zone, sample: key, pan: 0 });
+        if (!sources.has(key)) sources.set(key, stereoSource(sf2, key, entry, right));
+      } else {
+        zones.push(...entry.zones);
+        const key = `sf2:${entry.sampleIndex}`;
+        if (!sources.has(key)) sources.set(key, sampleSource(sf2, entry.sampleIndex, entry.header));
+      }
+    }
+  }
+  return { zones, sources };
+}
+
+/** Seconds of a timecent value, clamped to the spec's range for that generator. */
+function timecents(value: number, max: number): number {
+  return Math.pow(2, Math.max(-12000, Math.min(max, value)) / 1200);
+}
+
+function zonesFor(
+  sampleIndex: number,
+  header: SampleHeader,
+  instrument: Generators,
+  preset: Generators,
+  keys: readonly [number, number],
+  velocities: readonly [number, number],
+  gainDb: number,
+): SampleZone[] {
+  // Instrument values (or defaults) plus the preset's offsets; instrument-only generators
+  // take no preset part (PRESET_ILLEGAL dropped them at parse time).
+  const value = (operator: number): number => (instrument.get(operator) ?? DEFAULTS[operator] ?? 0) + (preset.get(operator) ?? 0);
+  const own = (operator: number): number => instrument.get(operator) ?? DEFAULTS[operator] ?? 0;
+
+  const length = (header.end - header.start) >>> 0;
+  if (length < 2 || header.sampleRate <= 0) return [];
+  const offset = (fine: number, coarse: number) => own(fine) + 32768 * own(coarse);
+  const start = clamp(offset(G.startAddrsOffset, G.startAddrsCoarseOffset), 0, length - 1);
+  const end = clamp(length + offset(G.endAddrsOffset, G.endAddrsCoarseOffset), start + 1, length);
+  const loopStart = clamp(header.startLoop - header.start + offset(G.startloopAddrsOffset, G.startloopAddrsCoarseOffset), start, end);
+  const loopEnd = clamp(header.endLoop - header.start + offset(G.endloopAddrsOffset, G.endloopAddrsCoarseOffset), start, end);
+  const modes = own(G.sampleModes) & 3;
+  // 1 loops always; 3 loops while held; 0 and the reserved 2 play straight through. A loop
+  // shorter than 2 frames cannot be played (and usually marks an unlooped sample).
+  const mode = loopEnd - loopStart < 2 ? 'none' : modes === 1 ? 'forward' : modes === 3 ? 'sustain' : 'none';
+
+  // 255 marks an unpitched sample; 128–254 are illegal; both play at their recorded rate on 60.
+  const headerRoot = header.originalPitch <= 127 ? header.originalPitch : 60;
+  const overriding = own(G.overridingRootKey);
+  const rootKey = overriding >= 0 && overriding <= 127 ? overriding : headerRoot;
+  const scale = value(G.scaleTuning);
+  let tune = value(G.coarseTune) * 100 + value(G.fineTune) + header.pitchCorrection;
+  let keyTrack = scale;
+  const keynum = own(G.keynum);
+  if (keynum >= 0 && keynum <= 127) {
+    // A forced key number: every key sounds as that key would.
+    tune += scale * (keynum - rootKey);
+    keyTrack = 0;
+  }
+
+  const sustainCb = clamp(value(G.sustainVolEnv), 0, 1440);
+  const decayFull = timecents(value(G.decayVolEnv), 8000);
+  const base = {
+    sample: `sf2:${sampleIndex}`,
+    velocityLow: velocities[0],
+    velocityHigh: velocities[1],
+    rootKey,
+    tune,
+    keyTrack,
+    start,
+    end,
+    loop: { mode, start: loopStart, end: loopEnd },
+    gainDb: gainDb - ATTENUATION_FACTOR * (clamp(value(G.initialAttenuation), 0, 1440) / 10),
+    pan: clamp(value(G.pan), -500, 500) / 500,
+    roundRobinGroup: 0,
+    exclusiveClass: Math.max(0, own(G.exclusiveClass)),
+  } as const;
+  const envelope = (hold: number, decay: number) => ({
+    delay: timecents(value(G.delayVolEnv), 5000),
+    attack: timecents(value(G.attackVolEnv), 8000),
+    hold: timecents(hold, 5000),
+    // SF2's decay time is for a full 100 dB (1000 cB) fall; the fall to the sustain level
+    // takes that share of it (and none at all when the sustain level is full level), then
+    // CUBIC_TIME_FACTOR maps the dB-linear fall onto the engine's cubic one.
+    decay: CUBIC_TIME_FACTOR * decay * Math.min(1, sustainCb / 1000),
+    sustain: sustainCb >= 1000 ? 0 : Math.pow(10, -sustainCb / 200),
+    release: CUBIC_TIME_FACTOR * timecents(value(G.releaseVolEnv), 8000),
+  });
+  const holdScale = value(G.keynumToVolEnvHold);
+  const decayScale = value(G.keynumToVolEnvDecay);
+  const hold = value(G.holdVolEnv);
+  const decay = value(G.decayVolEnv);
+  if (holdScale === 0 && decayScale === 0) {
+    return [{ ...base, keyLow: keys[0], keyHigh: keys[1], envelope: envelope(hold, decayFull) }];
+  }
+  // Hold and decay that depend on the key (pianos: low notes ring longer) need a zone per
+  // key, each with its own envelope: tc += scale × (60 − key) (§8.1.2, generators 39 and 40).
+  const perKey: SampleZone[] = [];
+  for (let key = keys[0]; key <= keys[1]; key++) {
+    perKey.push({ ...base, keyLow: key, keyHigh: key, envelope: envelope(hold + holdScale * (60 - key), timecents(decay + decayScale * (60 - key), 8000)) });
+  }
+  return perKey;
+}
+
+/** The zones one instrument zone became, and (after pairStereo) its stereo partner. */
+interface MadeZones {
+  readonly sampleIndex: number;
+  readonly header: SampleHeader;
+  readonly zones: readonly SampleZone[];
+  /** Index in the list of the right sample merged into this left one; -2 for that right one; -1 unpaired. */
+  pairedWith: number;
+}
+
+/**
+ * Stereo banks store a left and a right mono sample, played by two instrument zones panned
+ * hard left and hard right. Where two such zones match in everything but the sample and the
+ * pan (and their samples in rate and length), they become one zone over a two-channel
+ * source: one voice instead of two, reading both channels with the same interpolation
+ * weights (the engine's stereo path), and the same output: the left sample only on the left
+ * at unity, the right only on the right. The samples' link fields are not needed for this
+ * (and FluidR3_GM leaves them 0).
+ */
+function pairStereo(made: MadeZones[]): void {
+  const signature = (zone: SampleZone) => JSON.stringify({ ...zone, sample: '', pan: 0 });
+  const signatures = made.map((entry) => entry.zones.map(signature).join('|'));
+  const hard = (entry: MadeZones, pan: number) => entry.zones.every((zone) => zone.pan === pan);
+  made.forEach((left, leftIndex) => {
+    if (left.pairedWith !== -1 || !hard(left, -1)) return;
+    const rightIndex = made.findIndex(
+      (right, index) =>
+        right.pairedWith === -1 &&
+        hard(right, 1) &&
+        signatures[index] === signatures[leftIndex] &&
+        right.header.sampleRate === left.header.sampleRate &&
+        right.header.end - right.header.start === left.header.end - left.header.start,
+    );
+    if (rightIndex < 0) return;
+    left.pairedWith = rightIndex;
+    made[rightIndex].pairedWith = -2;
+  });
+}
+
+/** A sample's frames as floats at its own rate. */
+function decodeFrames(sf2: Sf2Bank, header: SampleHeader): Float32Array {
+  const frames = Math.max(0, Math.min(header.end, sf2.smpl.length >> 1) - header.start);
+  const data = new Float32Array(frames);
+  const view = new DataView(sf2.smpl.buffer, sf2.smpl.byteOffset, sf2.smpl.byteLength);
+  for (let i = 0, at = header.start * 2; i < frames; i++, at += 2) data[i] = view.getInt16(at, true) / 32768;
+  return data;
+}
+
+/** A mono sample as a source, converted once per parsed bank. */
+function sampleSource(sf2: Sf2Bank, index: number, header: SampleHeader): SampleSource {
+  const key = `sf2:${index}`;
+  const cached = sf2.sources.get(key);
+  if (cached) return cached;
+  const source: SampleSource = { sampleRate: header.sampleRate, channels: [decodeFrames(sf2, header)] };
+  sf2.sources.set(key, source);
+  return source;
+}
+
+/** A left/right pair as one two-channel source (sharing the mono sources' arrays when decoded). */
+function stereoSource(sf2: Sf2Bank, key: string, left: MadeZones, right: MadeZones): SampleSource {
+  const cached = sf2.sources.get(key);
+  if (cached) return cached;
+  const channels = [sampleSource(sf2, left.sampleIndex, left.header).channels[0], sampleSource(sf2, right.sampleIndex, right.header).channels[0]];
+  const source: SampleSource = { sampleRate: left.header.sampleRate, channels };
+  sf2.sources.set(key, source);
+  return source;
+}
+
+interface RawChunk {
+  readonly id: string;
+  readonly length: number;
+  /** The chunk's data (for LIST/RIFF: the list type, then the sub-chunks). */
+  readonly buffer: Uint8Array;
+  /** The data without a list's 4-byte type. */
+  readonly body: Uint8Array;
+  readonly subChunks: RawChunk[];
+}
+
+/**
+ * RIFF chunks of `bytes[from, to)`, in the shape soundfont2's SF2Chunk takes (id, length,
+ * buffer, subChunks). soundfont2 does not export its own RIFF reader.
+ */
+function riffChunks(bytes: Uint8Array, from: number, to: number): RawChunk[] {
+  const chunks: RawChunk[] = [];
+  for (let at = from; at + 8 <= to; ) {
+    const id = String.fromCharCode(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]);
+    const length = (bytes[at + 4] | (bytes[at + 5] << 8) | (bytes[at + 6] << 16) | (bytes[at + 7] << 24)) >>> 0;
+    const dataEnd = at + 8 + length;
+    if (dataEnd > to) throw new Sf2FormatError(`RIFF chunk '${id}' at byte ${at} runs past the end of its container`);
+    const isList = id === 'RIFF' || id === 'LIST';
+    const buffer = bytes.subarray(at + 8, dataEnd);
+    chunks.push({ id, length, buffer, body: isList ? buffer.subarray(4) : buffer, subChunks: isList ? riffChunks(bytes, at + 12, dataEnd) : [] });
+    at = dataEnd + (length & 1); // chunks are word-aligned
+  }
+  return chunks;
+}
+
+function listType(chunk: RawChunk): string {
+  return chunk.buffer.length >= 4 ? String.fromCharCode(chunk.buffer[0], chunk.buffer[1], chunk.buffer[2], chunk.buffer[3]) : '';
+}
+
+/** Every record of a pgen/igen chunk, by position (operator, signed amount). */
+function readGenerators(chunk: RawChunk | undefined): { operators: Uint16Array; amounts: Int16Array } {
+  if (!chunk || chunk.length % 4) throw new Sf2FormatError('SoundFont generator chunk is missing or not a whole number of records');
+  const count = chunk.length / 4;
+  const view = new DataView(chunk.buffer.buffer, chunk.buffer.byteOffset, chunk.length);
+  const operators = new Uint16Array(count);
+  const amounts = new Int16Array(count);
+  for (let i = 0; i < count; i++) {
+    operators[i] = view.getUint16(i * 4, true);
+    amounts[i] = view.getInt16(i * 4 + 2, true);
+  }
+  return { operators, amounts };
+}
+
+/**
+ * Zones from bag generator indices. A zone is its bag's generators up to the next bag's
+ * first; a zone without the index generator (`instrument` or `sampleID`) as its last is
+ * global when it is the item's first zone and ignored elsewhere (§7.3, §7.9); generators
+ * after the index generator are ignored, as are `illegal` ones.
+ */
+function zonesOf(bagGenerators: readonly number[], generators: { operators: Uint16Array; amounts: Int16Array }, indexOperator: number, illegal: ReadonlySet<number>): ParsedZone[] {
+  const zones: ParsedZone[] = [];
+  for (let bag = 0; bag + 1 < bagGenerators.length; bag++) {
+    const from = bagGenerators[bag];
+    const to = Math.min(bagGenerators[bag + 1], generators.operators.length);
+    const map: Generators = new Map();
+    let target = -1;
+    for (let i = from; i < to; i++) {
+      const operator = generators.operators[i];
+      if (operator === indexOperator) {
+        target = generators.amounts[i] & 0xffff;
+        break;
+      }
+      if (illegal.has(operator)) continue;
+      map.set(operator, operator === G.keyRange || operator === G.velRange ? generators.amounts[i] & 0xffff : generators.amounts[i]);
+    }
+    zones.push({ generators: map, target });
+  }
+  return zones;
+}
+
+function item(name: string, zones: readonly ParsedZone[], from: number, to: number): ParsedItem {
+  const own = zones.slice(from, Math.max(from, to));
+  const global = own.length > 0 && own[0].target < 0 ? own[0].generators : null;
+  return { name, global, zones: own.filter((zone) => zone.target >= 0) };
+}
+
+function overlay(global: Generators | null, local: Generators): Generators {
+  if (!global) return local;
+  const merged = new Map(global);
+  for (const [operator, amount] of local) merged.set(operator, amount);
+  return merged;
+}
+
+function rangeOf(generators: Generators, operator: number): readonly [number, number] {
+  const raw = generators.get(operator);
+  return raw === undefined ? [0, 127] : [raw & 0xff, (raw >> 8) & 0xff];
+}
+
+function intersect(a: readonly [number, number], b: readonly [number, number]): readonly [number, number] | null {
+  const lo = Math.max(a[0], b[0]);
+  const hi = Math.min(a[1], b[1], 127);
+  return lo <= hi ? [lo, hi] : null;
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.max(min, Math.min(max, value));
+}
+
+/**
+ * Parsed banks by content hash, so the eight tracks of a song on one SoundFont parse it once
+ * per worker process. Two at most: a bank holds its file's bytes and converted samples.
+ */
+const parsedBanks = new Map<string, Sf2Bank>();
+const bankByBytes = new WeakMap<Uint8Array, Sf2Bank>();
+const CACHED_BANKS = 2;
+
+/** The parsed bank of these bytes, from the per-process cache when the same file was parsed before. */
+export function loadSf2(bytes: Uint8Array): Sf2Bank {
+  const known = bankByBytes.get(bytes);
+  if (known) return known;
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  let bank = parsedBanks.get(hash);
+  if (bank) parsedBanks.delete(hash); // re-inserted below as most recent
+  else bank = parseSf2(bytes);
+  parsedBanks.set(hash, bank);
+  while (parsedBanks.size > CACHED_BANKS) parsedBanks.delete(parsedBanks.keys().next().value!);
+  bankByBytes.set(bytes, bank);
+  return bank;
+}
+
+export const soundfont = defineInstrument<SoundfontOptions>({
+  name: 'soundfont',
+  version: '1',
+  defaults: soundfontDefaults,
+  channels: 2,
+  tail: (options) => options.tail,
+  midi: (options) => ({ program: options.program, drums: options.bank === 128 }),
+  files: (options) => (options.file ? [{ path: options.file, as: 'bytes' }] : []),
+  validate(options) {
+    const problems: string[] = [];
+    if (typeof options.file !== 'string' || options.file === '') problems.push("file must be the project path of a .sf2 file, e.g. 'sounds/FluidR3_GM.sf2'");
+    if (!(Number.isInteger(options.program) && options.program >= 0 && options.program <= 127)) problems.push('program must be a whole number 0–127');
+    if (!(Number.isInteger(options.bank) && options.bank >= 0 && options.bank <= 16383)) problems.push('bank must be a whole number 0–16383 (128 for percussion)');
+    if (options.interpolation !== 'cubic' && options.interpolation !== 'sinc') problems.push("interpolation must be 'cubic' or 'sinc'");
+    if (!Number.isFinite(options.gain)) problems.push('gain must be a number of dB');
+    if (!(options.tail >= 0 && Number.isFinite(options.tail))) problems.push('tail must be a number of seconds ≥ 0');
+    return problems;
+  },
+  render({ sampleRate, options, notes, output, seed, readFile }) {
+    if (notes.length === 0) return;
+    const bank = loadSf2(readFile(options.file));
+    const { zones, sources } = presetZones(bank, options.bank, options.program, options.gain);
+    // velocitySensitivity 1: the engine's (velocity/127)² gain is SF2's default
+    // velocity→attenuation modulator (960 cB, concave: −400·log10(velocity/127) cB).
+    renderZones(zones, sources, notes, output, sampleRate, seed, { roundRobin: 'cycle', velocitySensitivity: 1, interpolation: options.interpolation });
+  },
+});
