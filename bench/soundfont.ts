@@ -162,6 +162,18 @@ function renderSoundfont(tracks: readonly BenchTrack[], indices: readonly number
   return { seconds: (performance.now() - started) / 1000, cpu: cpuSeconds() - cpuStarted, parseSeconds };
 }
 
+/** Render the given tracks with the subtractive synth; seconds taken. */
+export function renderSynth(tracks: readonly BenchTrack[], indices: readonly number[]): number {
+  const length = Math.round((SECONDS + TAIL) * RATE);
+  const started = performance.now();
+  for (const index of indices) {
+    const track = tracks[index];
+    const output = [new Float32Array(length)];
+    synth.definition.render({ sampleRate: RATE, options: synth({ program: track.program }).options, notes: noteEvents(track), output, seed: index + 1, readAudio: noAudio, readFile: noAudio });
+  }
+  return (performance.now() - started) / 1000;
+}
+
 function rms(channels: readonly Float32Array[]): number {
   let sum = 0;
   let count = 0;
@@ -173,15 +185,15 @@ function rms(channels: readonly Float32Array[]): number {
 }
 
 /** Run two worker processes, each rendering half the tracks: wall time and each one's render time. */
-async function twoWorkers(): Promise<{ wall: number; renders: number[] }> {
+async function twoWorkers(kind: 'synth' | 'soundfont'): Promise<{ wall: number; renders: number[] }> {
   // Split by measured cost: piano, guitar, brass, hats | bass, strings, flute, kit.
-  const halves = ['0,3,5,7', '1,2,4,6'];
+  const halves = kind === 'soundfont' ? ['0,3,5,7', '1,2,4,6'] : ['0,1,4,6', '2,3,5,7'];
   const started = performance.now();
   const results = await Promise.all(
     halves.map(
       (indices) =>
         new Promise<number>((resolveRun, reject) => {
-          const child = spawn(process.execPath, [join(repo, 'bin/run-ts.js'), 'bench/soundfont.ts', '--worker', indices], { cwd: repo });
+          const child = spawn(process.execPath, [join(repo, 'bin/run-ts.js'), 'bench/soundfont.ts', '--worker', kind, indices], { cwd: repo });
           let output = '';
           let errors = '';
           child.stdout.on('data', (chunk) => (output += chunk));
@@ -230,7 +242,10 @@ export async function benchSoundfont(): Promise<{ rows: string[] }> {
   }
   const synthSeconds = (performance.now() - started) / 1000;
   const synthCpu = cpuSeconds() - synthCpuStarted;
-  rows.push(`${label}: synth ${synthSeconds.toFixed(2)} s = ${(SECONDS / synthSeconds).toFixed(0)}x realtime (CPU ${synthCpu.toFixed(2)} s = ${(SECONDS / synthCpu).toFixed(0)}x)`);
+  rows.push(`${label}: synth ${synthSeconds.toFixed(2)} s = ${(SECONDS / synthSeconds).toFixed(0)}x realtime (CPU ${synthCpu.toFixed(2)} s = ${(SECONDS / synthCpu).toFixed(0)}x; 1 core)`);
+  const synthWorkers = await twoWorkers('synth');
+  const synthTwoCores = Math.max(...synthWorkers.renders);
+  rows.push(`${label}: synth on 2 cores (2 processes, half the tracks each): ${synthTwoCores.toFixed(2)} s = ${(SECONDS / synthTwoCores).toFixed(0)}x realtime (target ≥ 150x; renders ${synthWorkers.renders.map((s) => s.toFixed(2)).join(' s + ')} s)`);
 
   if (!existsSync(FLUID_R3)) {
     rows.push(`${label}: soundfont and fluidsynth skipped: ${FLUID_R3} is missing (Debian: apt-get install fluid-soundfont-gm)`);
@@ -243,9 +258,10 @@ export async function benchSoundfont(): Promise<{ rows: string[] }> {
   rows.push(
     `${label}: soundfont ${sf2Seconds.toFixed(2)} s = ${(SECONDS / sf2Seconds).toFixed(0)}x realtime (CPU ${sf2Cpu.toFixed(2)} s = ${(SECONDS / sf2Cpu).toFixed(0)}x; 1 process; reading + parsing the 148 MB file ${parseSeconds.toFixed(2)} s of it)`,
   );
-  const workers = await twoWorkers();
+  const workers = await twoWorkers('soundfont');
+  const sf2TwoCores = Math.max(...workers.renders);
   rows.push(
-    `${label}: soundfont, 2 worker processes: ${workers.wall.toFixed(2)} s wall = ${(SECONDS / workers.wall).toFixed(0)}x realtime incl. process start; renders ${workers.renders.map((s) => s.toFixed(2)).join(' s + ')} s`,
+    `${label}: soundfont on 2 cores (2 processes, half the tracks each): ${sf2TwoCores.toFixed(2)} s = ${(SECONDS / sf2TwoCores).toFixed(0)}x realtime (renders ${workers.renders.map((s) => s.toFixed(2)).join(' s + ')} s; ${workers.wall.toFixed(2)} s wall with process start)`,
   );
 
   // (c) fluidsynth on the same notes.
@@ -273,10 +289,11 @@ export async function benchSoundfont(): Promise<{ rows: string[] }> {
     const fluidRms = rms(decodeWav(new Uint8Array(readFileSync(wavFile))).channels);
     const dry = bestFluidsynth(midiFile, wavFile, ['-R', '0', '-C', '0']);
     const ratio = (ours: number, theirs: number) => (theirs >= ours ? `${(theirs / ours).toFixed(2)}x faster` : `${(ours / theirs).toFixed(2)}x slower`);
+    const twoCores = (run: { seconds: number }) => `; on 2 cores mixdown is ${ratio(sf2TwoCores, run.seconds)} than fluidsynth (which renders on one)`;
     const compare = (run: { seconds: number; cpu: number }) =>
       `mixdown sf2 / fluidsynth = ${ratio(sf2Seconds, run.seconds)} (wall)${Number.isFinite(run.cpu) ? `, ${ratio(sf2Cpu, run.cpu)} (CPU ${run.cpu.toFixed(2)} s)` : ''}`;
-    rows.push(`${label}: fluidsynth -F ${withEffects.seconds.toFixed(2)} s = ${(SECONDS / withEffects.seconds).toFixed(0)}x realtime (reverb + chorus on, its defaults); ${compare(withEffects)}`);
-    rows.push(`${label}: fluidsynth -F -R 0 -C 0 ${dry.seconds.toFixed(2)} s = ${(SECONDS / dry.seconds).toFixed(0)}x realtime (no reverb/chorus, like mixdown's); ${compare(dry)}`);
+    rows.push(`${label}: fluidsynth -F ${withEffects.seconds.toFixed(2)} s = ${(SECONDS / withEffects.seconds).toFixed(0)}x realtime (reverb + chorus on, its defaults); ${compare(withEffects)}${twoCores(withEffects)}`);
+    rows.push(`${label}: fluidsynth -F -R 0 -C 0 ${dry.seconds.toFixed(2)} s = ${(SECONDS / dry.seconds).toFixed(0)}x realtime (no reverb/chorus, like mixdown's); ${compare(dry)}${twoCores(dry)}`);
     rows.push(`${label}: level check: mixdown sf2 mix ${rms(mix).toFixed(1)} dBFS RMS at gain 0 dB; fluidsynth -g 0.5 ${fluidRms.toFixed(1)} dBFS RMS`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -286,9 +303,9 @@ export async function benchSoundfont(): Promise<{ rows: string[] }> {
 
 export async function main(args: string[] = []): Promise<number> {
   if (args[0] === '--worker') {
-    // One half of the 2-worker run: render the given tracks, report the time.
-    const indices = args[1].split(',').map(Number);
-    const { seconds } = renderSoundfont(arrangement(), indices);
+    // One half of a 2-worker run: render the given tracks, report the time.
+    const indices = args[2].split(',').map(Number);
+    const seconds = args[1] === 'synth' ? renderSynth(arrangement(), indices) : renderSoundfont(arrangement(), indices).seconds;
     console.log(`WORKER_SECONDS ${seconds}`);
     return 0;
   }

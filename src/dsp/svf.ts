@@ -39,6 +39,54 @@ export function svfCoefficients(cutoff: number, sampleRate: number, k: number, o
   return out;
 }
 
+/** Entries per octave of the prewarp table: linear interpolation between them errs < 1e-5 relative. */
+const WARP_STEPS_PER_OCTAVE = 256;
+const WARP_LOW_HZ = 10;
+
+/** tan(π·f/rate) tabulated over log2(f) from 10 Hz to 0.49·rate, per sample rate. */
+export interface PrewarpTable {
+  readonly sampleRate: number;
+  readonly values: Float64Array;
+  /** log2(10 Hz) and log2(0.49·rate): where the table starts and ends. */
+  readonly low: number;
+  readonly high: number;
+}
+
+const prewarpTables = new Map<number, PrewarpTable>();
+
+/** The prewarp table for a rate (built once per rate and process). */
+export function prewarpTable(sampleRate: number): PrewarpTable {
+  let table = prewarpTables.get(sampleRate);
+  if (!table) {
+    const low = Math.log2(WARP_LOW_HZ);
+    const high = Math.log2(sampleRate * 0.49);
+    const values = new Float64Array(Math.ceil((high - low) * WARP_STEPS_PER_OCTAVE) + 2);
+    for (let i = 0; i < values.length; i++) values[i] = Math.tan((Math.PI * Math.min(2 ** (low + i / WARP_STEPS_PER_OCTAVE), sampleRate * 0.49)) / sampleRate);
+    table = { sampleRate, values, low, high };
+    prewarpTables.set(sampleRate, table);
+  }
+  return table;
+}
+
+/**
+ * Coefficients for a cutoff given as log2(Hz), from the prewarp table: no tan() or pow() in
+ * a voice loop that moves its cutoff every block (an opening filter envelope). Clamped to
+ * 10 Hz … 0.49·rate like svfCoefficients.
+ */
+export function svfCoefficientsLog2(log2Cutoff: number, table: PrewarpTable, k: number, out: SvfCoefficients): SvfCoefficients {
+  const clamped = log2Cutoff < table.low ? table.low : log2Cutoff > table.high ? table.high : log2Cutoff;
+  const position = (clamped - table.low) * WARP_STEPS_PER_OCTAVE;
+  const index = position | 0;
+  const values = table.values;
+  const g = values[index] + (position - index) * (values[index + 1] - values[index]);
+  const a1 = 1 / (1 + g * (g + k));
+  out.a1 = a1;
+  out.a2 = g * a1;
+  out.a3 = g * g * a1;
+  out.k = k;
+  return out;
+}
+
 /**
  * Advance the filter by one sample; afterwards `state.band` and `state.low` hold the
  * band-pass and low-pass outputs (high-pass = input - k·band - low).

@@ -22,7 +22,7 @@ import { defineInstrument } from '../api/define-instrument.ts';
 import type { NoteEvent } from '../api/plugin.ts';
 import type { Adsr } from '../dsp/envelope.ts';
 import { oscillatorBlock, WAVEFORMS, type Waveform } from '../dsp/oscillator.ts';
-import { dampingFromResonance, svfCoefficients, svfLowpassBlock, svfState, type SvfCoefficients } from '../dsp/svf.ts';
+import { dampingFromResonance, prewarpTable, svfCoefficientsLog2, svfLowpassBlock, svfState, type SvfCoefficients } from '../dsp/svf.ts';
 import { midiToFrequency } from '../theory/pitch.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
 import { createLfo, lfoDefaults, tremoloGain, validateLfo, type LfoOptions } from './lfo.ts';
@@ -195,7 +195,7 @@ export function monoControls(notes: readonly NoteEvent[], legato: boolean): Cont
 
 export const monoSynth = defineInstrument<MonoSynthOptions>({
   name: 'monoSynth',
-  version: '1',
+  version: '2',
   defaults: monoSynthDefaults,
   channels: 1,
   tail: (options) => options.envelope.release,
@@ -317,7 +317,8 @@ export const monoSynth = defineInstrument<MonoSynthOptions>({
         openness = opening;
         baseCutoff = base;
         wobble = octaves;
-        svfCoefficients(base * Math.pow(2, envAmount * opening + octaves), sampleRate, damping, coefficients);
+        // The same prewarp table as synth, so an isolated note renders the same samples.
+        svfCoefficientsLog2(Math.log2(base) + envAmount * opening + octaves, prewarpTable(sampleRate), damping, coefficients);
       }
       const vibrato = pitchLfo === 0 ? 0 : pitchLfo * 0.5 * (lfoStart + lfoEnd);
       const dt = midiToFrequency(pitch + vibrato) / sampleRate;
