@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { effectRows } from './effects.ts';
+import { benchSoundfont } from './soundfont.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
@@ -142,6 +143,8 @@ export async function main(): Promise<number> {
     rows.push(...loudnessRows(join(root, 'dist', song, 'master.wav'), audioSeconds));
     rows.push(...(await effectRows()));
     for (const [name, value] of rows) console.log(`${name.padEnd(28)} ${value}`);
+    // Issue 4: a General MIDI arrangement through the synth and through a SoundFont, against fluidsynth.
+    for (const row of (await benchSoundfont()).rows) console.log(row);
     console.log('targets: cold ≥ 50× realtime, no-op ≤ 10% (issue 7: ≤ 5%) of cold, one-track edit ≤ 35% (issue 7: ≤ 20%) of cold;');
     console.log('         analyze ≥ 1× ffmpeg; 2 jobs ≥ 1.7× 1 job on stems; RSS not growing with tracks (issue 7)');
     return 0;
