@@ -11,8 +11,7 @@
  * rates and phases come from the slot's seed, so a render is repeatable and two tape slots
  * drift differently.
  */
-import { defineEffect } from 'mixdown';
-import { oversampleChannel, type OversampleFactor } from '../src/effects/oversample.ts';
+import { defineEffect, oversampleChannel, type OversampleFactor } from 'mixdown';
 
 export interface TapeOptions {
   /** Level into the record head, dB: 0 is clean-ish, 12 and up audibly compresses. @default 6 */

@@ -130,3 +130,14 @@ describe('a Web Audio graph effect', () => {
     expect(Buffer.from(first[0].buffer).equals(Buffer.from(second[0].buffer))).toBe(true);
   });
 });
+
+describe('the example plugins', () => {
+  it('import only what a song project can: mixdown and their own folder', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const folder = join(REPO_ROOT, 'plugins');
+    for (const name of readdirSync(folder).filter((file) => file.endsWith('.ts'))) {
+      const imports = [...readFileSync(join(folder, name), 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map((match) => match[1]);
+      for (const source of imports) expect(source === 'mixdown' || (source.startsWith('./') && !source.includes('..')), `${name} imports ${source}`).toBe(true);
+    }
+  });
+});
