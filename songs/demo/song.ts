@@ -215,7 +215,7 @@ export default defineSong({
       output: 'glue',
       effects: [eq({ bands: [{ type: 'highpass', frequency: 30, slope: 24 }, { type: 'bell', frequency: 350, gain: -2, q: 1.2 }] }), compressor({ threshold: -18, ratio: 4, attack: 0.01, release: 0.12 }, { mix: 0.6 }), tape({ drive: 4 })],
     },
-    room: { output: 'glue', effects: [reverb({ decay: 0.8, size: 0.6, predelay: 0.005 })] },
+    room: { output: 'glue', effects: [reverb({ decay: 0.8, size: 0.6, predelay: 0.005, modulation: 0 })] },
     hall: { output: 'glue', effects: [reverb({ decay: 3.2, size: 1.4, predelay: 0.03, damping: 5000 }), eq({ bands: [{ type: 'highpass', frequency: 200, slope: 12 }] })] },
     echo: { output: 'glue', effects: [delay({ time: '8n.', feedback: 0.35, pingPong: true, lowpass: 4000, highpass: 300 })] },
     // The mix bus: gentle glue and a little width before the master.
