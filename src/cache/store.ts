@@ -141,6 +141,11 @@ export class CacheStore {
     return existsSync(this.objectPath(digest));
   }
 
+  /** An object's bytes if this store holds them in memory (verified when kept), without touching the disk. */
+  peekObject(digest: string): Uint8Array | undefined {
+    return this.recent.get(digest);
+  }
+
   /** Read and verify an object. A missing or corrupt object returns undefined. */
   getObject(digest: string): Uint8Array | undefined {
     const kept = this.recent.get(digest);

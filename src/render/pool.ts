@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
 import type { Task } from '../plan/graph.ts';
-import { workerEntryPath } from '../paths.ts';
+import { packageRoot, publicApiPath, workerEntryPath } from '../paths.ts';
 import type { OutputRecord } from '../cache/store.ts';
 import { InputMissingError, type TaskContext, type TaskOutput } from './run-task.ts';
 
@@ -15,6 +15,8 @@ export interface WorkerRequest {
   readonly task: Task;
   readonly inputs: OutputRecord[];
   readonly context: TaskContext;
+  /** Input objects the main thread holds in memory, copied along: no disk read or re-hash in the worker. */
+  readonly inline?: Map<string, Uint8Array>;
 }
 
 export type WorkerReply =
@@ -48,7 +50,8 @@ export class WorkerPool {
   constructor(private readonly size: number) {}
 
   private spawn(): Slot {
-    const worker = new Worker(workerEntryPath());
+    // Where the package and its public API are: a worker needs them to load project plugins.
+    const worker = new Worker(workerEntryPath(), { workerData: { packageRoot: packageRoot(), apiEntry: publicApiPath() } });
     const ready = new Promise<void>((resolveReady, rejectReady) => {
       const onMessage = (message: { ready?: boolean }) => {
         if (message?.ready) {
@@ -75,14 +78,14 @@ export class WorkerPool {
     return { worker, ready, busy: false };
   }
 
-  async run(task: Task, inputs: OutputRecord[], context: TaskContext): Promise<TaskOutput> {
+  async run(task: Task, inputs: OutputRecord[], context: TaskContext, inline?: Map<string, Uint8Array>): Promise<TaskOutput> {
     const slot = await this.acquire();
     try {
       await slot.ready;
       const id = this.nextId++;
       return await new Promise<TaskOutput>((resolveRun, rejectRun) => {
         this.pending.set(id, { resolve: resolveRun, reject: rejectRun });
-        const request: WorkerRequest = { id, task, inputs, context };
+        const request: WorkerRequest = { id, task, inputs, context, ...(inline?.size ? { inline } : {}) };
         slot.worker.postMessage(request);
       });
     } finally {

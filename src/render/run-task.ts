@@ -77,10 +77,16 @@ export function storeMix(bytes: Uint8Array, samples: Float32Array, context: Task
   return { outputs: { audio: cache.putObject(audio) }, meta: { peak: interleavedPeak(samples) }, data: { audio } };
 }
 
-export async function runTask(task: Task, inputs: readonly OutputRecord[], context: TaskContext): Promise<TaskOutput> {
+export async function runTask(
+  task: Task,
+  inputs: readonly OutputRecord[],
+  context: TaskContext,
+  /** Input objects the caller already holds in memory (sent along to a worker), by digest. */
+  inline?: ReadonlyMap<string, Uint8Array>,
+): Promise<TaskOutput> {
   const cache = storeFor(context.cacheRoot);
   const read = (record: OutputRecord): Uint8Array => {
-    const bytes = cache.getObject(record.digest);
+    const bytes = inline?.get(record.digest) ?? cache.getObject(record.digest);
     if (!bytes) throw new InputMissingError(record.digest, corrupted.delete(record.digest));
     return bytes;
   };

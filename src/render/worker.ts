@@ -1,14 +1,44 @@
 /** Runs tasks sent by WorkerPool. Outputs go straight to the object store; only records come back. */
-import { parentPort } from 'node:worker_threads';
+import { join, resolve } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
+import type { Task } from '../plan/graph.ts';
 import type { WorkerReply, WorkerRequest } from './pool.ts';
+import { findEffect, findInstrument } from './registry.ts';
 import { InputMissingError, runTask } from './run-task.ts';
+
+// The launcher's globals (package root, public API) do not reach worker threads: take them
+// from the pool, so paths.ts answers here as in the main thread.
+const launch = globalThis as { __mixdownPackageRoot?: string; __mixdownApiEntry?: string };
+const given = workerData as { packageRoot?: string; apiEntry?: string } | undefined;
+if (given?.packageRoot) launch.__mixdownPackageRoot = given.packageRoot;
+if (given?.apiEntry) launch.__mixdownApiEntry = given.apiEntry;
+
+/** A vite-node runner for the project's plugins, started the first time a task needs one. */
+let pluginRunner: Promise<{ executeFile(path: string): Promise<unknown> }> | undefined;
+
+/** Execute the project plugins a task uses that this thread has not registered yet. */
+async function ensurePlugins(task: Task, projectRoot: string): Promise<void> {
+  if (task.kind !== 'stem' && task.kind !== 'bus') return;
+  const needed: string[] = [];
+  if (task.kind === 'stem' && task.params.instrument.source && !findInstrument(task.params.instrument.plugin)) needed.push(task.params.instrument.source);
+  for (const slot of task.params.effects) if (slot.source && !findEffect(slot.plugin)) needed.push(slot.source);
+  if (needed.length === 0) return;
+  pluginRunner ??= (async () => {
+    const [{ createViteRunner }, { publicApiPath }] = await Promise.all([import('../load/vite-runner.mjs'), import('../paths.ts')]);
+    const { runner } = await createViteRunner({ root: projectRoot, alias: { mixdown: publicApiPath() }, cacheDir: resolve(projectRoot, '.mixdown/vite') });
+    return runner;
+  })();
+  const runner = await pluginRunner;
+  for (const source of new Set(needed)) await runner.executeFile(join(projectRoot, source));
+}
 
 const port = parentPort!;
 port.on('message', async (request: WorkerRequest) => {
   let reply: WorkerReply;
   try {
-    reply = { id: request.id, ok: true, output: await runTask(request.task, request.inputs, request.context) };
+    await ensurePlugins(request.task, request.context.projectRoot);
+    reply = { id: request.id, ok: true, output: await runTask(request.task, request.inputs, request.context, request.inline) };
   } catch (error) {
     if (error instanceof InputMissingError) reply = { id: request.id, ok: false, message: error.message, missing: { digest: error.digest, corrupt: error.corrupt } };
     else if (error instanceof MixdownError) reply = { id: request.id, ok: false, diagnostics: [...error.diagnostics], message: error.message };
