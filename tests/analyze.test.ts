@@ -51,6 +51,12 @@ describe('mixdown analyze', () => {
     const missing = analyze('nope.wav');
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('MD405');
+    // A WAV header that lies about its size: a named error, quickly, not a hang or a crash.
+    project.write('liar.wav', 'RIFF\u00ff\u00ff\u00ff\u007fWAVEfmt \u0010\u0000\u0000\u0000garbage');
+    const liar = analyze('liar.wav');
+    expect(liar.status).toBe(1);
+    expect(liar.stderr).toContain('MD405');
+    expect(liar.stderr).toContain('liar.wav');
   });
 
   it.skipIf(!hasFfmpeg)('agrees with ffmpeg -af ebur128=peak=true within 0.1 LU and 0.1 dB', () => {

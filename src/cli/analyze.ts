@@ -1,11 +1,10 @@
 /**
  * `mixdown analyze <file…> [--json] [--reference ref]`: loudness and peaks of any audio
- * file. WAV is read by mixdown's own reader at its own rate; other formats (FLAC, MP3,
- * OGG…) are decoded by node-web-audio-api's decodeAudioData, at 48 kHz.
+ * file. WAV and AIFF are read by mixdown's own readers at their own rate; other formats
+ * (FLAC, MP3, AAC, Ogg) by node-web-audio-api's decodeAudioData behind size checks, at 48 kHz.
  */
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
-import { decodeWav } from '../io/wav.ts';
+import { decodeAudioFile as decodeFile, readAudioFileSync, sniffAudioFormat } from '../io/audio-file.ts';
 import { measureLoudness, type LoudnessReport } from '../master/loudness.ts';
 
 export interface DecodedAudio {
@@ -13,16 +12,17 @@ export interface DecodedAudio {
   readonly channels: Float32Array[];
 }
 
-/** Rate other formats are decoded at (decodeAudioData resamples to its context's rate). */
+/** Rate compressed formats are decoded at (decodeAudioData resamples to its context's rate). */
 const DECODE_RATE = 48000;
 
+/**
+ * WAV and AIFF at their own rate (mixdown's readers); FLAC, MP3, AAC and Ogg through the
+ * guarded decodeAudioData path at 48 kHz. A corrupt or lying file is an Error, not a hang.
+ */
 export async function decodeAudioFile(path: string): Promise<DecodedAudio> {
-  const bytes = readFileSync(path);
-  if (extname(path).toLowerCase() === '.wav') return decodeWav(bytes);
-  const { OfflineAudioContext } = await import('node-web-audio-api');
-  const context = new OfflineAudioContext(1, 1, DECODE_RATE);
-  const buffer = await context.decodeAudioData(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  return { sampleRate: buffer.sampleRate, channels: Array.from({ length: buffer.numberOfChannels }, (_, c) => Float32Array.from(buffer.getChannelData(c))) };
+  const bytes = new Uint8Array(readFileSync(path));
+  const data = sniffAudioFormat(bytes) === 'wav' || sniffAudioFormat(bytes) === 'aiff' ? readAudioFileSync(bytes, path) : await decodeFile(bytes, path, DECODE_RATE);
+  return { sampleRate: data.sampleRate, channels: [...data.channels] };
 }
 
 export interface FileAnalysis {

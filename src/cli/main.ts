@@ -131,10 +131,19 @@ async function inspect(id: string, variant: string | undefined): Promise<number>
 
 async function analyze(files: readonly string[], json: boolean, referencePath: string | undefined): Promise<number> {
   const { analyzeFile, formatAnalysis } = await import('./analyze.ts');
+  // Every failure names the file it came from.
+  const named = async (file: string) => {
+    try {
+      return await analyzeFile(resolve(file));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(message.includes(file) ? message : `${file}: ${message}`);
+    }
+  };
   try {
-    const reference = referencePath ? await analyzeFile(resolve(referencePath)) : undefined;
+    const reference = referencePath ? await named(referencePath) : undefined;
     const results = [];
-    for (const file of files) results.push({ ...(await analyzeFile(resolve(file))), file });
+    for (const file of files) results.push({ ...(await named(file)), file });
     if (json) process.stdout.write(`${JSON.stringify({ files: results, ...(reference ? { reference: { ...reference, file: referencePath } } : {}) }, null, 2)}\n`);
     else for (const result of results) process.stdout.write(`${formatAnalysis(result, reference)}\n`);
     return 0;

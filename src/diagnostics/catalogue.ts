@@ -116,7 +116,7 @@ export const diagnostics = {
   badFlag: (flag: string, detail: string) => error('MD402', { file: '(command line)' }, `${flag}: ${detail}`, 'run `mixdown help`'),
   noLock: () => error('MD406', { file: 'mixdown.lock' }, 'no mixdown.lock to verify against', 'run mixdown build, commit mixdown.lock, then verify'),
   unreadableAudio: (detail: string) =>
-    error('MD405', { file: '(command line)' }, `cannot analyse: ${detail}`, 'give WAV, FLAC, MP3 or OGG files that exist'),
+    error('MD405', { file: '(command line)' }, `cannot analyse: ${detail}`, 'give WAV, AIFF, FLAC, MP3, AAC or Ogg files that exist'),
   unknownVariant: (song: string, variant: string, known: readonly string[]) =>
     error('MD404', { file: `songs/${song}/song.ts`, song }, `song '${song}' has no variant '${variant}'`, `its variants: ${known.join(', ')}`),
   noSongs: (dir: string) =>
