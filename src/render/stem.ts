@@ -111,8 +111,15 @@ export async function renderBus(params: BusParams, sources: readonly Float32Arra
     const frames = Math.min(length, interleaved.length >> 1);
     if (source.automation) {
       const curve = renderAutomation(source.automation, frames);
+      // Automation is mostly flat stretches: a pow() only where the level moves.
+      let lastDb = NaN;
+      let gain = 0;
       for (let i = 0, j = 0; i < frames; i++, j += 2) {
-        const gain = fromDb(curve[i]);
+        const db = curve[i];
+        if (db !== lastDb) {
+          lastDb = db;
+          gain = fromDb(db);
+        }
         left[i] += interleaved[j] * gain;
         right[i] += interleaved[j + 1] * gain;
       }
@@ -185,16 +192,33 @@ function fader(signal: Stereo, params: StripParams): RenderedStem {
   const [left, right] = signal;
   const polarity = params.invert ? -1 : 1;
   const law = params.panLaw === 'balance' ? balanceGains : panGains;
+  let peak = 0;
   if (params.gainAutomation || params.panAutomation) {
     const gains = params.gainAutomation ? renderAutomation(params.gainAutomation, frames) : null;
     const pans = params.panAutomation ? renderAutomation(params.panAutomation, frames) : null;
-    const fixed = fromDb(params.gainDb) * polarity;
     const [fixedLeft, fixedRight] = law(params.pan);
+    // Levels are recomputed only where a curve moves (automation is mostly flat).
+    let lastDb = NaN;
+    let lastPan = NaN;
+    let gain = fromDb(params.gainDb) * polarity;
+    let panLeft = fixedLeft;
+    let panRight = fixedRight;
     for (let i = 0, j = 0; i < frames; i++, j += 2) {
-      const gain = gains ? fromDb(gains[i]) * polarity : fixed;
-      const [panLeft, panRight] = pans ? law(Math.max(-1, Math.min(1, pans[i]))) : [fixedLeft, fixedRight];
+      if (gains && gains[i] !== lastDb) {
+        lastDb = gains[i];
+        gain = fromDb(lastDb) * polarity;
+      }
+      if (pans && pans[i] !== lastPan) {
+        lastPan = pans[i];
+        [panLeft, panRight] = law(Math.max(-1, Math.min(1, lastPan)));
+      }
       samples[j] = left[i] * gain * panLeft;
       samples[j + 1] = right[i] * gain * panRight;
+      // Measured on the stored float32 values: the peak of the written file.
+      const a = Math.abs(samples[j]);
+      const b = Math.abs(samples[j + 1]);
+      if (a > peak) peak = a;
+      if (b > peak) peak = b;
     }
   } else {
     const gain = fromDb(params.gainDb) * polarity;
@@ -204,13 +228,11 @@ function fader(signal: Stereo, params: StripParams): RenderedStem {
     for (let i = 0, j = 0; i < frames; i++, j += 2) {
       samples[j] = left[i] * gainLeft;
       samples[j + 1] = right[i] * gainRight;
+      const a = Math.abs(samples[j]);
+      const b = Math.abs(samples[j + 1]);
+      if (a > peak) peak = a;
+      if (b > peak) peak = b;
     }
-  }
-  // Measured on the stored float32 values: the peak of the written file.
-  let peak = 0;
-  for (let j = 0; j < samples.length; j++) {
-    const magnitude = Math.abs(samples[j]);
-    if (magnitude > peak) peak = magnitude;
   }
   return { wav: finishFloat32Wav(bytes, samples), peak };
 }
