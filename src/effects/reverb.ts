@@ -16,7 +16,7 @@
 import { defineEffect } from '../api/define-effect.ts';
 import { createRandom } from '../dsp/random.ts';
 import type { Hertz, Seconds } from '../theory/units.ts';
-import { checkRange, CONTROL_BLOCK, nextPowerOfTwo, readHermiteAt } from './modulation.ts';
+import { checkRange, CONTROL_BLOCK, nextPowerOfTwo } from './modulation.ts';
 
 export interface ReverbOptions {
   /** Reverb time RT60: seconds for the tail to fall 60 dB (at low frequencies). @default 2 */
@@ -229,7 +229,21 @@ export const reverb = defineEffect<ReverbOptions>({
         let outR = 0;
         for (let j = 0; j < LINES; j++) {
           const base = j * region;
-          const o = modulated ? readHermiteAt(lines, base, mask, write, delayStart[j] + delayStep[j] * (i - start)) : lines[base + ((write - lengths[j]) & mask)];
+          let o: number;
+          if (modulated) {
+            // readHermiteAt, inlined: this is the reverb's innermost read.
+            const position = write - (delayStart[j] + delayStep[j] * (i - start));
+            const floor = Math.floor(position);
+            const f = position - floor;
+            const xm1 = lines[base + ((floor - 1) & mask)];
+            const x0 = lines[base + (floor & mask)];
+            const x1 = lines[base + ((floor + 1) & mask)];
+            const x2 = lines[base + ((floor + 2) & mask)];
+            const c1 = 0.5 * (x1 - xm1);
+            const c2 = xm1 - 2.5 * x0 + 2 * x1 - 0.5 * x2;
+            const c3 = 0.5 * (x2 - xm1) + 1.5 * (x0 - x1);
+            o = ((c3 * f + c2) * f + c1) * f + x0;
+          } else o = lines[base + ((write - lengths[j]) & mask)];
           let f = feedGain[j] * o + pole[j] * state[j];
           // The loop decays forever, and subnormal floats are ~100× slower on x86: snap to 0.
           if (Math.abs(f) < SILENCE) f = 0;
@@ -252,16 +266,30 @@ export const reverb = defineEffect<ReverbOptions>({
   },
 });
 
-/** In-place unnormalised 8-point fast Walsh–Hadamard transform (24 additions). */
+/** In-place unnormalised 8-point fast Walsh–Hadamard transform (24 additions), unrolled: it runs once per sample. */
 function hadamard8(v: Float64Array): void {
-  for (let h = 1; h < 8; h <<= 1) {
-    for (let i = 0; i < 8; i += h << 1) {
-      for (let j = i; j < i + h; j++) {
-        const a = v[j];
-        const b = v[j + h];
-        v[j] = a + b;
-        v[j + h] = a - b;
-      }
-    }
-  }
+  const a0 = v[0] + v[1];
+  const a1 = v[0] - v[1];
+  const a2 = v[2] + v[3];
+  const a3 = v[2] - v[3];
+  const a4 = v[4] + v[5];
+  const a5 = v[4] - v[5];
+  const a6 = v[6] + v[7];
+  const a7 = v[6] - v[7];
+  const b0 = a0 + a2;
+  const b2 = a0 - a2;
+  const b1 = a1 + a3;
+  const b3 = a1 - a3;
+  const b4 = a4 + a6;
+  const b6 = a4 - a6;
+  const b5 = a5 + a7;
+  const b7 = a5 - a7;
+  v[0] = b0 + b4;
+  v[4] = b0 - b4;
+  v[1] = b1 + b5;
+  v[5] = b1 - b5;
+  v[2] = b2 + b6;
+  v[6] = b2 - b6;
+  v[3] = b3 + b7;
+  v[7] = b3 - b7;
 }
