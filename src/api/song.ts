@@ -156,7 +156,9 @@ export interface TempoChange {
 
 /** A meter change at a bar (0-based). */
 export interface MeterChange {
+  /** The bar (0-based) where the new meter starts. */
   readonly bar: number;
+  /** The time signature from that bar on, e.g. `[3, 4]`. */
   readonly meter: Meter;
 }
 

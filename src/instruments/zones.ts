@@ -24,11 +24,13 @@ export interface ZoneEnvelope {
 export interface SampleZone {
   /** Key of the decoded audio in the sources map (a project path, or `sf2:<index>`). */
   readonly sample: string;
-  /** Lowest and highest MIDI key (inclusive) the zone answers. */
+  /** Lowest MIDI key the zone answers. */
   readonly keyLow: number;
+  /** Highest MIDI key the zone answers (inclusive). */
   readonly keyHigh: number;
-  /** Lowest and highest velocity (inclusive): velocity layers are zones with different ranges. */
+  /** Lowest velocity the zone answers: velocity layers are zones with different ranges. */
   readonly velocityLow: number;
+  /** Highest velocity the zone answers (inclusive). */
   readonly velocityHigh: number;
   /** The key at which the sample plays at its recorded pitch. */
   readonly rootKey: number;
@@ -36,14 +38,17 @@ export interface SampleZone {
   readonly tune: number;
   /** Cents of pitch change per key away from the root (100 = chromatic, 0 = fixed pitch). */
   readonly keyTrack: number;
-  /** First and end (exclusive) frame of the sample to play, at the source's own rate. */
+  /** First frame of the sample to play, at the source's own rate. */
   readonly start: number;
+  /** End frame (exclusive) of the sample to play. */
   readonly end: number;
   /** 'forward': loop for the whole voice; 'sustain': loop while the key is held, then play out to `end`. */
   readonly loop: { readonly mode: 'none' | 'forward' | 'sustain'; readonly start: number; readonly end: number };
+  /** Level of the zone, dB. */
   readonly gainDb: number;
   /** -1 (left) to 1 (right), constant-power. */
   readonly pan: number;
+  /** The voice's volume envelope. */
   readonly envelope: ZoneEnvelope;
   /** Zones with equal ranges and the same group alternate (round robin) rather than layer. 0 = always play. */
   readonly roundRobinGroup: number;
@@ -53,6 +58,8 @@ export interface SampleZone {
 
 /** Decoded sample data at its own rate; zones address frames of it. */
 export interface SampleSource {
+  /** The rate the frames were recorded at. */
   readonly sampleRate: number;
+  /** One array of frames per channel (mono or stereo). */
   readonly channels: readonly Float32Array[];
 }
