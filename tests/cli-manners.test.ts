@@ -17,6 +17,9 @@ describe('command-line manners', () => {
       const summary = JSON.parse(json.stdout);
       expect(summary).toMatchObject({ ok: true, rendered: 6, cached: 0 });
       expect(summary.songs[0].outputs.map((output: { path: string }) => output.path)).toContain('master.wav');
+      // The stems phase's wall time, for --jobs comparisons; none when every stem was cached.
+      expect(summary.songs[0].stemsSeconds).toBeGreaterThan(0);
+      expect(JSON.parse(run(['build', '--json']).stdout).songs[0].stemsSeconds).toBeNull();
       const quiet = run(['build', '-q']);
       expect(quiet.stdout.trim().split('\n')).toHaveLength(1);
       expect(quiet.stdout).toMatch(/^1 of 1 songs built, 0 tasks rendered, 6 cached/);

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { analyseSong, DEFAULT_VARIANT } from '../build/analyse.ts';
-import { build, cacheDir } from '../build/build.ts';
+import { build, cacheDir, type BuildEvent } from '../build/build.ts';
 import { discoverSongs } from '../load/discover.ts';
 import type { SongLoader } from '../load/loader.ts';
 import { SongIrCache } from '../load/song-cache.ts';
@@ -37,7 +37,7 @@ build options:
   --explain      say, for each task that rendered, which of its inputs changed
   --variant V    build only variant V ('default' is the song as written); repeatable
   --strict       fail when a master misses its loudness target or ceiling, or clips
-  --json         print one JSON summary (songs, outputs, tasks, diagnostics) instead of progress
+  --json         print one JSON summary (songs, outputs, tasks, stems phase seconds, diagnostics)
   --quiet, -q    print only errors and the summary line
 
 exit codes: 0 built, 1 a song failed, 2 bad usage
@@ -81,6 +81,7 @@ export async function main(args: readonly string[]): Promise<number> {
   if (command.name === 'watch') return watchCommand(command);
   const tty = Boolean(process.stdout.isTTY) && !process.env.CI;
   const printer = createBuildPrinter(process.stdout, { explain: command.explain, quiet: command.quiet || command.json, tty });
+  const phases = new StemPhases();
   const result = await build({
     root: process.cwd(),
     songs: command.songs,
@@ -89,10 +90,13 @@ export async function main(args: readonly string[]): Promise<number> {
     jobs: command.jobs,
     variants: command.variants,
     strict: command.strict,
-    onEvent: printer.event,
+    onEvent: (event) => {
+      phases.record(event);
+      printer.event(event);
+    },
   });
   printDiagnostics(result.diagnostics);
-  if (command.json) process.stdout.write(`${JSON.stringify(jsonSummary(result), null, 2)}\n`);
+  if (command.json) process.stdout.write(`${JSON.stringify(jsonSummary(result, phases), null, 2)}\n`);
   else printer.summary(result);
   return result.ok ? 0 : result.diagnostics.some((diagnostic) => diagnostic.code.startsWith('MD4')) && result.songs.length === 0 ? 2 : 1;
 }
@@ -197,7 +201,32 @@ async function verifyCommand(songs: readonly string[]): Promise<number> {
 }
 
 /** The machine-readable build summary: what each song made, which tasks ran, what failed. */
-function jsonSummary(result: Awaited<ReturnType<typeof build>>) {
+/**
+ * Wall time of each song's stems phase (first stem started → last stem finished), for the
+ * --json summary: what `--jobs` changes. Printed only, never written into an output.
+ */
+class StemPhases {
+  private readonly spans = new Map<string, { first: number; last: number }>();
+
+  record(event: BuildEvent): void {
+    if (event.type !== 'task-start' && event.type !== 'task-done') return;
+    const kind = event.type === 'task-start' ? event.task.kind : event.result.kind;
+    if (kind !== 'stem' || (event.type === 'task-done' && event.result.status !== 'rendered')) return;
+    const key = `${event.song}\u0000${event.variant ?? ''}`;
+    const span = this.spans.get(key) ?? { first: Infinity, last: 0 };
+    if (event.type === 'task-start') span.first = Math.min(span.first, performance.now());
+    else span.last = Math.max(span.last, performance.now());
+    this.spans.set(key, span);
+  }
+
+  /** Seconds, or null when no stem rendered. */
+  seconds(song: string, variant: string | null): number | null {
+    const span = this.spans.get(`${song}\u0000${variant ?? ''}`);
+    return span && span.last > span.first ? Math.round(span.last - span.first) / 1000 : null;
+  }
+}
+
+function jsonSummary(result: Awaited<ReturnType<typeof build>>, phases: StemPhases) {
   return {
     ok: result.ok,
     rendered: result.rendered,
@@ -212,6 +241,8 @@ function jsonSummary(result: Awaited<ReturnType<typeof build>>) {
       master: song.report?.master ?? null,
       outputs: song.report?.outputs ?? [],
       tasks: song.report?.tasks ?? [],
+      /** Wall seconds from the first stem starting to the last finishing (this machine's, not an output). */
+      stemsSeconds: phases.seconds(song.song, song.variant),
     })),
   };
 }
