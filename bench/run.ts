@@ -115,6 +115,38 @@ export function stemsJobs(): { one: number; two: number } {
   }
 }
 
+/**
+ * What two threads can give on this machine at all: a fixed compute loop (oscillator and two
+ * one-pole filters over a 2-minute buffer, like a voice) run 64 times in one thread, then
+ * 32 times in each of two worker threads. The ceiling for any --jobs 2 figure here.
+ */
+export async function parallelCeiling(): Promise<number> {
+  const { Worker } = await import('node:worker_threads');
+  // The loop lives in a function in both places, so V8 optimises it the same way.
+  const source = (count: number) => `(function () {
+    const len = 48000 * 120;
+    const out = new Float32Array(len);
+    let p = 0, s1 = 0, s2 = 0;
+    for (let k = 0; k < ${count}; k++) for (let i = 0; i < len; i++) { p += 0.01; if (p > 1) p -= 1; s1 += 0.1 * (2 * p - 1 - s1); s2 += 0.1 * (s1 - s2); out[i] += s2; }
+    return out[123];
+  })()`;
+  let started = performance.now();
+  (0, eval)(source(64));
+  const one = performance.now() - started;
+  started = performance.now();
+  await Promise.all(
+    [0, 1].map(
+      () =>
+        new Promise<void>((resolveRun, reject) => {
+          const worker = new Worker(`require('node:worker_threads').parentPort.postMessage(${source(32)});`, { eval: true });
+          worker.once('message', () => resolveRun());
+          worker.once('error', reject);
+        }),
+    ),
+  );
+  return one / (performance.now() - started);
+}
+
 /** Start `mixdown watch`, edit the song once, and read the save-to-master time it prints. */
 async function watchLatency(root: string, songFile: string): Promise<number> {
   const child = spawn(process.execPath, [join(repo, 'bin/mixdown.js'), 'watch', '--variant', 'default'], { cwd: root, env: { ...process.env, CI: 'true' } });
@@ -177,6 +209,7 @@ export async function main(): Promise<number> {
     rows.push(['  … --jobs 1 vs 2', `${unmasteredOneJob.seconds.toFixed(2)} s vs ${unmastered.seconds.toFixed(2)} s = ${(unmasteredOneJob.seconds / unmastered.seconds).toFixed(2)}× speed-up`]);
     const stems = stemsJobs();
     rows.push(['stems phase, 8 tracks × 120 s', `--jobs 1 ${stems.one.toFixed(2)} s vs --jobs 2 ${stems.two.toFixed(2)} s = ${(stems.one / stems.two).toFixed(2)}× speed-up (target ≥ 1.7×)`]);
+    rows.push(['  machine ceiling', `a pure compute loop in 2 threads vs 1: ${(await parallelCeiling()).toFixed(2)}×`]);
     rows.push(['watch: save → new master', `${(await watchLatency(root, file)).toFixed(2)} s (one-track edit of the mastered song)`]);
     for (const tracks of [8, 32]) rows.push([`peak RSS, ${tracks} tracks × 60 s`, `${rssForTracks(tracks).toFixed(0)} MB`]);
     rows.push(...loudnessRows(join(root, 'dist', song, 'master.wav'), audioSeconds));
