@@ -10,9 +10,11 @@
  * reads its crest, not its zero crossings), so a drop in level reaches the gain computer
  * `window` after it happens and the release runs from there; a rise reaches it at once.
  *
- * Lookahead delays the audio (not the key) by `lookahead` seconds, so the gain is already
- * coming down when a transient arrives. The output keeps its length: everything shifts
- * later by the lookahead, the first `lookahead` seconds are silence and the last are cut.
+ * Lookahead reads the key `lookahead` seconds ahead of the audio, so the gain is already
+ * coming down when a transient arrives — without delaying anything: the whole song is in
+ * memory, so the gain for sample i is the one the key reached at i + lookahead. The output
+ * stays aligned with its input (no latency to compensate, no comb filter when blended with
+ * the dry signal). Past the key's end the gain releases as if the key had gone silent.
  *
  * The key is the slot's sidechain when it has one, otherwise the input itself.
  *
@@ -40,7 +42,7 @@ export interface CompressorOptions {
   readonly detection: DetectionMode;
   /** Detector window, seconds: peak hold time, or RMS averaging length (10 ms reads sines down to 50 Hz steadily). @default 0.01 */
   readonly window: Seconds;
-  /** Delay of the audio against the key, seconds, so the gain falls before a transient arrives. @default 0 */
+  /** How far ahead of the audio the key is read, seconds, so the gain falls before a transient arrives (no added latency). @default 0 */
   readonly lookahead: Seconds;
 }
 
@@ -219,7 +221,7 @@ function validateCompressor(o: Readonly<CompressorOptions>): string[] {
 
 export const compressor = defineEffect<CompressorOptions>({
   name: 'compressor',
-  version: '1',
+  version: '2',
   defaults: compressorDefaults,
   sidechain: true,
   validate: validateCompressor,
@@ -238,36 +240,41 @@ export const compressor = defineEffect<CompressorOptions>({
     const ratioCurve = ctx.automation.ratio;
     const makeupCurve = ctx.automation.makeup;
     const delay = Math.round(o.lookahead * rate);
-    const delayLeft = new Float32Array(delay);
-    const delayRight = new Float32Array(delay);
-    let delayPosition = 0;
+    // With lookahead the gains are found first (over the key, plus `delay` samples of silence
+    // past its end) and applied `delay` samples earlier; without it, as they come.
+    const gains = delay > 0 ? new Float32Array(length + delay) : null;
     let reduction = 0;
+    const step = (i: number, level: number): number => {
+      const at = i < length ? i : length - 1;
+      const threshold = thresholdCurve ? thresholdCurve[at] : o.threshold;
+      const ratio = ratioCurve ? ratioCurve[at] : o.ratio;
+      const makeup = makeupCurve ? makeupCurve[at] : o.makeup;
+      const target = gainComputerDb(level, threshold, ratio, knee);
+      reduction = target < reduction ? attack * reduction + (1 - attack) * target : release * reduction + (1 - release) * target;
+      // Snap a vanishing reduction to 0 so a long release cannot crawl through subnormals.
+      if (reduction > -1e-9) reduction = 0;
+      return Math.exp((reduction + makeup) * DB_TO_LOG);
+    };
     for (let from = 0; from < length; from += DETECTOR_CHUNK) {
       const to = Math.min(length, from + DETECTOR_CHUNK);
       // The detector reads key samples [from, to) before any of them is overwritten below,
       // which is what makes keying from the input itself safe in place.
       detector.run(key[0], key[1], from, to, levels);
       for (let i = from; i < to; i++) {
-        const threshold = thresholdCurve ? thresholdCurve[i] : o.threshold;
-        const ratio = ratioCurve ? ratioCurve[i] : o.ratio;
-        const makeup = makeupCurve ? makeupCurve[i] : o.makeup;
-        const target = gainComputerDb(levels[i - from], threshold, ratio, knee);
-        reduction = target < reduction ? attack * reduction + (1 - attack) * target : release * reduction + (1 - release) * target;
-        // Snap a vanishing reduction to 0 so a long release cannot crawl through subnormals.
-        if (reduction > -1e-9) reduction = 0;
-        const gain = Math.exp((reduction + makeup) * DB_TO_LOG);
-        if (delay > 0) {
-          const l = left[i];
-          const r = right[i];
-          left[i] = delayLeft[delayPosition] * gain;
-          right[i] = delayRight[delayPosition] * gain;
-          delayLeft[delayPosition] = l;
-          delayRight[delayPosition] = r;
-          if (++delayPosition === delay) delayPosition = 0;
-        } else {
+        const gain = step(i, levels[i - from]);
+        if (gains) gains[i] = gain;
+        else {
           left[i] *= gain;
           right[i] *= gain;
         }
+      }
+    }
+    if (gains) {
+      for (let i = length; i < length + delay; i++) gains[i] = step(i, -Infinity);
+      for (let i = 0; i < length; i++) {
+        const gain = gains[i + delay];
+        left[i] *= gain;
+        right[i] *= gain;
       }
     }
   },
