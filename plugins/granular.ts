@@ -13,7 +13,7 @@
  * Everything random comes from the track's seed and the note's index, so a render is
  * repeatable and a different seed gives a different cloud.
  */
-import { defineInstrument } from 'mixdown';
+import { createRandom, defineInstrument } from 'mixdown';
 
 export interface GranularOptions {
   /** Grain length, seconds. @default 0.08 */
@@ -54,17 +54,6 @@ const SOURCE_SECONDS = 2;
 const TABLE_SIZE = 2048;
 const TABLE_MASK = TABLE_SIZE - 1;
 
-/** mulberry32: a tiny seeded generator, so the plugin never touches Math.random. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Tables {
   /** Fundamental plus a soft 1/k³ tail of harmonics. */
@@ -182,7 +171,7 @@ export const granular = defineInstrument<GranularOptions>({
       const velocity = note.velocity / 127;
       const gain = Math.pow(10, options.level / 20) * velocity * velocity * overlapGain;
       const end = note.lengthSamples + releaseSamples;
-      const next = random((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
+      const next = createRandom((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
       for (let onset = 0; onset < end; onset += Math.max(1, Math.round(meanGap * (0.5 + next())))) {
         const grain = drawGrain(next, onset, frequency, options, sampleRate);
         const span = Math.min(grainSamples, end - onset, length - note.startSample - onset);

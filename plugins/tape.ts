@@ -11,7 +11,7 @@
  * rates and phases come from the slot's seed, so a render is repeatable and two tape slots
  * drift differently.
  */
-import { defineEffect, oversampleChannel, type OversampleFactor } from 'mixdown';
+import { createRandom, defineEffect, noiseAt, NOISE_STEP, oversampleChannel, type OversampleFactor } from 'mixdown';
 
 export interface TapeOptions {
   /** Level into the record head, dB: 0 is clean-ish, 12 and up audibly compresses. @default 6 */
@@ -48,17 +48,6 @@ export const tapeDefaults: TapeOptions = {
 
 const HISS_OFF = -120;
 
-/** mulberry32: a tiny seeded generator, so the plugin never touches Math.random. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The record head: tanh with a bias offset, normalised to slope 1 at silence. */
 function saturate(channel: Float32Array, options: Readonly<TapeOptions>): void {
@@ -85,7 +74,7 @@ interface Wobble {
  * changes the playback speed by D·ω at most, so for a peak of c cents D = (2^(c/1200) − 1)/ω.
  */
 function wobbles(options: Readonly<TapeOptions>, sampleRate: number, seed: number): Wobble[] {
-  const next = random(seed);
+  const next = createRandom(seed);
   const component = (cents: number, lowHz: number, highHz: number): Wobble => {
     const omega = (2 * Math.PI * (lowHz + (highHz - lowHz) * next())) / sampleRate;
     return { depth: (Math.pow(2, cents / 1200) - 1) / omega, omega, phase: 2 * Math.PI * next() };
@@ -190,11 +179,8 @@ function playback(channel: Float32Array, options: Readonly<TapeOptions>, sampleR
     by1 = bumped;
     let taped = bumped;
     if (hissAmount > 0) {
-      // mulberry32 inline (as in random()): no call per sample.
-      noise = (noise + 0x6d2b79f5) >>> 0;
-      let t = Math.imul(noise ^ (noise >>> 15), noise | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      taped += hissAmount * (((t ^ (t >>> 14)) >>> 0) / 2147483648 - 1);
+      noise = (noise + NOISE_STEP) | 0;
+      taped += hissAmount * noiseAt(noise);
     }
     const y = l.b0 * taped + l.b1 * lx1 + l.b2 * lx2 - l.a1 * ly1 - l.a2 * ly2;
     lx2 = lx1;

@@ -47,6 +47,8 @@ export { defineEffect } from './api/define-effect.ts';
 export { point, lfo } from './api/automation.ts';
 export type { AutomationInput, AutomationPoint, AutomationShape, LfoInput } from './api/automation.ts';
 export * from './effects/index.ts';
+// Seeded randomness for plugins (never Math.random): the generator mixdown's own DSP uses.
+export { createRandom, mixSeed, noiseAt, NOISE_STEP } from './dsp/random.ts';
 export { defineInstrument } from './api/define-instrument.ts';
 export { midiClip } from './api/midi-clip.ts';
 export type { MidiClipOptions } from './api/midi-clip.ts';
