@@ -7,6 +7,8 @@
  * conversion costs one multiply-add pair per tap instead of a Bessel function and a sine.
  * Deterministic, and exact for equal rates (returns a copy).
  */
+import { besselI0 } from './bessel.ts';
+
 const ZERO_CROSSINGS = 32;
 const BETA = 8.6;
 const PHASES = 512;
@@ -67,17 +69,4 @@ function kernelTable(cutoff: number, half: number): Float64Array {
     }
   }
   return table;
-}
-
-/** Modified Bessel function of the first kind, order 0 (series; converges fast for β ≤ 10). */
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  const quarter = (x * x) / 4;
-  for (let k = 1; k < 40; k++) {
-    term *= quarter / (k * k);
-    sum += term;
-    if (term < sum * 1e-12) break;
-  }
-  return sum;
 }

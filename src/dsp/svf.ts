@@ -143,6 +143,31 @@ export function svfLowpassBlock(state: SvfState, c: SvfCoefficients, buffer: Flo
   state.low = v2;
 }
 
+/**
+ * High-pass `input[0..length)` into `out` with fixed coefficients (a sidechain key filter):
+ * the state in locals for the loop, written back once at the end.
+ */
+export function svfHighpassBlock(state: SvfState, c: SvfCoefficients, input: Float32Array, out: Float32Array): void {
+  const { a1, a2, a3, k } = c;
+  let ic1 = state.ic1;
+  let ic2 = state.ic2;
+  let v1 = state.band;
+  let v2 = state.low;
+  for (let i = 0; i < input.length; i++) {
+    const x = input[i];
+    const v3 = x - ic2;
+    v1 = a1 * ic1 + a2 * v3;
+    v2 = ic2 + a2 * ic1 + a3 * v3;
+    ic1 = 2 * v1 - ic1;
+    ic2 = 2 * v2 - ic2;
+    out[i] = x - k * v1 - v2;
+  }
+  state.ic1 = ic1;
+  state.ic2 = ic2;
+  state.band = v1;
+  state.low = v2;
+}
+
 /** A filter at rest. */
 export function svfState(): SvfState {
   return { ic1: 0, ic2: 0, band: 0, low: 0 };

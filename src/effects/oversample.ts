@@ -15,6 +15,7 @@
  * ahead by that many samples (zeros fed after the end), so the output lines up with the
  * input sample-exactly and nothing is cut at the end.
  */
+import { besselI0 } from '../dsp/bessel.ts';
 
 /** How many times the shaper's rate is the song's: 1 (off), 2 or 4. */
 export type OversampleFactor = 1 | 2 | 4;
@@ -35,17 +36,6 @@ const STAGE_B = { halfTaps: 8, beta: 8.5 };
 /** Base-rate samples per processing block: large enough to amortise call overhead. */
 const BLOCK = 256;
 
-/** Zeroth-order modified Bessel function (Kaiser window), by its power series. */
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  for (let k = 1; k < 60; k++) {
-    term *= (x / (2 * k)) * (x / (2 * k));
-    sum += term;
-    if (term < sum * 1e-17) break;
-  }
-  return sum;
-}
 
 /**
  * Full impulse response (4K−1 taps, centre 2K−1) of a Kaiser-windowed half-band low-pass

@@ -28,6 +28,7 @@ import { balanceGains } from '../effects/utility.ts';
 import { createRandom } from '../dsp/random.ts';
 import type { NoteEvent } from '../api/plugin.ts';
 import type { SampleSource, SampleZone, ZoneEnvelope } from './zones.ts';
+import { besselI0 } from '../dsp/bessel.ts';
 
 /** How `renderZones` picks zones and scales velocity. */
 export interface RenderZonesOptions {
@@ -109,18 +110,6 @@ export function interpolationKernel(rate: number): Kernel {
   return { half, taps, table };
 }
 
-/** Modified Bessel function of the first kind, order 0 (power series). */
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  const quarter = (x * x) / 4;
-  for (let k = 1; k < 50; k++) {
-    term *= quarter / (k * k);
-    sum += term;
-    if (term < sum * 1e-15) break;
-  }
-  return sum;
-}
 
 /**
  * A zone's stretch of sample, ready to play: zero padding, the data from `zone.start`, the loop

@@ -9,6 +9,7 @@ import type { AudioFileData, EffectDefinition } from '../api/plugin.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
 import { resample } from '../dsp/resample.ts';
+import { svfCoefficients, svfHighpassBlock, svfState } from '../dsp/svf.ts';
 import { decodeWav } from '../io/wav.ts';
 import type { EffectSlotIR } from '../ir/types.ts';
 import { sha256 } from '../plan/hash.ts';
@@ -94,29 +95,15 @@ function blend(signal: Stereo, dry: Float32Array[], mix: number): void {
   }
 }
 
-/** The key, high-passed (12 dB/oct Butterworth, Simper SVF) when the slot asks. */
+/** The key, high-passed (12 dB/oct Butterworth, Simper SVF; 10 Hz at the lowest) when the slot asks. */
 function keySignal(sidechain: NonNullable<EffectSlotIR['sidechain']>, context: ChainContext): Stereo {
   const key = context.keys.get(sidechain.from);
   if (!key) throw new Error(`sidechain key '${sidechain.from}' was not rendered`);
   if (!(sidechain.highpass > 0)) return [key[0].slice(), key[1].slice()];
-  const g = Math.tan((Math.PI * Math.min(sidechain.highpass, context.sampleRate * 0.49)) / context.sampleRate);
-  const k = Math.SQRT2;
-  const a1 = 1 / (1 + g * (g + k));
-  const a2 = g * a1;
-  const a3 = g * a2;
+  const coefficients = svfCoefficients(sidechain.highpass, context.sampleRate, Math.SQRT2, { a1: 0, a2: 0, a3: 0, k: 0 });
   return key.map((channel) => {
     const out = new Float32Array(channel.length);
-    let ic1 = 0;
-    let ic2 = 0;
-    for (let i = 0; i < channel.length; i++) {
-      const x = channel[i];
-      const v3 = x - ic2;
-      const v1 = a1 * ic1 + a2 * v3;
-      const v2 = ic2 + a2 * ic1 + a3 * v3;
-      ic1 = 2 * v1 - ic1;
-      ic2 = 2 * v2 - ic2;
-      out[i] = x - k * v1 - v2;
-    }
+    svfHighpassBlock(svfState(), coefficients, channel, out);
     return out;
   }) as Stereo;
 }
