@@ -14,11 +14,11 @@ import { discoverSongs } from '../load/discover.ts';
 import type { SongLoader } from '../load/loader.ts';
 import { SongIrCache } from '../load/song-cache.ts';
 import { toolFingerprint } from '../paths.ts';
-import { plan, type MixTask, type Task } from '../plan/graph.ts';
+import { plan, taskPlugins, type MixTask, type Task } from '../plan/graph.ts';
 import { buildReport, type SongReport } from '../report/report.ts';
 import { runTask, storeMix, useStore } from '../render/run-task.ts';
 import { WorkerPool } from '../render/pool.ts';
-import { findEffect, findInstrument } from '../render/registry.ts';
+import { isRegistered } from '../render/registry.ts';
 import { analyseSong, DEFAULT_VARIANT } from './analyse.ts';
 import { emitSong, EmitState, ObjectMissingError, type EmitFile } from './emit.ts';
 import { execute, type TaskResult, type TaskRunner } from './execute.ts';
@@ -152,7 +152,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   /** Load the project plugins a graph's tasks use when this process has not run them (the analysis came from the cache). */
   const ensurePlugins = async (tasks: readonly Task[]): Promise<void> => {
     const missing = new Set<string>();
-    for (const task of tasks) for (const plugin of projectPlugins(task)) if (!isRegistered(plugin)) missing.add(join(root, plugin.source));
+    for (const task of tasks) for (const plugin of taskPlugins(task)) if (!isRegistered(plugin.kind, plugin.name)) missing.add(join(root, plugin.source));
     if (missing.size) await (await getLoader()).loadModules([...missing]);
   };
   const songs: SongBuildResult[] = [];
@@ -333,17 +333,4 @@ function outputPaths(song: SongIR, tasks: readonly Task[]): OutputPath[] {
 
 function emitFiles(results: ReadonlyMap<string, TaskResult>, paths: readonly OutputPath[]): EmitFile[] {
   return paths.map(({ task, output, path }) => ({ path, digest: results.get(task)!.outputs[output].digest }));
-}
-
-/** Project plugins (not built-ins) a task renders with: its instrument and its inserts. */
-function projectPlugins(task: Task): { kind: 'instrument' | 'effect'; name: string; source: string }[] {
-  if (task.kind !== 'stem' && task.kind !== 'bus') return [];
-  const list: { kind: 'instrument' | 'effect'; name: string; source: string }[] = [];
-  if (task.kind === 'stem' && task.params.instrument.source) list.push({ kind: 'instrument', name: task.params.instrument.plugin, source: task.params.instrument.source });
-  for (const slot of task.params.effects) if (slot.source) list.push({ kind: 'effect', name: slot.plugin, source: slot.source });
-  return list;
-}
-
-function isRegistered(plugin: { kind: 'instrument' | 'effect'; name: string }): boolean {
-  return plugin.kind === 'instrument' ? findInstrument(plugin.name) !== undefined : findEffect(plugin.name) !== undefined;
 }

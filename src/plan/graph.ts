@@ -270,3 +270,20 @@ export function plan(song: SongIR): BuildGraph {
   const midi = makeTask<MidiTask>('midi', 'midi', midiParams, { midi: midiParams }, []);
   return { song: song.id, tasks: [...order, mix, master, midi] };
 }
+
+/** A project plugin (not a built-in) a task renders with. */
+export interface TaskPlugin {
+  readonly kind: 'instrument' | 'effect';
+  readonly name: string;
+  /** Its module, relative to the project root. */
+  readonly source: string;
+}
+
+/** The project plugins a task renders with: its instrument and its inserts. */
+export function taskPlugins(task: Task): TaskPlugin[] {
+  if (task.kind !== 'stem' && task.kind !== 'bus') return [];
+  const list: TaskPlugin[] = [];
+  if (task.kind === 'stem' && task.params.instrument.source) list.push({ kind: 'instrument', name: task.params.instrument.plugin, source: task.params.instrument.source });
+  for (const slot of task.params.effects) if (slot.source) list.push({ kind: 'effect', name: slot.plugin, source: slot.source });
+  return list;
+}

@@ -55,3 +55,8 @@ export function instrumentNames(): string[] {
 export function pluginSources(): [string, string][] {
   return [...sources];
 }
+
+/** Whether a plugin of this kind and name is registered in this thread. */
+export function isRegistered(kind: 'instrument' | 'effect', name: string): boolean {
+  return kind === 'instrument' ? instruments.has(name) : effects.has(name);
+}

@@ -2,9 +2,9 @@
 import { join, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
-import type { Task } from '../plan/graph.ts';
+import { taskPlugins, type Task } from '../plan/graph.ts';
 import type { WorkerReply, WorkerRequest } from './pool.ts';
-import { findEffect, findInstrument } from './registry.ts';
+import { isRegistered } from './registry.ts';
 import { InputMissingError, runTask } from './run-task.ts';
 
 // The launcher's globals (package root, public API) do not reach worker threads: take them
@@ -19,10 +19,7 @@ let pluginRunner: Promise<{ executeFile(path: string): Promise<unknown> }> | und
 
 /** Execute the project plugins a task uses that this thread has not registered yet. */
 async function ensurePlugins(task: Task, projectRoot: string): Promise<void> {
-  if (task.kind !== 'stem' && task.kind !== 'bus') return;
-  const needed: string[] = [];
-  if (task.kind === 'stem' && task.params.instrument.source && !findInstrument(task.params.instrument.plugin)) needed.push(task.params.instrument.source);
-  for (const slot of task.params.effects) if (slot.source && !findEffect(slot.plugin)) needed.push(slot.source);
+  const needed = taskPlugins(task).filter((plugin) => !isRegistered(plugin.kind, plugin.name)).map((plugin) => plugin.source);
   if (needed.length === 0) return;
   pluginRunner ??= (async () => {
     const [{ createViteRunner }, { publicApiPath }] = await Promise.all([import('../load/vite-runner.mjs'), import('../paths.ts')]);
