@@ -4,15 +4,13 @@
  * any numeric parameter. Routing as a whole (unknown buses, cycles, sidechains from
  * downstream) is checked in routing.ts once every channel is known.
  */
-import { readFileSync } from 'node:fs';
 import type { AutomationInput } from '../api/automation.ts';
 import type { EffectRef } from '../api/plugin.ts';
 import type { ChannelInput } from '../api/song.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { mixSeed } from '../dsp/random.ts';
-import { useProjectFile } from '../load/dependencies.ts';
-import { sha256 } from '../plan/hash.ts';
+import { fileErrorDetail, hashProjectFile } from '../load/dependencies.ts';
 import { effectNames, findEffect } from '../render/registry.ts';
 import { elaborateAutomation, type AutomationTiming } from './automation.ts';
 import { checkOptions, pluginProblems, type OptionProblem } from './options.ts';
@@ -122,9 +120,9 @@ function elaborateEffects(list: readonly EffectRef[] | undefined, label: string,
     const files: EffectSlotIR['files'][number][] = [];
     for (const path of problems.length === before ? (definition.files?.(ref.options as never) ?? []) : []) {
       try {
-        files.push({ path, sha256: sha256(readFileSync(useProjectFile(path))) });
+        files.push({ path, sha256: hashProjectFile(path) });
       } catch (error) {
-        problems.push(d.badEffectFile(where, label, id, path, error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : String(error)));
+        problems.push(d.badEffectFile(where, label, id, path, fileErrorDetail(error)));
       }
     }
     const plugin = env.pluginCode('effect', ref.plugin);

@@ -5,9 +5,7 @@
  * diagnostic naming the song and track, and all of them are collected, not just the first.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { useProjectFile } from '../load/dependencies.ts';
-import { sha256 } from '../plan/hash.ts';
+import { fileErrorDetail, hashProjectFile } from '../load/dependencies.ts';
 import type { NoteEvent } from '../api/plugin.ts';
 import type { HumanizeInput, NoteInput, SongInput, TrackInput } from '../api/song.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
@@ -242,10 +240,9 @@ function elaborateTrack(
   const files: InstrumentIR['files'][number][] = [];
   for (const file of definition.files?.(instrument.options) ?? []) {
     try {
-      files.push({ path: file.path, sha256: sha256(readFileSync(useProjectFile(file.path))), as: file.as });
+      files.push({ path: file.path, sha256: hashProjectFile(file.path), as: file.as });
     } catch (error) {
-      const missing = error instanceof Error && 'code' in error && error.code === 'ENOENT';
-      problems.push(d.badInstrumentFile(where, instrument.plugin, file.path, missing ? 'no such file' : error instanceof Error ? error.message : String(error)));
+      problems.push(d.badInstrumentFile(where, instrument.plugin, file.path, fileErrorDetail(error)));
     }
   }
   if (problems.length > before) return undefined;

@@ -3,7 +3,9 @@
  * loader records them so the analysis cache re-runs the song when one changes. Kept on
  * globalThis because song code runs in the loader's own module graph.
  */
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { sha256 } from '../plan/hash.ts';
 import { fileURLToPath } from 'node:url';
 
 interface LoadState {
@@ -34,4 +36,15 @@ export function useProjectFile(path: string | URL): string {
   const absolute = path instanceof URL || path.startsWith('file:') ? fileURLToPath(path) : isAbsolute(path) ? path : resolve(state().root, path);
   state().files.add(absolute);
   return absolute;
+}
+
+/** Record a file a plugin declared (a sample, an impulse response) and return its content hash, for task keys. */
+export function hashProjectFile(path: string): string {
+  return sha256(readFileSync(useProjectFile(path)));
+}
+
+/** What went wrong reading a project file, in a user's words. */
+export function fileErrorDetail(error: unknown): string {
+  if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return 'no such file';
+  return error instanceof Error ? error.message : String(error);
 }

@@ -3,17 +3,14 @@
  * automation curves and sidechain key, processes in place (TypeScript DSP) or through a
  * fixed Web Audio graph, and is blended with its dry signal by the slot's mix.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AudioFileData, EffectDefinition } from '../api/plugin.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
-import { resample } from '../dsp/resample.ts';
 import { svfCoefficients, svfHighpassBlock, svfState } from '../dsp/svf.ts';
-import { decodeWav } from '../io/wav.ts';
+import { decodeAudioFileSync } from '../io/audio-file.ts';
 import type { EffectSlotIR } from '../ir/types.ts';
-import { sha256 } from '../plan/hash.ts';
 import { renderAutomation } from './automation-curve.ts';
+import { readDeclaredFile } from './declared-file.ts';
 import { findEffect } from './registry.ts';
 
 export type Stereo = [Float32Array<ArrayBuffer>, Float32Array<ArrayBuffer>];
@@ -108,18 +105,16 @@ function keySignal(sidechain: NonNullable<EffectSlotIR['sidechain']>, context: C
   }) as Stereo;
 }
 
-/** An audio file a slot declared: checked against the hash in its key, decoded, resampled. */
+/** An audio file a slot declared: checked against the hash in its key, decoded and resampled (WAV or AIFF). */
 function readAudio(slot: EffectSlotIR, path: string, context: ChainContext): AudioFileData {
   const declared = slot.files.find((file) => file.path === path);
   if (!declared) throw new Error(`'${path}' was not declared by the effect's files(); only declared files are hashed into the key`);
-  const bytes = readFileSync(join(context.projectRoot, path));
-  if (sha256(bytes) !== declared.sha256) throw new MixdownError(d.referenceChanged(context.where, path));
-  let decoded;
+  const bytes = readDeclaredFile(context.projectRoot, declared, context.where);
+  let channels: readonly Float32Array[];
   try {
-    decoded = decodeWav(bytes);
+    channels = decodeAudioFileSync(bytes, path, context.sampleRate).channels;
   } catch (error) {
     throw new MixdownError(d.badEffectFile(context.where, context.label, slot.id, path, error instanceof Error ? error.message : String(error)));
   }
-  const channels = decoded.channels.map((channel) => resample(channel, decoded.sampleRate, context.sampleRate));
   return { sampleRate: context.sampleRate, channels };
 }

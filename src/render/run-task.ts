@@ -11,15 +11,11 @@ import { master } from '../master/chain.ts';
 import { encodeFlac } from '../io/flac.ts';
 import { encodeMp3 } from '../io/mp3.ts';
 import { matchingEq, octaveBalance, profile, type TrackProfile } from '../master/reference.ts';
-import { diagnostics as d } from '../diagnostics/catalogue.ts';
-import { MixdownError } from '../diagnostics/diagnostic.ts';
-import { sha256 } from '../plan/hash.ts';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { tpdfDither } from '../master/dither.ts';
 import type { Task } from '../plan/graph.ts';
 import { interleavedPeak } from './levels.ts';
 import { renderBus, renderStem } from './stem.ts';
+import { readDeclaredFile } from './declared-file.ts';
 import type { Stereo } from './effect-chain.ts';
 import '../instruments/index.ts';
 import '../effects/index.ts';
@@ -188,9 +184,7 @@ function deinterleave(samples: Float32Array, count: number): Float32Array<ArrayB
 
 /** The reference track's profile; its bytes must be the ones hashed into the task key. */
 function readReference(reference: { path: string; sha256: string }, context: TaskContext): TrackProfile {
-  const bytes = readFileSync(join(context.projectRoot, reference.path));
-  if (sha256(bytes) !== reference.sha256) throw new MixdownError(d.referenceChanged({ file: context.file, song: context.song }, reference.path));
-  const audio = decodeWav(bytes);
+  const audio = decodeWav(readDeclaredFile(context.projectRoot, reference, { file: context.file, song: context.song }));
   return profile(audio.channels, audio.sampleRate);
 }
 

@@ -12,11 +12,9 @@ import { renderAutomation } from './automation-curve.ts';
 import { runChain, type Stereo } from './effect-chain.ts';
 import { fromDb } from './levels.ts';
 import { findInstrument } from './registry.ts';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AudioFileData } from '../api/plugin.ts';
 import { decodeAudioFile } from '../io/audio-file.ts';
-import { sha256 } from '../plan/hash.ts';
+import { readDeclaredFile } from './declared-file.ts';
 
 export interface StemContext {
   readonly song: string;
@@ -83,11 +81,11 @@ async function loadInstrumentFiles(params: StemParams, where: StemContext): Prom
   for (const file of params.instrument.files ?? []) {
     let bytes: Uint8Array;
     try {
-      bytes = readFileSync(join(where.projectRoot ?? process.cwd(), file.path));
+      bytes = readDeclaredFile(where.projectRoot ?? process.cwd(), file, location);
     } catch (error) {
+      if (error instanceof MixdownError) throw error;
       throw new MixdownError(d.badInstrumentFile(location, params.instrument.plugin, file.path, error instanceof Error ? error.message : String(error)));
     }
-    if (sha256(bytes) !== file.sha256) throw new MixdownError(d.referenceChanged(location, file.path));
     let audio: AudioFileData | undefined;
     if (file.as === 'audio') {
       try {
