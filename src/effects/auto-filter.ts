@@ -9,15 +9,16 @@
  * The right channel's LFO can be offset (`stereoPhase`) for a sweep that moves across the
  * stereo field.
  */
+import { lfoValue, LFO_SHAPES, type LfoShape } from '../dsp/lfo-shape.ts';
 import { defineEffect } from '../api/define-effect.ts';
 import { dampingFromResonance } from '../dsp/svf.ts';
 import type { Hertz } from '../theory/units.ts';
 import { isSyncedTime, syncedSeconds, type SyncedTime } from './sync.ts';
 
+export { lfoValue, LFO_SHAPES, type LfoShape };
+
 export type AutoFilterType = 'lowpass' | 'highpass' | 'bandpass';
-export type LfoShape = 'sine' | 'triangle' | 'square' | 'saw';
 export const AUTO_FILTER_TYPES: readonly AutoFilterType[] = ['lowpass', 'highpass', 'bandpass'];
-export const LFO_SHAPES: readonly LfoShape[] = ['sine', 'triangle', 'square', 'saw'];
 
 export interface AutoFilterOptions {
   /** Filter response: 'lowpass', 'highpass' or 'bandpass' (12 dB/oct). @default 'lowpass' */
@@ -51,22 +52,6 @@ export const autoFilterDefaults: AutoFilterOptions = {
 
 const BLOCK = 32;
 
-/** LFO value −1…1 at `phase` cycles; sine and triangle start at 0 rising, as a sine does. */
-export function lfoValue(shape: LfoShape, phase: number): number {
-  const p = phase - Math.floor(phase);
-  switch (shape) {
-    case 'sine':
-      return Math.sin(2 * Math.PI * p);
-    case 'triangle': {
-      const q = p + 0.75 - Math.floor(p + 0.75);
-      return 4 * Math.abs(q - 0.5) - 1;
-    }
-    case 'square':
-      return p < 0.5 ? 1 : -1;
-    case 'saw':
-      return 2 * p - 1;
-  }
-}
 
 /**
  * Square and saw jump: smoothing the LFO with a ~2 ms one-pole keeps those jumps from

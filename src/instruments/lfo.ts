@@ -7,12 +7,13 @@
  * track plays. Voices read it at their block edges (every 32 samples or less), one sin()
  * per read, never per sample: 0.7 ms steps are far finer than any LFO cycle.
  */
+import { lfoValue, LFO_SHAPES, type LfoShape } from '../dsp/lfo-shape.ts';
 import { isSyncedTime, syncedSeconds, type SyncedTime } from '../effects/sync.ts';
 
+export { lfoValue, LFO_SHAPES, type LfoShape };
+
 export type LfoTarget = 'none' | 'pitch' | 'cutoff' | 'amp';
-export type LfoShape = 'sine' | 'triangle' | 'square' | 'saw';
 export const LFO_TARGETS: readonly LfoTarget[] = ['none', 'pitch', 'cutoff', 'amp'];
-export const LFO_SHAPES: readonly LfoShape[] = ['sine', 'triangle', 'square', 'saw'];
 
 export interface LfoOptions {
   /** What the LFO moves: 'none', 'pitch' (vibrato), 'cutoff' (filter sweep) or 'amp' (tremolo). @default 'none' */
@@ -27,22 +28,6 @@ export interface LfoOptions {
 
 export const lfoDefaults: LfoOptions = { target: 'none', rate: 0.2, depth: 0, shape: 'sine' };
 
-/** LFO value −1…1 at `phase` cycles; sine and triangle start at 0 rising, as a sine does. */
-export function lfoValue(shape: LfoShape, phase: number): number {
-  const p = phase - Math.floor(phase);
-  switch (shape) {
-    case 'sine':
-      return Math.sin(2 * Math.PI * p);
-    case 'triangle': {
-      const q = p + 0.75 - Math.floor(p + 0.75);
-      return 4 * Math.abs(q - 0.5) - 1;
-    }
-    case 'square':
-      return p < 0.5 ? 1 : -1;
-    case 'saw':
-      return 2 * p - 1;
-  }
-}
 
 /** A running LFO: `at(sample)` is its value (−1…1) at a song sample; 0 when the target is 'none'. */
 export interface Lfo {
