@@ -30,10 +30,14 @@ export class AdsrEnvelope {
   /** Samples from note-on until the level is exactly zero for good. */
   readonly totalSamples: number;
 
-  constructor(adsr: Adsr, sampleRate: number, private readonly gateSamples: number) {
+  /**
+   * `from`: the level the attack starts at (a retriggered legato note, 0 otherwise); it rises
+   * at the full attack's slope, reaching the top in (1 − from) × attack.
+   */
+  constructor(adsr: Adsr, sampleRate: number, private readonly gateSamples: number, private readonly from = 0) {
     // At least one sample each, so every segment has a defined slope and a voice always
-    // starts from exactly 0 at its first sample.
-    this.attackEnd = Math.max(1, Math.round(adsr.attack * sampleRate));
+    // starts from exactly `from` (0 for a new note) at its first sample.
+    this.attackEnd = Math.max(1, Math.round(adsr.attack * sampleRate * (1 - from)));
     this.decaySamples = Math.max(1, Math.round(adsr.decay * sampleRate));
     this.releaseSamples = Math.max(1, Math.round(adsr.release * sampleRate));
     this.sustain = Math.min(1, Math.max(0, adsr.sustain));
@@ -43,7 +47,7 @@ export class AdsrEnvelope {
 
   /** Level while the gate is held, `n` samples after note-on. */
   private held(n: number): number {
-    if (n < this.attackEnd) return n / this.attackEnd;
+    if (n < this.attackEnd) return this.from + (1 - this.from) * (n / this.attackEnd);
     const d = n - this.attackEnd;
     if (d < this.decaySamples) {
       const x = 1 - d / this.decaySamples;

@@ -20,7 +20,7 @@
  */
 import { defineInstrument } from '../api/define-instrument.ts';
 import type { NoteEvent } from '../api/plugin.ts';
-import type { Adsr } from '../dsp/envelope.ts';
+import { AdsrEnvelope, type Adsr } from '../dsp/envelope.ts';
 import { oscillatorBlock, WAVEFORMS, type Waveform } from '../dsp/oscillator.ts';
 import { dampingFromResonance, prewarpTable, svfCoefficientsLog2, svfLowpassBlock, svfState, type SvfCoefficients } from '../dsp/svf.ts';
 import { midiToFrequency } from '../theory/pitch.ts';
@@ -73,56 +73,6 @@ export const monoSynthDefaults: MonoSynthOptions = {
 /** Longest run of samples between pitch, cutoff and envelope updates (as in `synth`). */
 const BLOCK = 32;
 
-/**
- * The synth's ADSR (linear attack, (1 - t/T)³ decay and release, an exact end), but able to
- * start from a level above zero: a retriggered attack rises from there at the full attack's
- * slope, so it reaches the top in (1 - from) × attack. From 0 it is sample for sample the
- * envelope `synth` uses.
- */
-class MonoEnvelope {
-  private readonly attackEnd: number;
-  private readonly decaySamples: number;
-  private readonly releaseSamples: number;
-  private readonly sustain: number;
-  private readonly releaseFrom: number;
-  readonly totalSamples: number;
-
-  constructor(adsr: Adsr, sampleRate: number, private readonly gateSamples: number, private readonly from: number) {
-    this.attackEnd = Math.max(1, Math.round(adsr.attack * sampleRate * (1 - from)));
-    this.decaySamples = Math.max(1, Math.round(adsr.decay * sampleRate));
-    this.releaseSamples = Math.max(1, Math.round(adsr.release * sampleRate));
-    this.sustain = Math.min(1, Math.max(0, adsr.sustain));
-    this.releaseFrom = this.held(gateSamples);
-    this.totalSamples = gateSamples + this.releaseSamples;
-  }
-
-  private held(n: number): number {
-    if (n < this.attackEnd) return this.from + (1 - this.from) * (n / this.attackEnd);
-    const d = n - this.attackEnd;
-    if (d < this.decaySamples) {
-      const x = 1 - d / this.decaySamples;
-      return this.sustain + (1 - this.sustain) * x * x * x;
-    }
-    return this.sustain;
-  }
-
-  at(n: number): number {
-    if (n < 0) return 0;
-    if (n < this.gateSamples) return this.held(n);
-    const r = n - this.gateSamples;
-    if (r >= this.releaseSamples) return 0;
-    const x = 1 - r / this.releaseSamples;
-    return this.releaseFrom * x * x * x;
-  }
-
-  nextBreak(n: number): number {
-    const decayEnd = this.attackEnd + this.decaySamples;
-    if (n < this.attackEnd && this.attackEnd < this.gateSamples) return this.attackEnd;
-    if (n < decayEnd && decayEnd < this.gateSamples) return decayEnd;
-    if (n < this.gateSamples) return this.gateSamples;
-    return n < this.totalSamples ? this.totalSamples : Infinity;
-  }
-}
 
 /** What happens to the voice at one sample. */
 interface Control {
@@ -244,8 +194,8 @@ export const monoSynth = defineInstrument<MonoSynthOptions>({
     let glideTo = 0;
     let glideStart = 0;
     const pitchAt = (t: number): number => (t >= glideStart + glideSamples ? glideTo : glideFrom + ((glideTo - glideFrom) * (t - glideStart)) / glideSamples);
-    let amp: MonoEnvelope | null = null;
-    let filterEnvelope: MonoEnvelope | null = null;
+    let amp: AdsrEnvelope | null = null;
+    let filterEnvelope: AdsrEnvelope | null = null;
     let envelopeStart = 0;
     let voiceEnd = 0; // sample where the amplifier envelope reaches 0 for good
     let gain = 0;
@@ -279,8 +229,8 @@ export const monoSynth = defineInstrument<MonoSynthOptions>({
         const ampFrom = silent ? 0 : amp!.at(t - envelopeStart);
         const filterFrom = silent ? 0 : filterEnvelope!.at(t - envelopeStart);
         const gate = Math.max(1, control.gateEnd - t);
-        amp = new MonoEnvelope(options.envelope, sampleRate, gate, ampFrom);
-        filterEnvelope = new MonoEnvelope(options.filterEnvelope, sampleRate, gate, filterFrom);
+        amp = new AdsrEnvelope(options.envelope, sampleRate, gate, ampFrom);
+        filterEnvelope = new AdsrEnvelope(options.filterEnvelope, sampleRate, gate, filterFrom);
         envelopeStart = t;
         voiceEnd = t + amp.totalSamples;
         const velocity = control.velocity / 127;
