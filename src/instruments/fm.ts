@@ -28,6 +28,7 @@ import { defineInstrument } from '../api/define-instrument.ts';
 import { AdsrEnvelope, type Adsr } from '../dsp/envelope.ts';
 import { midiToFrequency } from '../theory/pitch.ts';
 import type { Decibels } from '../theory/units.ts';
+import { levelAndProgramProblems } from './checks.ts';
 
 export type FmAlgorithm = 'stack' | 'parallel' | 'pairs' | 'branch' | 'fan';
 export const FM_ALGORITHMS: readonly FmAlgorithm[] = ['stack', 'parallel', 'pairs', 'branch', 'fan'];
@@ -231,8 +232,7 @@ export const fm = defineInstrument<FmOptions>({
     if (!(options.index >= 0 && options.index <= 32)) problems.push('index must be from 0 to 32');
     if (!(options.velocityToIndex >= 0 && options.velocityToIndex <= 1)) problems.push('velocityToIndex must be from 0 to 1');
     if (!(options.velocitySensitivity >= 0 && options.velocitySensitivity <= 1)) problems.push('velocitySensitivity must be from 0 to 1');
-    if (!Number.isFinite(options.level)) problems.push('level must be a number of dB');
-    if (!(Number.isInteger(options.program) && options.program >= 0 && options.program <= 127)) problems.push('program must be a whole number 0–127');
+    problems.push(...levelAndProgramProblems(options));
     return problems;
   },
   render({ sampleRate, options, notes, output }) {

@@ -27,6 +27,7 @@ import { midiToFrequency } from '../theory/pitch.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
 import { createLfo, lfoDefaults, tremoloGain, validateLfo, type LfoOptions } from './lfo.ts';
 import type { SynthFilterOptions } from './synth.ts';
+import { filterAndEnvelopeProblems, levelAndProgramProblems } from './checks.ts';
 
 export interface MonoSynthOptions {
   /** Oscillator waveform: 'saw', 'square', 'triangle' or 'sine'. @default 'saw' */
@@ -155,18 +156,10 @@ export const monoSynth = defineInstrument<MonoSynthOptions>({
     if (!WAVEFORMS.includes(options.wave)) problems.push(`wave must be one of ${WAVEFORMS.join(', ')}, got '${options.wave}'`);
     if (!(options.glide >= 0 && options.glide <= 10)) problems.push('glide must be from 0 to 10 seconds');
     if (typeof options.legato !== 'boolean') problems.push('legato must be true or false');
-    if (!(options.filter.cutoff > 0)) problems.push('filter.cutoff must be above 0 Hz');
-    if (!(options.filter.resonance >= 0 && options.filter.resonance <= 1)) problems.push('filter.resonance must be from 0 to 1');
-    if (!Number.isFinite(options.filter.envAmount)) problems.push('filter.envAmount must be a number of octaves');
-    if (!(options.filter.keyTrack >= 0 && options.filter.keyTrack <= 1)) problems.push('filter.keyTrack must be from 0 to 1');
-    for (const [name, env] of [['envelope', options.envelope], ['filterEnvelope', options.filterEnvelope]] as const) {
-      if (!(env.attack >= 0 && env.decay >= 0 && env.release >= 0)) problems.push(`${name} times must not be negative`);
-      if (!(env.sustain >= 0 && env.sustain <= 1)) problems.push(`${name}.sustain must be from 0 to 1`);
-    }
+    problems.push(...filterAndEnvelopeProblems(options));
     problems.push(...validateLfo(options.lfo, 'lfo'));
     if (!(options.velocitySensitivity >= 0 && options.velocitySensitivity <= 1)) problems.push('velocitySensitivity must be from 0 to 1');
-    if (!Number.isFinite(options.level)) problems.push('level must be a number of dB');
-    if (!(Number.isInteger(options.program) && options.program >= 0 && options.program <= 127)) problems.push('program must be a whole number 0–127');
+    problems.push(...levelAndProgramProblems(options));
     return problems;
   },
   render({ sampleRate, options, notes, output, automation, beatSeconds }) {

@@ -18,6 +18,7 @@ import { AdsrEnvelope, type Adsr } from '../dsp/envelope.ts';
 import { mixSeed, NOISE_STEP, noiseAt } from '../dsp/random.ts';
 import { dampingFromResonance, svfCoefficients, type SvfCoefficients } from '../dsp/svf.ts';
 import type { Decibels, Hertz } from '../theory/units.ts';
+import { filterAndEnvelopeProblems, levelAndProgramProblems } from './checks.ts';
 
 export type NoiseColor = 'white' | 'pink' | 'brown';
 export type NoiseFilterType = 'lowpass' | 'highpass' | 'bandpass';
@@ -87,17 +88,9 @@ export const noise = defineInstrument<NoiseOptions>({
     const problems: string[] = [];
     if (!NOISE_COLORS.includes(options.color)) problems.push(`color must be one of ${NOISE_COLORS.join(', ')}, got '${options.color}'`);
     if (!NOISE_FILTER_TYPES.includes(options.filter.type)) problems.push(`filter.type must be one of ${NOISE_FILTER_TYPES.join(', ')}, got '${options.filter.type}'`);
-    if (!(options.filter.cutoff > 0)) problems.push('filter.cutoff must be above 0 Hz');
-    if (!(options.filter.resonance >= 0 && options.filter.resonance <= 1)) problems.push('filter.resonance must be from 0 to 1');
-    if (!Number.isFinite(options.filter.envAmount)) problems.push('filter.envAmount must be a number of octaves');
-    if (!(options.filter.keyTrack >= 0 && options.filter.keyTrack <= 1)) problems.push('filter.keyTrack must be from 0 to 1');
-    for (const [name, env] of [['envelope', options.envelope], ['filterEnvelope', options.filterEnvelope]] as const) {
-      if (!(env.attack >= 0 && env.decay >= 0 && env.release >= 0)) problems.push(`${name} times must not be negative`);
-      if (!(env.sustain >= 0 && env.sustain <= 1)) problems.push(`${name}.sustain must be from 0 to 1`);
-    }
+    problems.push(...filterAndEnvelopeProblems(options));
     if (!(options.velocitySensitivity >= 0 && options.velocitySensitivity <= 1)) problems.push('velocitySensitivity must be from 0 to 1');
-    if (!Number.isFinite(options.level)) problems.push('level must be a number of dB');
-    if (!(Number.isInteger(options.program) && options.program >= 0 && options.program <= 127)) problems.push('program must be a whole number 0–127');
+    problems.push(...levelAndProgramProblems(options));
     return problems;
   },
   render({ sampleRate, options, notes, output, seed, automation }) {

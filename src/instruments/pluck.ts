@@ -19,6 +19,7 @@ import { defineInstrument } from '../api/define-instrument.ts';
 import { createRandom, mixSeed } from '../dsp/random.ts';
 import { midiToFrequency } from '../theory/pitch.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
+import { levelAndProgramProblems } from './checks.ts';
 
 export interface PluckOptions {
   /** Seconds for the fundamental to fall 60 dB while the note is held. @default 1.5 */
@@ -80,8 +81,7 @@ export const pluck = defineInstrument<PluckOptions>({
     if (!(options.brightness >= 0 && options.brightness <= 1)) problems.push('brightness must be from 0 to 1');
     if (!(options.pickPosition > 0 && options.pickPosition <= 0.5)) problems.push('pickPosition must be above 0 and at most 0.5');
     if (!(options.velocitySensitivity >= 0 && options.velocitySensitivity <= 1)) problems.push('velocitySensitivity must be from 0 to 1');
-    if (!Number.isFinite(options.level)) problems.push('level must be a number of dB');
-    if (!(Number.isInteger(options.program) && options.program >= 0 && options.program <= 127)) problems.push('program must be a whole number 0–127');
+    problems.push(...levelAndProgramProblems(options));
     return problems;
   },
   render({ sampleRate, options, notes, output, seed }) {

@@ -24,6 +24,7 @@ import { dampingFromResonance, prewarpTable, svfCoefficientsLog2, svfState, type
 import { midiToFrequency } from '../theory/pitch.ts';
 import type { Decibels, Hertz } from '../theory/units.ts';
 import { createLfo, lfoDefaults, tremoloGain, validateLfo, type LfoOptions } from './lfo.ts';
+import { filterAndEnvelopeProblems, levelAndProgramProblems } from './checks.ts';
 
 export interface SynthFilterOptions {
   /** Low-pass cutoff at middle C with the filter envelope closed, in Hz; automatable as `instrument.filter.cutoff`. @default 2400 */
@@ -95,20 +96,12 @@ export const synth = defineInstrument<SynthOptions>({
   validate(options) {
     const problems: string[] = [];
     if (!WAVEFORMS.includes(options.wave)) problems.push(`wave must be one of ${WAVEFORMS.join(', ')}, got '${options.wave}'`);
-    if (!(options.filter.cutoff > 0)) problems.push('filter.cutoff must be above 0 Hz');
-    if (!(options.filter.resonance >= 0 && options.filter.resonance <= 1)) problems.push('filter.resonance must be from 0 to 1');
-    if (!Number.isFinite(options.filter.envAmount)) problems.push('filter.envAmount must be a number of octaves');
-    if (!(options.filter.keyTrack >= 0 && options.filter.keyTrack <= 1)) problems.push('filter.keyTrack must be from 0 to 1');
-    for (const [name, env] of [['envelope', options.envelope], ['filterEnvelope', options.filterEnvelope]] as const) {
-      if (!(env.attack >= 0 && env.decay >= 0 && env.release >= 0)) problems.push(`${name} times must not be negative`);
-      if (!(env.sustain >= 0 && env.sustain <= 1)) problems.push(`${name}.sustain must be from 0 to 1`);
-    }
+    problems.push(...filterAndEnvelopeProblems(options));
     if (!(options.velocitySensitivity >= 0 && options.velocitySensitivity <= 1)) problems.push('velocitySensitivity must be from 0 to 1');
     if (!(Number.isInteger(options.unison) && options.unison >= 1 && options.unison <= 8)) problems.push('unison must be a whole number of oscillators from 1 to 8');
     if (!(options.unisonDetune >= 0 && options.unisonDetune <= 1200)) problems.push('unisonDetune must be from 0 to 1200 cents');
     problems.push(...validateLfo(options.lfo, 'lfo'));
-    if (!Number.isFinite(options.level)) problems.push('level must be a number of dB');
-    if (!(Number.isInteger(options.program) && options.program >= 0 && options.program <= 127)) problems.push('program must be a whole number 0–127');
+    problems.push(...levelAndProgramProblems(options));
     return problems;
   },
   render({ sampleRate, options, notes, output, automation, seed, beatSeconds }) {
