@@ -17,6 +17,7 @@
  * Deterministic; allocation per call only (a few arrays the length of the file); over 100×
  * realtime at 48 kHz.
  */
+import { PlannedFft } from './fft.ts';
 
 export interface OnsetOptions {
   /** Sensitivity: how far above the local median a hit's flux must rise, as a fraction of the file's strongest flux; lower finds quieter hits. @default 0.1 */
@@ -274,7 +275,7 @@ function refineAttack(difference: Float32Array, centre: number, size: number, ho
  */
 export function createRealMagnitudes(size: number): (frame: Float64Array, out: Float64Array) => void {
   const half = size / 2;
-  const transform = createFft(half);
+  const planned = new PlannedFft(half);
   const re = new Float64Array(half);
   const im = new Float64Array(half);
   const cos = new Float64Array(half);
@@ -288,7 +289,7 @@ export function createRealMagnitudes(size: number): (frame: Float64Array, out: F
       re[n] = frame[2 * n];
       im[n] = frame[2 * n + 1];
     }
-    transform(re, im);
+    planned.transform(re, im, false);
     for (let k = 0; k < half; k++) {
       const j = k === 0 ? 0 : half - k;
       // Z[k] and conj(Z[half − k]) give the even samples' spectrum E and the odd ones' O.
@@ -299,53 +300,6 @@ export function createRealMagnitudes(size: number): (frame: Float64Array, out: F
       const xr = evenRe + cos[k] * oddRe - sin[k] * oddIm;
       const xi = evenIm + cos[k] * oddIm + sin[k] * oddRe;
       out[k] = Math.sqrt(xr * xr + xi * xi);
-    }
-  };
-}
-
-/** Radix-2 complex FFT (in place) with precomputed twiddles and bit reversal. */
-function createFft(size: number): (re: Float64Array, im: Float64Array) => void {
-  const cos = new Float64Array(size / 2);
-  const sin = new Float64Array(size / 2);
-  for (let k = 0; k < size / 2; k++) {
-    cos[k] = Math.cos((-2 * Math.PI * k) / size);
-    sin[k] = Math.sin((-2 * Math.PI * k) / size);
-  }
-  const reversed = new Uint32Array(size);
-  const bits = Math.log2(size);
-  for (let i = 0; i < size; i++) {
-    let r = 0;
-    for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
-    reversed[i] = r;
-  }
-  return (re, im) => {
-    for (let i = 0; i < size; i++) {
-      const j = reversed[i];
-      if (i < j) {
-        const tr = re[i];
-        re[i] = re[j];
-        re[j] = tr;
-        const ti = im[i];
-        im[i] = im[j];
-        im[j] = ti;
-      }
-    }
-    for (let span = 1; span < size; span <<= 1) {
-      const stride = size / (2 * span);
-      for (let start = 0; start < size; start += 2 * span) {
-        for (let k = 0, w = 0; k < span; k++, w += stride) {
-          const wr = cos[w];
-          const wi = sin[w];
-          const a = start + k;
-          const b = a + span;
-          const tr = re[b] * wr - im[b] * wi;
-          const ti = re[b] * wi + im[b] * wr;
-          re[b] = re[a] - tr;
-          im[b] = im[a] - ti;
-          re[a] += tr;
-          im[a] += ti;
-        }
-      }
     }
   };
 }

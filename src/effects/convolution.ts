@@ -14,6 +14,7 @@
  * Tail: tail() sees only options, not the file, so it returns predelay alone; the song's
  * `tail` must cover the IR's length (sound past the song's end is cut).
  */
+import { PlannedFft } from '../dsp/fft.ts';
 import { defineEffect } from '../api/define-effect.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
 import { checkRange } from './modulation.ts';
@@ -28,80 +29,6 @@ export interface ConvolutionOptions {
 }
 
 export const convolutionDefaults: ConvolutionOptions = { impulse: '', gain: 0, predelay: 0 };
-
-/**
- * A radix-2 complex FFT of one size with its twiddles and bit-reversal table precomputed
- * (src/dsp/fft.ts computes cos/sin inside its butterflies, too slow for whole songs).
- */
-export class PlannedFft {
-  readonly size: number;
-  private readonly reversed: Uint32Array;
-  private readonly cos: Float64Array;
-  private readonly sin: Float64Array;
-
-  constructor(size: number) {
-    if (size < 2 || (size & (size - 1)) !== 0) throw new Error(`FFT size ${size} is not a power of two`);
-    this.size = size;
-    this.reversed = new Uint32Array(size);
-    const bits = Math.log2(size);
-    for (let i = 0; i < size; i++) {
-      let r = 0;
-      for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
-      this.reversed[i] = r;
-    }
-    this.cos = new Float64Array(size / 2);
-    this.sin = new Float64Array(size / 2);
-    for (let k = 0; k < size / 2; k++) {
-      this.cos[k] = Math.cos((2 * Math.PI * k) / size);
-      this.sin[k] = -Math.sin((2 * Math.PI * k) / size);
-    }
-  }
-
-  /** In place: forward (e^{−iωt}) when `inverse` is false, else inverse scaled by 1/size. */
-  transform(re: Float64Array, im: Float64Array, inverse: boolean): void {
-    const n = this.size;
-    const reversed = this.reversed;
-    for (let i = 0; i < n; i++) {
-      const j = reversed[i];
-      if (i < j) {
-        const tr = re[i];
-        re[i] = re[j];
-        re[j] = tr;
-        const ti = im[i];
-        im[i] = im[j];
-        im[j] = ti;
-      }
-    }
-    const cos = this.cos;
-    const sin = this.sin;
-    const sign = inverse ? -1 : 1;
-    for (let size = 2; size <= n; size <<= 1) {
-      const half = size >> 1;
-      const stride = n / size;
-      for (let start = 0; start < n; start += size) {
-        for (let k = 0, t = 0; k < half; k++, t += stride) {
-          const wr = cos[t];
-          const wi = sign * sin[t];
-          const a = start + k;
-          const b = a + half;
-          const tr = re[b] * wr - im[b] * wi;
-          const ti = re[b] * wi + im[b] * wr;
-          re[b] = re[a] - tr;
-          im[b] = im[a] - ti;
-          re[a] += tr;
-          im[a] += ti;
-        }
-      }
-    }
-    if (inverse) {
-      const scale = 1 / n;
-      for (let i = 0; i < n; i++) {
-        re[i] *= scale;
-        im[i] *= scale;
-      }
-    }
-  }
-}
 
 /**
  * Block size minimising estimated operations per sample: two FFTs of 2B (≈ 5·2B·log₂2B
