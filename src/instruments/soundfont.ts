@@ -30,6 +30,7 @@
  * pgen's terminal one.) Its `SoundFont2` constructor also copies every sample of the file
  * (3 s for FluidR3_GM); here only the samples a preset uses are converted, once per process.
  */
+import { GEN } from '../io/sf2-generators.ts';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { PresetData, SampleHeader, SF2Chunk as Sf2ChunkClass } from 'soundfont2';
@@ -83,58 +84,26 @@ export const ATTENUATION_FACTOR = 0.4;
  */
 export const CUBIC_TIME_FACTOR = 0.5;
 
-/** Generator operators (SF2.04 §8.1.2) this player reads. */
-const G = {
-  startAddrsOffset: 0,
-  endAddrsOffset: 1,
-  startloopAddrsOffset: 2,
-  endloopAddrsOffset: 3,
-  startAddrsCoarseOffset: 4,
-  endAddrsCoarseOffset: 12,
-  pan: 17,
-  delayVolEnv: 33,
-  attackVolEnv: 34,
-  holdVolEnv: 35,
-  decayVolEnv: 36,
-  sustainVolEnv: 37,
-  releaseVolEnv: 38,
-  keynumToVolEnvHold: 39,
-  keynumToVolEnvDecay: 40,
-  instrument: 41,
-  keyRange: 43,
-  velRange: 44,
-  startloopAddrsCoarseOffset: 45,
-  keynum: 46,
-  initialAttenuation: 48,
-  endloopAddrsCoarseOffset: 50,
-  coarseTune: 51,
-  fineTune: 52,
-  sampleID: 53,
-  sampleModes: 54,
-  scaleTuning: 56,
-  exclusiveClass: 57,
-  overridingRootKey: 58,
-} as const;
 
 /** Default values (SF2.04 §8.1.3) of the generators this player reads. */
 const DEFAULTS: Readonly<Record<number, number>> = {
-  [G.pan]: 0,
-  [G.delayVolEnv]: -12000,
-  [G.attackVolEnv]: -12000,
-  [G.holdVolEnv]: -12000,
-  [G.decayVolEnv]: -12000,
-  [G.sustainVolEnv]: 0,
-  [G.releaseVolEnv]: -12000,
-  [G.keynumToVolEnvHold]: 0,
-  [G.keynumToVolEnvDecay]: 0,
-  [G.keynum]: -1,
-  [G.initialAttenuation]: 0,
-  [G.coarseTune]: 0,
-  [G.fineTune]: 0,
-  [G.sampleModes]: 0,
-  [G.scaleTuning]: 100,
-  [G.exclusiveClass]: 0,
-  [G.overridingRootKey]: -1,
+  [GEN.pan]: 0,
+  [GEN.delayVolEnv]: -12000,
+  [GEN.attackVolEnv]: -12000,
+  [GEN.holdVolEnv]: -12000,
+  [GEN.decayVolEnv]: -12000,
+  [GEN.sustainVolEnv]: 0,
+  [GEN.releaseVolEnv]: -12000,
+  [GEN.keynumToVolEnvHold]: 0,
+  [GEN.keynumToVolEnvDecay]: 0,
+  [GEN.keynum]: -1,
+  [GEN.initialAttenuation]: 0,
+  [GEN.coarseTune]: 0,
+  [GEN.fineTune]: 0,
+  [GEN.sampleModes]: 0,
+  [GEN.scaleTuning]: 100,
+  [GEN.exclusiveClass]: 0,
+  [GEN.overridingRootKey]: -1,
 };
 
 /**
@@ -200,8 +169,8 @@ export function parseSf2(bytes: Uint8Array): Sf2Bank {
   const pgen = readGenerators(pdta.subChunks[3]);
   const igen = readGenerators(pdta.subChunks[7]);
 
-  const instrumentZones = zonesOf(data.instrumentZones.map((bag) => bag.generatorIndex), igen, G.sampleID, new Set());
-  const presetZones = zonesOf(data.presetZones.map((bag) => bag.generatorIndex), pgen, G.instrument, PRESET_ILLEGAL);
+  const instrumentZones = zonesOf(data.instrumentZones.map((bag) => bag.generatorIndex), igen, GEN.sampleID, new Set());
+  const presetZones = zonesOf(data.presetZones.map((bag) => bag.generatorIndex), pgen, GEN.instrument, PRESET_ILLEGAL);
   // The last header of each list is the terminal record (EOI/EOP/EOS), which only marks an end.
   const instruments = data.instrumentHeaders.slice(0, -1).map((header, index, headers) => {
     const end = index + 1 < headers.length ? headers[index + 1].bagIndex : data.instrumentHeaders[headers.length].bagIndex;
@@ -241,8 +210,8 @@ export function presetZones(sf2: Sf2Bank, bank: number, program: number, gainDb 
       // ROM samples (type bit 15) live in the synth's ROM, not in this file.
       if (!header || header.type & 0x8000) continue;
       const values = overlay(instrument.global, instrumentZone.generators);
-      const keys = intersect(rangeOf(values, G.keyRange), rangeOf(presetValues, G.keyRange));
-      const velocities = intersect(rangeOf(values, G.velRange), rangeOf(presetValues, G.velRange));
+      const keys = intersect(rangeOf(values, GEN.keyRange), rangeOf(presetValues, GEN.keyRange));
+      const velocities = intersect(rangeOf(values, GEN.velRange), rangeOf(presetValues, GEN.velRange));
       if (!keys || !velocities) continue;
       const list = zonesFor(instrumentZone.target, header, values, presetValues, keys, velocities, gainDb);
       if (list.length > 0) made.push({ sampleIndex: instrumentZone.target, header, zones: list, pairedWith: -1 });
@@ -287,31 +256,31 @@ function zonesFor(
   const length = (header.end - header.start) >>> 0;
   if (length < 2 || header.sampleRate <= 0) return [];
   const offset = (fine: number, coarse: number) => own(fine) + 32768 * own(coarse);
-  const start = clamp(offset(G.startAddrsOffset, G.startAddrsCoarseOffset), 0, length - 1);
-  const end = clamp(length + offset(G.endAddrsOffset, G.endAddrsCoarseOffset), start + 1, length);
-  const loopStart = clamp(header.startLoop - header.start + offset(G.startloopAddrsOffset, G.startloopAddrsCoarseOffset), start, end);
-  const loopEnd = clamp(header.endLoop - header.start + offset(G.endloopAddrsOffset, G.endloopAddrsCoarseOffset), start, end);
-  const modes = own(G.sampleModes) & 3;
+  const start = clamp(offset(GEN.startAddrsOffset, GEN.startAddrsCoarseOffset), 0, length - 1);
+  const end = clamp(length + offset(GEN.endAddrsOffset, GEN.endAddrsCoarseOffset), start + 1, length);
+  const loopStart = clamp(header.startLoop - header.start + offset(GEN.startloopAddrsOffset, GEN.startloopAddrsCoarseOffset), start, end);
+  const loopEnd = clamp(header.endLoop - header.start + offset(GEN.endloopAddrsOffset, GEN.endloopAddrsCoarseOffset), start, end);
+  const modes = own(GEN.sampleModes) & 3;
   // 1 loops always; 3 loops while held; 0 and the reserved 2 play straight through. A loop
   // shorter than 2 frames cannot be played (and usually marks an unlooped sample).
   const mode = loopEnd - loopStart < 2 ? 'none' : modes === 1 ? 'forward' : modes === 3 ? 'sustain' : 'none';
 
   // 255 marks an unpitched sample; 128–254 are illegal; both play at their recorded rate on 60.
   const headerRoot = header.originalPitch <= 127 ? header.originalPitch : 60;
-  const overriding = own(G.overridingRootKey);
+  const overriding = own(GEN.overridingRootKey);
   const rootKey = overriding >= 0 && overriding <= 127 ? overriding : headerRoot;
-  const scale = value(G.scaleTuning);
-  let tune = value(G.coarseTune) * 100 + value(G.fineTune) + header.pitchCorrection;
+  const scale = value(GEN.scaleTuning);
+  let tune = value(GEN.coarseTune) * 100 + value(GEN.fineTune) + header.pitchCorrection;
   let keyTrack = scale;
-  const keynum = own(G.keynum);
+  const keynum = own(GEN.keynum);
   if (keynum >= 0 && keynum <= 127) {
     // A forced key number: every key sounds as that key would.
     tune += scale * (keynum - rootKey);
     keyTrack = 0;
   }
 
-  const sustainCb = clamp(value(G.sustainVolEnv), 0, 1440);
-  const decayFull = timecents(value(G.decayVolEnv), 8000);
+  const sustainCb = clamp(value(GEN.sustainVolEnv), 0, 1440);
+  const decayFull = timecents(value(GEN.decayVolEnv), 8000);
   const base = {
     sample: `sf2:${sampleIndex}`,
     velocityLow: velocities[0],
@@ -322,26 +291,26 @@ function zonesFor(
     start,
     end,
     loop: { mode, start: loopStart, end: loopEnd },
-    gainDb: gainDb - ATTENUATION_FACTOR * (clamp(value(G.initialAttenuation), 0, 1440) / 10),
-    pan: clamp(value(G.pan), -500, 500) / 500,
+    gainDb: gainDb - ATTENUATION_FACTOR * (clamp(value(GEN.initialAttenuation), 0, 1440) / 10),
+    pan: clamp(value(GEN.pan), -500, 500) / 500,
     roundRobinGroup: 0,
-    exclusiveClass: Math.max(0, own(G.exclusiveClass)),
+    exclusiveClass: Math.max(0, own(GEN.exclusiveClass)),
   } as const;
   const envelope = (hold: number, decay: number) => ({
-    delay: timecents(value(G.delayVolEnv), 5000),
-    attack: timecents(value(G.attackVolEnv), 8000),
+    delay: timecents(value(GEN.delayVolEnv), 5000),
+    attack: timecents(value(GEN.attackVolEnv), 8000),
     hold: timecents(hold, 5000),
     // SF2's decay time is for a full 100 dB (1000 cB) fall; the fall to the sustain level
     // takes that share of it (and none at all when the sustain level is full level), then
     // CUBIC_TIME_FACTOR maps the dB-linear fall onto the engine's cubic one.
     decay: CUBIC_TIME_FACTOR * decay * Math.min(1, sustainCb / 1000),
     sustain: sustainCb >= 1000 ? 0 : Math.pow(10, -sustainCb / 200),
-    release: CUBIC_TIME_FACTOR * timecents(value(G.releaseVolEnv), 8000),
+    release: CUBIC_TIME_FACTOR * timecents(value(GEN.releaseVolEnv), 8000),
   });
-  const holdScale = value(G.keynumToVolEnvHold);
-  const decayScale = value(G.keynumToVolEnvDecay);
-  const hold = value(G.holdVolEnv);
-  const decay = value(G.decayVolEnv);
+  const holdScale = value(GEN.keynumToVolEnvHold);
+  const decayScale = value(GEN.keynumToVolEnvDecay);
+  const hold = value(GEN.holdVolEnv);
+  const decay = value(GEN.decayVolEnv);
   if (holdScale === 0 && decayScale === 0) {
     return [{ ...base, keyLow: keys[0], keyHigh: keys[1], envelope: envelope(hold, decayFull) }];
   }
@@ -488,7 +457,7 @@ function zonesOf(bagGenerators: readonly number[], generators: { operators: Uint
         break;
       }
       if (illegal.has(operator)) continue;
-      map.set(operator, operator === G.keyRange || operator === G.velRange ? generators.amounts[i] & 0xffff : generators.amounts[i]);
+      map.set(operator, operator === GEN.keyRange || operator === GEN.velRange ? generators.amounts[i] & 0xffff : generators.amounts[i]);
     }
     zones.push({ generators: map, target });
   }

@@ -9,6 +9,9 @@
  * instrument, carrying `presetGenerators` (which a player ADDS to the instrument's values)
  * and `presetKeyRange` (intersected with the zones' ranges).
  */
+import { GEN } from './sf2-generators.ts';
+
+export { GEN };
 
 /** A sample to store: mono float data −1…1, converted to 16-bit PCM. */
 export interface Sf2SampleInput {
@@ -77,40 +80,6 @@ export interface Sf2Input {
   readonly presets: readonly Sf2PresetInput[];
 }
 
-/** SoundFont generator operators (SF2.04 §8.1.2). */
-export const GEN = {
-  startAddrsOffset: 0,
-  endAddrsOffset: 1,
-  startloopAddrsOffset: 2,
-  endloopAddrsOffset: 3,
-  startAddrsCoarseOffset: 4,
-  initialFilterFc: 8,
-  endAddrsCoarseOffset: 12,
-  pan: 17,
-  delayVolEnv: 33,
-  attackVolEnv: 34,
-  holdVolEnv: 35,
-  decayVolEnv: 36,
-  sustainVolEnv: 37,
-  releaseVolEnv: 38,
-  keynumToVolEnvHold: 39,
-  keynumToVolEnvDecay: 40,
-  instrument: 41,
-  keyRange: 43,
-  velRange: 44,
-  startloopAddrsCoarseOffset: 45,
-  keynum: 46,
-  velocity: 47,
-  initialAttenuation: 48,
-  endloopAddrsCoarseOffset: 50,
-  coarseTune: 51,
-  fineTune: 52,
-  sampleID: 53,
-  sampleModes: 54,
-  scaleTuning: 56,
-  exclusiveClass: 57,
-  overridingRootKey: 58,
-} as const;
 
 /** The 46 zero frames the spec requires after every sample (room for interpolation). */
 const SAMPLE_PADDING = 46;
