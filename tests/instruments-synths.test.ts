@@ -1,36 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { InstrumentFactory, NoteEvent } from '../src/api/plugin.ts';
 import { drums, fm, GM_DRUMS, hitSeconds, monoSynth, noise, pluck, synth } from '../src/instruments/index.ts';
 import { midiToFrequency } from '../src/theory/pitch.ts';
 import { bandEnergy, peak, peakFrequency, spectrum } from './helpers/audio.ts';
-
-const RATE = 48000;
-const noFiles = (): never => {
-  throw new Error('this instrument declared no files');
-};
-
-type NoteSpec = { pitch: number; start?: number; length?: number; velocity?: number };
-
-function render<O extends object>(
-  factory: InstrumentFactory<O>,
-  options: Parameters<InstrumentFactory<O>>[0],
-  notes: NoteSpec[],
-  seconds = 2,
-  { seed = 1, beatSeconds }: { seed?: number; beatSeconds?: number } = {},
-): Float32Array[] {
-  const length = Math.round(seconds * RATE);
-  const output = Array.from({ length: factory.definition.channels ?? 2 }, () => new Float32Array(length));
-  const events: NoteEvent[] = notes.map((note) => ({
-    pitch: note.pitch,
-    velocity: note.velocity ?? 100,
-    startSample: note.start ?? 0,
-    lengthSamples: note.length ?? RATE,
-    startTick: 0,
-    lengthTicks: 960,
-  }));
-  factory.definition.render({ sampleRate: RATE, options: factory(options).options, notes: events, output, seed, beatSeconds, readAudio: noFiles, readFile: noFiles });
-  return output;
-}
+import { RATE, render } from './helpers/instrument.ts';
 
 const cents = (measured: number, expected: number) => 1200 * Math.log2(measured / expected);
 

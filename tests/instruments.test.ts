@@ -1,30 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { InstrumentFactory, NoteEvent } from '../src/api/plugin.ts';
 import { drums, GM_DRUMS, synth } from '../src/instruments/index.ts';
 import { midiToFrequency } from '../src/theory/pitch.ts';
 import { bandEnergy, firstNonSilent, peak, peakFrequency, rmsDb, spectrum } from './helpers/audio.ts';
-
-const RATE = 48000;
-const noFiles = (): never => {
-  throw new Error('this instrument declared no files');
-};
-
-type NoteSpec = { pitch: number; start?: number; length?: number; velocity?: number };
-
-function render<O extends object>(factory: InstrumentFactory<O>, options: Parameters<InstrumentFactory<O>>[0], notes: NoteSpec[], seconds = 2, seed = 1) {
-  const length = Math.round(seconds * RATE);
-  const output = Array.from({ length: factory.definition.channels ?? 2 }, () => new Float32Array(length));
-  const events: NoteEvent[] = notes.map((note) => ({
-    pitch: note.pitch,
-    velocity: note.velocity ?? 100,
-    startSample: note.start ?? 0,
-    lengthSamples: note.length ?? RATE,
-    startTick: 0,
-    lengthTicks: 960,
-  }));
-  factory.definition.render({ sampleRate: RATE, options: factory(options).options, notes: events, output, seed, readAudio: noFiles, readFile: noFiles });
-  return output;
-}
+import { RATE, render } from './helpers/instrument.ts';
 
 describe('synth', () => {
   for (const wave of ['saw', 'square', 'triangle', 'sine'] as const) {
@@ -175,9 +153,9 @@ describe('drums', () => {
   });
 
   it('repeats its noise for a seed and changes it for another seed', () => {
-    const a = render(drums, {}, [{ pitch: GM_DRUMS.snare }], 0.3, 5)[0];
-    const b = render(drums, {}, [{ pitch: GM_DRUMS.snare }], 0.3, 5)[0];
-    const c = render(drums, {}, [{ pitch: GM_DRUMS.snare }], 0.3, 6)[0];
+    const a = render(drums, {}, [{ pitch: GM_DRUMS.snare }], 0.3, { seed: 5 })[0];
+    const b = render(drums, {}, [{ pitch: GM_DRUMS.snare }], 0.3, { seed: 5 })[0];
+    const c = render(drums, {}, [{ pitch: GM_DRUMS.snare }], 0.3, { seed: 6 })[0];
     expect(Array.from(a)).toEqual(Array.from(b));
     expect(Array.from(a)).not.toEqual(Array.from(c));
   });
