@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EffectFactory, InstrumentFactory, NoteEvent } from '../src/api/plugin.ts';
+import type { EffectFactory, InstrumentFactory } from '../src/api/plugin.ts';
 import { halfBandTaps, oversample, oversampleLatency, oversampleStageTaps } from '../src/effects/oversample.ts';
 import { saturation } from '../src/effects/saturation.ts';
 import { bitcrusher } from '../src/effects/bitcrusher.ts';
@@ -11,6 +11,7 @@ import { granular } from '../plugins/granular.ts';
 import { midiToFrequency } from '../src/theory/pitch.ts';
 import type { SyncedTime } from '../src/effects/sync.ts';
 import { firstNonSilent, peak, peakFrequency, rmsDb, spectrum } from './helpers/audio.ts';
+import { render as renderInstrument } from './helpers/instrument.ts';
 
 const RATE = 48000;
 const FFT = 65536;
@@ -654,22 +655,9 @@ describe('tape (project plugin)', () => {
 });
 
 describe('granular (project plugin)', () => {
+  /** Velocity 100, notes 2 s long unless given. */
   function render(options: Parameters<InstrumentFactory<object>>[0], notes: { pitch: number; start?: number; length?: number }[], seconds = 3, seed = 1) {
-    const length = Math.round(seconds * RATE);
-    const output = [new Float32Array(length), new Float32Array(length)];
-    const events: NoteEvent[] = notes.map((note) => ({
-      pitch: note.pitch,
-      velocity: 100,
-      startSample: note.start ?? 0,
-      lengthSamples: note.length ?? 2 * RATE,
-      startTick: 0,
-      lengthTicks: 960,
-    }));
-    const noFiles = (): never => {
-      throw new Error('no files');
-    };
-    granular.definition.render({ sampleRate: RATE, options: granular(options as never).options, notes: events, output, seed, readAudio: noFiles, readFile: noFiles });
-    return output;
+    return renderInstrument(granular as unknown as InstrumentFactory<object>, options, notes.map((note) => ({ length: 2 * RATE, ...note })), seconds, { seed });
   }
 
   /**
