@@ -73,10 +73,12 @@ export function master(mix: readonly Float32Array[], sampleRate: number, setting
   // The envelope is found once, exact wherever up to 1 dB more gain than the first guess
   // could reach the ceiling; each pass then only recomputes the gain curve.
   let prepared = prepareLimiter(channels, sampleRate, limiter.ceilingDb, Math.pow(10, (gainDb + 1) / 20));
+  // Each pass overwrites the previous one's output: only the last is kept.
+  const output = channels.map((channel) => new Float32Array(channel.length));
   const pass = () => {
     const gain = Math.pow(10, gainDb / 20);
     if (gain > prepared.maxGain) prepared = prepareLimiter(channels, sampleRate, limiter.ceilingDb, gain * 2);
-    return limitPrepared(prepared, gain, limiter);
+    return limitPrepared(prepared, gain, limiter, output);
   };
   let result = pass();
   let integrated = measureLoudness(result.channels, sampleRate, { truePeak: false }).integrated;

@@ -44,8 +44,12 @@ export function limit(channels: readonly Float32Array[], sampleRate: number, opt
   return limitPrepared(prepareLimiter(channels, sampleRate, options.ceilingDb), 1, options);
 }
 
-/** Limit `input × gain` (gain ≤ input.maxGain). */
-export function limitPrepared(input: LimiterInput, inputGain: number, options: LimiterOptions): LimiterResult {
+/**
+ * Limit `input × gain` (gain ≤ input.maxGain). `into`: arrays to write the result to (one
+ * per channel, the signal's length), so that normalisation, which limits the same signal
+ * again and again, does not allocate each time.
+ */
+export function limitPrepared(input: LimiterInput, inputGain: number, options: LimiterOptions, into?: Float32Array[]): LimiterResult {
   if (inputGain > input.maxGain * (1 + 1e-9)) throw new RangeError('limiter envelope prepared for a smaller gain');
   const { channels, sampleRate } = input;
   const length = channels[0]?.length ?? 0;
@@ -54,45 +58,46 @@ export function limitPrepared(input: LimiterInput, inputGain: number, options: L
   const lookahead = Math.max(1, Math.round(options.lookahead * sampleRate));
   const recovery = Math.exp(-1 / Math.max(1, options.release * sampleRate));
 
-  // Required gain per sample, then its minimum over [n, n + lookahead) (monotonic deque).
-  // Scratch arrays are kept between calls: normalisation limits the same length again and again.
-  const { required, windowMin, deque, gain } = workspace(length);
-  for (let i = 0; i < length; i++) {
-    const peak = envelope[i] * inputGain;
-    required[i] = peak > ceiling ? ceiling / peak : 1;
-  }
+  // Backwards: the gain each sample requires, and its minimum over [n, n + lookahead)
+  // (monotonic deque). Scratch arrays are kept between calls.
+  const { required, windowMin, deque } = workspace(length);
   let head = 0;
   let tail = 0;
   for (let i = length - 1; i >= 0; i--) {
-    while (tail > head && required[deque[tail - 1]] >= required[i]) tail--;
+    const peak = envelope[i] * inputGain;
+    const need = peak > ceiling ? ceiling / peak : 1;
+    required[i] = need;
+    while (tail > head && required[deque[tail - 1]] >= need) tail--;
     deque[tail++] = i;
     while (deque[head] >= i + lookahead) head++;
     windowMin[i] = required[deque[head]];
   }
-  // Release: the curve may only come back up at the release rate (lowering keeps it safe).
+  // Forwards, in one pass: release (the curve may only come back up at the release rate;
+  // lowering keeps it safe), then the average over the lookahead (smooth, and still never
+  // above the gain any sample needs), applied to every channel.
+  const out = channels.map((_, c) => (into?.[c]?.length === length ? into[c] : new Float32Array(length)));
+  const stereo = channels.length === 2;
+  const [left, right] = channels;
+  const [outLeft, outRight] = out;
   let previous = 1;
+  let sum = 0;
+  let minGain = 1;
   for (let i = 0; i < length; i++) {
     const recovered = 1 - (1 - previous) * recovery;
     previous = windowMin[i] < recovered ? windowMin[i] : recovered;
     windowMin[i] = previous;
-  }
-  // Average over the lookahead: smooth, and still never above the gain any sample needs.
-  let sum = 0;
-  for (let i = 0; i < length; i++) {
-    sum += windowMin[i];
+    sum += previous;
     if (i >= lookahead) sum -= windowMin[i - lookahead];
     // Before the first full window the missing values are taken as this sample's own
     // (safe: windowMin[i] already covers sample i).
-    const count = Math.min(i + 1, lookahead);
-    gain[i] = (sum + (lookahead - count) * windowMin[i]) / lookahead;
+    const count = i + 1 < lookahead ? i + 1 : lookahead;
+    const gain = (sum + (lookahead - count) * previous) / lookahead;
+    if (gain < minGain) minGain = gain;
+    if (stereo) {
+      outLeft[i] = left[i] * inputGain * gain;
+      outRight[i] = right[i] * inputGain * gain;
+    } else for (let c = 0; c < channels.length; c++) out[c][i] = channels[c][i] * inputGain * gain;
   }
-  let minGain = 1;
-  const out = channels.map((channel) => {
-    const result = new Float32Array(length);
-    for (let i = 0; i < length; i++) result[i] = channel[i] * inputGain * gain[i];
-    return result;
-  });
-  for (let i = 0; i < length; i++) if (gain[i] < minGain) minGain = gain[i];
   return { channels: out, maxReductionDb: 20 * Math.log10(minGain) };
 }
 
@@ -100,14 +105,13 @@ interface Workspace {
   readonly required: Float64Array;
   readonly windowMin: Float64Array;
   readonly deque: Int32Array;
-  readonly gain: Float64Array;
 }
 
 let scratch: Workspace | undefined;
 
 function workspace(length: number): Workspace {
   if (!scratch || scratch.required.length !== length) {
-    scratch = { required: new Float64Array(length), windowMin: new Float64Array(length), deque: new Int32Array(length + 1), gain: new Float64Array(length) };
+    scratch = { required: new Float64Array(length), windowMin: new Float64Array(length), deque: new Int32Array(length + 1) };
   }
   return scratch;
 }

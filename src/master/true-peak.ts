@@ -33,6 +33,8 @@ interface Interpolator {
   readonly phases: readonly Float64Array[];
   /** Largest sum of |coefficients| of any phase: the most a phase can amplify. */
   readonly maxGain: number;
+  /** Per phase: |taps| at NEAR, for the per-sample bound. */
+  readonly nearGain: readonly Float64Array[];
 }
 
 const cache = new Map<number, Interpolator>();
@@ -63,7 +65,8 @@ function interpolator(sampleRate: number): Interpolator {
   });
   const maxGain = Math.max(...phases.map((phase) => phase.reduce((a, b) => a + Math.abs(b), 0)));
   const farGain = Float64Array.from(phases, (phase) => phase.reduce((sum, tap, k) => (NEAR.includes(k) ? sum : sum + Math.abs(tap)), 0));
-  found = { factor, phases, maxGain, farGain };
+  const nearGain = phases.map((phase) => Float64Array.from(NEAR, (k) => Math.abs(phase[k])));
+  found = { factor, phases, maxGain, farGain, nearGain };
   cache.set(factor, found);
   return found;
 }
@@ -128,7 +131,11 @@ export function truePeak(channels: readonly Float32Array[], sampleRate: number, 
  * value there, still under the threshold, and far cheaper to find.
  */
 export function truePeakEnvelope(channels: readonly Float32Array[], sampleRate: number, threshold = 0): Float64Array {
-  const { phases, maxGain } = interpolator(sampleRate);
+  const { phases, maxGain, farGain, nearGain } = interpolator(sampleRate);
+  const [n0, n1, n2, n3] = NEAR;
+  // A bound this far under the threshold stays under the ceiling at any gain the caller
+  // allowed for, whatever the rounding of the bound's own sum.
+  const safeThreshold = threshold * (1 - 1e-9);
   const length = channels[0]?.length ?? 0;
   const envelope = new Float64Array(length);
   // The interpolator delays by half its length: its output at i lies between inputs
@@ -152,7 +159,30 @@ export function truePeakEnvelope(channels: readonly Float32Array[], sampleRate: 
       const exact = bound > threshold;
       for (let i = blockStart; i < blockEnd; i++) {
         let between = bound;
-        if (exact) {
+        if (exact && i >= TAPS_PER_PHASE - 1 && i < length) {
+          // Every tap inside the signal. A phase whose bound (nearest taps exact, the rest
+          // at the window's maximum) stays under the threshold with a margin cannot reach
+          // it: it contributes that bound, the rest are computed in full — values above the
+          // threshold come out exactly as before, the ones under it stay under it.
+          between = 0;
+          const a0 = x[i - n0] < 0 ? -x[i - n0] : x[i - n0];
+          const a1 = x[i - n1] < 0 ? -x[i - n1] : x[i - n1];
+          const a2 = x[i - n2] < 0 ? -x[i - n2] : x[i - n2];
+          const a3 = x[i - n3] < 0 ? -x[i - n3] : x[i - n3];
+          for (let p = 0; p < phases.length; p++) {
+            const near = nearGain[p];
+            const phaseBound = near[0] * a0 + near[1] * a1 + near[2] * a2 + near[3] * a3 + farGain[p] * local;
+            if (phaseBound <= safeThreshold) {
+              if (phaseBound > between) between = phaseBound;
+              continue;
+            }
+            const h = phases[p];
+            let sum = 0;
+            for (let k = 0; k < TAPS_PER_PHASE; k++) sum += h[k] * x[i - k];
+            const magnitude = sum < 0 ? -sum : sum;
+            if (magnitude > between) between = magnitude;
+          }
+        } else if (exact) {
           between = 0;
           const count = i + 1 < TAPS_PER_PHASE ? i + 1 : TAPS_PER_PHASE;
           for (let p = 0; p < phases.length; p++) {
