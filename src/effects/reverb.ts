@@ -42,10 +42,11 @@ const LINES = 8;
 const LINE_MS = [31.3, 37.9, 41.3, 45.1, 51.7, 57.3, 63.7, 71.9];
 /** Input diffuser lengths, ms (after Dattorro's 142/107/379/277 samples at 29.76 kHz). */
 const DIFFUSER_MS = [4.77, 3.6, 12.73, 9.31];
-/** Injection and output sign patterns: rows of the 8×8 Hadamard matrix, mutually orthogonal. */
-const INJECT = [1, 1, 1, 1, -1, -1, -1, -1];
-const TAP_LEFT = [1, -1, 1, -1, 1, -1, 1, -1];
-const TAP_RIGHT = [1, 1, -1, -1, 1, 1, -1, -1];
+/*
+ * Injection and output sign patterns, rows of the 8×8 Hadamard matrix (mutually
+ * orthogonal), written out in the loop: inject + + + + − − − −, left tap + − + − + − + −,
+ * right tap + + − − + + − −.
+ */
 /** Peak line-length wobble at modulation 1, seconds. */
 const MODULATION_SECONDS = 0.0005;
 /** The decay at which the energy gain is unity (see the module comment). */
@@ -114,22 +115,6 @@ function decayRatio(g: number, b: number): number {
   return sum / points;
 }
 
-/** A Schroeder allpass: delay line, its length, and the write index. */
-interface Diffuser {
-  readonly buffer: Float64Array;
-  readonly length: number;
-  index: number;
-}
-
-/** One sample through a Schroeder allpass with gain g (flat magnitude, smeared phase). */
-function diffuse(d: Diffuser, g: number, x: number): number {
-  const delayed = d.buffer[d.index];
-  const w = x + g * delayed;
-  d.buffer[d.index] = w;
-  if (++d.index === d.length) d.index = 0;
-  return delayed - g * w;
-}
-
 export const reverb = defineEffect<ReverbOptions>({
   name: 'reverb',
   version: '1',
@@ -163,7 +148,6 @@ export const reverb = defineEffect<ReverbOptions>({
     const feedGain = new Float64Array(LINES); // g·(1−b): loss filter input gain
     const pole = new Float64Array(LINES);
     const state = new Float64Array(LINES);
-    const mixed = new Float64Array(LINES);
     let totalLength = 0;
     for (let j = 0; j < LINES; j++) {
       const g = Math.pow(10, (-3 * lengths[j]) / (sampleRate * options.decay));
@@ -180,10 +164,13 @@ export const reverb = defineEffect<ReverbOptions>({
     const injectGain = 1 / Math.sqrt(LINES);
     const hadamardScale = 1 / Math.sqrt(LINES);
 
-    const diffusers: Diffuser[] = DIFFUSER_MS.map((ms) => {
-      const n = Math.max(1, Math.round((ms / 1000) * options.size * sampleRate));
-      return { buffer: new Float64Array(n), length: n, index: 0 };
-    });
+    // The four input diffusers (Schroeder allpasses): buffers, lengths, write indices.
+    const [n0, n1, n2, n3] = DIFFUSER_MS.map((ms) => Math.max(1, Math.round((ms / 1000) * options.size * sampleRate)));
+    const [d0, d1, d2, d3] = [n0, n1, n2, n3].map((n) => new Float64Array(n));
+    let i0 = 0;
+    let i1 = 0;
+    let i2 = 0;
+    let i3 = 0;
     const g = options.diffusion;
 
     const predelay = Math.round(options.predelay * sampleRate);
@@ -221,12 +208,30 @@ export const reverb = defineEffect<ReverbOptions>({
           if (++predelayIndex === predelay) predelayIndex = 0;
           x = delayed;
         }
-        for (let k = 0; k < diffusers.length; k++) x = diffuse(diffusers[k], g, x);
+        // The four diffusers, inlined (diffuse() on locals): they run every sample.
+        let delayed = d0[i0];
+        let w = x + g * delayed;
+        d0[i0] = w;
+        if (++i0 === n0) i0 = 0;
+        x = delayed - g * w;
+        delayed = d1[i1];
+        w = x + g * delayed;
+        d1[i1] = w;
+        if (++i1 === n1) i1 = 0;
+        x = delayed - g * w;
+        delayed = d2[i2];
+        w = x + g * delayed;
+        d2[i2] = w;
+        if (++i2 === n2) i2 = 0;
+        x = delayed - g * w;
+        delayed = d3[i3];
+        w = x + g * delayed;
+        d3[i3] = w;
+        if (++i3 === n3) i3 = 0;
+        x = delayed - g * w;
         x *= injectGain;
         if (Math.abs(x) < SILENCE) x = 0;
 
-        let outL = 0;
-        let outR = 0;
         for (let j = 0; j < LINES; j++) {
           const base = j * region;
           let o: number;
@@ -248,13 +253,45 @@ export const reverb = defineEffect<ReverbOptions>({
           // The loop decays forever, and subnormal floats are ~100× slower on x86: snap to 0.
           if (Math.abs(f) < SILENCE) f = 0;
           state[j] = f;
-          mixed[j] = f;
-          outL += TAP_LEFT[j] * f;
-          outR += TAP_RIGHT[j] * f;
         }
-        hadamard8(mixed);
+        // Taps and the 8-point fast Walsh–Hadamard transform (24 additions) written out:
+        // ±1 products are exact, so these are the same sums in the same order as a loop.
+        const f0 = state[0];
+        const f1 = state[1];
+        const f2 = state[2];
+        const f3 = state[3];
+        const f4 = state[4];
+        const f5 = state[5];
+        const f6 = state[6];
+        const f7 = state[7];
+        const outL = 0 + f0 - f1 + f2 - f3 + f4 - f5 + f6 - f7;
+        const outR = 0 + f0 + f1 - f2 - f3 + f4 + f5 - f6 - f7;
+        const a0 = f0 + f1;
+        const a1 = f0 - f1;
+        const a2 = f2 + f3;
+        const a3 = f2 - f3;
+        const a4 = f4 + f5;
+        const a5 = f4 - f5;
+        const a6 = f6 + f7;
+        const a7 = f6 - f7;
+        const b0 = a0 + a2;
+        const b2 = a0 - a2;
+        const b1 = a1 + a3;
+        const b3 = a1 - a3;
+        const b4 = a4 + a6;
+        const b6 = a4 - a6;
+        const b5 = a5 + a7;
+        const b7 = a5 - a7;
+        // Injection: + into lines 0–3, − into 4–7.
         const slot = write & mask;
-        for (let j = 0; j < LINES; j++) lines[j * region + slot] = mixed[j] * hadamardScale + INJECT[j] * x;
+        lines[slot] = (b0 + b4) * hadamardScale + x;
+        lines[region + slot] = (b1 + b5) * hadamardScale + x;
+        lines[2 * region + slot] = (b2 + b6) * hadamardScale + x;
+        lines[3 * region + slot] = (b3 + b7) * hadamardScale + x;
+        lines[4 * region + slot] = (b0 - b4) * hadamardScale - x;
+        lines[5 * region + slot] = (b1 - b5) * hadamardScale - x;
+        lines[6 * region + slot] = (b2 - b6) * hadamardScale - x;
+        lines[7 * region + slot] = (b3 - b7) * hadamardScale - x;
         write++;
 
         const m = mid * (outL + outR);
@@ -265,31 +302,3 @@ export const reverb = defineEffect<ReverbOptions>({
     }
   },
 });
-
-/** In-place unnormalised 8-point fast Walsh–Hadamard transform (24 additions), unrolled: it runs once per sample. */
-function hadamard8(v: Float64Array): void {
-  const a0 = v[0] + v[1];
-  const a1 = v[0] - v[1];
-  const a2 = v[2] + v[3];
-  const a3 = v[2] - v[3];
-  const a4 = v[4] + v[5];
-  const a5 = v[4] - v[5];
-  const a6 = v[6] + v[7];
-  const a7 = v[6] - v[7];
-  const b0 = a0 + a2;
-  const b2 = a0 - a2;
-  const b1 = a1 + a3;
-  const b3 = a1 - a3;
-  const b4 = a4 + a6;
-  const b6 = a4 - a6;
-  const b5 = a5 + a7;
-  const b7 = a5 - a7;
-  v[0] = b0 + b4;
-  v[4] = b0 - b4;
-  v[1] = b1 + b5;
-  v[5] = b1 - b5;
-  v[2] = b2 + b6;
-  v[6] = b2 - b6;
-  v[3] = b3 + b7;
-  v[7] = b3 - b7;
-}
