@@ -241,6 +241,7 @@ async function buildVariant(song: SongIR, context: SongBuildContext): Promise<So
   const recordName = song.variant ? `${song.id}~${song.variant}` : song.id;
   try {
     let results = await runGraph(graph, song, context, context.useCache, recordName);
+    await context.cache.flush();
     try {
       emitSong(dir, emitFiles(results, paths), context.cache, context.state);
     } catch (error) {
@@ -248,6 +249,7 @@ async function buildVariant(song: SongIR, context: SongBuildContext): Promise<So
       // An object failed its digest check between planning and emitting: it was deleted,
       // so running the graph again re-renders exactly what is missing.
       results = await runGraph(graph, song, context, true, recordName);
+      await context.cache.flush();
       emitSong(dir, emitFiles(results, paths), context.cache, context.state);
     }
     context.lastBuild.write(recordName, graph.tasks);

@@ -41,6 +41,13 @@ export async function execute(graph: BuildGraph, options: ExecuteOptions): Promi
   const results = new Map<string, TaskResult>();
   const settled = new Map<string, Promise<TaskResult>>();
   const limit = createLimiter(Math.max(1, options.jobs));
+  // A task's action entry is its commit marker: written once its objects are on disk (the
+  // store may still be writing them behind), while the tasks that read them go on from memory.
+  const commits: Promise<void>[] = [];
+  const commit = (task: Task, output: TaskOutput): void => {
+    const entry = { key: task.key, kind: task.kind, outputs: output.outputs, meta: output.meta, inputs: task.inputs };
+    commits.push(options.cache.flush(Object.values(output.outputs).map((record) => record.digest)).then(() => options.cache.putAction(entry)));
+  };
 
   /** The output a dependency reference reads: a named one (`stem:x#prefader`) or the task's first. */
   const outputOf = (result: TaskResult, dep: string): OutputRecord => {
@@ -77,7 +84,7 @@ export async function execute(graph: BuildGraph, options: ExecuteOptions): Promi
         }
         output = await options.run(task, inputs, options.context);
       }
-      options.cache.putAction({ key: task.key, kind: task.kind, outputs: output.outputs, meta: output.meta, inputs: task.inputs });
+      commit(task, output);
       return { id: task.id, kind: task.kind, key: task.key, status: 'rendered', outputs: output.outputs, meta: output.meta, seconds: (performance.now() - started) / 1000 };
     });
   };
@@ -87,7 +94,7 @@ export async function execute(graph: BuildGraph, options: ExecuteOptions): Promi
     const inputs = task.deps.map((dep) => outputOf(results.get(depTaskId(dep))!, dep));
     const started = performance.now();
     const output = await options.run(task, inputs, options.context);
-    options.cache.putAction({ key: task.key, kind: task.kind, outputs: output.outputs, meta: output.meta, inputs: task.inputs });
+    commit(task, output);
     const result: TaskResult = { id: task.id, kind: task.kind, key: task.key, status: 'rendered', outputs: output.outputs, meta: output.meta, seconds: (performance.now() - started) / 1000 };
     options.onDone?.(result);
     return result;
@@ -112,7 +119,13 @@ export async function execute(graph: BuildGraph, options: ExecuteOptions): Promi
   };
 
   // Start everything; the limiter and the dependency awaits give the order.
-  await Promise.all(graph.tasks.map((task) => settle(task.id)));
+  try {
+    await Promise.all(graph.tasks.map((task) => settle(task.id)));
+  } finally {
+    // Whatever happened, no write is left running unobserved.
+    await Promise.allSettled(commits);
+  }
+  await Promise.all(commits);
   return new Map(graph.tasks.map((task) => [task.id, results.get(task.id)!]));
 }
 /** At most `concurrency` async jobs at once, started in the order they were asked for. */

@@ -3,10 +3,13 @@
  * metadata) and an object store (sha256 → bytes). Objects are written before the action
  * entry that names them, each by temp file + rename, so an action entry exists only when
  * its objects are complete. Reads verify the digest; a bad object is deleted and reported.
+ * A store that keeps recent objects in memory writes them behind: the bytes are usable at
+ * once (from memory) while the file is written on libuv's thread pool, and `flush` waits
+ * for the files before an action entry names them or dist/ links them.
  */
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, rmSync, statSync, utimesSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { linkOrCopyAtomicSync, writeFileAtomicSync } from '../io/atomic.ts';
+import { linkOrCopyAtomicSync, writeFileAtomic, writeFileAtomicSync } from '../io/atomic.ts';
 import { sha256 } from '../plan/hash.ts';
 
 export interface OutputRecord {
@@ -44,6 +47,10 @@ export class CacheStore {
   private readonly recent = new Map<string, Uint8Array>();
   private recentBytes = 0;
   private readonly recentLimit: number;
+  /** Objects whose files are being written behind, by digest. */
+  private readonly writing = new Map<string, Promise<void>>();
+  /** The first background write that failed (disk full…): reported by the next flush. */
+  private writeError: unknown;
 
   constructor(root: string, onCorrupt: (digest: string) => void = () => {}, recentLimit = 0) {
     this.root = root;
@@ -92,26 +99,34 @@ export class CacheStore {
   /** Drop one object's in-memory copy (it has been used; the file stays). */
   forget(digest: string): void {
     const kept = this.recent.get(digest);
-    if (!kept) return;
+    if (!kept || this.writing.has(digest)) return;
     this.recent.delete(digest);
     this.recentBytes -= kept.byteLength;
   }
 
   /** Forget the in-memory copies (end of a song's build). */
   releaseMemory(): void {
-    this.recent.clear();
-    this.recentBytes = 0;
+    for (const [digest, bytes] of this.recent) {
+      if (this.writing.has(digest)) continue;
+      this.recent.delete(digest);
+      this.recentBytes -= bytes.byteLength;
+    }
   }
 
-  private remember(digest: string, data: Uint8Array): void {
-    if (this.recentLimit === 0 || data.byteLength > this.recentLimit || this.recent.has(digest)) return;
+  /** Keep an object's bytes in memory; false when it does not fit. */
+  private remember(digest: string, data: Uint8Array): boolean {
+    if (this.recent.has(digest)) return true;
+    if (this.recentLimit === 0 || data.byteLength > this.recentLimit) return false;
     this.recent.set(digest, data);
     this.recentBytes += data.byteLength;
     for (const [oldest, bytes] of this.recent) {
       if (this.recentBytes <= this.recentLimit) break;
+      // An object still being written stays: memory is its only complete copy.
+      if (this.writing.has(oldest)) continue;
       this.recent.delete(oldest);
       this.recentBytes -= bytes.byteLength;
     }
+    return true;
   }
 
   private objectPath(digest: string): string {
@@ -122,23 +137,54 @@ export class CacheStore {
     return join(this.root, 'actions', key.slice(0, 2), `${key}.json`);
   }
 
-  /** Store bytes under their digest (a no-op when already present) and return the record. */
+  /**
+   * Store bytes under their digest (a no-op when already present) and return the record.
+   * The caller must not change `data` afterwards: it may be written behind.
+   */
   putObject(data: Uint8Array): OutputRecord {
     const digest = sha256(data);
     const path = this.objectPath(digest);
-    if (!existsSync(path)) writeFileAtomicSync(path, data);
     this.verified.add(digest);
-    this.remember(digest, data);
+    if (this.writing.has(digest)) return { digest, bytes: data.byteLength };
+    const inMemory = this.remember(digest, data);
+    if (existsSync(path)) this.stampFile(digest, path);
+    else if (inMemory) {
+      const write = writeFileAtomic(path, data).then(
+        () => this.stampFile(digest, path),
+        (error: unknown) => {
+          this.writeError ??= error;
+        },
+      );
+      this.writing.set(digest, write);
+      void write.finally(() => this.writing.delete(digest));
+    } else {
+      writeFileAtomicSync(path, data);
+      this.stampFile(digest, path);
+    }
+    return { digest, bytes: data.byteLength };
+  }
+
+  private stampFile(digest: string, path: string): void {
     try {
       this.stamp(digest, statSync(path));
     } catch {
       // A concurrent prune removed it; the next reader re-renders.
     }
-    return { digest, bytes: data.byteLength };
+  }
+
+  /** Wait until these objects' files (every object's, when omitted) are on disk; throws a failed write's error. */
+  async flush(digests?: Iterable<string>): Promise<void> {
+    const waits = digests ? [...digests].flatMap((digest) => this.writing.get(digest) ?? []) : [...this.writing.values()];
+    await Promise.all(waits);
+    if (this.writeError !== undefined) {
+      const error = this.writeError;
+      this.writeError = undefined;
+      throw error;
+    }
   }
 
   hasObject(digest: string): boolean {
-    return existsSync(this.objectPath(digest));
+    return this.writing.has(digest) || existsSync(this.objectPath(digest));
   }
 
   /** An object's bytes if this store holds them in memory (verified when kept), without touching the disk. */
@@ -174,8 +220,9 @@ export class CacheStore {
     return data;
   }
 
-  /** Put an object at `target` (hard link or copy, atomically); false when it is missing or corrupt. */
+  /** Put an object at `target` (hard link or copy, atomically); false when it is missing or corrupt. Flush first. */
   copyObjectTo(digest: string, target: string): boolean {
+    if (this.writing.has(digest)) throw new Error(`object ${digest} is still being written: flush the store before emitting`);
     if (!this.verified.has(digest) && !this.getObject(digest)) return false;
     try {
       linkOrCopyAtomicSync(this.objectPath(digest), target);
