@@ -38,6 +38,32 @@ describe('the cache store', () => {
     }
   });
 
+  it('writes objects behind when it keeps them in memory: readable at once, on disk after a flush', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mixdown-cache-'));
+    try {
+      const store = new CacheStore(root, () => {}, 1 << 20);
+      const bytes = new Uint8Array(4096).map((_, i) => i * 7);
+      const record = store.putObject(bytes);
+      const path = join(root, 'objects', record.digest.slice(0, 2), record.digest);
+      // Usable from memory straight away, and counted as present for hits in this build…
+      expect(store.getObject(record.digest)).toBe(bytes);
+      expect(store.hasObject(record.digest)).toBe(true);
+      // …but nothing may link it into dist/ before its file is complete.
+      expect(() => store.copyObjectTo(record.digest, join(root, 'out.bin'))).toThrow(/flush/);
+      await store.flush([record.digest]);
+      expect(new Uint8Array(readFileSync(path))).toEqual(bytes);
+      // A fresh store (the next build) finds and verifies it on disk.
+      expect(new CacheStore(root).getObject(record.digest)).toEqual(bytes);
+      expect(store.copyObjectTo(record.digest, join(root, 'out.bin'))).toBe(true);
+      // Without memory to keep it in, a store writes before returning.
+      const plain = new CacheStore(join(root, 'plain'));
+      const other = plain.putObject(new Uint8Array([9, 9, 9]));
+      expect(readdirSync(join(root, 'plain', 'objects', other.digest.slice(0, 2)))).toEqual([other.digest]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('re-renders a task whose cached object was corrupted, with a warning', async () => {
     const project = createProject({ copy: ['tiny'] });
     try {
