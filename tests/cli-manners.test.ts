@@ -19,7 +19,11 @@ describe('command-line manners', () => {
       expect(summary.songs[0].outputs.map((output: { path: string }) => output.path)).toContain('master.wav');
       // The stems phase's wall time, for --jobs comparisons; none when every stem was cached.
       expect(summary.songs[0].stemsSeconds).toBeGreaterThan(0);
-      expect(JSON.parse(run(['build', '--json']).stdout).songs[0].stemsSeconds).toBeNull();
+      // Each rendered task's own time; a cache hit has none.
+      for (const task of summary.songs[0].tasks) expect(task.seconds).toBeGreaterThanOrEqual(0);
+      const again = JSON.parse(run(['build', '--json']).stdout);
+      expect(again.songs[0].stemsSeconds).toBeNull();
+      for (const task of again.songs[0].tasks) expect(task).not.toHaveProperty('seconds');
       const quiet = run(['build', '-q']);
       expect(quiet.stdout.trim().split('\n')).toHaveLength(1);
       expect(quiet.stdout).toMatch(/^1 of 1 songs built, 0 tasks rendered, 6 cached/);

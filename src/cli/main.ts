@@ -81,7 +81,7 @@ export async function main(args: readonly string[]): Promise<number> {
   if (command.name === 'watch') return watchCommand(command);
   const tty = Boolean(process.stdout.isTTY) && !process.env.CI;
   const printer = createBuildPrinter(process.stdout, { explain: command.explain, quiet: command.quiet || command.json, tty });
-  const phases = new StemPhases();
+  const timings = new BuildTimings();
   const result = await build({
     root: process.cwd(),
     songs: command.songs,
@@ -91,12 +91,12 @@ export async function main(args: readonly string[]): Promise<number> {
     variants: command.variants,
     strict: command.strict,
     onEvent: (event) => {
-      phases.record(event);
+      timings.record(event);
       printer.event(event);
     },
   });
   printDiagnostics(result.diagnostics);
-  if (command.json) process.stdout.write(`${JSON.stringify(jsonSummary(result, phases), null, 2)}\n`);
+  if (command.json) process.stdout.write(`${JSON.stringify(jsonSummary(result, timings), null, 2)}\n`);
   else printer.summary(result);
   return result.ok ? 0 : result.diagnostics.some((diagnostic) => diagnostic.code.startsWith('MD4')) && result.songs.length === 0 ? 2 : 1;
 }
@@ -200,33 +200,42 @@ async function verifyCommand(songs: readonly string[]): Promise<number> {
   return result.ok ? 0 : 1;
 }
 
-/** The machine-readable build summary: what each song made, which tasks ran, what failed. */
 /**
- * Wall time of each song's stems phase (first stem started → last stem finished), for the
- * --json summary: what `--jobs` changes. Printed only, never written into an output.
+ * Wall times for the --json summary, this machine's and printed only, never written into an
+ * output: each song's stems phase (first stem started → last stem finished, what `--jobs`
+ * changes) and each rendered task's own time.
  */
-class StemPhases {
+class BuildTimings {
   private readonly spans = new Map<string, { first: number; last: number }>();
+  private readonly tasks = new Map<string, number>();
 
   record(event: BuildEvent): void {
     if (event.type !== 'task-start' && event.type !== 'task-done') return;
+    const key = `${event.song}\u0000${event.variant ?? ''}`;
+    if (event.type === 'task-done' && event.result.status === 'rendered') this.tasks.set(`${key}\u0000${event.result.id}`, event.result.seconds);
     const kind = event.type === 'task-start' ? event.task.kind : event.result.kind;
     if (kind !== 'stem' || (event.type === 'task-done' && event.result.status !== 'rendered')) return;
-    const key = `${event.song}\u0000${event.variant ?? ''}`;
     const span = this.spans.get(key) ?? { first: Infinity, last: 0 };
     if (event.type === 'task-start') span.first = Math.min(span.first, performance.now());
     else span.last = Math.max(span.last, performance.now());
     this.spans.set(key, span);
   }
 
-  /** Seconds, or null when no stem rendered. */
-  seconds(song: string, variant: string | null): number | null {
+  /** Stems phase seconds, or null when no stem rendered. */
+  stemsSeconds(song: string, variant: string | null): number | null {
     const span = this.spans.get(`${song}\u0000${variant ?? ''}`);
     return span && span.last > span.first ? Math.round(span.last - span.first) / 1000 : null;
   }
+
+  /** A rendered task's seconds (to the millisecond), or undefined for a cache hit. */
+  taskSeconds(song: string, variant: string | null, id: string): number | undefined {
+    const seconds = this.tasks.get(`${song}\u0000${variant ?? ''}\u0000${id}`);
+    return seconds === undefined ? undefined : Math.round(seconds * 1000) / 1000;
+  }
 }
 
-function jsonSummary(result: Awaited<ReturnType<typeof build>>, phases: StemPhases) {
+/** The machine-readable build summary: what each song made, which tasks ran (and how long they took), what failed. */
+function jsonSummary(result: Awaited<ReturnType<typeof build>>, timings: BuildTimings) {
   return {
     ok: result.ok,
     rendered: result.rendered,
@@ -240,9 +249,12 @@ function jsonSummary(result: Awaited<ReturnType<typeof build>>, phases: StemPhas
       diagnostics: song.diagnostics,
       master: song.report?.master ?? null,
       outputs: song.report?.outputs ?? [],
-      tasks: song.report?.tasks ?? [],
+      tasks: (song.report?.tasks ?? []).map((task) => {
+        const seconds = timings.taskSeconds(song.song, song.variant, task.id);
+        return seconds === undefined ? task : { ...task, seconds };
+      }),
       /** Wall seconds from the first stem starting to the last finishing (this machine's, not an output). */
-      stemsSeconds: phases.seconds(song.song, song.variant),
+      stemsSeconds: timings.stemsSeconds(song.song, song.variant),
     })),
   };
 }
