@@ -9,7 +9,7 @@ import { compress } from './compressor.ts';
 import { applyEq } from './eq.ts';
 import { limit, limitPrepared, prepareLimiter } from './limiter.ts';
 import { multibandCompress } from './multiband.ts';
-import { measureLoudness, type LoudnessReport } from './loudness.ts';
+import { measureLoudness, withTruePeak, type LoudnessReport } from './loudness.ts';
 import { peakSafeGain } from './peak-safe.ts';
 
 export interface MasterResult {
@@ -81,18 +81,21 @@ export function master(mix: readonly Float32Array[], sampleRate: number, setting
     return limitPrepared(prepared, gain, limiter, output);
   };
   let result = pass();
-  let integrated = measureLoudness(result.channels, sampleRate, { truePeak: false }).integrated;
+  let measured = measureLoudness(result.channels, sampleRate, { truePeak: false });
+  let integrated = measured.integrated;
   // Secant steps: limiting makes loudness grow slower than gain, and the slope says how much.
   let previous = { gainDb, integrated };
   gainDb += target - integrated;
   for (let passes = 1; passes < MAX_PASSES && Math.abs(integrated - target) > PRECISION_LU; passes++) {
     result = pass();
-    integrated = measureLoudness(result.channels, sampleRate, { truePeak: false }).integrated;
+    measured = measureLoudness(result.channels, sampleRate, { truePeak: false });
+    integrated = measured.integrated;
     const slope = (integrated - previous.integrated) / (gainDb - previous.gainDb);
     previous = { gainDb, integrated };
     gainDb += (target - integrated) / (slope > 0.05 && Number.isFinite(slope) ? slope : 1);
   }
   gainDb = previous.gainDb;
-  const loudness = measureLoudness(result.channels, sampleRate);
+  // The last pass's measurement is of the output: only its true peak is still missing.
+  const loudness = withTruePeak(measured, result.channels, sampleRate);
   return { channels: result.channels, loudness, gainDb, limiterDb: result.maxReductionDb, compressorDb };
 }

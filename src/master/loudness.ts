@@ -162,3 +162,15 @@ export function measureLoudness(channels: readonly Float32Array[], sampleRate: n
     shortTerm,
   };
 }
+
+/** A report measured with `truePeak: false`, completed with the true peak of the same channels. */
+export function withTruePeak(report: LoudnessReport, channels: readonly Float32Array[], sampleRate: number): LoudnessReport {
+  let samplePeak = 0;
+  for (const channel of channels) {
+    for (let i = 0; i < channel.length; i++) {
+      const magnitude = channel[i] < 0 ? -channel[i] : channel[i];
+      if (magnitude > samplePeak) samplePeak = magnitude;
+    }
+  }
+  return { ...report, truePeak: toDb(truePeak(channels, sampleRate, samplePeak)) };
+}
