@@ -60,6 +60,9 @@ export async function execute(graph: BuildGraph, options: ExecuteOptions): Promi
   const render = async (task: Task): Promise<TaskResult> => {
     let inputs = await Promise.all(task.deps.map(async (dep) => outputOf(await settle(depTaskId(dep)), dep)));
     return limit(async () => {
+      // One turn of the event loop first: objects written behind finish (close, rename,
+      // action entry) and release their memory between tasks, not only when all are done.
+      await new Promise((resolveTurn) => setImmediate(resolveTurn));
       options.onStart?.(task);
       const started = performance.now();
       let output: TaskOutput;

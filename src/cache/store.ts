@@ -9,7 +9,7 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, rmSync, statSync, utimesSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { linkOrCopyAtomicSync, writeFileAtomic, writeFileAtomicSync } from '../io/atomic.ts';
+import { linkOrCopyAtomicSync, writeFileAtomicSync, writeFileBehind } from '../io/atomic.ts';
 import { sha256 } from '../plan/hash.ts';
 
 export interface OutputRecord {
@@ -27,6 +27,12 @@ export interface ActionEntry {
   /** The key's breakdown: each named input's hash. */
   readonly inputs: Readonly<Record<string, string>>;
 }
+
+/**
+ * Most bytes being written behind at once: beyond it objects are written before putObject
+ * returns, so memory held for writes stays bounded however many tasks finish meanwhile.
+ */
+const WRITE_BEHIND_BYTES = 192 * 1024 * 1024;
 
 export class CacheStore {
   readonly root: string;
@@ -49,6 +55,9 @@ export class CacheStore {
   private readonly recentLimit: number;
   /** Objects whose files are being written behind, by digest. */
   private readonly writing = new Map<string, Promise<void>>();
+  private writingBytes = 0;
+  /** Written-behind objects to drop from memory once their files are complete. */
+  private readonly forgetWhenWritten = new Set<string>();
   /** The first background write that failed (disk full…): reported by the next flush. */
   private writeError: unknown;
 
@@ -99,18 +108,19 @@ export class CacheStore {
   /** Drop one object's in-memory copy (it has been used; the file stays). */
   forget(digest: string): void {
     const kept = this.recent.get(digest);
-    if (!kept || this.writing.has(digest)) return;
+    if (!kept) return;
+    // Memory is a written-behind object's only complete copy until its file is: drop it then.
+    if (this.writing.has(digest)) {
+      this.forgetWhenWritten.add(digest);
+      return;
+    }
     this.recent.delete(digest);
     this.recentBytes -= kept.byteLength;
   }
 
   /** Forget the in-memory copies (end of a song's build). */
   releaseMemory(): void {
-    for (const [digest, bytes] of this.recent) {
-      if (this.writing.has(digest)) continue;
-      this.recent.delete(digest);
-      this.recentBytes -= bytes.byteLength;
-    }
+    for (const digest of [...this.recent.keys()]) this.forget(digest);
   }
 
   /** Keep an object's bytes in memory; false when it does not fit. */
@@ -148,15 +158,20 @@ export class CacheStore {
     if (this.writing.has(digest)) return { digest, bytes: data.byteLength };
     const inMemory = this.remember(digest, data);
     if (existsSync(path)) this.stampFile(digest, path);
-    else if (inMemory) {
-      const write = writeFileAtomic(path, data).then(
+    else if (inMemory && this.writingBytes + data.byteLength <= WRITE_BEHIND_BYTES) {
+      const write = writeFileBehind(path, data).then(
         () => this.stampFile(digest, path),
         (error: unknown) => {
           this.writeError ??= error;
         },
       );
       this.writing.set(digest, write);
-      void write.finally(() => this.writing.delete(digest));
+      this.writingBytes += data.byteLength;
+      void write.finally(() => {
+        this.writing.delete(digest);
+        this.writingBytes -= data.byteLength;
+        if (this.forgetWhenWritten.delete(digest)) this.forget(digest);
+      });
     } else {
       writeFileAtomicSync(path, data);
       this.stampFile(digest, path);

@@ -5,8 +5,7 @@
  * 60 MB stem doubled build times. (Power loss may leave a truncated cache object; reads
  * verify digests, so it would be re-rendered, and a dist file would be rewritten next build.)
  */
-import { closeSync, copyFileSync, linkSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { closeSync, copyFileSync, linkSync, mkdirSync, openSync, renameSync, rmSync, write, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 let counter = 0;
@@ -40,21 +39,41 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
   }
 }
 
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+/**
+ * Write a file atomically in the background: the file is opened here and its bytes written
+ * by libuv's thread pool in one request, so the copy proceeds while this thread computes;
+ * closing and renaming (cheap) happen when the thread next turns the event loop. `data`
+ * must not change until the promise settles.
+ */
+export function writeFileBehind(path: string, data: Uint8Array): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
   const temp = tempPath(path);
-  try {
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(toBytes(data));
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  const fd = openSync(temp, 'w');
+  return new Promise<void>((resolveWrite, rejectWrite) => {
+    const fail = (error: unknown) => {
+      try {
+        closeSync(fd);
+      } catch {
+        // Already closed.
+      }
+      rmSync(temp, { force: true });
+      rejectWrite(error);
+    };
+    const from = (offset: number) =>
+      write(fd, data, offset, data.byteLength - offset, offset, (error, written) => {
+        if (error) return fail(error);
+        if (offset + written < data.byteLength) return from(offset + written);
+        try {
+          closeSync(fd);
+          renameSync(temp, path);
+          resolveWrite();
+        } catch (closeError) {
+          rmSync(temp, { force: true });
+          rejectWrite(closeError);
+        }
+      });
+    from(0);
+  });
 }
 
 /** Copy a file atomically (the kernel copies; on copy-on-write file systems it shares blocks). */
