@@ -18,6 +18,8 @@ export interface TaskResult {
   readonly meta: Readonly<Record<string, number>>;
   /** Wall time of the render, 0 for a cache hit. Printed, never written to outputs. */
   readonly seconds: number;
+  /** Rendered by a worker thread rather than the main thread. Printed, never written to outputs. */
+  readonly inWorker?: boolean;
 }
 
 /** Runs one task somewhere: in this thread or in a worker. */
@@ -88,7 +90,7 @@ export async function execute(graph: BuildGraph, options: ExecuteOptions): Promi
         output = await options.run(task, inputs, options.context);
       }
       commit(task, output);
-      return { id: task.id, kind: task.kind, key: task.key, status: 'rendered', outputs: output.outputs, meta: output.meta, seconds: (performance.now() - started) / 1000 };
+      return { id: task.id, kind: task.kind, key: task.key, status: 'rendered', outputs: output.outputs, meta: output.meta, seconds: (performance.now() - started) / 1000, inWorker: output.inWorker === true };
     });
   };
 
@@ -98,7 +100,7 @@ export async function execute(graph: BuildGraph, options: ExecuteOptions): Promi
     const started = performance.now();
     const output = await options.run(task, inputs, options.context);
     commit(task, output);
-    const result: TaskResult = { id: task.id, kind: task.kind, key: task.key, status: 'rendered', outputs: output.outputs, meta: output.meta, seconds: (performance.now() - started) / 1000 };
+    const result: TaskResult = { id: task.id, kind: task.kind, key: task.key, status: 'rendered', outputs: output.outputs, meta: output.meta, seconds: (performance.now() - started) / 1000, inWorker: output.inWorker === true };
     options.onDone?.(result);
     return result;
   };

@@ -203,16 +203,18 @@ async function verifyCommand(songs: readonly string[]): Promise<number> {
 /**
  * Wall times for the --json summary, this machine's and printed only, never written into an
  * output: each song's stems phase (first stem started → last stem finished, what `--jobs`
- * changes) and each rendered task's own time.
+ * changes) and each rendered task's own time and thread (a worker or the main thread).
  */
 class BuildTimings {
   private readonly spans = new Map<string, { first: number; last: number }>();
-  private readonly tasks = new Map<string, number>();
+  private readonly tasks = new Map<string, { seconds: number; worker: boolean }>();
 
   record(event: BuildEvent): void {
     if (event.type !== 'task-start' && event.type !== 'task-done') return;
     const key = `${event.song}\u0000${event.variant ?? ''}`;
-    if (event.type === 'task-done' && event.result.status === 'rendered') this.tasks.set(`${key}\u0000${event.result.id}`, event.result.seconds);
+    if (event.type === 'task-done' && event.result.status === 'rendered') {
+      this.tasks.set(`${key}\u0000${event.result.id}`, { seconds: event.result.seconds, worker: event.result.inWorker === true });
+    }
     const kind = event.type === 'task-start' ? event.task.kind : event.result.kind;
     if (kind !== 'stem' || (event.type === 'task-done' && event.result.status !== 'rendered')) return;
     const span = this.spans.get(key) ?? { first: Infinity, last: 0 };
@@ -227,10 +229,10 @@ class BuildTimings {
     return span && span.last > span.first ? Math.round(span.last - span.first) / 1000 : null;
   }
 
-  /** A rendered task's seconds (to the millisecond), or undefined for a cache hit. */
-  taskSeconds(song: string, variant: string | null, id: string): number | undefined {
-    const seconds = this.tasks.get(`${song}\u0000${variant ?? ''}\u0000${id}`);
-    return seconds === undefined ? undefined : Math.round(seconds * 1000) / 1000;
+  /** A rendered task's seconds (to the millisecond) and whether a worker rendered it; undefined for a cache hit. */
+  task(song: string, variant: string | null, id: string): { seconds: number; worker: boolean } | undefined {
+    const found = this.tasks.get(`${song}\u0000${variant ?? ''}\u0000${id}`);
+    return found && { seconds: Math.round(found.seconds * 1000) / 1000, worker: found.worker };
   }
 }
 
@@ -250,8 +252,8 @@ function jsonSummary(result: Awaited<ReturnType<typeof build>>, timings: BuildTi
       master: song.report?.master ?? null,
       outputs: song.report?.outputs ?? [],
       tasks: (song.report?.tasks ?? []).map((task) => {
-        const seconds = timings.taskSeconds(song.song, song.variant, task.id);
-        return seconds === undefined ? task : { ...task, seconds };
+        const timing = timings.task(song.song, song.variant, task.id);
+        return timing ? { ...task, ...timing } : task;
       }),
       /** Wall seconds from the first stem starting to the last finishing (this machine's, not an output). */
       stemsSeconds: timings.stemsSeconds(song.song, song.variant),

@@ -68,7 +68,8 @@ export function createBuildPrinter(out: Writable, options: PrinterOptions = {}) 
             currentVariant = event.variant;
             write(`${event.song} — variant ${event.variant ?? 'default'}`);
           }
-          write(result.status === 'cached' ? `  cached    ${result.id}` : `  rendered  ${result.id}  ${result.seconds.toFixed(2)}s`);
+          const where = options.explain && result.inWorker ? '  in a worker' : '';
+          write(result.status === 'cached' ? `  cached    ${result.id}` : `  rendered  ${result.id}  ${result.seconds.toFixed(2)}s${where}`);
           if (options.explain && event.reasons) for (const reason of event.reasons) write(`              because ${reason}`);
           break;
         }

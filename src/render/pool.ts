@@ -67,7 +67,7 @@ export class WorkerPool {
       const pending = this.pending.get(reply.id);
       if (!pending) return;
       this.pending.delete(reply.id);
-      if (reply.ok) pending.resolve(reply.output);
+      if (reply.ok) pending.resolve({ ...reply.output, inWorker: true });
       else if (reply.missing) pending.reject(new InputMissingError(reply.missing.digest, reply.missing.corrupt));
       else pending.reject(reply.diagnostics ? new MixdownError(reply.diagnostics) : new Error(reply.message));
     });
@@ -92,6 +92,16 @@ export class WorkerPool {
       slot.busy = false;
       this.waiting.shift()?.();
     }
+  }
+
+  /** Workers rendering a task now. */
+  busyWorkers(): number {
+    return this.slots.filter((slot) => slot.busy).length;
+  }
+
+  /** Whether a task sent now would start at once (a worker is free, or one more may start). */
+  hasIdleWorker(): boolean {
+    return this.waiting.length === 0 && (this.slots.length < this.size || this.slots.some((slot) => !slot.busy));
   }
 
   private async acquire(): Promise<Slot> {

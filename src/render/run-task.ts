@@ -26,6 +26,8 @@ export interface TaskOutput {
   readonly meta: Record<string, number>;
   /** The outputs' bytes, for a worker to hand to the main thread without a disk read. */
   readonly data: Record<string, Uint8Array>;
+  /** Set when a worker thread rendered it (printed with --explain, never part of an output). */
+  readonly inWorker?: boolean;
 }
 
 export interface TaskContext {
