@@ -20,7 +20,11 @@ describe('command-line manners', () => {
       // The stems phase's wall time, for --jobs comparisons; none when every stem was cached.
       expect(summary.songs[0].stemsSeconds).toBeGreaterThan(0);
       // Each rendered task's own time; a cache hit has none.
-      for (const task of summary.songs[0].tasks) expect(task.seconds).toBeGreaterThanOrEqual(0);
+      for (const task of summary.songs[0].tasks) {
+        expect(task.seconds).toBeGreaterThanOrEqual(0);
+        expect(task.started).toBeGreaterThanOrEqual(0);
+        expect(task.worker).toBe(false); // --jobs 1: all on the main thread
+      }
       const again = JSON.parse(run(['build', '--json']).stdout);
       expect(again.songs[0].stemsSeconds).toBeNull();
       for (const task of again.songs[0].tasks) expect(task).not.toHaveProperty('seconds');

@@ -203,17 +203,22 @@ async function verifyCommand(songs: readonly string[]): Promise<number> {
 /**
  * Wall times for the --json summary, this machine's and printed only, never written into an
  * output: each song's stems phase (first stem started → last stem finished, what `--jobs`
- * changes) and each rendered task's own time and thread (a worker or the main thread).
+ * changes) and each rendered task's start, own time and thread (a worker or the main thread).
  */
 class BuildTimings {
   private readonly spans = new Map<string, { first: number; last: number }>();
-  private readonly tasks = new Map<string, { seconds: number; worker: boolean }>();
+  private readonly tasks = new Map<string, { started: number; seconds: number; worker: boolean }>();
+  private readonly starts = new Map<string, number>();
+  private readonly origin = performance.now();
 
   record(event: BuildEvent): void {
     if (event.type !== 'task-start' && event.type !== 'task-done') return;
     const key = `${event.song}\u0000${event.variant ?? ''}`;
+    if (event.type === 'task-start') this.starts.set(`${key}\u0000${event.task.id}`, performance.now());
     if (event.type === 'task-done' && event.result.status === 'rendered') {
-      this.tasks.set(`${key}\u0000${event.result.id}`, { seconds: event.result.seconds, worker: event.result.inWorker === true });
+      const id = `${key}\u0000${event.result.id}`;
+      const started = ((this.starts.get(id) ?? performance.now()) - this.origin) / 1000;
+      this.tasks.set(id, { started, seconds: event.result.seconds, worker: event.result.inWorker === true });
     }
     const kind = event.type === 'task-start' ? event.task.kind : event.result.kind;
     if (kind !== 'stem' || (event.type === 'task-done' && event.result.status !== 'rendered')) return;
@@ -229,10 +234,14 @@ class BuildTimings {
     return span && span.last > span.first ? Math.round(span.last - span.first) / 1000 : null;
   }
 
-  /** A rendered task's seconds (to the millisecond) and whether a worker rendered it; undefined for a cache hit. */
-  task(song: string, variant: string | null, id: string): { seconds: number; worker: boolean } | undefined {
+  /**
+   * A rendered task's start (seconds since the command started) and own seconds, to the
+   * millisecond, and whether a worker rendered it; undefined for a cache hit.
+   */
+  task(song: string, variant: string | null, id: string): { started: number; seconds: number; worker: boolean } | undefined {
     const found = this.tasks.get(`${song}\u0000${variant ?? ''}\u0000${id}`);
-    return found && { seconds: Math.round(found.seconds * 1000) / 1000, worker: found.worker };
+    const ms = (seconds: number) => Math.round(seconds * 1000) / 1000;
+    return found && { started: ms(found.started), seconds: ms(found.seconds), worker: found.worker };
   }
 }
 
