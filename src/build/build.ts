@@ -128,29 +128,16 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const inProcess: TaskRunner = async (task, inputs, context) => runTask(task, inputs, context);
   // Stems go to workers (sidechain keys from this thread's memory travel along; a worker
   // loads the project plugins a stem uses); buses, the mix, master and MIDI run here,
-  // reading their inputs from memory — except a bus that is ready while this thread or a
-  // worker is busy and another worker is idle: it goes to that worker with its inputs.
-  // Sending every bus to workers was measured slower on the demo (14.1–15.0 s against
-  // 11.6–12.6 s: inputs copied, plugins loaded again per worker); this rule measured
-  // 11.2 s cold, and a one-track edit 6.9–7.1 s against 7.3–7.7 s.
-  let mainBusy = 0;
-  const inMain: TaskRunner = async (task, inputs, context) => {
-    mainBusy += 1;
-    try {
-      // Yield once before the (synchronous) render, so a task that became ready alongside
-      // this one is placed while this thread counts as busy.
-      await new Promise((resolveTurn) => setImmediate(resolveTurn));
-      return await inProcess(task, inputs, context);
-    } finally {
-      mainBusy -= 1;
-    }
-  };
+  // reading their inputs from memory. Measured on the demo at --jobs 2: buses here 11.8 s,
+  // buses in workers 14.5 s (re-reading and re-hashing inputs) or 14.8 s (inputs copied
+  // along): this machine's two cores share one memory bus, and buses stream the most. A
+  // bus went to an idle worker only while this thread or the other worker was busy: no
+  // faster (cold 12.3–13.6 s against 12.7–13.0 s; buses ran 1.4–1.7× slower in a worker,
+  // which loads the plugins again and gets copies of the inputs) and 300 MB more at peak.
   const pooled: TaskRunner | undefined = pool
     ? async (task, inputs, context) => {
-        // A bus this thread would render synchronously while a worker works would also hold
-        // back that worker's next task (its result waits for this thread): it takes an idle worker.
-        const toWorker = task.kind === 'stem' || (task.kind === 'bus' && pool.hasIdleWorker() && (mainBusy > 0 || pool.busyWorkers() > 0));
-        if (!toWorker) return inMain(task, inputs, context);
+        // Project plugins are registered in this thread (the song loader ran them), not in workers.
+        if (task.kind !== 'stem') return inProcess(task, inputs, context);
         // Inputs this thread holds in memory travel with the task (a copy of a few hundred MB
         // at most), so a worker neither re-reads nor re-hashes them from disk.
         const inline = new Map<string, Uint8Array>();
@@ -163,8 +150,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         return output;
       }
     : undefined;
-  // Starting workers costs more than it saves for a single stem or bus.
-  const runnerFor = (workerTasks: number): TaskRunner => (pooled && workerTasks > 1 ? pooled : inProcess);
+  // Starting workers costs more than it saves for a single stem (the usual edit).
+  const runnerFor = (stemsToRender: number): TaskRunner => (pooled && stemsToRender > 1 ? pooled : inProcess);
   /** Load the project plugins a graph's tasks use when this process has not run them (the analysis came from the cache). */
   const ensurePlugins = async (tasks: readonly Task[]): Promise<void> => {
     const missing = new Set<string>();
@@ -224,7 +211,7 @@ interface SongBuildContext {
   readonly cache: CacheStore;
   readonly state: EmitState;
   readonly outDir: string;
-  readonly runnerFor: (workerTasks: number) => TaskRunner;
+  readonly runnerFor: (stemsToRender: number) => TaskRunner;
   readonly ensurePlugins: (tasks: readonly Task[]) => Promise<void>;
   readonly jobs: number;
   readonly useCache: boolean;
@@ -293,12 +280,11 @@ function deliveryProblems(song: SongIR, report: SongReport): Diagnostic[] {
 function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBuildContext, useCache: boolean, recordName: string) {
   const previous = context.lastBuild.read(recordName);
   const byId = new Map(graph.tasks.map((task) => [task.id, task]));
-  // Stems and buses: the tasks that may go to workers.
-  const workerTasks = graph.tasks.filter((task) => (task.kind === 'stem' || task.kind === 'bus') && !(useCache && context.cache.getAction(task.key))).length;
+  const stemsToRender = graph.tasks.filter((task) => task.kind === 'stem' && !(useCache && context.cache.getAction(task.key))).length;
   // When the mix will render, sum stems into it as they complete instead of holding them all.
   const mixTask = graph.tasks.find((task): task is MixTask => task.kind === 'mix');
   const accumulator = mixTask && !(useCache && context.cache.getAction(mixTask.key)) ? new MixAccumulator(mixTask, context.cache) : undefined;
-  const runner = context.runnerFor(workerTasks);
+  const runner = context.runnerFor(stemsToRender);
   const toRender = graph.tasks.filter((task) => !(useCache && context.cache.getAction(task.key)));
   const pluginsReady = context.ensurePlugins(toRender);
   const run: TaskRunner = async (task, inputs, taskContext) => {

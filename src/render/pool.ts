@@ -94,16 +94,6 @@ export class WorkerPool {
     }
   }
 
-  /** Workers rendering a task now. */
-  busyWorkers(): number {
-    return this.slots.filter((slot) => slot.busy).length;
-  }
-
-  /** Whether a task sent now would start at once (a worker is free, or one more may start). */
-  hasIdleWorker(): boolean {
-    return this.waiting.length === 0 && (this.slots.length < this.size || this.slots.some((slot) => !slot.busy));
-  }
-
   private async acquire(): Promise<Slot> {
     for (;;) {
       const free = this.slots.find((slot) => !slot.busy);
