@@ -48,7 +48,10 @@ export async function execute(graph: BuildGraph, options: ExecuteOptions): Promi
   const commits: Promise<void>[] = [];
   const commit = (task: Task, output: TaskOutput): void => {
     const entry = { key: task.key, kind: task.kind, outputs: output.outputs, meta: output.meta, inputs: task.inputs };
-    commits.push(options.cache.flush(Object.values(output.outputs).map((record) => record.digest)).then(() => options.cache.putAction(entry)));
+    const committed = options.cache.flush(Object.values(output.outputs).map((record) => record.digest)).then(() => options.cache.putAction(entry));
+    // Observed now, reported at the end: a failed write must not end the process as an unhandled rejection.
+    committed.catch(() => {});
+    commits.push(committed);
   };
 
   /** The output a dependency reference reads: a named one (`stem:x#prefader`) or the task's first. */
