@@ -6,7 +6,7 @@ import { createProject, REPO_ROOT } from './helpers/project.ts';
 const BIN = join(REPO_ROOT, 'bin', 'mixdown.js');
 
 describe('mixdown watch', () => {
-  it('rebuilds what a save changes, survives a syntax error, and reports save-to-master time', async () => {
+  it('rebuilds what a save changes, holds back a song with a type or syntax error, and reports save-to-master time', async () => {
     const project = createProject({ copy: ['tiny'] });
     const child = spawn(process.execPath, [BIN, 'watch', '--jobs', '1'], { cwd: project.root, env: { ...process.env, CI: 'true' } });
     let output = '';
@@ -29,13 +29,22 @@ describe('mixdown watch', () => {
       expect(output).toMatch(/4 tasks rendered, 2 cached/);
       expect(output).toMatch(/rebuilt \d+\.\d\ds after the save/);
       const goodMaster = project.bytes('dist/tiny/master.wav');
-      project.write('songs/tiny/song.ts', source.replace("title: 'Tiny',", "title: 'Tiny',\n  tempo: ,"));
+      // A type error that would still run: TypeScript's error with its code frame, and the
+      // song is not rebuilt (its last good outputs stay).
+      project.write('songs/tiny/song.ts', `${source}\nconst typo: number = 'loud';\nvoid typo;\n`);
       await waitFor(/watching songs/, 3);
-      expect(output).toMatch(/MD101/);
+      expect(output).toMatch(/songs\/tiny\/song\.ts:\d+:\d+ TS2322/);
+      expect(output).toMatch(/const typo: number = 'loud'/);
+      expect(output).toMatch(/tiny: not rebuilt until its TypeScript errors are fixed/);
+      expect(project.bytes('dist/tiny/master.wav').equals(goodMaster)).toBe(true);
+      project.write('songs/tiny/song.ts', source.replace("title: 'Tiny',", "title: 'Tiny',\n  tempo: ,"));
+      await waitFor(/watching songs/, 4);
+      // TypeScript sees the syntax error first (the loader would report it as MD101).
+      expect(output).toMatch(/songs\/tiny\/song\.ts:6:10 TS1109 Expression expected/);
       expect(project.bytes('dist/tiny/master.wav').equals(goodMaster)).toBe(true);
       project.write('songs/tiny/song.ts', source);
-      await waitFor(/watching songs/, 4);
-      expect(output.slice(output.lastIndexOf('MD101'))).toMatch(/1 of 1 songs built/);
+      await waitFor(/watching songs/, 5);
+      expect(output.slice(output.lastIndexOf('TS1109'))).toMatch(/1 of 1 songs built/);
     } finally {
       child.kill('SIGINT');
       await new Promise((resolveExit) => child.once('exit', resolveExit));

@@ -4,7 +4,7 @@
  * variant loaded, elaborated and validated. Errors print as `file:line:col code message` with
  * a code frame; the exit code is 1 when there is any.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
@@ -48,13 +48,37 @@ function tsconfigFor(root: string): string {
   return generated;
 }
 
-export function typeCheck(root: string): Diagnostic[] {
+/** The native `tsc` of the typescript package mixdown depends on. */
+function tscPath(): string {
   const require = createRequire(join(packageRoot(), 'package.json'));
-  const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
+  return join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
+}
+
+/** TypeScript's errors over the songs and plugins (the process blocks until tsc is done). */
+export function typeCheck(root: string): Diagnostic[] {
   const config = tsconfigFor(root);
-  const run = spawnSync(process.execPath, [tsc, '-p', config, '--noEmit', '--pretty', 'false'], { cwd: root, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [tscPath(), '-p', config, '--noEmit', '--pretty', 'false'], { cwd: root, encoding: 'utf8' });
+  return tscDiagnostics(root, config, run.status, run.stdout, run.stderr);
+}
+
+/** The same check without blocking this thread (watch runs it on every save). */
+export function typeCheckAsync(root: string): Promise<Diagnostic[]> {
+  const config = tsconfigFor(root);
+  return new Promise((resolveCheck) => {
+    const child = spawn(process.execPath, [tscPath(), '-p', config, '--noEmit', '--pretty', 'false'], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', (error) => resolveCheck(tscDiagnostics(root, config, 1, '', error.message)));
+    child.once('close', (status) => resolveCheck(tscDiagnostics(root, config, status, stdout, stderr)));
+  });
+}
+
+/** tsc's `file(line,col): error TSnnnn: message` lines as located diagnostics with code frames. */
+function tscDiagnostics(root: string, config: string, status: number | null, stdout: string, stderr: string): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  for (const line of `${run.stdout}\n${run.stderr}`.split('\n')) {
+  for (const line of `${stdout}\n${stderr}`.split('\n')) {
     const match = TSC_LINE.exec(line.trim());
     if (!match) continue;
     const [, path, lineText, columnText, code, message] = match;
@@ -71,8 +95,8 @@ export function typeCheck(root: string): Diagnostic[] {
     }
     diagnostics.push({ code, severity: 'error', message, file, line: lineNumber, column, ...(frame ? { frame } : {}) });
   }
-  if (run.status !== 0 && diagnostics.length === 0) {
-    diagnostics.push({ code: 'MD407', severity: 'error', message: `TypeScript could not check the project: ${(run.stderr || run.stdout).trim().split('\n')[0]}`, file: relative(root, config) });
+  if (status !== 0 && diagnostics.length === 0) {
+    diagnostics.push({ code: 'MD407', severity: 'error', message: `TypeScript could not check the project: ${(stderr || stdout).trim().split('\n')[0]}`, file: relative(root, config) });
   }
   return diagnostics;
 }

@@ -22,7 +22,8 @@ usage:
   mixdown inspect <song> [--variant V]   print the arrangement: tempo, meter, sections × tracks
   mixdown import-midi <file.mid> [--name ID] [--force]   write songs/<ID>/song.ts from a MIDI file
   mixdown analyze <file…> [--json] [--reference REF]   loudness (BS.1770/R128), range, peaks
-  mixdown watch [song…] [options]   build, then rebuild what a save changes (build's options)
+  mixdown watch [song…] [options]   build, then rebuild what a save changes (build's options);
+                                     a song with TypeScript errors keeps its last outputs
   mixdown check                      type-check songs and plugins, elaborate and validate every song
   mixdown verify [song…]             render again without the cache and compare with mixdown.lock
   mixdown cache stats                objects, actions and bytes in .mixdown/cache
@@ -37,7 +38,8 @@ build options:
   --explain      say, for each task that rendered, which of its inputs changed
   --variant V    build only variant V ('default' is the song as written); repeatable
   --strict       fail when a master misses its loudness target or ceiling, or clips
-  --json         print one JSON summary (songs, outputs, tasks, stems phase seconds, diagnostics)
+  --json         print one JSON summary (songs, outputs, tasks with their start, seconds and
+                 thread, stems phase seconds, diagnostics)
   --quiet, -q    print only errors and the summary line
 
 exit codes: 0 built, 1 a song failed, 2 bad usage
@@ -282,10 +284,16 @@ async function watchCommand(command: Extract<CommandLine, { name: 'build' | 'wat
     variants: command.variants,
     strict: command.strict,
     onEvent: (event) => printer.event(event),
+    onTypeErrors: (errors, heldBack) => {
+      printDiagnostics(errors);
+      for (const song of heldBack) process.stderr.write(`${song}: not rebuilt until its TypeScript errors are fixed (its last good outputs stay)\n`);
+    },
     onBuild: (result, seconds) => {
-      printDiagnostics(result.diagnostics);
-      printer.summary(result);
-      if (seconds !== null) process.stdout.write(`rebuilt ${seconds.toFixed(2)}s after the save (save → new master)\n`);
+      if (result) {
+        printDiagnostics(result.diagnostics);
+        printer.summary(result);
+        if (seconds !== null) process.stdout.write(`rebuilt ${seconds.toFixed(2)}s after the save (save → new master)\n`);
+      }
       process.stdout.write('watching songs/ and plugins/ (Ctrl-C to stop)\n');
       printer = createBuildPrinter(process.stdout, { explain: command.explain, quiet: command.quiet });
     },

@@ -2,13 +2,19 @@
  * `mixdown watch [song…]`: build, then rebuild on every save of a song, a helper it imports,
  * a plugin, or a file a song reads (MIDI clip, reference track). The analysis cache re-runs
  * only the songs whose files changed and the task cache re-renders only what their keys
- * say; a broken song prints its error and the last good outputs stay. Each rebuild reports
- * the time from the save to the new master.
+ * say; a broken song prints its error and the last good outputs stay. Before each build
+ * TypeScript checks the songs and plugins (the native tsc, a few hundred ms): a song with a
+ * type error in its own files or in one it imports is not rebuilt — its last good outputs
+ * stay — and the errors print with code frames. Each rebuild reports the time from the
+ * save to the new master.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { watch as chokidarWatch } from 'chokidar';
 import { build, cacheDir, type BuildOptions, type BuildResult } from '../build/build.ts';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { discoverSongs } from '../load/discover.ts';
+import { typeCheckAsync } from './check.ts';
 
 /** Changes closer together than this are one save (editors write in several steps). */
 const SETTLE_MS = 120;
@@ -29,9 +35,34 @@ function dependencyFiles(root: string): string[] {
   return [...files];
 }
 
+/** The project files one song's module graph executed, from the analysis cache (its own folder always counts). */
+function songFiles(root: string, id: string): Set<string> {
+  const files = new Set<string>();
+  try {
+    const entry = JSON.parse(readFileSync(join(cacheDir(root), 'songs', `${id}.json`), 'utf8')) as { files?: [string, string][] };
+    for (const [file] of entry.files ?? []) files.add(file.split('\\').join('/'));
+  } catch {
+    // Not analysed yet: its folder below still counts.
+  }
+  return files;
+}
+
+/** The songs a type error belongs to: those whose folder or module graph holds its file. */
+function songsWithTypeErrors(root: string, ids: readonly string[], errors: readonly Diagnostic[]): string[] {
+  const files = new Set(errors.flatMap((error) => (error.file ? [error.file] : [])));
+  return ids.filter((id) => {
+    const own = songFiles(root, id);
+    return [...files].some((file) => file.startsWith(`songs/${id}/`) || own.has(file));
+  });
+}
+
 export interface WatchOptions extends BuildOptions {
-  /** Called after every build with what it did and, for rebuilds, seconds from the save. */
-  readonly onBuild?: (result: BuildResult, secondsSinceSave: number | null) => void;
+  /** Type-check songs and plugins before each build; a song with type errors keeps its last outputs. @default true */
+  readonly typeCheck?: boolean;
+  /** Called after every type check with its errors and the songs they hold back. */
+  readonly onTypeErrors?: (errors: readonly Diagnostic[], heldBack: readonly string[]) => void;
+  /** Called after every build with what it did (null when every song was held back) and, for rebuilds, seconds from the save. */
+  readonly onBuild?: (result: BuildResult | null, secondsSinceSave: number | null) => void;
 }
 
 export async function watchProject(options: WatchOptions): Promise<{ close(): Promise<void> }> {
@@ -44,7 +75,17 @@ export async function watchProject(options: WatchOptions): Promise<{ close(): Pr
   const runBuild = async (savedAt: number | null) => {
     building = true;
     try {
-      const result = await build(options);
+      const wanted = discoverSongs(root)
+        .map((song) => song.id)
+        .filter((id) => !options.songs?.length || options.songs.includes(id));
+      let heldBack: string[] = [];
+      if (options.typeCheck ?? true) {
+        const errors = await typeCheckAsync(root);
+        heldBack = songsWithTypeErrors(root, wanted, errors);
+        if (errors.length) options.onTypeErrors?.(errors, heldBack);
+      }
+      const songs = heldBack.length ? wanted.filter((id) => !heldBack.includes(id)) : options.songs;
+      const result = heldBack.length && songs?.length === 0 ? null : await build({ ...options, songs });
       options.onBuild?.(result, savedAt === null ? null : (performance.now() - savedAt) / 1000);
       watcher.add(dependencyFiles(root));
     } finally {
