@@ -45,6 +45,11 @@ export interface BuildOptions {
   readonly jobs?: number;
   /** Progress events, for the CLI. */
   readonly onEvent?: (event: BuildEvent) => void;
+  /**
+   * Asked once a song is analysed, before anything of it renders: errors returned hold the
+   * song back (it fails with them, its outputs stay as they were). `watch` passes its type check.
+   */
+  readonly beforeRender?: (song: string, file: string) => Promise<readonly Diagnostic[]>;
 }
 
 export type BuildEvent =
@@ -177,6 +182,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         variants: options.variants,
         strict: options.strict ?? false,
         emit,
+        beforeRender: options.beforeRender,
       });
       cache.releaseMemory();
       for (const result of built) {
@@ -218,11 +224,14 @@ interface SongBuildContext {
   readonly variants?: readonly string[];
   readonly strict: boolean;
   readonly emit: (event: BuildEvent) => void;
+  readonly beforeRender?: BuildOptions['beforeRender'];
 }
 
 async function buildSong(id: string, path: string, context: SongBuildContext): Promise<SongBuildResult[]> {
   const analysed = await analyseSong(id, path, context.getLoader, context.songCache, context.variants);
   if (!analysed.ok) return [{ song: id, variant: null, ok: false, diagnostics: analysed.diagnostics }];
+  const holding = (await context.beforeRender?.(id, analysed.songs[0]?.file ?? path)) ?? [];
+  if (holding.length) return [{ song: id, variant: null, ok: false, diagnostics: holding }];
   const wanted = context.variants;
   const selected = analysed.songs.filter((song) => !wanted?.length || wanted.includes(song.variant ?? DEFAULT_VARIANT));
   if (selected.length === 0) {

@@ -274,7 +274,9 @@ function jsonSummary(result: Awaited<ReturnType<typeof build>>, timings: BuildTi
 
 async function watchCommand(command: Extract<CommandLine, { name: 'build' | 'watch' }>): Promise<number> {
   const { watchProject } = await import('./watch.ts');
-  let printer = createBuildPrinter(process.stdout, { explain: command.explain, quiet: command.quiet });
+  // One printer per build, made at its first event: its clock starts with the build, not after the last one.
+  let printer: ReturnType<typeof createBuildPrinter> | undefined;
+  const current = () => (printer ??= createBuildPrinter(process.stdout, { explain: command.explain, quiet: command.quiet }));
   const watcher = await watchProject({
     root: process.cwd(),
     songs: command.songs,
@@ -283,19 +285,19 @@ async function watchCommand(command: Extract<CommandLine, { name: 'build' | 'wat
     jobs: command.jobs,
     variants: command.variants,
     strict: command.strict,
-    onEvent: (event) => printer.event(event),
-    onTypeErrors: (errors, heldBack) => {
-      printDiagnostics(errors);
-      for (const song of heldBack) process.stderr.write(`${song}: not rebuilt until its TypeScript errors are fixed (its last good outputs stay)\n`);
-    },
+    onEvent: (event) => current().event(event),
+    // Type errors in files no built song uses (a song's own are among its diagnostics).
+    onTypeErrors: (errors) => printDiagnostics(errors),
     onBuild: (result, seconds) => {
-      if (result) {
-        printDiagnostics(result.diagnostics);
-        printer.summary(result);
-        if (seconds !== null) process.stdout.write(`rebuilt ${seconds.toFixed(2)}s after the save (save → new master)\n`);
+      printDiagnostics(result.diagnostics);
+      current().summary(result);
+      printer = undefined;
+      if (seconds !== null) {
+        // A new master only when every song built; otherwise the last good outputs stay.
+        if (result.ok) process.stdout.write(`rebuilt ${seconds.toFixed(2)}s after the save (save → new master)\n`);
+        else process.stdout.write(`failed ${seconds.toFixed(2)}s after the save (the failed songs keep their last good outputs)\n`);
       }
       process.stdout.write('watching songs/ and plugins/ (Ctrl-C to stop)\n');
-      printer = createBuildPrinter(process.stdout, { explain: command.explain, quiet: command.quiet });
     },
   });
   await new Promise<void>((resolveStop) => {

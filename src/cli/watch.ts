@@ -3,9 +3,9 @@
  * a plugin, or a file a song reads (MIDI clip, reference track). The analysis cache re-runs
  * only the songs whose files changed and the task cache re-renders only what their keys
  * say; a broken song prints its error and the last good outputs stay. Before each build
- * TypeScript checks the songs and plugins (the native tsc, a few hundred ms): a song with a
- * type error in its own files or in one it imports is not rebuilt — its last good outputs
- * stay — and the errors print with code frames. Each rebuild reports the time from the
+ * TypeScript checks the songs and plugins (the native tsc, a few hundred ms, beside the
+ * loading): a song with a type error in its own files or in one it imports is not rendered
+ * — its last good outputs stay — and fails with the errors (code frames) and MD106. Each rebuild reports the time from the
  * save to the new master.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { watch as chokidarWatch } from 'chokidar';
 import { build, cacheDir, type BuildOptions, type BuildResult } from '../build/build.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import { discoverSongs } from '../load/discover.ts';
+import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { typeCheckAsync } from './check.ts';
 
 /** Changes closer together than this are one save (editors write in several steps). */
@@ -47,22 +47,13 @@ function songFiles(root: string, id: string): Set<string> {
   return files;
 }
 
-/** The songs a type error belongs to: those whose folder or module graph holds its file. */
-function songsWithTypeErrors(root: string, ids: readonly string[], errors: readonly Diagnostic[]): string[] {
-  const files = new Set(errors.flatMap((error) => (error.file ? [error.file] : [])));
-  return ids.filter((id) => {
-    const own = songFiles(root, id);
-    return [...files].some((file) => file.startsWith(`songs/${id}/`) || own.has(file));
-  });
-}
-
 export interface WatchOptions extends BuildOptions {
   /** Type-check songs and plugins before each build; a song with type errors keeps its last outputs. @default true */
   readonly typeCheck?: boolean;
-  /** Called after every type check with its errors and the songs they hold back. */
-  readonly onTypeErrors?: (errors: readonly Diagnostic[], heldBack: readonly string[]) => void;
-  /** Called after every build with what it did (null when every song was held back) and, for rebuilds, seconds from the save. */
-  readonly onBuild?: (result: BuildResult | null, secondsSinceSave: number | null) => void;
+  /** Called after a build with the type errors that belong to no song it built (a plugin no song uses…). */
+  readonly onTypeErrors?: (errors: readonly Diagnostic[]) => void;
+  /** Called after every build with what it did and, for rebuilds, seconds from the save. */
+  readonly onBuild?: (result: BuildResult, secondsSinceSave: number | null) => void;
 }
 
 export async function watchProject(options: WatchOptions): Promise<{ close(): Promise<void> }> {
@@ -75,17 +66,21 @@ export async function watchProject(options: WatchOptions): Promise<{ close(): Pr
   const runBuild = async (savedAt: number | null) => {
     building = true;
     try {
-      const wanted = discoverSongs(root)
-        .map((song) => song.id)
-        .filter((id) => !options.songs?.length || options.songs.includes(id));
-      let heldBack: string[] = [];
-      if (options.typeCheck ?? true) {
-        const errors = await typeCheckAsync(root);
-        heldBack = songsWithTypeErrors(root, wanted, errors);
-        if (errors.length) options.onTypeErrors?.(errors, heldBack);
-      }
-      const songs = heldBack.length ? wanted.filter((id) => !heldBack.includes(id)) : options.songs;
-      const result = heldBack.length && songs?.length === 0 ? null : await build({ ...options, songs });
+      // tsc runs beside the build's loading and analysis; a song waits for it only before rendering.
+      const checking = (options.typeCheck ?? true) ? typeCheckAsync(root) : Promise.resolve<Diagnostic[]>([]);
+      const assigned = new Set<Diagnostic>();
+      const beforeRender = async (song: string, file: string): Promise<Diagnostic[]> => {
+        const own = songFiles(root, song);
+        const errors = (await checking).filter((error) => error.file && (error.file.startsWith(`songs/${song}/`) || own.has(error.file)));
+        for (const error of errors) assigned.add(error);
+        return errors.length ? [...errors, d.heldBackByTypeErrors({ file, song }, errors.length)] : [];
+      };
+      const result = await build({ ...options, beforeRender });
+      // A song that failed before rendering (a syntax error) reported its own error already.
+      const failed = result.songs.filter((song) => !song.ok).map((song) => song.song);
+      const ownedByFailed = (error: Diagnostic) => failed.some((song) => error.file?.startsWith(`songs/${song}/`) || songFiles(root, song).has(error.file ?? ''));
+      const others = (await checking).filter((error) => !assigned.has(error) && !ownedByFailed(error));
+      if (others.length) options.onTypeErrors?.(others);
       options.onBuild?.(result, savedAt === null ? null : (performance.now() - savedAt) / 1000);
       watcher.add(dependencyFiles(root));
     } finally {

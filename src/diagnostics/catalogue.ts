@@ -22,6 +22,8 @@ export const diagnostics = {
     error('MD105', where, `variant '${variant}' of song '${where.song}' threw: ${detail}`, 'a variant is a pure function (song) => song; fix the error at the location shown'),
   songNotObject: (where: Where, got: string) =>
     error('MD104', where, `song '${where.song}' default export is ${got}, not a song`, 'export the object (or function) passed to defineSong'),
+  heldBackByTypeErrors: (where: Where, count: number) =>
+    error('MD106', where, `song '${where.song}' was not rebuilt: ${count} TypeScript error${count === 1 ? '' : 's'} in its files (its last good outputs stay)`, 'fix the errors shown above; `mixdown check` lists them too'),
 
   emptySong: (where: Where) =>
     error('MD201', where, `song '${where.song}' has no notes to render`, 'add a track with at least one note'),
