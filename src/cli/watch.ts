@@ -19,6 +19,9 @@ import { typeCheckAsync } from './check.ts';
 /** Changes closer together than this are one save (editors write in several steps). */
 const SETTLE_MS = 120;
 
+/** Files whose change can change TypeScript's verdict (sources, JSON modules, tsconfig). */
+const TYPESCRIPT_INPUT = /\.(?:[cm]?tsx?|json)$/;
+
 /** Project files the songs' analysis depends on, from the analysis cache (modules and read files). */
 function dependencyFiles(root: string): string[] {
   const dir = join(cacheDir(root), 'songs');
@@ -62,12 +65,17 @@ export async function watchProject(options: WatchOptions): Promise<{ close(): Pr
   let pending: number | null = null;
   let timer: NodeJS.Timeout | undefined;
   let burstStart: number | null = null;
+  /** Whether a TypeScript source changed since the last type check (a sample's save needs none). */
+  let sourcesChanged = true;
+  let lastCheck: Promise<Diagnostic[]> = Promise.resolve([]);
 
   const runBuild = async (savedAt: number | null) => {
     building = true;
     try {
       // tsc runs beside the build's loading and analysis; a song waits for it only before rendering.
-      const checking = (options.typeCheck ?? true) ? typeCheckAsync(root) : Promise.resolve<Diagnostic[]>([]);
+      if (sourcesChanged && (options.typeCheck ?? true)) lastCheck = typeCheckAsync(root);
+      sourcesChanged = false;
+      const checking = lastCheck;
       const assigned = new Set<Diagnostic>();
       const beforeRender = async (song: string, file: string): Promise<Diagnostic[]> => {
         const own = songFiles(root, song);
@@ -97,7 +105,8 @@ export async function watchProject(options: WatchOptions): Promise<{ close(): Pr
     ignoreInitial: true,
     ignored: (path: string) => path.includes('/node_modules/') || path.includes('/.mixdown/') || path.includes('/dist/'),
   });
-  const onChange = () => {
+  const onChange = (path: string) => {
+    if (TYPESCRIPT_INPUT.test(path)) sourcesChanged = true;
     // The save time is the first change of a burst; a save during a build queues one more.
     burstStart ??= performance.now();
     if (timer) clearTimeout(timer);
