@@ -14,6 +14,7 @@ import type { TempoPoint } from '../ir/types.ts';
 import type { MidiParams } from '../plan/graph.ts';
 import { TempoClock } from '../theory/time.ts';
 import { PPQ } from '../theory/units.ts';
+import { concatBytes } from './bytes.ts';
 
 type MidiEvent = { readonly tick: number; readonly order: number; readonly bytes: readonly number[] };
 
@@ -49,15 +50,7 @@ export function encodeMidi(song: MidiParams): Uint8Array {
   if (!(Number.isInteger(song.ppq) && song.ppq >= 1 && song.ppq <= 0x7fff)) throw new RangeError(`${song.ppq} ticks per quarter note cannot be written to a MIDI header (1 to 32767)`);
   if (chunks.length > 0xffff) throw new RangeError(`${chunks.length - 1} tracks: a MIDI file holds at most 65534 plus the conductor`);
   const header = [...ascii('MThd'), ...u32(6), ...u16(1), ...u16(chunks.length), ...u16(song.ppq)];
-  const total = header.length + chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  const out = new Uint8Array(total);
-  out.set(header, 0);
-  let offset = header.length;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return concatBytes([header, ...chunks]);
 }
 
 type TrackNote = MidiParams['tracks'][number]['notes'][number];

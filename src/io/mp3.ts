@@ -1,5 +1,6 @@
 /** MP3 encoding through lamejs (a JavaScript port of LAME): a master for previews and delivery. */
 import lame from '@breezystack/lamejs';
+import { concatBytes } from './bytes.ts';
 
 const FRAME = 1152;
 
@@ -16,11 +17,5 @@ export function encodeMp3(channels: readonly Float32Array[], sampleRate: number,
   }
   const last = encoder.flush();
   if (last.length) parts.push(Uint8Array.from(last));
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

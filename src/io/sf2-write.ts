@@ -9,6 +9,7 @@
  * instrument, carrying `presetGenerators` (which a player ADDS to the instrument's values)
  * and `presetKeyRange` (intersected with the zones' ranges).
  */
+import { concatBytes } from './bytes.ts';
 import { GEN } from './sf2-generators.ts';
 
 export { GEN };
@@ -312,20 +313,11 @@ function chunk(id: string, body: Uint8Array): Uint8Array {
   return out;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
 
 function list(type: string, chunks: readonly Uint8Array[]): Uint8Array {
-  return chunk('LIST', concat([Uint8Array.from(ascii(type)), ...chunks]));
+  return chunk('LIST', concatBytes([Uint8Array.from(ascii(type)), ...chunks]));
 }
 
 function riff(type: string, chunks: readonly Uint8Array[]): Uint8Array {
-  return chunk('RIFF', concat([Uint8Array.from(ascii(type)), ...chunks]));
+  return chunk('RIFF', concatBytes([Uint8Array.from(ascii(type)), ...chunks]));
 }
