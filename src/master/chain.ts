@@ -82,14 +82,13 @@ export function master(mix: readonly Float32Array[], sampleRate: number, setting
   };
   let result = pass();
   let measured = measureLoudness(result.channels, sampleRate, { truePeak: false });
-  let integrated = measured.integrated;
   // Secant steps: limiting makes loudness grow slower than gain, and the slope says how much.
-  let previous = { gainDb, integrated };
-  gainDb += target - integrated;
-  for (let passes = 1; passes < MAX_PASSES && Math.abs(integrated - target) > PRECISION_LU; passes++) {
+  let previous = { gainDb, integrated: measured.integrated };
+  gainDb += target - measured.integrated;
+  for (let passes = 1; passes < MAX_PASSES && Math.abs(measured.integrated - target) > PRECISION_LU; passes++) {
     result = pass();
     measured = measureLoudness(result.channels, sampleRate, { truePeak: false });
-    integrated = measured.integrated;
+    const { integrated } = measured;
     const slope = (integrated - previous.integrated) / (gainDb - previous.gainDb);
     previous = { gainDb, integrated };
     gainDb += (target - integrated) / (slope > 0.05 && Number.isFinite(slope) ? slope : 1);
