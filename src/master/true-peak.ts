@@ -72,11 +72,26 @@ function interpolator(sampleRate: number): Interpolator {
 }
 
 /**
+ * A bound on one phase's interpolated magnitude at output i: its four taps nearest the point
+ * exactly (|tap| × |input|), the rest at the window's largest input.
+ */
+function phaseBound(near: Float64Array, far: number, a0: number, a1: number, a2: number, a3: number, local: number): number {
+  return near[0] * a0 + near[1] * a1 + near[2] * a2 + near[3] * a3 + far * local;
+}
+
+/** One phase's interpolated value at output i, every tap inside the signal (i ≥ taps − 1). */
+function phaseSum(h: Float64Array, x: Float32Array, i: number): number {
+  let sum = 0;
+  for (let k = 0; k < TAPS_PER_PHASE; k++) sum += h[k] * x[i - k];
+  return sum;
+}
+
+/**
  * Largest absolute value of the oversampled signal over all channels (linear; 0 for silence).
  * Pass the sample peak when it is known, to save a pass.
  */
 export function truePeak(channels: readonly Float32Array[], sampleRate: number, knownSamplePeak?: number): number {
-  const { factor, phases, maxGain, farGain } = interpolator(sampleRate);
+  const { factor, phases, maxGain, farGain, nearGain } = interpolator(sampleRate);
   let peak = knownSamplePeak ?? 0;
   if (knownSamplePeak === undefined) {
     for (const x of channels) {
@@ -107,12 +122,9 @@ export function truePeak(channels: readonly Float32Array[], sampleRate: number, 
         const a2 = Math.abs(x[i - n2]);
         const a3 = Math.abs(x[i - n3]);
         for (let p = 0; p < phases.length; p++) {
-          const h = phases[p];
-          // A cheap bound first: the four nearest taps exactly, the rest at the block's maximum.
-          const bound = Math.abs(h[n0]) * a0 + Math.abs(h[n1]) * a1 + Math.abs(h[n2]) * a2 + Math.abs(h[n3]) * a3 + farGain[p] * local;
-          if (bound <= peak) continue;
-          let sum = 0;
-          for (let k = 0; k < TAPS_PER_PHASE; k++) sum += h[k] * x[i - k];
+          // A cheap bound first; the full sum only where it could beat the peak so far.
+          if (phaseBound(nearGain[p], farGain[p], a0, a1, a2, a3, local) <= peak) continue;
+          const sum = phaseSum(phases[p], x, i);
           const magnitude = sum < 0 ? -sum : sum;
           if (magnitude > peak) peak = magnitude;
         }
@@ -165,20 +177,17 @@ export function truePeakEnvelope(channels: readonly Float32Array[], sampleRate: 
           // it: it contributes that bound, the rest are computed in full — values above the
           // threshold come out exactly as before, the ones under it stay under it.
           between = 0;
-          const a0 = x[i - n0] < 0 ? -x[i - n0] : x[i - n0];
-          const a1 = x[i - n1] < 0 ? -x[i - n1] : x[i - n1];
-          const a2 = x[i - n2] < 0 ? -x[i - n2] : x[i - n2];
-          const a3 = x[i - n3] < 0 ? -x[i - n3] : x[i - n3];
+          const a0 = Math.abs(x[i - n0]);
+          const a1 = Math.abs(x[i - n1]);
+          const a2 = Math.abs(x[i - n2]);
+          const a3 = Math.abs(x[i - n3]);
           for (let p = 0; p < phases.length; p++) {
-            const near = nearGain[p];
-            const phaseBound = near[0] * a0 + near[1] * a1 + near[2] * a2 + near[3] * a3 + farGain[p] * local;
-            if (phaseBound <= safeThreshold) {
-              if (phaseBound > between) between = phaseBound;
+            const bound = phaseBound(nearGain[p], farGain[p], a0, a1, a2, a3, local);
+            if (bound <= safeThreshold) {
+              if (bound > between) between = bound;
               continue;
             }
-            const h = phases[p];
-            let sum = 0;
-            for (let k = 0; k < TAPS_PER_PHASE; k++) sum += h[k] * x[i - k];
+            const sum = phaseSum(phases[p], x, i);
             const magnitude = sum < 0 ? -sum : sum;
             if (magnitude > between) between = magnitude;
           }
