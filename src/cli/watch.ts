@@ -8,12 +8,12 @@
  * — its last good outputs stay — and fails with the errors (code frames) and MD106. Each rebuild reports the time from the
  * save to the new master.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { watch as chokidarWatch } from 'chokidar';
 import { build, cacheDir, type BuildOptions, type BuildResult } from '../build/build.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
+import { analysedFiles, analysedSongs } from '../load/song-cache.ts';
 import { typeCheckAsync } from './check.ts';
 
 /** Changes closer together than this are one save (editors write in several steps). */
@@ -24,30 +24,15 @@ const TYPESCRIPT_INPUT = /\.(?:[cm]?tsx?|json)$/;
 
 /** Project files the songs' analysis depends on, from the analysis cache (modules and read files). */
 function dependencyFiles(root: string): string[] {
-  const dir = join(cacheDir(root), 'songs');
   const files = new Set<string>();
-  try {
-    for (const name of readdirSync(dir)) {
-      if (!name.endsWith('.json')) continue;
-      const entry = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { files?: [string, string][] };
-      for (const [file] of entry.files ?? []) files.add(resolve(root, file));
-    }
-  } catch {
-    // No cache yet: the folders below are watched anyway.
-  }
+  for (const id of analysedSongs(cacheDir(root))) for (const file of analysedFiles(cacheDir(root), id)) files.add(resolve(root, file));
   return [...files];
 }
 
-/** The project files one song's module graph executed, from the analysis cache (its own folder always counts). */
-function songFiles(root: string, id: string): Set<string> {
-  const files = new Set<string>();
-  try {
-    const entry = JSON.parse(readFileSync(join(cacheDir(root), 'songs', `${id}.json`), 'utf8')) as { files?: [string, string][] };
-    for (const [file] of entry.files ?? []) files.add(file.split('\\').join('/'));
-  } catch {
-    // Not analysed yet: its folder below still counts.
-  }
-  return files;
+/** Whether a project file (relative) belongs to a song: in its folder, or in its last analysis's module graph. */
+function belongsTo(root: string, song: string): (file: string | undefined) => boolean {
+  const graph = new Set(analysedFiles(cacheDir(root), song));
+  return (file) => file !== undefined && (file.startsWith(`songs/${song}/`) || graph.has(file));
 }
 
 export interface WatchOptions extends BuildOptions {
@@ -78,16 +63,15 @@ export async function watchProject(options: WatchOptions): Promise<{ close(): Pr
       const checking = lastCheck;
       const assigned = new Set<Diagnostic>();
       const beforeRender = async (song: string, file: string): Promise<Diagnostic[]> => {
-        const own = songFiles(root, song);
-        const errors = (await checking).filter((error) => error.file && (error.file.startsWith(`songs/${song}/`) || own.has(error.file)));
+        const owns = belongsTo(root, song);
+        const errors = (await checking).filter((error) => owns(error.file));
         for (const error of errors) assigned.add(error);
         return errors.length ? [...errors, d.heldBackByTypeErrors({ file, song }, errors.length)] : [];
       };
       const result = await build({ ...options, beforeRender });
       // A song that failed before rendering (a syntax error) reported its own error already.
-      const failed = result.songs.filter((song) => !song.ok).map((song) => song.song);
-      const ownedByFailed = (error: Diagnostic) => failed.some((song) => error.file?.startsWith(`songs/${song}/`) || songFiles(root, song).has(error.file ?? ''));
-      const others = (await checking).filter((error) => !assigned.has(error) && !ownedByFailed(error));
+      const failed = result.songs.filter((song) => !song.ok).map((song) => belongsTo(root, song.song));
+      const others = (await checking).filter((error) => !assigned.has(error) && !failed.some((owns) => owns(error.file)));
       if (others.length) options.onTypeErrors?.(others);
       options.onBuild?.(result, savedAt === null ? null : (performance.now() - savedAt) / 1000);
       watcher.add(dependencyFiles(root));

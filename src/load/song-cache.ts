@@ -5,7 +5,7 @@
  * Songs must take their data through imports (TypeScript, JSON…) for this to hold; that is
  * the same rule that makes their builds reproducible.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { writeFileAtomicSync } from '../io/atomic.ts';
 import type { SongIR } from '../ir/types.ts';
@@ -24,6 +24,35 @@ interface Entry {
 
 const DEFAULT = 'default';
 
+/** Where a song's analysis entry lives. */
+function entryPath(cacheRoot: string, id: string): string {
+  return join(cacheRoot, 'songs', `${id}.json`);
+}
+
+/**
+ * The project files (relative, forward slashes) a song's last analysis executed or read,
+ * from its entry; empty when it has none. For `watch`, which follows them.
+ */
+export function analysedFiles(cacheRoot: string, id: string): string[] {
+  try {
+    const entry = JSON.parse(readFileSync(entryPath(cacheRoot, id), 'utf8')) as Partial<Entry>;
+    return Array.isArray(entry.files) ? entry.files.map(([file]) => file) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The songs with an analysis entry. */
+export function analysedSongs(cacheRoot: string): string[] {
+  try {
+    return readdirSync(join(cacheRoot, 'songs'))
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => name.slice(0, -'.json'.length));
+  } catch {
+    return [];
+  }
+}
+
 export class SongIrCache {
   constructor(
     private readonly root: string,
@@ -32,7 +61,7 @@ export class SongIrCache {
   ) {}
 
   private path(id: string): string {
-    return join(this.cacheRoot, 'songs', `${id}.json`);
+    return entryPath(this.cacheRoot, id);
   }
 
   private irPath(id: string, variant: string): string {
