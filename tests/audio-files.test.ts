@@ -9,6 +9,7 @@ import { AiffFormatError, decodeAiff, readExtended } from '../src/io/aiff.ts';
 import { decodeAudioFile, decodeAudioFileSync, readAudioFileSync, sniffAudioFormat } from '../src/io/audio-file.ts';
 import { encodeWavFloat32, encodeWavPcm } from '../src/io/wav.ts';
 import { peakFrequency, rmsDb } from './helpers/audio.ts';
+import { concatBytes } from '../src/io/bytes.ts';
 
 const HAS_FFMPEG = spawnSync('ffmpeg', ['-version']).status === 0;
 const scratch = mkdtempSync(join(tmpdir(), 'mixdown-audio-files-'));
@@ -17,16 +18,6 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 // ---------------------------------------------------------------- file builders
 
 const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 /** An IFF/RIFF chunk: id, size, body, and the pad byte an odd body needs. */
 function chunk(id: string, body: Uint8Array, littleEndian: boolean): Uint8Array {
@@ -114,14 +105,14 @@ function buildWav(spec: WavSpec): Built {
     fmt.set([0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71], 26);
   }
   const odd = (text: string) => chunk(text.slice(0, 4), ascii(text.slice(4)), true);
-  const body = concat([
+  const body = concatBytes([
     ascii('WAVE'),
     ...(spec.oddChunks ? [odd('bext12345')] : []),
     chunk('fmt ', fmt, true),
     ...(spec.oddChunks ? [odd('LISTabc')] : []),
     chunk('data', data, true),
   ]);
-  const bytes = concat([ascii('RIFF'), new Uint8Array(4), body]);
+  const bytes = concatBytes([ascii('RIFF'), new Uint8Array(4), body]);
   new DataView(bytes.buffer).setUint32(4, body.length, true);
   return { bytes, expected, rate };
 }
@@ -202,13 +193,13 @@ function buildAiff(spec: AiffSpec): Built {
   new DataView(fver.buffer).setUint32(0, 0xa2805140, false);
   const commChunk = chunk('COMM', comm, false);
   const soundChunk = chunk('SSND', ssnd, false);
-  const body = concat([
+  const body = concatBytes([
     ascii(spec.aifc ? 'AIFC' : 'AIFF'),
     ...(spec.aifc ? [chunk('FVER', fver, false)] : []),
     ...(spec.oddChunk ? [chunk('ANNO', ascii('made by a test'.slice(0, 13)), false)] : []),
     ...(spec.soundFirst ? [soundChunk, commChunk] : [commChunk, soundChunk]),
   ]);
-  const bytes = concat([ascii('FORM'), new Uint8Array(4), body]);
+  const bytes = concatBytes([ascii('FORM'), new Uint8Array(4), body]);
   new DataView(bytes.buffer).setUint32(4, body.length, false);
   return { bytes, expected, rate };
 }
@@ -495,16 +486,16 @@ describe('errors', () => {
     // block whose vendor length claims 2 GiB (Symphonia would allocate it).
     const streamInfo = Uint8Array.of(0x10, 0x00, 0x10, 0x00, 0, 0, 0, 0, 0, 0, 0x0a, 0xc4, 0x42, 0xf0, 0, 0, 0, 0, ...new Uint8Array(16));
     const comment = Uint8Array.of(0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0);
-    const flac = concat([ascii('fLaC'), Uint8Array.of(0x00, 0, 0, 34), streamInfo, Uint8Array.of(0x84, 0, 0, comment.length), comment, new Uint8Array(64)]);
+    const flac = concatBytes([ascii('fLaC'), Uint8Array.of(0x00, 0, 0, 34), streamInfo, Uint8Array.of(0x84, 0, 0, comment.length), comment, new Uint8Array(64)]);
     await expect(decodeAudioFile(flac, 'x.flac', 48000)).rejects.toThrow(/vendor string claims 2147483647 bytes/);
-    const longBlock = concat([ascii('fLaC'), Uint8Array.of(0x00, 0, 0, 34), streamInfo, Uint8Array.of(0x86, 0x59, 0xba, 0x0b), new Uint8Array(64)]);
+    const longBlock = concatBytes([ascii('fLaC'), Uint8Array.of(0x00, 0, 0, 34), streamInfo, Uint8Array.of(0x86, 0x59, 0xba, 0x0b), new Uint8Array(64)]);
     await expect(decodeAudioFile(longBlock, 'x.flac', 48000)).rejects.toThrow(/block \(type 6\) claims 5880331 bytes but the file ends after 64/);
     const badRate = streamInfo.slice();
     badRate.set([0, 0, 0x10], 10); // 1 Hz
-    await expect(decodeAudioFile(concat([ascii('fLaC'), Uint8Array.of(0x80, 0, 0, 34), badRate]), 'x.flac', 48000)).rejects.toThrow(/FLAC sample rate of 1 Hz/);
+    await expect(decodeAudioFile(concatBytes([ascii('fLaC'), Uint8Array.of(0x80, 0, 0, 34), badRate]), 'x.flac', 48000)).rejects.toThrow(/FLAC sample rate of 1 Hz/);
     // An ID3v2.3 tag whose TXXX frame claims 2 GiB, in front of MPEG frames.
-    const frame = concat([ascii('TXXX'), Uint8Array.of(0x7f, 0xff, 0xff, 0xff, 0, 0), new Uint8Array(20)]);
-    const mp3 = concat([ascii('ID3'), Uint8Array.of(3, 0, 0, 0, 0, 0, frame.length), frame, Uint8Array.of(0xff, 0xfb, 0x90, 0x64), new Uint8Array(400)]);
+    const frame = concatBytes([ascii('TXXX'), Uint8Array.of(0x7f, 0xff, 0xff, 0xff, 0, 0), new Uint8Array(20)]);
+    const mp3 = concatBytes([ascii('ID3'), Uint8Array.of(3, 0, 0, 0, 0, 0, frame.length), frame, Uint8Array.of(0xff, 0xfb, 0x90, 0x64), new Uint8Array(400)]);
     const started = performance.now();
     await expect(decodeAudioFile(mp3, 'x.mp3', 48000)).rejects.toThrow(/ID3 frame "TXXX" claims 2147483647 bytes/);
     const tagTooLong = mp3.slice();
@@ -641,7 +632,7 @@ describe('fuzzing: every input decodes to finite samples or throws an Error, qui
         await attempt(bytes, name, tally, true);
         // Garbage behind each real magic number, so every reader's header parser sees it.
         for (const magic of ['RIFF\0\0\0\0WAVE', 'FORM\0\0\0\0AIFF', 'FORM\0\0\0\0AIFC', 'fLaC', 'OggS', 'ID3\x04', '\xff\xfb']) {
-          const prefixed = concat([Uint8Array.from(magic, (c) => c.charCodeAt(0)), bytes]);
+          const prefixed = concatBytes([Uint8Array.from(magic, (c) => c.charCodeAt(0)), bytes]);
           await attempt(prefixed, name, tally, true);
         }
       }
