@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NoteEvent } from '../src/api/plugin.ts';
+import type { NoteEvent } from '../src/ir/plugin.ts';
 import { createRandom } from '../src/dsp/random.ts';
 import { loadSf2, soundfont } from '../src/instruments/soundfont.ts';
 import { synth } from '../src/instruments/synth.ts';

@@ -68,14 +68,14 @@ export type {
   EffectSlotInput,
   SidechainInput,
   AudioFileData,
-} from './api/plugin.ts';
+} from './ir/plugin.ts';
 export * from './instruments/index.ts';
-export { clip, audioTrack } from './api/audio-track.ts';
+export { clip, audioTrack } from './instruments/audio-track.ts';
 export { detectHits, hitsToNotes } from './api/hits.ts';
 export type { DetectHitsOptions, DetectedHit, HitsToNotesOptions } from './api/hits.ts';
 export { detectOnsets } from './dsp/onsets.ts';
 export type { Onset, OnsetOptions } from './dsp/onsets.ts';
-export type { Clip, ClipOptions } from './api/audio-track.ts';
+export type { Clip, ClipOptions } from './instruments/audio-track.ts';
 export { ticks, beats, bars, seconds, PPQ } from './theory/units.ts';
 export type {
   Time,

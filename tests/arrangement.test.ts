@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SongInput } from '../src/api/song.ts';
 import { drums, synth } from '../src/instruments/index.ts';
-import { elaborate } from '../src/ir/elaborate.ts';
+import { elaborate } from '../src/elaborate/elaborate.ts';
 import type { SongIR } from '../src/ir/types.ts';
 import { TempoClock } from '../src/theory/time.ts';
 

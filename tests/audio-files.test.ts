@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AudioFileData } from '../src/api/plugin.ts';
+import type { AudioFileData } from '../src/ir/plugin.ts';
 import { createRandom } from '../src/dsp/random.ts';
 import { AiffFormatError, decodeAiff, readExtended } from '../src/io/aiff.ts';
 import { decodeAudioFile, decodeAudioFileSync, readAudioFileSync, sniffAudioFormat } from '../src/io/audio-file.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { elaborateAutomation, type AutomationTiming } from '../src/ir/automation.ts';
+import { elaborateAutomation, type AutomationTiming } from '../src/elaborate/automation.ts';
 import { renderAutomation } from '../src/render/automation-curve.ts';
 import { TempoClock } from '../src/theory/time.ts';
 

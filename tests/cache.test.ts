@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cacheDir } from '../src/build/build.ts';
+import { cacheDir } from '../src/pipeline/build.ts';
 import { CacheStore } from '../src/cache/store.ts';
-import { canonicalJson, hashValue } from '../src/plan/hash.ts';
+import { canonicalJson, hashValue } from '../src/ir/hash.ts';
 import { createProject, renderedTasks } from './helpers/project.ts';
 
 describe('canonical hashing', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DeepPartial, EffectFactory, EffectProcessContext } from '../src/api/plugin.ts';
+import type { DeepPartial, EffectFactory, EffectProcessContext } from '../src/ir/plugin.ts';
 import { biquadMagnitudeDb, butterworthQs, designBiquad, type FilterSlope } from '../src/effects/biquad.ts';
 import { eq, type EqBandOptions, eqResponseDb } from '../src/effects/eq.ts';
 import { compressor, compressorStaticCurveDb } from '../src/effects/compressor.ts';

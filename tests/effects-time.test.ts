@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AudioFileData, EffectFactory } from '../src/api/plugin.ts';
+import type { AudioFileData, EffectFactory } from '../src/ir/plugin.ts';
 import { chorus } from '../src/effects/chorus.ts';
 import { convolution, partitionSize } from '../src/effects/convolution.ts';
 import { delay } from '../src/effects/delay.ts';

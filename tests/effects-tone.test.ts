@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EffectFactory, InstrumentFactory } from '../src/api/plugin.ts';
+import type { EffectFactory, InstrumentFactory } from '../src/ir/plugin.ts';
 import { halfBandTaps, oversample, oversampleLatency, oversampleStageTaps } from '../src/effects/oversample.ts';
 import { saturation } from '../src/effects/saturation.ts';
 import { bitcrusher } from '../src/effects/bitcrusher.ts';
@@ -9,7 +9,7 @@ import { utility } from '../src/effects/utility.ts';
 import { tape } from '../plugins/tape.ts';
 import { granular } from '../plugins/granular.ts';
 import { midiToFrequency } from '../src/theory/pitch.ts';
-import type { SyncedTime } from '../src/effects/sync.ts';
+import type { SyncedTime } from '../src/theory/sync.ts';
 import { firstNonSilent, peak, peakFrequency, rmsDb, spectrum } from './helpers/audio.ts';
 import { render as renderInstrument } from './helpers/instrument.ts';
 

@@ -1,9 +1,10 @@
 import toneMidi from '@tonejs/midi';
 import { describe, expect, it } from 'vitest';
-import type { NoteEvent } from '../src/api/plugin.ts';
+import type { NoteEvent } from '../src/ir/plugin.ts';
 import { encodeMidi, keyedNotes, midiSharps, varLength } from '../src/io/midi.ts';
 import type { SongIR, TrackIR } from '../src/ir/types.ts';
-import { plan, type MidiParams, type MidiTask } from '../src/plan/graph.ts';
+import { plan, type MidiTask } from '../src/plan/graph.ts';
+import type { MidiParams } from '../src/io/midi.ts';
 
 const { Midi } = toneMidi as unknown as { Midi: typeof import('@tonejs/midi').Midi };
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeWav } from '../src/io/wav.ts';
 import { bandResponseDb } from '../src/master/eq.ts';
-import { gainReductionDb, glueDefaults } from '../src/master/compressor.ts';
+import { gainReductionDb } from '../src/master/compressor.ts';
+import { glueDefaults, resolveMultiband } from '../src/ir/master-options.ts';
 import { measureLoudness } from '../src/master/loudness.ts';
 import { createProject } from './helpers/project.ts';
 
@@ -112,7 +113,7 @@ describe('multiband compressor', () => {
   const rms = (x: Float32Array) => 10 * Math.log10(x.slice(24000).reduce((sum, v) => sum + v * v, 0) / 24000);
 
   it('sums its bands back flat when nothing is compressed (Linkwitz-Riley, phase-matched)', async () => {
-    const { multibandCompress, resolveMultiband } = await import('../src/master/multiband.ts');
+    const { multibandCompress } = await import('../src/master/multiband.ts');
     for (const frequency of [60, 200, 700, 2500, 9000]) {
       const input = tone(frequency, 0.5);
       const channels = [Float32Array.from(input)];
@@ -122,7 +123,7 @@ describe('multiband compressor', () => {
   });
 
   it('compresses only the band a loud tone falls in', async () => {
-    const { multibandCompress, resolveMultiband } = await import('../src/master/multiband.ts');
+    const { multibandCompress } = await import('../src/master/multiband.ts');
     const settings = resolveMultiband({ bands: [{ threshold: -30, ratio: 8, attack: 0.001, knee: 0 }] });
     const low = [tone(80, 0.5)];
     const high = [tone(6000, 0.5)];

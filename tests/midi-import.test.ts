@@ -2,8 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import toneMidi from '@tonejs/midi';
 import { describe, expect, it } from 'vitest';
-import { encodeMidi } from '../src/io/midi.ts';
-import type { MidiParams } from '../src/plan/graph.ts';
+import { encodeMidi, type MidiParams } from '../src/io/midi.ts';
 import { createProject, REPO_ROOT, renderedTasks } from './helpers/project.ts';
 
 const { Midi } = toneMidi as unknown as { Midi: typeof import('@tonejs/midi').Midi };

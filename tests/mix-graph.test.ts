@@ -3,10 +3,10 @@ import type { SongInput } from '../src/api/song.ts';
 import { compressor, ducker, utility } from '../src/effects/index.ts';
 import { drums, GM_DRUMS, synth } from '../src/instruments/index.ts';
 import { decodeWav } from '../src/io/wav.ts';
-import { elaborate } from '../src/ir/elaborate.ts';
+import { elaborate } from '../src/elaborate/elaborate.ts';
 import { plan, type StemTask } from '../src/plan/graph.ts';
 import { renderStem } from '../src/render/stem.ts';
-import { fromDb } from '../src/render/levels.ts';
+import { fromDb } from '../src/dsp/levels.ts';
 import { createProject, renderedTasks, type TestProject } from './helpers/project.ts';
 import { rmsDb } from './helpers/audio.ts';
 

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectHits, hitsToNotes } from '../src/api/hits.ts';
-import type { NoteEvent } from '../src/api/plugin.ts';
+import type { NoteEvent } from '../src/ir/plugin.ts';
 import { fft } from '../src/dsp/fft.ts';
 import { createRealMagnitudes, detectOnsets } from '../src/dsp/onsets.ts';
 import { createRandom } from '../src/dsp/random.ts';
 import { drums, GM_DRUMS } from '../src/instruments/drums.ts';
 import { encodeWavFloat32, encodeWavPcm } from '../src/io/wav.ts';
-import { beginLoad, recordedFiles } from '../src/load/dependencies.ts';
+import { beginLoad, recordedFiles } from '../src/registry/dependencies.ts';
 
 const RATE = 48000;
 

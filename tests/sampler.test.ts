@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AudioFileData, InstrumentFactory, NoteEvent } from '../src/api/plugin.ts';
-import { audioTrack, clip } from '../src/api/audio-track.ts';
+import type { AudioFileData, InstrumentFactory, NoteEvent } from '../src/ir/plugin.ts';
+import { audioTrack, clip } from '../src/instruments/audio-track.ts';
 import { clipPlayer } from '../src/instruments/clips.ts';
 import { drums } from '../src/instruments/drums.ts';
 import { kit } from '../src/instruments/kit.ts';

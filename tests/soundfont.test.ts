@@ -4,12 +4,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { NoteEvent } from '../src/api/plugin.ts';
+import type { NoteEvent } from '../src/ir/plugin.ts';
 import { ATTENUATION_FACTOR, CUBIC_TIME_FACTOR, loadSf2, parseSf2, presetZones, soundfont, type SoundfontOptions } from '../src/instruments/soundfont.ts';
 import { encodeMidi } from '../src/io/midi.ts';
 import { writeSf2, type Sf2PresetInput, type Sf2SampleInput, type Sf2ZoneInput } from '../src/io/sf2-write.ts';
 import { decodeWav } from '../src/io/wav.ts';
-import type { DeepPartial } from '../src/api/plugin.ts';
+import type { DeepPartial } from '../src/ir/plugin.ts';
 import { bandEnergy, peak, peakFrequency, rmsDb, spectrum } from './helpers/audio.ts';
 
 const RATE = 48000;

@@ -2,7 +2,7 @@
  * Automation as songs write it: points at musical times, or a tempo-synced LFO. Every
  * numeric parameter of a fader, send, effect or instrument can be driven by one.
  */
-import type { SyncedTime } from '../effects/sync.ts';
+import type { SyncedTime } from '../theory/sync.ts';
 import type { Time } from '../theory/units.ts';
 
 /** How the value travels from the previous point to this one. */

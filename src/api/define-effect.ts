@@ -1,7 +1,7 @@
-import type { DeepPartial, EffectDefinition, EffectFactory, EffectRef, EffectSlotInput } from './plugin.ts';
+import type { DeepPartial, EffectDefinition, EffectFactory, EffectRef, EffectSlotInput } from '../ir/plugin.ts';
 import { mergeDefaults } from './define-instrument.ts';
 import { callerModule } from './caller.ts';
-import { registerEffect } from '../render/registry.ts';
+import { registerEffect } from '../registry/registry.ts';
 
 /**
  * Define an effect plugin. Returns the factory songs call, and registers the definition in

@@ -1,5 +1,5 @@
-import type { DeepPartial, InstrumentDefinition, InstrumentFactory, InstrumentRef } from './plugin.ts';
-import { registerInstrument } from '../render/registry.ts';
+import type { DeepPartial, InstrumentDefinition, InstrumentFactory, InstrumentRef } from '../ir/plugin.ts';
+import { registerInstrument } from '../registry/registry.ts';
 import { callerModule } from './caller.ts';
 
 /**

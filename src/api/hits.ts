@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { detectOnsets } from '../dsp/onsets.ts';
 import { readAudioFileSync } from '../io/audio-file.ts';
-import { useProjectFile } from '../load/dependencies.ts';
+import { useProjectFile } from '../registry/dependencies.ts';
 import type { Decibels, Pitch, Seconds, Time, Velocity } from '../theory/units.ts';
 import type { NoteInput } from './song.ts';
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { readMidi, type MidiFileData } from '../io/midi-read.ts';
-import { useProjectFile } from '../load/dependencies.ts';
+import { useProjectFile } from '../registry/dependencies.ts';
 import { lengthToTicks } from '../theory/time.ts';
 import type { Time } from '../theory/units.ts';
 import type { NoteInput } from './song.ts';

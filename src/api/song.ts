@@ -1,21 +1,10 @@
-import type { GlueCompressorInput } from '../master/compressor.ts';
-import type { EqBand } from '../master/eq.ts';
-import type { MultibandInput } from '../master/multiband.ts';
-import type { EffectRef, InstrumentRef } from './plugin.ts';
+import type { EqBand, GlueCompressorInput, MultibandInput } from '../ir/master-options.ts';
+import type { EffectRef, InstrumentRef } from '../ir/plugin.ts';
 import type { AutomationInput } from './automation.ts';
-import type { BPM, Decibels, Pan, Pitch, Time, Velocity } from '../theory/units.ts';
+import type { BPM, Decibels, Meter, NoteInput, Pan, Pitch, Time, Velocity } from '../theory/units.ts';
+import type { KeyName } from '../theory/key.ts';
 
-/** One note as a song writes it. */
-export interface NoteInput {
-  /** `'C#3'` or a MIDI note number 0–127. */
-  readonly pitch: Pitch;
-  /** Where the note starts, e.g. `'2:1:0'` or `{ beats: 9 }`. */
-  readonly start: Time;
-  /** How long it is held, e.g. `'8n'`, `'0:2:0'` or `{ ticks: 240 }`. Must be positive. */
-  readonly length: Time;
-  /** MIDI velocity 1–127. @default 100 */
-  readonly velocity?: Velocity;
-}
+export type { KeyName, Meter, NoteInput };
 
 /**
  * A part: notes positioned from the start of the section it plays in. Shorter than its
@@ -90,9 +79,6 @@ export interface TrackInput extends ChannelInput {
   readonly humanize?: HumanizeInput;
 }
 
-/** A time signature as `[beats per bar, beat unit]`, e.g. `[4, 4]`, `[6, 8]`. */
-export type Meter = readonly [numerator: number, denominator: 1 | 2 | 4 | 8 | 16 | 32];
-
 /** Sample rates mixdown renders at. */
 export type SampleRate = 44100 | 48000 | 88200 | 96000;
 
@@ -161,9 +147,6 @@ export interface MeterChange {
   /** The time signature from that bar on, e.g. `[3, 4]`. */
   readonly meter: Meter;
 }
-
-/** A key, e.g. `'A minor'`, `'Eb major'`, `'D dorian'`: for roman numerals and the MIDI key signature. */
-export type KeyName = `${'C' | 'D' | 'E' | 'F' | 'G' | 'A' | 'B'}${'' | '#' | 'b'} ${'major' | 'minor' | 'dorian' | 'phrygian' | 'lydian' | 'mixolydian' | 'locrian' | 'aeolian' | 'ionian'}`;
 
 /** A section's length in bars. */
 export type SectionInput = number;

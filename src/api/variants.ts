@@ -2,9 +2,9 @@
  * Helpers for writing variants: pure functions from a song to a changed copy. Use them in
  * `variants: { radio: (s) => withForm(s, […]), instrumental: (s) => removeTracks(s, 'lead') }`.
  */
-import { findInstrument } from '../render/registry.ts';
+import { findInstrument } from '../registry/registry.ts';
 import { parsePitch } from '../theory/pitch.ts';
-import type { InstrumentRef } from './plugin.ts';
+import type { InstrumentRef } from '../ir/plugin.ts';
 import type { BPM } from '../theory/units.ts';
 import type { NoteInput, PartInput, SongInput, TrackInput } from './song.ts';
 

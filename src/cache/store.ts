@@ -10,7 +10,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, rmSync, statSync, utimesSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { linkOrCopyAtomicSync, writeFileAtomicSync, writeFileBehind } from '../io/atomic.ts';
-import { sha256 } from '../plan/hash.ts';
+import { sha256 } from '../ir/hash.ts';
 
 export interface OutputRecord {
   readonly digest: string;

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { analyseSong } from '../build/analyse.ts';
+import { analyseSong } from '../pipeline/analyse.ts';
 import { codeFrame, type Diagnostic } from '../diagnostics/diagnostic.ts';
 import { writeFileAtomicSync } from '../io/atomic.ts';
 import { discoverSongs } from '../load/discover.ts';

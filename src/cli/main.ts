@@ -3,8 +3,8 @@
  * 0 everything built, 1 a song failed, 2 bad usage.
  */
 import { resolve } from 'node:path';
-import { analyseSong, DEFAULT_VARIANT } from '../build/analyse.ts';
-import { build, cacheDir, type BuildEvent } from '../build/build.ts';
+import { analyseSong, DEFAULT_VARIANT } from '../pipeline/analyse.ts';
+import { build, cacheDir, type BuildEvent } from '../pipeline/build.ts';
 import { discoverSongs } from '../load/discover.ts';
 import type { SongLoader } from '../load/loader.ts';
 import { SongIrCache } from '../load/song-cache.ts';
@@ -188,7 +188,7 @@ async function maintain(command: Extract<CommandLine, { name: 'cache-stats' | 'c
 }
 
 async function verifyCommand(songs: readonly string[]): Promise<number> {
-  const { verify } = await import('../build/verify.ts');
+  const { verify } = await import('../pipeline/verify.ts');
   const result = await verify(process.cwd(), songs);
   if (!result.lock) {
     printDiagnostics([d.noLock()]);

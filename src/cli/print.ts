@@ -5,7 +5,7 @@
  * needs nothing.
  */
 import type { Writable } from 'node:stream';
-import type { BuildEvent, BuildResult } from '../build/build.ts';
+import type { BuildEvent, BuildResult } from '../pipeline/build.ts';
 import { formatDiagnostic } from '../diagnostics/diagnostic.ts';
 
 export interface PrinterOptions {

@@ -10,7 +10,7 @@
  */
 import { join, resolve } from 'node:path';
 import { watch as chokidarWatch } from 'chokidar';
-import { build, cacheDir, type BuildOptions, type BuildResult } from '../build/build.ts';
+import { build, cacheDir, type BuildOptions, type BuildResult } from '../pipeline/build.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { analysedFiles, analysedSongs } from '../load/song-cache.ts';

@@ -13,7 +13,7 @@ import { lfoValue, LFO_SHAPES, type LfoShape } from '../dsp/lfo-shape.ts';
 import { defineEffect } from '../api/define-effect.ts';
 import { dampingFromResonance } from '../dsp/svf.ts';
 import type { Hertz } from '../theory/units.ts';
-import { isSyncedTime, syncedSeconds, type SyncedTime } from './sync.ts';
+import { isSyncedTime, syncedSeconds, type SyncedTime } from '../theory/sync.ts';
 
 export { lfoValue, LFO_SHAPES, type LfoShape };
 

@@ -14,7 +14,7 @@
 import { defineEffect } from '../api/define-effect.ts';
 import type { Hertz, Seconds } from '../theory/units.ts';
 import { checkRange } from './modulation.ts';
-import { isSyncedTime, syncedSeconds, type SyncedTime } from './sync.ts';
+import { isSyncedTime, syncedSeconds, type SyncedTime } from '../theory/sync.ts';
 
 export interface DelayOptions {
   /** Time between echoes: seconds or a note value at the song's tempo. @default '8n.' */

@@ -11,7 +11,7 @@
  */
 import { defineEffect } from '../api/define-effect.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
-import { isSyncedTime, type SyncedTime, syncedSeconds } from './sync.ts';
+import { isSyncedTime, type SyncedTime, syncedSeconds } from '../theory/sync.ts';
 import { DB_TO_LOG, DETECTOR_CHUNK, keyChannels, LevelDetector, timeCoefficient } from './compressor.ts';
 import { KEY_WINDOW } from './gate.ts';
 

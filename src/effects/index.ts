@@ -32,7 +32,7 @@ export { width, widthDefaults } from './width.ts';
 export type { WidthOptions } from './width.ts';
 export { utility, utilityDefaults } from './utility.ts';
 export type { UtilityOptions } from './utility.ts';
-export type { SyncedTime } from './sync.ts';
+export type { SyncedTime } from '../theory/sync.ts';
 // DSP building blocks for plugins: oversampling around a nonlinearity.
 export { oversample, oversampleChannel, oversampleLatency, OVERSAMPLE_FACTORS } from './oversample.ts';
 export type { OversampleFactor, OversampledBlockFn } from './oversample.ts';

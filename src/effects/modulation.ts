@@ -4,7 +4,7 @@
  * buffer with cubic Hermite reads, and small checks for validate().
  */
 import type { Hertz, NoteValue } from '../theory/units.ts';
-import { isSyncedTime, syncedSeconds } from './sync.ts';
+import { isSyncedTime, syncedSeconds } from '../theory/sync.ts';
 
 /** An LFO rate: a number is Hz; a note value (`'1m'`, `'4n'`) is the length of one cycle. */
 export type LfoRate = Hertz | NoteValue;

@@ -1,5 +1,5 @@
 /**
- * `clip-player`: the instrument behind audio tracks (`audioTrack` in src/api/audio-track.ts).
+ * `clip-player`: the instrument behind audio tracks (`audioTrack` in src/instruments/audio-track.ts).
  * Note i plays clip i of `clips`: the file from `trimStart` to its end less `trimEnd`, from the
  * note's start sample exactly, with linear fades of exact lengths and a gain. A clip given a
  * length (`toNoteEnd`) stops at the note's end, or with `loop` repeats to fill it; otherwise it

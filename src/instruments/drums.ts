@@ -9,7 +9,7 @@
  * higher, so all six GM toms sound, in GM's order. Crash cymbal on 49, ride on 51.
  */
 import { defineInstrument } from '../api/define-instrument.ts';
-import type { NoteEvent } from '../api/plugin.ts';
+import type { NoteEvent } from '../ir/plugin.ts';
 import { polyBlep } from '../dsp/blep.ts';
 import { createRandom, mixSeed } from '../dsp/random.ts';
 import { svfBandpass, svfCoefficients, svfHighpass, svfState, type SvfCoefficients } from '../dsp/svf.ts';

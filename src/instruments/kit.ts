@@ -19,7 +19,7 @@
  * number), which is then panned, gained and choked into the output.
  */
 import { defineInstrument, mergeDefaults } from '../api/define-instrument.ts';
-import type { NoteEvent } from '../api/plugin.ts';
+import type { NoteEvent } from '../ir/plugin.ts';
 import { mixSeed } from '../dsp/random.ts';
 import type { Decibels } from '../theory/units.ts';
 import { drumDefaults, drums, GM_DRUMS, hitSeconds, type DrumOptions } from './drums.ts';

@@ -8,7 +8,7 @@
  * per read, never per sample: 0.7 ms steps are far finer than any LFO cycle.
  */
 import { lfoValue, LFO_SHAPES, type LfoShape } from '../dsp/lfo-shape.ts';
-import { isSyncedTime, syncedSeconds, type SyncedTime } from '../effects/sync.ts';
+import { isSyncedTime, syncedSeconds, type SyncedTime } from '../theory/sync.ts';
 
 export { lfoValue, LFO_SHAPES, type LfoShape };
 

@@ -19,7 +19,7 @@
  * Mono (`channels: 1`): the track's pan places it.
  */
 import { defineInstrument } from '../api/define-instrument.ts';
-import type { NoteEvent } from '../api/plugin.ts';
+import type { NoteEvent } from '../ir/plugin.ts';
 import { AdsrEnvelope, type Adsr } from '../dsp/envelope.ts';
 import { oscillatorBlock, WAVEFORMS, type Waveform } from '../dsp/oscillator.ts';
 import { dampingFromResonance, prewarpTable, svfCoefficientsLog2, svfLowpassBlock, svfState, type SvfCoefficients } from '../dsp/svf.ts';

@@ -26,7 +26,7 @@
  */
 import { balanceGains } from '../effects/utility.ts';
 import { createRandom } from '../dsp/random.ts';
-import type { NoteEvent } from '../api/plugin.ts';
+import type { NoteEvent } from '../ir/plugin.ts';
 import type { SampleSource, SampleZone, ZoneEnvelope } from './zones.ts';
 import { besselI0 } from '../dsp/bessel.ts';
 

@@ -13,7 +13,7 @@
  * ```
  */
 import { defineInstrument } from '../api/define-instrument.ts';
-import type { InstrumentRenderContext } from '../api/plugin.ts';
+import type { InstrumentRenderContext } from '../ir/plugin.ts';
 import type { Decibels } from '../theory/units.ts';
 import { renderZones } from './sampler-engine.ts';
 import type { SampleSource, SampleZone, ZoneEnvelope } from './zones.ts';

@@ -9,7 +9,6 @@
  * no NaN or infinity gets through.
  */
 import { extname } from 'node:path';
-import type { AudioFileData } from '../api/plugin.ts';
 import { resample } from '../dsp/resample.ts';
 import { decodeAiff, isAiff } from './aiff.ts';
 import { decodeWav } from './wav.ts';
@@ -21,6 +20,13 @@ const MIN_SAMPLE_RATE = 1000;
 const MAX_SAMPLE_RATE = 768000;
 /** At most 2^27 decoded samples (512 MiB of float32: 23 minutes of stereo at 48 kHz). */
 const MAX_DECODED_SAMPLES = 2 ** 27;
+
+
+/** A decoded audio file an effect reads (an impulse response): float channels at the song's rate. */
+export interface AudioFileData {
+  readonly sampleRate: number;
+  readonly channels: readonly Float32Array[];
+}
 
 export type AudioFileFormat = 'wav' | 'aiff' | 'flac' | 'ogg' | 'mp3' | 'aac' | 'mp4';
 

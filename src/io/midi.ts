@@ -1,3 +1,20 @@
+/** What the MIDI export writes: the conductor track and one track per part. */
+export interface MidiParams {
+  readonly title: string;
+  readonly ppq: number;
+  readonly tempoMap: readonly TempoPoint[];
+  readonly meterMap: readonly MeterPoint[];
+  /** Key signature: sharps (+) or flats (−), and whether minor. */
+  readonly key: { readonly sharps: number; readonly minor: boolean };
+  readonly markers: readonly { readonly tick: number; readonly name: string }[];
+  readonly tracks: readonly {
+    readonly name: string;
+    readonly program: number | null;
+    readonly drums: boolean;
+    readonly notes: readonly { pitch: number; velocity: number; startTick: number; lengthTicks: number }[];
+  }[];
+}
+
 /**
  * Standard MIDI File writer (format 1). Hand-written rather than with midi-writer-js
  * (which is not a dependency): its note events take `tick: fields.tick || null`, so an
@@ -10,9 +27,7 @@
  * track, in song order, with its name, program change and notes. Drums use channel 10;
  * melodic tracks take channels 1–9, 11–16 in order, wrapping after 15.
  */
-import type { TempoPoint } from '../ir/types.ts';
-import type { MidiParams } from '../plan/graph.ts';
-import { TempoClock } from '../theory/time.ts';
+import { TempoClock, type MeterPoint, type TempoPoint } from '../theory/time.ts';
 import { PPQ } from '../theory/units.ts';
 import { concatBytes } from './bytes.ts';
 

@@ -2,25 +2,12 @@
  * SongIR: the plain, JSON-serialisable, fully resolved song. Everything after `load`
  * works on this, so it can be hashed, sent to a worker, printed and tested without audio.
  */
-import type { NoteEvent } from '../api/plugin.ts';
-import type { GlueCompressorSettings } from '../master/compressor.ts';
-import type { EqBand } from '../master/eq.ts';
-import type { MultibandSettings } from '../master/multiband.ts';
+import type { NoteEvent } from './plugin.ts';
+import type { MeterPoint, TempoPoint } from '../theory/time.ts';
+import type { KeyIR } from '../theory/key.ts';
+import type { EqBand, GlueCompressorSettings, MultibandSettings } from './master-options.ts';
 
-export interface TempoPoint {
-  readonly tick: number;
-  readonly bpm: number;
-  /** True when the tempo glides linearly (in ticks) from this point's bpm to the next point's. */
-  readonly rampToNext: boolean;
-}
-
-export interface MeterPoint {
-  readonly tick: number;
-  /** Bar index (0-based) at which this meter starts. */
-  readonly bar: number;
-  readonly numerator: number;
-  readonly denominator: number;
-}
+export type { KeyIR, MeterPoint, TempoPoint };
 
 /** One occurrence of a section in the form. */
 export interface SectionIR {
@@ -39,15 +26,6 @@ export interface MarkerIR {
   /** Seconds from the start (for reports). */
   readonly seconds: number;
   readonly name: string;
-}
-
-export interface KeyIR {
-  /** Tonic pitch class name, e.g. `'Eb'`. */
-  readonly tonic: string;
-  readonly mode: 'major' | 'minor' | 'dorian' | 'phrygian' | 'lydian' | 'mixolydian' | 'locrian';
-  /** MIDI key signature: sharps (+) or flats (−), and minor flag. */
-  readonly sharps: number;
-  readonly minor: boolean;
 }
 
 export interface InstrumentIR {

@@ -14,8 +14,7 @@ import { codeFrame, type Diagnostic } from '../diagnostics/diagnostic.ts';
 import { packageRoot, publicApiPath } from '../paths.ts';
 import { createViteRunner } from './vite-runner.mjs';
 import { createHash } from 'node:crypto';
-import type { PluginCode } from '../ir/channels.ts';
-import { pluginSources } from '../render/registry.ts';
+import { pluginSources, type PluginCode } from '../registry/registry.ts';
 
 
 export interface LoadedSong {

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { writeFileAtomicSync } from '../io/atomic.ts';
 import type { SongIR } from '../ir/types.ts';
-import { sha256 } from '../plan/hash.ts';
+import { sha256 } from '../ir/hash.ts';
 
 interface Entry {
   /** Fingerprint of mixdown's own code: elaborate's output depends on it too. */

@@ -2,31 +2,10 @@
  * A glue compressor for the master bus: stereo-linked (the louder channel drives one gain),
  * feed-forward, soft knee, peak or RMS detection, attack/release smoothing in the dB domain.
  */
-import type { Decibels, Seconds } from '../theory/units.ts';
-
-export interface GlueCompressorInput {
-  /** Level above which gain is reduced, dBFS. @default -18 */
-  readonly threshold?: Decibels;
-  /** Input dB over the threshold per output dB. @default 2 */
-  readonly ratio?: number;
-  /** Time to reach the reduction, seconds. @default 0.03 */
-  readonly attack?: Seconds;
-  /** Time to recover, seconds. @default 0.2 */
-  readonly release?: Seconds;
-  /** Width of the soft knee, dB. @default 6 */
-  readonly knee?: Decibels;
-  /** Gain after compression, dB. @default 0 */
-  readonly makeup?: Decibels;
-  /** Level detector. @default 'rms' */
-  readonly detection?: 'peak' | 'rms';
-}
-
-export type GlueCompressorSettings = Required<GlueCompressorInput>;
+import type { GlueCompressorSettings } from '../ir/master-options.ts';
 
 /** dB → natural-log gain: exp(dB · ln 10 / 20) is 10^(dB/20) without pow's cost. */
 const DB_TO_LOG = Math.LN10 / 20;
-
-export const glueDefaults: GlueCompressorSettings = { threshold: -18, ratio: 2, attack: 0.03, release: 0.2, knee: 6, makeup: 0, detection: 'rms' };
 
 /** Static curve: gain change in dB for an input level in dB. */
 export function gainReductionDb(levelDb: number, s: GlueCompressorSettings): number {

@@ -2,13 +2,8 @@
  * Parametric EQ for the master: RBJ-cookbook biquads (bell, shelves, and high/low-pass in
  * 12 dB/oct steps up to 48 dB/oct as cascaded Butterworth sections), run in float64.
  */
-import type { Decibels, Hertz } from '../theory/units.ts';
-
-/** One EQ band. */
-export type EqBand =
-  | { readonly type: 'bell'; readonly frequency: Hertz; readonly gain: Decibels; readonly q?: number }
-  | { readonly type: 'lowShelf' | 'highShelf'; readonly frequency: Hertz; readonly gain: Decibels }
-  | { readonly type: 'highPass' | 'lowPass'; readonly frequency: Hertz; readonly slope?: 12 | 24 | 36 | 48 };
+import type { Hertz } from '../theory/units.ts';
+import type { EqBand } from '../ir/master-options.ts';
 
 interface Coefficients {
   b0: number;

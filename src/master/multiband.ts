@@ -3,27 +3,8 @@
  * sections each), so the bands sum back flat; the low band also passes the upper
  * crossover's all-pass, keeping the three in phase. Each band has its own glue compressor.
  */
-import type { Hertz } from '../theory/units.ts';
-import { compress, glueDefaults, type GlueCompressorInput, type GlueCompressorSettings } from './compressor.ts';
-
-export interface MultibandInput {
-  /** The two crossover frequencies, low to high. @default [200, 2500] */
-  readonly crossovers?: readonly [Hertz, Hertz];
-  /** Compressor of each band (low, mid, high); a band left out is not compressed. */
-  readonly bands?: readonly [GlueCompressorInput?, GlueCompressorInput?, GlueCompressorInput?];
-}
-
-export interface MultibandSettings {
-  readonly crossovers: readonly [number, number];
-  readonly bands: readonly (GlueCompressorSettings | null)[];
-}
-
-export function resolveMultiband(input: MultibandInput): MultibandSettings {
-  return {
-    crossovers: input.crossovers ?? [200, 2500],
-    bands: [0, 1, 2].map((i) => (input.bands?.[i] ? { ...glueDefaults, ...input.bands[i] } : null)),
-  };
-}
+import type { MultibandSettings } from '../ir/master-options.ts';
+import { compress } from './compressor.ts';
 
 /** One 2nd-order Butterworth (Q = 1/√2) low- or high-pass run over a signal. */
 function butterworth(x: Float32Array, sampleRate: number, frequency: number, type: 'low' | 'high'): Float32Array {

@@ -3,7 +3,7 @@
  * whole mix down when it is louder, never up. Loudness targets and a true-peak limiter
  * replace this with the mastering chain.
  */
-import { fromDb, samplePeak } from '../render/levels.ts';
+import { fromDb, samplePeak } from '../dsp/levels.ts';
 
 export interface PeakSafeGain {
   /** Gain to apply, linear (1 when the mix is already under the ceiling). */

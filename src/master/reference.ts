@@ -5,7 +5,7 @@
  * Matchering does: one gentle bell per octave, smoothed across neighbours and limited.
  */
 import { fft } from '../dsp/fft.ts';
-import type { EqBand } from './eq.ts';
+import type { EqBand } from '../ir/master-options.ts';
 import { measureLoudness } from './loudness.ts';
 
 /** ISO octave band centres, Hz. */

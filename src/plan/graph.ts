@@ -4,9 +4,10 @@
  * hash of each named input and the keys of the tasks it reads. The per-input hashes are
  * kept (`inputs`) so a build can say which input made a key change.
  */
-import type { NoteEvent } from '../api/plugin.ts';
+import type { NoteEvent } from '../ir/plugin.ts';
 import type { AutomationIR, ChannelIR, EffectSlotIR, InstrumentIR, MasterIR, MeterPoint, SongIR, TempoPoint } from '../ir/types.ts';
-import { hashValue } from './hash.ts';
+import { hashValue } from '../ir/hash.ts';
+import type { MidiParams } from '../io/midi.ts';
 
 /** Bump when any renderer's output for the same inputs changes. Part of every key. */
 export const ENGINE_VERSION = 'mixdown-engine/4';
@@ -66,22 +67,6 @@ export interface MasterParams {
   readonly settings: MasterIR;
   /** Seed of the 16-bit dither (from the song seed). */
   readonly ditherSeed: number;
-}
-
-export interface MidiParams {
-  readonly title: string;
-  readonly ppq: number;
-  readonly tempoMap: readonly TempoPoint[];
-  readonly meterMap: readonly MeterPoint[];
-  /** Key signature: sharps (+) or flats (−), and whether minor. */
-  readonly key: { readonly sharps: number; readonly minor: boolean };
-  readonly markers: readonly { readonly tick: number; readonly name: string }[];
-  readonly tracks: readonly {
-    readonly name: string;
-    readonly program: number | null;
-    readonly drums: boolean;
-    readonly notes: readonly { pitch: number; velocity: number; startTick: number; lengthTicks: number }[];
-  }[];
 }
 
 interface TaskBase<Kind extends string, Params> {

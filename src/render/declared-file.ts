@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
-import { sha256 } from '../plan/hash.ts';
+import { sha256 } from '../ir/hash.ts';
 
 /** Read `file` from the project and check it against its hash (MD312 when it changed since planning). */
 export function readDeclaredFile(projectRoot: string, file: { readonly path: string; readonly sha256: string }, where: { readonly file: string; readonly song: string }): Uint8Array {

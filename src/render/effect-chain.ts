@@ -3,7 +3,7 @@
  * automation curves and sidechain key, processes in place (TypeScript DSP) or through a
  * fixed Web Audio graph, and is blended with its dry signal by the slot's mix.
  */
-import type { AudioFileData, EffectDefinition } from '../api/plugin.ts';
+import type { AudioFileData, EffectDefinition } from '../ir/plugin.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
 import { svfCoefficients, svfHighpassBlock, svfState } from '../dsp/svf.ts';
@@ -11,7 +11,7 @@ import { decodeAudioFileSync } from '../io/audio-file.ts';
 import type { EffectSlotIR } from '../ir/types.ts';
 import { renderAutomation } from './automation-curve.ts';
 import { readDeclaredFile } from './declared-file.ts';
-import { findEffect } from './registry.ts';
+import { findEffect } from '../registry/registry.ts';
 
 export type Stereo = [Float32Array<ArrayBuffer>, Float32Array<ArrayBuffer>];
 

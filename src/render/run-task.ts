@@ -13,7 +13,7 @@ import { encodeMp3 } from '../io/mp3.ts';
 import { matchingEq, octaveBalance, profile, type TrackProfile } from '../master/reference.ts';
 import { tpdfDither } from '../master/dither.ts';
 import type { Task } from '../plan/graph.ts';
-import { interleavedPeak } from './levels.ts';
+import { interleavedPeak } from '../dsp/levels.ts';
 import { renderBus, renderStem } from './stem.ts';
 import { readDeclaredFile } from './declared-file.ts';
 import type { Stereo } from './effect-chain.ts';

@@ -10,9 +10,9 @@ import type { BusParams, StemParams, StripParams } from '../plan/graph.ts';
 import { createFloat32Wav, finishFloat32Wav } from '../io/wav.ts';
 import { renderAutomation } from './automation-curve.ts';
 import { runChain, type Stereo } from './effect-chain.ts';
-import { fromDb } from './levels.ts';
-import { findInstrument } from './registry.ts';
-import type { AudioFileData } from '../api/plugin.ts';
+import { fromDb } from '../dsp/levels.ts';
+import { findInstrument } from '../registry/registry.ts';
+import type { AudioFileData } from '../ir/plugin.ts';
 import { decodeAudioFile } from '../io/audio-file.ts';
 import { readDeclaredFile } from './declared-file.ts';
 

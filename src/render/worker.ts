@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
 import { taskPlugins, type Task } from '../plan/graph.ts';
 import type { WorkerReply, WorkerRequest } from './pool.ts';
-import { isRegistered } from './registry.ts';
+import { isRegistered } from '../registry/registry.ts';
 import { InputMissingError, runTask } from './run-task.ts';
 
 // The launcher's globals (package root, public API) do not reach worker threads: take them

@@ -3,11 +3,10 @@
  * rendered and which came from the cache. Only facts derived from the sources: no times,
  * no host names, no absolute paths.
  */
-import type { OutputPath } from '../build/build.ts';
-import type { TaskResult } from '../build/execute.ts';
+import type { OutputPath, TaskResult } from '../plan/outputs.ts';
 import type { ChannelIR, SongIR } from '../ir/types.ts';
 import { OCTAVE_BANDS } from '../master/reference.ts';
-import { reportDb } from '../render/levels.ts';
+import { reportDb } from '../dsp/levels.ts';
 import { tickToBar } from '../theory/time.ts';
 
 export interface ReportOutput {

@@ -3,8 +3,7 @@
  * (a well-kept music theory library) for the names and intervals.
  */
 import { Chord, Note, Scale } from 'tonal';
-import type { KeyName } from '../api/song.ts';
-import { keyScale, parseKey } from './key.ts';
+import { keyScale, parseKey, type KeyName } from './key.ts';
 import type { MidiNote } from './units.ts';
 
 /** Thrown for a scale, chord or numeral tonal cannot read. */

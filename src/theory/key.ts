@@ -1,6 +1,17 @@
 /** Keys: parsing `'A minor'`, the MIDI key signature, and the scale for roman numerals. */
 import { Key, Note, Scale } from 'tonal';
-import type { KeyIR } from '../ir/types.ts';
+
+/** A key, e.g. `'A minor'`, `'Eb major'`, `'D dorian'`: for roman numerals and the MIDI key signature. */
+export type KeyName = `${'C' | 'D' | 'E' | 'F' | 'G' | 'A' | 'B'}${'' | '#' | 'b'} ${'major' | 'minor' | 'dorian' | 'phrygian' | 'lydian' | 'mixolydian' | 'locrian' | 'aeolian' | 'ionian'}`;
+
+export interface KeyIR {
+  /** Tonic pitch class name, e.g. `'Eb'`. */
+  readonly tonic: string;
+  readonly mode: 'major' | 'minor' | 'dorian' | 'phrygian' | 'lydian' | 'mixolydian' | 'locrian';
+  /** MIDI key signature: sharps (+) or flats (−), and minor flag. */
+  readonly sharps: number;
+  readonly minor: boolean;
+}
 
 const MODES = ['major', 'minor', 'dorian', 'phrygian', 'lydian', 'mixolydian', 'locrian', 'aeolian', 'ionian'] as const;
 /** Fifths the relative major lies from a mode's tonic, e.g. dorian is a major second below its major. */

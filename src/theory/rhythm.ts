@@ -3,12 +3,10 @@
  * and lengths come back as `{ ticks }`. Times given to them are read in 4/4 unless a
  * `meter` is passed (they run before the song's meter map exists).
  */
-import type { Meter, NoteInput } from '../api/song.ts';
-import type { MeterPoint } from '../ir/types.ts';
 import { createRandom } from '../dsp/random.ts';
 import { parsePitch } from './pitch.ts';
-import { lengthToTicks, positionToTicks } from './time.ts';
-import type { MidiNote, Pitch, Time, Velocity } from './units.ts';
+import { lengthToTicks, positionToTicks, type MeterPoint } from './time.ts';
+import type { Meter, MidiNote, NoteInput, Pitch, Time, Velocity } from './units.ts';
 
 /** A note with its times in ticks: what every helper returns. */
 export interface TickedNote {

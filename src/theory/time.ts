@@ -3,8 +3,22 @@
  * passes through here: user Time → ticks (exact integers at PPQ 960) through the meter
  * map, and ticks → seconds → samples through the tempo map.
  */
-import type { MeterPoint, TempoPoint } from '../ir/types.ts';
 import { PPQ, type Time } from './units.ts';
+
+export interface TempoPoint {
+  readonly tick: number;
+  readonly bpm: number;
+  /** True when the tempo glides linearly (in ticks) from this point's bpm to the next point's. */
+  readonly rampToNext: boolean;
+}
+
+export interface MeterPoint {
+  readonly tick: number;
+  /** Bar index (0-based) at which this meter starts. */
+  readonly bar: number;
+  readonly numerator: number;
+  readonly denominator: number;
+}
 
 /** Thrown for a Time value that cannot be read; elaborate turns it into a coded diagnostic. */
 export class TimeFormatError extends Error {}

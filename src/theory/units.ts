@@ -71,3 +71,18 @@ export const beats = (n: number): { beats: number } => ({ beats: n });
 export const bars = (n: number): { bars: number } => ({ bars: n });
 /** `{ seconds: n }` — a time in seconds, converted through the tempo map. */
 export const seconds = (n: Seconds): { seconds: Seconds } => ({ seconds: n });
+
+/** A time signature as `[beats per bar, beat unit]`, e.g. `[4, 4]`, `[6, 8]`. */
+export type Meter = readonly [numerator: number, denominator: 1 | 2 | 4 | 8 | 16 | 32];
+
+/** One note as a song writes it. */
+export interface NoteInput {
+  /** `'C#3'` or a MIDI note number 0–127. */
+  readonly pitch: Pitch;
+  /** Where the note starts, e.g. `'2:1:0'` or `{ beats: 9 }`. */
+  readonly start: Time;
+  /** How long it is held, e.g. `'8n'`, `'0:2:0'` or `{ ticks: 240 }`. Must be positive. */
+  readonly length: Time;
+  /** MIDI velocity 1–127. @default 100 */
+  readonly velocity?: Velocity;
+}

@@ -1,5 +1,5 @@
 /** Rendering an instrument directly (no song, no build) for the instrument tests. */
-import type { InstrumentFactory, NoteEvent } from '../../src/api/plugin.ts';
+import type { InstrumentFactory, NoteEvent } from '../../src/ir/plugin.ts';
 
 export const RATE = 48000;
 

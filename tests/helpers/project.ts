@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type BuildOptions, type BuildResult } from '../../src/build/build.ts';
+import { build, type BuildOptions, type BuildResult } from '../../src/pipeline/build.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

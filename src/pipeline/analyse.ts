@@ -6,7 +6,7 @@
 import type { SongInput } from '../api/song.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import { locateKey } from '../ir/locate.ts';
+import { locateKey } from '../elaborate/locate.ts';
 import type { SongIR } from '../ir/types.ts';
 import type { SongLoader } from '../load/loader.ts';
 import type { SongIrCache } from '../load/song-cache.ts';
@@ -29,14 +29,14 @@ export async function analyseSong(
   if (cached) return { ok: true, songs: cached };
   // Elaborating (and the theory library it uses) loads only when a song must be executed:
   // a no-op build stays light.
-  const [{ elaborate }, { beginLoad, recordedFiles }] = await Promise.all([import('../ir/elaborate.ts'), import('../load/dependencies.ts')]);
+  const [{ elaborate }, { beginLoad, recordedFiles }] = await Promise.all([import('../elaborate/elaborate.ts'), import('../registry/dependencies.ts')]);
   const loader = await getLoader();
   beginLoad(loader.root);
   const loaded = await loader.load(id, path);
   if (!loaded.ok) return { ok: false, diagnostics: [loaded.diagnostic] };
   const origin = { id, file: loaded.file, text: loaded.source, pluginCode: loaded.pluginCode };
   // Semantic errors that know the value they are about get the location of the syntax that wrote it.
-  const located = async (list: Diagnostic[]) => (await import('../ir/source-path.ts')).refineLocations(list, loaded.file, loaded.source);
+  const located = async (list: Diagnostic[]) => (await import('../elaborate/source-path.ts')).refineLocations(list, loaded.file, loaded.source);
   // Only what was asked for is elaborated (every variant of a song with eight takes costs).
   const isWanted = (name: string) => !wanted?.length || wanted.includes(name);
   const songs: SongIR[] = [];

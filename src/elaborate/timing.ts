@@ -6,7 +6,7 @@ import type { Meter, MeterChange, SongInput, TempoChange } from '../api/song.ts'
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import type { Diagnostic, SourceLocation } from '../diagnostics/diagnostic.ts';
 import { positionToTicks, TimeFormatError, ticksPerBar } from '../theory/time.ts';
-import type { MeterPoint, TempoPoint } from './types.ts';
+import type { MeterPoint, TempoPoint } from '../ir/types.ts';
 
 type Where = SourceLocation & { song: string; frame?: string };
 

@@ -1,4 +1,7 @@
 import type { MidiNote, Samples, Seconds, Ticks, Velocity } from '../theory/units.ts';
+import type { AudioFileData } from '../io/audio-file.ts';
+
+export type { AudioFileData };
 
 /** Makes every property of an options object optional, recursively (arrays stay whole). */
 export type DeepPartial<T> = T extends readonly unknown[]
@@ -106,12 +109,6 @@ export interface InstrumentRef<Options extends object = object> {
 export interface InstrumentFactory<Options extends object> {
   (options?: DeepPartial<Options>): InstrumentRef<Options>;
   readonly definition: InstrumentDefinition<Options>;
-}
-
-/** A decoded audio file an effect reads (an impulse response): float channels at the song's rate. */
-export interface AudioFileData {
-  readonly sampleRate: number;
-  readonly channels: readonly Float32Array[];
 }
 
 /** What an effect's process function is given. */

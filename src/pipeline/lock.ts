@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../io/atomic.ts';
-import { canonicalJson } from '../plan/hash.ts';
+import { canonicalJson } from '../ir/hash.ts';
 import type { SongReport } from '../report/report.ts';
 
 export interface LockEntry {

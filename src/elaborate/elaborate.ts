@@ -5,12 +5,12 @@
  * diagnostic naming the song and track, and all of them are collected, not just the first.
  */
 import { createHash } from 'node:crypto';
-import { fileErrorDetail, hashProjectFile } from '../load/dependencies.ts';
-import type { NoteEvent } from '../api/plugin.ts';
+import { fileErrorDetail, hashProjectFile } from '../registry/dependencies.ts';
+import type { NoteEvent } from '../ir/plugin.ts';
 import type { HumanizeInput, NoteInput, SongInput, TrackInput } from '../api/song.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import { findInstrument, instrumentNames } from '../render/registry.ts';
+import { findInstrument, instrumentNames } from '../registry/registry.ts';
 import { parsePitch } from '../theory/pitch.ts';
 import { createRandom } from '../dsp/random.ts';
 import { parseKey } from '../theory/key.ts';
@@ -20,12 +20,13 @@ import { layoutForm, placeParts } from './arrangement.ts';
 import { elaborateMaster } from './master.ts';
 import { locateKey, type SongSource } from './locate.ts';
 import { buildMeterMap, buildTempoMap } from './timing.ts';
-import type { BusIR, InstrumentIR, MeterPoint, SectionIR, SongIR, TrackIR } from './types.ts';
+import type { BusIR, InstrumentIR, MeterPoint, SectionIR, SongIR, TrackIR } from '../ir/types.ts';
 import { validate } from './validate.ts';
-import { attachAutomation, elaborateChannel, type ChannelDraft, type PluginCode } from './channels.ts';
+import { attachAutomation, elaborateChannel, type ChannelDraft } from './channels.ts';
+import type { PluginCode } from '../registry/registry.ts';
 import { checkRouting } from './routing.ts';
 import { checkOptions, pluginProblems, type OptionProblem } from './options.ts';
-import { findEffect } from '../render/registry.ts';
+import { findEffect } from '../registry/registry.ts';
 
 /** Track fields decided before the song's length is known (automation waits for it). */
 type TrackDraft = Omit<TrackIR, 'gainAutomation' | 'panAutomation' | 'instrumentAutomation' | keyof ChannelDraft> & { readonly channel: ChannelDraft; readonly input: TrackInput };

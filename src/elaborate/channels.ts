@@ -5,21 +5,18 @@
  * downstream) is checked in routing.ts once every channel is known.
  */
 import type { AutomationInput } from '../api/automation.ts';
-import type { EffectRef } from '../api/plugin.ts';
+import type { EffectRef } from '../ir/plugin.ts';
 import type { ChannelInput } from '../api/song.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { mixSeed } from '../dsp/random.ts';
-import { fileErrorDetail, hashProjectFile } from '../load/dependencies.ts';
-import { effectNames, findEffect } from '../render/registry.ts';
+import { fileErrorDetail, hashProjectFile } from '../registry/dependencies.ts';
+import { effectNames, findEffect, type PluginCode } from '../registry/registry.ts';
 import { elaborateAutomation, type AutomationTiming } from './automation.ts';
 import { checkOptions, pluginProblems, type OptionProblem } from './options.ts';
-import type { AutomationIR, ChannelIR, EffectSlotIR, SendIR } from './types.ts';
+import type { AutomationIR, ChannelIR, EffectSlotIR, SendIR } from '../ir/types.ts';
 
 export type Where = Record<string, unknown> & { file: string; song: string; track?: string; path?: readonly (string | number)[] };
-
-/** Where a project plugin lives and the hash of its code, for plugins the song's modules defined. */
-export type PluginCode = (kind: 'instrument' | 'effect', name: string) => { source: string; code: string } | null;
 
 export interface ChannelEnv {
   readonly pluginCode: PluginCode;

@@ -6,7 +6,7 @@ import type { NoteInput, PartInput, SongInput } from '../api/song.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import type { Diagnostic, SourceLocation } from '../diagnostics/diagnostic.ts';
 import { barToTick, lengthToTicks, TimeFormatError, type TempoClock } from '../theory/time.ts';
-import type { MeterPoint, SectionIR } from './types.ts';
+import type { MeterPoint, SectionIR } from '../ir/types.ts';
 
 type Where = SourceLocation & { song: string; track?: string; frame?: string; path?: readonly (string | number)[] };
 

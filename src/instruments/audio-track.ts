@@ -6,9 +6,9 @@
  *
  * A track holds at most 128 clips (one per MIDI note number); split longer lists over tracks.
  */
-import { clipDataDefaults, clipPlayer, type ClipData } from '../instruments/clips.ts';
+import { clipDataDefaults, clipPlayer, type ClipData } from './clips.ts';
 import type { Decibels, Seconds, Time } from '../theory/units.ts';
-import type { TrackInput } from './song.ts';
+import type { TrackInput } from '../api/song.ts';
 
 /** How a clip plays. */
 export interface ClipOptions {

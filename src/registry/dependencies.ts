@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { sha256 } from '../plan/hash.ts';
+import { sha256 } from '../ir/hash.ts';
 import { fileURLToPath } from 'node:url';
 
 interface LoadState {

@@ -2,7 +2,7 @@
  * Tempo-synced times for effects: a delay of `'8n.'` or an LFO at `'1m'` becomes seconds at
  * the song's opening tempo (EffectProcessContext.beatSeconds, one quarter note).
  */
-import type { NoteValue, Seconds } from '../theory/units.ts';
+import type { NoteValue, Seconds } from './units.ts';
 
 /** A time an effect option takes: seconds, or a note value synced to the tempo. */
 export type SyncedTime = Seconds | NoteValue;

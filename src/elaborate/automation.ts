@@ -4,10 +4,10 @@
  * tempo-synced LFO follows the tempo map (ramps included).
  */
 import type { AutomationInput, AutomationPoint, LfoInput } from '../api/automation.ts';
-import { isSyncedTime, syncedSeconds } from '../effects/sync.ts';
+import { isSyncedTime, syncedSeconds } from '../theory/sync.ts';
 import { positionToTicks, type TempoClock, TimeFormatError } from '../theory/time.ts';
 import { PPQ } from '../theory/units.ts';
-import type { AutomationIR, AutomationPointIR, LfoIR, MeterPoint, SectionIR } from './types.ts';
+import type { AutomationIR, AutomationPointIR, LfoIR, MeterPoint, SectionIR } from '../ir/types.ts';
 
 export interface AutomationTiming {
   readonly sampleRate: number;

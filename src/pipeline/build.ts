@@ -18,10 +18,11 @@ import { plan, taskPlugins, type MixTask, type Task } from '../plan/graph.ts';
 import { buildReport, type SongReport } from '../report/report.ts';
 import { runTask, storeMix, useStore } from '../render/run-task.ts';
 import { WorkerPool } from '../render/pool.ts';
-import { isRegistered } from '../render/registry.ts';
+import { isRegistered } from '../registry/registry.ts';
 import { analyseSong, DEFAULT_VARIANT } from './analyse.ts';
 import { emitSong, EmitState, ObjectMissingError, type EmitFile } from './emit.ts';
-import { execute, type TaskResult, type TaskRunner } from './execute.ts';
+import { execute, type TaskRunner } from './execute.ts';
+import type { OutputPath, TaskResult } from '../plan/outputs.ts';
 import { explainTask, LastBuildRecord } from './explain.ts';
 import { updateLock } from './lock.ts';
 import { MixAccumulator } from './mix-accumulator.ts';
@@ -320,14 +321,6 @@ function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBui
       });
     },
   });
-}
-
-/** One output file of a task and where it lands inside dist/<song>/. */
-export interface OutputPath {
-  readonly task: string;
-  /** The task's output name (`audio`, `audio16`, `midi`). */
-  readonly output: string;
-  readonly path: string;
 }
 
 function outputPaths(song: SongIR, tasks: readonly Task[]): OutputPath[] {

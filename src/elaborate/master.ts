@@ -2,13 +2,11 @@
 import type { MasterInput } from '../api/song.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import type { Diagnostic, SourceLocation } from '../diagnostics/diagnostic.ts';
-import { glueDefaults } from '../master/compressor.ts';
-import { resolveMultiband } from '../master/multiband.ts';
-import type { EqBand } from '../master/eq.ts';
-import type { MasterIR } from './types.ts';
+import { glueDefaults, resolveMultiband, type EqBand } from '../ir/master-options.ts';
+import type { MasterIR } from '../ir/types.ts';
 import { readFileSync } from 'node:fs';
-import { useProjectFile } from '../load/dependencies.ts';
-import { sha256 } from '../plan/hash.ts';
+import { useProjectFile } from '../registry/dependencies.ts';
+import { sha256 } from '../ir/hash.ts';
 
 /** Delivery presets: loudness target (LUFS) and true-peak ceiling (dBTP). */
 export const LOUDNESS_PRESETS = {

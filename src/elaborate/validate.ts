@@ -7,7 +7,7 @@
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { locateKey, type SongSource } from './locate.ts';
-import type { SongIR } from './types.ts';
+import type { SongIR } from '../ir/types.ts';
 
 export function validate(song: SongIR, source: SongSource): Diagnostic[] {
   const problems: Diagnostic[] = [];

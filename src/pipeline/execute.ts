@@ -5,22 +5,8 @@
  */
 import type { CacheStore, OutputRecord } from '../cache/store.ts';
 import { depOutput, depTaskId, type BuildGraph, type Task } from '../plan/graph.ts';
+import type { TaskResult } from '../plan/outputs.ts';
 import type { InputMissingError, TaskContext, TaskOutput } from '../render/run-task.ts';
-
-export type TaskStatus = 'rendered' | 'cached';
-
-export interface TaskResult {
-  readonly id: string;
-  readonly kind: Task['kind'];
-  readonly key: string;
-  readonly status: TaskStatus;
-  readonly outputs: Readonly<Record<string, OutputRecord>>;
-  readonly meta: Readonly<Record<string, number>>;
-  /** Wall time of the render, 0 for a cache hit. Printed, never written to outputs. */
-  readonly seconds: number;
-  /** Rendered by a worker thread rather than the main thread. Printed, never written to outputs. */
-  readonly inWorker?: boolean;
-}
 
 /** Runs one task somewhere: in this thread or in a worker. */
 export type TaskRunner = (task: Task, inputs: OutputRecord[], context: TaskContext) => Promise<TaskOutput>;

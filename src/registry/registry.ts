@@ -1,4 +1,4 @@
-import type { EffectDefinition, InstrumentDefinition } from '../api/plugin.ts';
+import type { EffectDefinition, InstrumentDefinition } from '../ir/plugin.ts';
 
 /**
  * The one instrument registry. Built-ins and project plugins both land here through
@@ -60,3 +60,6 @@ export function pluginSources(): [string, string][] {
 export function isRegistered(kind: 'instrument' | 'effect', name: string): boolean {
   return kind === 'instrument' ? instruments.has(name) : effects.has(name);
 }
+
+/** Where a project plugin lives and the hash of its code, for plugins the song's modules defined. */
+export type PluginCode = (kind: 'instrument' | 'effect', name: string) => { source: string; code: string } | null;
