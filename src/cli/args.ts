@@ -5,7 +5,8 @@ import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 export type CommandLine =
   | { readonly name: 'help' }
   | { readonly name: 'inspect'; readonly song: string; readonly variant?: string }
-  | { readonly name: 'import-midi'; readonly file: string; readonly song?: string; readonly force: boolean }
+  | { readonly name: 'import-midi' | 'import-dawproject'; readonly file: string; readonly song?: string; readonly force: boolean }
+  | { readonly name: 'init'; readonly dir: string; readonly force: boolean }
   | { readonly name: 'analyze'; readonly files: string[]; readonly json: boolean; readonly reference?: string }
   | { readonly name: 'cache-stats' }
   | { readonly name: 'cache-prune'; readonly maxSize: string }
@@ -28,6 +29,8 @@ export type CommandLine =
       readonly json: boolean;
       /** Print only errors and the summary line. */
       readonly quiet: boolean;
+      /** Also write <song>.dawproject beside the MIDI file. */
+      readonly dawproject: boolean;
     };
 
 export class UsageError extends Error {
@@ -40,7 +43,8 @@ export function parseArgs(args: readonly string[]): CommandLine {
   const [name = 'build', ...rest] = args;
   if (name === 'help' || name === '--help' || name === '-h') return { name: 'help' };
   if (name === 'inspect') return parseInspect(rest);
-  if (name === 'import-midi') return parseImport(rest);
+  if (name === 'import-midi' || name === 'import-dawproject') return parseImport(name, rest);
+  if (name === 'init') return parseInit(rest);
   if (name === 'analyze' || name === 'analyse') return parseAnalyze(rest);
   if (name === 'check') {
     if (rest.length) throw new UsageError(d.badFlag(rest[0], 'check takes no arguments'));
@@ -77,6 +81,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
   let strict = false;
   let json = false;
   let quiet = false;
+  let dawproject = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const value = (): string => {
@@ -89,6 +94,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
     else if (arg === '--strict') strict = true;
     else if (arg === '--json') json = true;
     else if (arg === '--quiet' || arg === '-q') quiet = true;
+    else if (arg === '--dawproject') dawproject = true;
     else if (arg === '--variant') variants.push(value());
     else if (arg.startsWith('--variant=')) variants.push(arg.slice('--variant='.length));
     else if (arg === '--out') outDir = value();
@@ -100,7 +106,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
     } else if (arg.startsWith('-') && arg !== '-q') throw new UsageError(d.badFlag(arg, 'unknown option'));
     else songs.push(arg);
   }
-  return { name, songs, useCache, outDir, jobs, explain, variants, strict, json, quiet };
+  return { name, songs, useCache, outDir, jobs, explain, variants, strict, json, quiet, dawproject };
 }
 
 function parseInspect(rest: readonly string[]): CommandLine {
@@ -120,7 +126,20 @@ function parseInspect(rest: readonly string[]): CommandLine {
   return { name: 'inspect', song, variant };
 }
 
-function parseImport(rest: readonly string[]): CommandLine {
+function parseInit(rest: readonly string[]): CommandLine {
+  let dir: string | undefined;
+  let force = false;
+  for (const arg of rest) {
+    if (arg === '--force') force = true;
+    else if (arg.startsWith('-')) throw new UsageError(d.badFlag(arg, 'unknown option'));
+    else if (dir) throw new UsageError(d.badFlag(arg, 'init takes one folder'));
+    else dir = arg;
+  }
+  return { name: 'init', dir: dir ?? '.', force };
+}
+
+function parseImport(name: 'import-midi' | 'import-dawproject', rest: readonly string[]): CommandLine {
+  const example = name === 'import-midi' ? '<file.mid>' : '<file.dawproject>';
   let file: string | undefined;
   let song: string | undefined;
   let force = false;
@@ -131,11 +150,11 @@ function parseImport(rest: readonly string[]): CommandLine {
       if (!song) throw new UsageError(d.badFlag('--name', 'needs a value'));
     } else if (arg === '--force') force = true;
     else if (arg.startsWith('-')) throw new UsageError(d.badFlag(arg, 'unknown option'));
-    else if (file) throw new UsageError(d.badFlag(arg, 'import-midi takes one file'));
+    else if (file) throw new UsageError(d.badFlag(arg, `${name} takes one file`));
     else file = arg;
   }
-  if (!file) throw new UsageError(d.badFlag('import-midi', 'name the file: mixdown import-midi <file.mid> [--name song]'));
-  return { name: 'import-midi', file, song, force };
+  if (!file) throw new UsageError(d.badFlag(name, `name the file: mixdown ${name} ${example} [--name song]`));
+  return { name, file, song, force };
 }
 
 function parseAnalyze(rest: readonly string[]): CommandLine {

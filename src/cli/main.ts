@@ -21,6 +21,8 @@ usage:
   mixdown build [song…] [options]   render every song in songs/ (or the ones named) into dist/
   mixdown inspect <song> [--variant V]   print the arrangement: tempo, meter, sections × tracks
   mixdown import-midi <file.mid> [--name ID] [--force]   write songs/<ID>/song.ts from a MIDI file
+  mixdown import-dawproject <file.dawproject> [--name ID] [--force]   the same from a DAWproject
+  mixdown init [dir] [--force]       write a new song project (package.json, a first song, CI, README)
   mixdown analyze <file…> [--json] [--reference REF]   loudness (BS.1770/R128), range, peaks
   mixdown watch [song…] [options]   build, then rebuild what a save changes (build's options);
                                      a song with TypeScript errors keeps its last outputs
@@ -41,6 +43,8 @@ build options:
   --json         print one JSON summary (songs, outputs, tasks with their start, seconds and
                  thread, stems phase seconds, diagnostics)
   --quiet, -q    print only errors and the summary line
+  --dawproject   also write <song>.dawproject (DAWproject 1.0: tracks, buses, clips per
+                 section, automation, tempo map, markers, and the stems in a muted folder)
 
 exit codes: 0 built, 1 a song failed, 2 bad usage
 `;
@@ -80,6 +84,27 @@ export async function main(args: readonly string[]): Promise<number> {
       return 1;
     }
   }
+  if (command.name === 'import-dawproject') {
+    try {
+      const { importDawproject } = await import('./import-dawproject.ts');
+      const written = importDawproject(process.cwd(), resolve(command.file), { name: command.song, force: command.force });
+      process.stdout.write(`wrote ${written}\n`);
+      return 0;
+    } catch (error) {
+      printDiagnostics([d.badDawproject({ file: command.file, song: command.song ?? '' }, command.file, error instanceof Error ? error.message : String(error))]);
+      return 1;
+    }
+  }
+  if (command.name === 'init') {
+    const { initProject } = await import('./init.ts');
+    const result = initProject(resolve(command.dir), { force: command.force });
+    if (!result.ok) {
+      printDiagnostics([result.diagnostic]);
+      return 1;
+    }
+    process.stdout.write(`wrote a song project in ${command.dir}: ${result.files.join(', ')}\nnext: cd ${command.dir} && npm install && npm start\n`);
+    return 0;
+  }
   if (command.name === 'watch') return watchCommand(command);
   const tty = Boolean(process.stdout.isTTY) && !process.env.CI;
   const printer = createBuildPrinter(process.stdout, { explain: command.explain, quiet: command.quiet || command.json, tty });
@@ -92,6 +117,7 @@ export async function main(args: readonly string[]): Promise<number> {
     jobs: command.jobs,
     variants: command.variants,
     strict: command.strict,
+    dawproject: command.dawproject,
     onEvent: (event) => {
       timings.record(event);
       printer.event(event);
@@ -285,6 +311,7 @@ async function watchCommand(command: Extract<CommandLine, { name: 'build' | 'wat
     jobs: command.jobs,
     variants: command.variants,
     strict: command.strict,
+    dawproject: command.dawproject,
     onEvent: (event) => current().event(event),
     // Type errors in files no built song uses (a song's own are among its diagnostics).
     onTypeErrors: (errors) => printDiagnostics(errors),

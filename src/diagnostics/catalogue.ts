@@ -70,6 +70,8 @@ export const diagnostics = {
     error('MD221', where, `song '${where.song}' has a variant '${name}' that cannot name a folder`, "use letters, digits, - and _ (and not 'stems')"),
   badKey: (where: Where, key: unknown) =>
     error('MD222', where, `song '${where.song}' key ${JSON.stringify(key)} is not a key`, "write it like 'A minor', 'Eb major' or 'D dorian'"),
+  badDawproject: (where: Where, path: string, detail: string) =>
+    error('MD237', where, `DAWproject '${path}' cannot be imported: ${detail}`, 'give a .dawproject file (a zip with project.xml) as Bitwig, Studio One or Cubase export it'),
   badMidiFile: (where: Where, path: string, detail: string) =>
     error('MD223', where, `MIDI file '${path}' cannot be used: ${detail}`, 'check the path (relative to the song file) and that it is a Standard MIDI File'),
 
@@ -121,6 +123,8 @@ export const diagnostics = {
     error('MD405', { file: '(command line)' }, `cannot analyse: ${detail}`, 'give WAV, AIFF, FLAC, MP3, AAC or Ogg files that exist'),
   unknownVariant: (song: string, variant: string, known: readonly string[]) =>
     error('MD404', { file: `songs/${song}/song.ts`, song }, `song '${song}' has no variant '${variant}'`, `its variants: ${known.join(', ')}`),
+  initNotEmpty: (dir: string, entries: readonly string[]) =>
+    error('MD408', { file: dir }, `${dir} is not empty (${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', …' : ''}): init writes a new project only into an empty folder`, 'name a new folder (`mixdown init my-songs`), or pass --force to write over the files init makes'),
   noSongs: (dir: string) =>
     error('MD403', { file: dir }, `no songs found in ${dir}`, 'create songs/<name>/song.ts with `export default defineSong({ … })`'),
 } as const;

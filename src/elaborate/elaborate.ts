@@ -125,12 +125,12 @@ export function elaborate(input: SongInput, origin: SongOrigin): ElaborateResult
 
   const timing = { sampleRate, meterMap, clock, layout, lengthSamples };
   const tracks: TrackIR[] = drafts.map(({ channel, input: trackInput, ...track }) => {
-    const done = attachAutomation({ ...channel, mute: channel.mute || soloMuted.has(channel.id) }, trackInput.automation, track.instrument.options, timing, atTrack(channel.id), problems);
+    const done = attachAutomation({ ...channel, mute: channel.mute || soloMuted.has(channel.id), ...(soloed.has(channel.id) ? { solo: true } : {}) }, trackInput.automation, track.instrument.options, timing, atTrack(channel.id), problems);
     return { ...done.channel, ...track, instrumentAutomation: done.instrument };
   });
   const buses: BusIR[] = busDrafts.map((draft) => {
     const busInput = input.buses?.[draft.id];
-    return attachAutomation({ ...draft, mute: draft.mute || soloMuted.has(draft.id) }, busInput?.automation, null, timing, atBus(draft.id), problems).channel;
+    return attachAutomation({ ...draft, mute: draft.mute || soloMuted.has(draft.id), ...(soloed.has(draft.id) ? { solo: true } : {}) }, busInput?.automation, null, timing, atBus(draft.id), problems).channel;
   });
   if (problems.length) return { ok: false, diagnostics: problems };
 

@@ -104,6 +104,8 @@ export interface ChannelIR {
   readonly output: string;
   /** Muted, or silenced by another channel's solo. */
   readonly mute: boolean;
+  /** Soloed by the song (present only then): exports show it; `mute` already holds its effect. */
+  readonly solo?: true;
   readonly invert: boolean;
   /** Fader automation (gain in dB, pan). */
   readonly gainAutomation: AutomationIR | null;

@@ -51,6 +51,8 @@ export interface BuildOptions {
    * song back (it fails with them, its outputs stay as they were). `watch` passes its type check.
    */
   readonly beforeRender?: (song: string, file: string) => Promise<readonly Diagnostic[]>;
+  /** Also write dist/<song>/[<variant>/]<song>.dawproject (a DAWproject 1.0 zip with the stems). @default false */
+  readonly dawproject?: boolean;
 }
 
 export type BuildEvent =
@@ -184,6 +186,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         strict: options.strict ?? false,
         emit,
         beforeRender: options.beforeRender,
+        dawproject: options.dawproject ?? false,
       });
       cache.releaseMemory();
       for (const result of built) {
@@ -226,6 +229,7 @@ interface SongBuildContext {
   readonly strict: boolean;
   readonly emit: (event: BuildEvent) => void;
   readonly beforeRender?: BuildOptions['beforeRender'];
+  readonly dawproject: boolean;
 }
 
 async function buildSong(id: string, path: string, context: SongBuildContext): Promise<SongBuildResult[]> {
@@ -247,7 +251,7 @@ async function buildSong(id: string, path: string, context: SongBuildContext): P
 
 /** Render and emit one song or variant: dist/<song>/ for the song as written, dist/<song>/<variant>/ for a variant. */
 async function buildVariant(song: SongIR, context: SongBuildContext): Promise<SongBuildResult> {
-  const graph = plan(song);
+  const graph = plan(song, { dawproject: context.dawproject });
   context.emit({ type: 'plan', song: song.id, variant: song.variant, tasks: graph.tasks.length });
   const paths = outputPaths(song, graph.tasks);
   const dir = song.variant ? join(context.outDir, song.id, song.variant) : join(context.outDir, song.id);
@@ -334,6 +338,7 @@ function outputPaths(song: SongIR, tasks: readonly Task[]): OutputPath[] {
       if (task.params.settings.dither) paths.push({ task: task.id, output: 'audio16', path: 'master-16.wav' });
       for (const format of task.params.settings.formats) paths.push({ task: task.id, output: format, path: `master.${format}` });
     } else if (task.kind === 'midi') paths.push({ task: task.id, output: 'midi', path: `${song.id}.mid` });
+    else if (task.kind === 'dawproject') paths.push({ task: task.id, output: 'dawproject', path: `${song.id}.dawproject` });
   }
   return paths;
 }

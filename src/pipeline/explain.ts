@@ -75,6 +75,8 @@ function describeInput(task: Task, name: string): string {
       return 'master settings changed';
     case 'midi':
       return 'MIDI content (notes, names, tempo, meter) changed';
+    case 'dawproject':
+      return 'DAWproject content (tracks, routing, clips, automation, tempo) changed';
     default:
       return `${name} changed`;
   }

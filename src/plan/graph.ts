@@ -8,6 +8,7 @@ import type { NoteEvent } from '../ir/plugin.ts';
 import type { AutomationIR, ChannelIR, EffectSlotIR, InstrumentIR, MasterIR, MeterPoint, SongIR, TempoPoint } from '../ir/types.ts';
 import { hashValue } from '../ir/hash.ts';
 import type { MidiParams } from '../io/midi.ts';
+import { dawprojectFiles, dawprojectParams, type DawprojectTaskParams } from './dawproject.ts';
 
 /** Bump when any renderer's output for the same inputs changes. Part of every key. */
 export const ENGINE_VERSION = 'mixdown-engine/4';
@@ -86,7 +87,14 @@ export type BusTask = TaskBase<'bus', BusParams>;
 export type MixTask = TaskBase<'mix', MixParams>;
 export type MasterTask = TaskBase<'master', MasterParams>;
 export type MidiTask = TaskBase<'midi', MidiParams>;
-export type Task = StemTask | BusTask | MixTask | MasterTask | MidiTask;
+export type DawprojectTask = TaskBase<'dawproject', DawprojectTaskParams>;
+export type Task = StemTask | BusTask | MixTask | MasterTask | MidiTask | DawprojectTask;
+
+/** What a build plans beyond the audio and the MIDI file. */
+export interface PlanOptions {
+  /** Also plan the `dawproject` task (dist/<song>/<song>.dawproject). @default false */
+  readonly dawproject?: boolean;
+}
 
 export interface BuildGraph {
   readonly song: string;
@@ -145,7 +153,7 @@ function pluginInputs(instrument: string | null, instrumentCode: string | null, 
   return inputs;
 }
 
-export function plan(song: SongIR): BuildGraph {
+export function plan(song: SongIR, options: PlanOptions = {}): BuildGraph {
   const format = { sampleRate: song.sampleRate, lengthSamples: song.lengthSamples };
   const channels: (ChannelIR & { kind: 'track' | 'bus' })[] = [...song.tracks.map((t) => ({ ...t, kind: 'track' as const })), ...song.buses.map((b) => ({ ...b, kind: 'bus' as const }))];
   const taskIdOf = (channel: string) => (song.tracks.some((track) => track.id === channel) ? `stem:${channel}` : `bus:${channel}`);
@@ -253,7 +261,14 @@ export function plan(song: SongIR): BuildGraph {
     })),
   };
   const midi = makeTask<MidiTask>('midi', 'midi', midiParams, { midi: midiParams }, []);
-  return { song: song.id, tasks: [...order, mix, master, midi] };
+  const exports: Task[] = [];
+  if (options.dawproject) {
+    // It reads every channel's stem (the project's muted stems folder), in channel order.
+    const project = dawprojectParams(song, ENGINE_VERSION);
+    const params: DawprojectTaskParams = { project, files: dawprojectFiles(song), stems: channels.map((channel) => channel.id) };
+    exports.push(makeTask<DawprojectTask>('dawproject', 'dawproject', params, { dawproject: project, files: params.files }, channels.map((channel) => done.get(taskIdOf(channel.id))!)));
+  }
+  return { song: song.id, tasks: [...order, mix, master, midi, ...exports] };
 }
 
 /** A project plugin (not a built-in) a task renders with. */

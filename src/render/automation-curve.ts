@@ -70,3 +70,36 @@ const WAVES: Record<LfoIR['shape'], (phase: number) => number> = {
   saw: (p) => 1 - p,
   ramp: (p) => p,
 };
+
+/**
+ * The value `renderAutomation` gives at one sample (the same formulas, in double precision),
+ * for writers that sample a curve sparsely, such as the DAWproject export.
+ */
+export function automationValueAt(automation: AutomationIR, sample: number): number {
+  if (automation.lfo) {
+    const { anchors, min, max } = automation.lfo;
+    let k = 1;
+    while (k < anchors.length - 1 && anchors[k].sample <= sample) k++;
+    const from = anchors[k - 1];
+    const to = anchors[k] ?? from;
+    const clamped = Math.max(from.sample, Math.min(sample, to.sample));
+    const phase = from.phase + ((to.phase - from.phase) / Math.max(1, to.sample - from.sample)) * (clamped - from.sample);
+    return min + (max - min) * WAVES[automation.lfo.shape](phase - Math.floor(phase));
+  }
+  const points = automation.points;
+  if (sample <= points[0].sample) return points[0].value;
+  for (let k = 1; k < points.length; k++) {
+    const from = points[k - 1];
+    const to = points[k];
+    if (sample >= to.sample) continue;
+    const span = to.sample - from.sample;
+    const a = from.value;
+    const b = to.value;
+    const x = sample - from.sample;
+    if (to.shape === 'step' || span <= 0) return a;
+    if (to.shape === 'linear' || (to.shape === 'curve' && to.curve === 0)) return a + ((b - a) * x) / span;
+    if (to.shape === 'exponential') return a * Math.exp((Math.log(b / a) * x) / span);
+    return a + ((b - a) * (Math.exp((to.curve * x) / span) - 1)) / (Math.exp(to.curve) - 1);
+  }
+  return points[points.length - 1].value;
+}

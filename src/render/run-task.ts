@@ -16,6 +16,7 @@ import type { Task } from '../plan/graph.ts';
 import { interleavedPeak } from '../dsp/levels.ts';
 import { renderBus, renderStem } from './stem.ts';
 import { readDeclaredFile } from './declared-file.ts';
+import { renderDawproject } from './dawproject-export.ts';
 import type { Stereo } from './effect-chain.ts';
 import '../instruments/index.ts';
 import '../effects/index.ts';
@@ -149,6 +150,8 @@ export async function runTask(
     }
     case 'midi':
       return result({ midi: encodeMidi(task.params) }, {});
+    case 'dawproject':
+      return result({ dawproject: await renderDawproject(task.params, inputs.map(read), context) }, {});
   }
 }
 

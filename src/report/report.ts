@@ -96,7 +96,7 @@ export function buildReport(song: SongIR, results: ReadonlyMap<string, TaskResul
       task,
       sha256: record.digest,
       bytes: record.bytes,
-      peakDb: result.kind === 'midi' ? null : reportDb(result.meta.peak ?? 0),
+      peakDb: result.kind === 'midi' || result.kind === 'dawproject' ? null : reportDb(result.meta.peak ?? 0),
     });
   }
   const master = results.get('master')!;
