@@ -14,6 +14,7 @@ import { elaborate } from '../src/ir/elaborate.ts';
 import type { SongIR } from '../src/ir/types.ts';
 import { encodeWavPcm } from '../src/io/wav.ts';
 import { automationPoints, dawprojectParams } from '../src/plan/dawproject.ts';
+import { importDawproject } from '../src/cli/import-dawproject.ts';
 import { TempoClock } from '../src/theory/time.ts';
 import { synth } from '../src/instruments/index.ts';
 import type { SchemaNames } from './helpers/xsd-names.ts';
@@ -41,7 +42,7 @@ export default defineSong({
     kick: {
       instrument: drums(),
       output: 'drums',
-      parts: { intro: grid('x...x...', GM_DRUMS.kick, { step: '8n' }), verse: grid('x.x.x...', GM_DRUMS.kick, { step: '8n' }) },
+      parts: { intro: grid('x...x...', GM_DRUMS.kick, { step: '8n' }), verse: grid('x.x.x...', GM_DRUMS.kick, { step: '8n' }), end: grid('x.....', GM_DRUMS.kick, { step: '8n' }) },
     },
     bass: {
       instrument: synth({ wave: 'saw' }),
@@ -194,12 +195,12 @@ describe('DAWproject export', () => {
     expect(parsed.transport?.timeSignature).toMatchObject({ numerator: 4, denominator: 4 });
     const tempo = parsed.arrangement!.tempoAutomation!;
     expect(tempo.unit).toBe('bpm');
-    expect(tempo.points.map((point) => [Number(point.time), (point as { value: number }).value, (point as { interpolation: string }).interpolation])).toEqual([
+    expect((tempo.points as any[]).map((point) => [Number(point.time), point.value, point.interpolation])).toEqual([
       [0, 100, 'hold'],
       [8, 100, 'linear'],
       [16, 120, 'hold'],
     ]);
-    expect(tempo.points.map((point) => Math.round(Number(point.time) * 960))).toEqual(ir.tempoMap.map((point) => point.tick));
+    expect((tempo.points as any[]).map((point) => Math.round(Number(point.time) * 960))).toEqual(ir.tempoMap.map((point) => point.tick));
     const meters = all(tree(xml)).filter((node) => node.tag === 'TimeSignaturePoint');
     expect(meters.map((node) => [Number(node.attrs.time) * 960, node.attrs.numerator, node.attrs.denominator])).toEqual(ir.meterMap.map((meter) => [meter.tick, String(meter.numerator), String(meter.denominator)]));
     // openDAW's schema reads no Marker children (its Markers class lists them under another name): read them from the tree.
@@ -250,7 +251,7 @@ describe('DAWproject export', () => {
     // Clip positions are the sections' starts; the kick has intro and both verses.
     expect(clips.map((clip) => Math.round(clip.time * 960))).toEqual([ir.sections[1].startTick, ir.sections[2].startTick]);
     const kick = (parsed.arrangement!.lanes!.lanes as any[]).find((lane) => lane.track === 'trk.kick').lanes[0].clips as any[];
-    expect(kick.map((clip) => clip.name)).toEqual(['intro 1', 'verse 1', 'verse 2']);
+    expect(kick.map((clip) => clip.name)).toEqual(['intro 1', 'verse 1', 'verse 2', 'end 1']);
   });
 
   it('writes audio clips with their trim, fades and loop, and the take at its own rate', () => {
@@ -321,6 +322,30 @@ describe('DAWproject export', () => {
     // Without the option the export is not planned.
     const plain = await project.build();
     expect(plain.songs[0].report!.tasks.some((task) => task.id === 'dawproject')).toBe(false);
+  }, 120_000);
+
+  it('imports back into a song with the same tempo map, meters, sections, notes and routing', async () => {
+    const written = importDawproject(project.root, `${project.root}/dist/rt/rt.dawproject`, { name: 'back' });
+    expect(written).toBe('songs/back/song.ts');
+    const source = project.read(written);
+    expect(source).toContain("import { defineSong, drums, synth } from 'mixdown';");
+    expect(() => importDawproject(project.root, `${project.root}/dist/rt/rt.dawproject`, { name: 'back' })).toThrow(/exists; pass --force/);
+    const result = await project.build({ songs: ['back'] });
+    expect(result.songs[0].diagnostics).toEqual([]);
+    const back = result.songs[0].ir!;
+    expect(back.title).toBe('Round & Trip');
+    expect(back.tempoMap).toEqual(ir.tempoMap);
+    expect(back.meterMap).toEqual(ir.meterMap);
+    expect(back.sections.map(({ name, occurrence, startTick, endTick }) => [name, occurrence, startTick, endTick])).toEqual(ir.sections.map(({ name, occurrence, startTick, endTick }) => [name, occurrence, startTick, endTick]));
+    const notes = (song: SongIR, id: string) => song.tracks.find((track) => track.id === id)!.notes.map(({ pitch, velocity, startTick, lengthTicks }) => ({ pitch, velocity, startTick, lengthTicks }));
+    // The audio track has no notes to import; the three note tracks come back note for note.
+    expect(back.tracks.map((track) => track.id)).toEqual(['kick', 'bass', 'pad']);
+    for (const id of ['kick', 'bass', 'pad']) expect(notes(back, id), id).toEqual(notes(ir, id));
+    expect(back.tracks[0].midiDrums).toBe(true);
+    const strip = (channel: SongIR['tracks'][number] | SongIR['buses'][number]) => ({ output: channel.output, gainDb: channel.gainDb, pan: channel.pan, mute: channel.mute, sends: channel.sends.map(({ to, levelDb, pre }) => ({ to, levelDb, pre })) });
+    expect(back.buses.map((bus) => bus.id)).toEqual(['drums', 'verb']);
+    for (const id of ['kick', 'bass', 'pad']) expect(strip(back.tracks.find((track) => track.id === id)!), id).toEqual(strip(ir.tracks.find((track) => track.id === id)!));
+    for (const id of ['drums', 'verb']) expect(strip(back.buses.find((bus) => bus.id === id)!), id).toEqual(strip(ir.buses.find((bus) => bus.id === id)!));
   }, 120_000);
 });
 

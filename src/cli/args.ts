@@ -5,7 +5,8 @@ import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 export type CommandLine =
   | { readonly name: 'help' }
   | { readonly name: 'inspect'; readonly song: string; readonly variant?: string }
-  | { readonly name: 'import-midi' | 'import-dawproject'; readonly file: string; readonly song?: string; readonly force: boolean }
+  | { readonly name: 'import-midi'; readonly file: string; readonly song?: string; readonly force: boolean }
+  | { readonly name: 'import-dawproject'; readonly file: string; readonly song?: string; readonly force: boolean }
   | { readonly name: 'init'; readonly dir: string; readonly force: boolean }
   | { readonly name: 'analyze'; readonly files: string[]; readonly json: boolean; readonly reference?: string }
   | { readonly name: 'cache-stats' }
@@ -154,7 +155,7 @@ function parseImport(name: 'import-midi' | 'import-dawproject', rest: readonly s
     else file = arg;
   }
   if (!file) throw new UsageError(d.badFlag(name, `name the file: mixdown ${name} ${example} [--name song]`));
-  return { name, file, song, force };
+  return name === 'import-midi' ? { name, file, song, force } : { name, file, song, force };
 }
 
 function parseAnalyze(rest: readonly string[]): CommandLine {

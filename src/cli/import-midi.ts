@@ -19,14 +19,14 @@ export interface ImportOptions {
 }
 
 /** Lower-case, dash-separated: a name that can be a track id or a folder. */
-function slug(text: string): string {
+export function slug(text: string): string {
   return text
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
 }
 
-function trackIds(tracks: readonly MidiTrackData[]): string[] {
+export function trackIds(tracks: readonly MidiTrackData[]): string[] {
   const used = new Set<string>();
   return tracks.map((track, index) => {
     let id = slug(track.name) || (track.drums ? 'drums' : `track-${index + 1}`);
@@ -66,7 +66,41 @@ function key(text: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(text) ? text : quote(text);
 }
 
-export function generateSongModule(data: MidiFileData, title: string): string {
+/** A channel strip as an imported song module writes it (every field left out is mixdown's default). */
+export interface ChannelSketch {
+  /** dB. */
+  readonly gain?: number;
+  /** -1 … 1. */
+  readonly pan?: number;
+  readonly mute?: boolean;
+  /** A bus id (the master when left out). */
+  readonly output?: string;
+  readonly sends?: readonly { readonly to: string; readonly level: number; readonly pre: boolean }[];
+}
+
+/** What a DAW project adds to a MIDI file's content (`import-dawproject`). */
+export interface ModuleExtras {
+  /** Tempo points that glide linearly to the next one, by tick. */
+  readonly ramps?: ReadonlySet<number>;
+  readonly sections?: readonly { readonly name: string; readonly bars: number }[];
+  readonly form?: readonly string[];
+  /** One per track of the data, by index. */
+  readonly channels?: readonly ChannelSketch[];
+  readonly buses?: readonly { readonly id: string; readonly name: string; readonly channel: ChannelSketch }[];
+  /** The first line's comment. */
+  readonly origin?: string;
+}
+
+function writeChannel(writer: CodeBlockWriter, channel: ChannelSketch | undefined): void {
+  if (!channel) return;
+  if (channel.gain !== undefined && channel.gain !== 0) writer.writeLine(`gain: ${round(channel.gain)},`);
+  if (channel.pan !== undefined && channel.pan !== 0) writer.writeLine(`pan: ${round(channel.pan)},`);
+  if (channel.mute) writer.writeLine('mute: true,');
+  if (channel.output && channel.output !== 'master') writer.writeLine(`output: ${quote(channel.output)},`);
+  if (channel.sends?.length) writer.writeLine(`sends: [${channel.sends.map((send) => `{ to: ${quote(send.to)}, level: ${round(send.level)}${send.pre ? ', pre: true' : ''} }`).join(', ')}],`);
+}
+
+export function generateSongModule(data: MidiFileData, title: string, extras: ModuleExtras = {}): string {
   const project = new Project({ useInMemoryFileSystem: true, manipulationSettings: { quoteKind: QuoteKind.Single } });
   const file = project.createSourceFile('song.ts', '');
   const usesDrums = data.tracks.some((track) => track.drums);
@@ -75,7 +109,7 @@ export function generateSongModule(data: MidiFileData, title: string): string {
     moduleSpecifier: 'mixdown',
     namedImports: ['defineSong', ...(usesDrums ? ['drums'] : []), ...(usesSynth ? ['synth'] : [])],
   });
-  file.insertText(0, `// Imported from a MIDI file by \`mixdown import-midi\`. Edit freely: it is an ordinary song module.\n`);
+  file.insertText(0, `// ${extras.origin ?? 'Imported from a MIDI file by `mixdown import-midi`'}. Edit freely: it is an ordinary song module.\n`);
   const ids = trackIds(data.tracks);
   const meters = meterBars(data);
   const tempos = data.tempos.length ? data.tempos : [{ tick: 0, bpm: 120 }];
@@ -87,7 +121,7 @@ export function generateSongModule(data: MidiFileData, title: string): string {
         if (tempos.length === 1) writer.writeLine(`tempo: ${round(tempos[0].bpm)},`);
         else {
           writer.write('tempo: [').newLine();
-          writer.indent(() => tempos.forEach((tempo) => writer.writeLine(`{ at: { ticks: ${tempo.tick} }, bpm: ${round(tempo.bpm)} },`)));
+          writer.indent(() => tempos.forEach((tempo) => writer.writeLine(`{ at: { ticks: ${tempo.tick} }, bpm: ${round(tempo.bpm)}${extras.ramps?.has(tempo.tick) ? ", ramp: 'linear'" : ''} },`)));
           writer.writeLine('],');
         }
         if (meters.length === 1) writer.writeLine(`meter: [${meters[0].numerator}, ${meters[0].denominator}],`);
@@ -96,11 +130,16 @@ export function generateSongModule(data: MidiFileData, title: string): string {
           writer.indent(() => meters.forEach((meter) => writer.writeLine(`{ bar: ${meter.bar}, meter: [${meter.numerator}, ${meter.denominator}] },`)));
           writer.writeLine('],');
         }
+        if (extras.sections?.length) {
+          writer.writeLine(`sections: { ${extras.sections.map((section) => `${key(section.name)}: ${section.bars}`).join(', ')} },`);
+          writer.writeLine(`form: [${(extras.form ?? []).map(quote).join(', ')}],`);
+        }
         writer.write('tracks: ').inlineBlock(() => {
           data.tracks.forEach((track, index) => {
             writer.write(`${key(ids[index])}: `).inlineBlock(() => {
               if (track.name && track.name !== ids[index]) writer.writeLine(`name: ${quote(track.name)},`);
-              writer.writeLine(`instrument: ${track.drums ? 'drums()' : `synth({ program: ${track.program} })`},`);
+              writer.writeLine(`instrument: ${track.drums ? 'drums()' : track.program >= 0 ? `synth({ program: ${track.program} })` : 'synth()'},`);
+              writeChannel(writer, extras.channels?.[index]);
               writer.write('notes: [').newLine();
               writer.indent(() => {
                 for (const note of track.notes) {
@@ -114,6 +153,18 @@ export function generateSongModule(data: MidiFileData, title: string): string {
           });
         });
         writer.write(',').newLine();
+        if (extras.buses?.length) {
+          writer.write('buses: ').inlineBlock(() => {
+            for (const bus of extras.buses!) {
+              writer.write(`${key(bus.id)}: `).inlineBlock(() => {
+                if (bus.name !== bus.id) writer.writeLine(`name: ${quote(bus.name)},`);
+                writeChannel(writer, bus.channel);
+              });
+              writer.write(',').newLine();
+            }
+          });
+          writer.write(',').newLine();
+        }
       });
       writer.write(')');
     },

@@ -90,6 +90,8 @@ export interface DawChannel {
   readonly volumeAutomation: readonly DawPoint[] | null;
   readonly panAutomation: readonly DawPoint[] | null;
   readonly noteClips: readonly DawNoteClip[];
+  /** MIDI channel of its notes, 0-based: 9 for drums (General MIDI's channel 10), else 0. */
+  readonly midiChannel: number;
   readonly audioClips: readonly DawAudioClip[];
   /** Fed only by sends (a return), for the channel's role. */
   readonly returnOnly: boolean;
@@ -291,7 +293,7 @@ function projectXml(params: DawprojectParams, media: ReadonlyMap<string, DawMedi
         el('Clips', [['id', `${lane}.clips`], ['timeUnit', 'beats']], channel.noteClips.map((clip, index) =>
           el('Clip', [['time', beats(clip.startTick)], ['duration', beats(clip.lengthTicks)], ['name', clip.name], ['contentTimeUnit', 'beats'], ['playStart', 0]], [
             el('Notes', [['id', `${lane}.notes${index}`]], clip.notes.map((note) =>
-              el('Note', [['time', beats(note.startTick)], ['duration', beats(note.lengthTicks)], ['channel', 0], ['key', note.pitch], ['vel', note.velocity / 127]]),
+              el('Note', [['time', beats(note.startTick)], ['duration', beats(note.lengthTicks)], ['channel', channel.midiChannel], ['key', note.pitch], ['vel', note.velocity / 127]]),
             )),
           ]),
         )),

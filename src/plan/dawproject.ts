@@ -150,6 +150,7 @@ export function dawprojectParams(song: SongIR, engine: string): DawprojectParams
       volumeAutomation: automationPoints(source.gainAutomation, fromDb, false),
       panAutomation: automationPoints(source.panAutomation, panToNormalized, true),
       noteClips: track && !audio ? noteClips(song, track) : [],
+      midiChannel: track?.midiDrums ? 9 : 0,
       audioClips: track && audio ? audioClips(track) : [],
       // A bus fed only by sends is a return (an effect channel); one that anything outputs to is a group.
       returnOnly: kind === 'bus' && !all.some((other) => other.output === source.id),
