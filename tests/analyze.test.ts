@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ffmpegSummary } from './helpers/audio.ts';
 import { createProject, REPO_ROOT, type TestProject } from './helpers/project.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
@@ -20,13 +21,6 @@ export default defineSong({
   },
 });
 `;
-
-function ffmpegSummary(file: string): { I: number; LRA: number; peak: number } {
-  const run = spawnSync('ffmpeg', ['-nostats', '-hide_banner', '-i', file, '-af', 'ebur128=peak=true', '-f', 'null', '-'], { encoding: 'utf8' });
-  const summary = run.stderr.slice(run.stderr.lastIndexOf('Summary:'));
-  const number = (label: string) => Number(new RegExp(`${label}:\\s+(-?[\\d.]+|-inf)`).exec(summary)![1].replace('-inf', '-Infinity'));
-  return { I: number('I'), LRA: number('LRA'), peak: number('Peak') };
-}
 
 describe('mixdown analyze', () => {
   let project: TestProject;

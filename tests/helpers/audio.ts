@@ -1,4 +1,5 @@
 /** Audio measurements for tests: FFT peak frequency, levels, onsets. */
+import { spawnSync } from 'node:child_process';
 import { fft } from '../../src/dsp/fft.ts';
 
 export { fft };
@@ -56,4 +57,12 @@ export function bandEnergy(magnitudes: Float64Array, sampleRate: number, size: n
   let sum = 0;
   for (let i = Math.max(0, Math.floor(fromHz / binHz)); i < Math.min(magnitudes.length, Math.ceil(toHz / binHz)); i++) sum += magnitudes[i] * magnitudes[i];
   return sum;
+}
+
+/** ffmpeg's EBU R128 summary of a file (`-af ebur128=peak=true`): integrated loudness, range, true peak. */
+export function ffmpegSummary(file: string): { I: number; LRA: number; peak: number } {
+  const run = spawnSync('ffmpeg', ['-nostats', '-hide_banner', '-i', file, '-af', 'ebur128=peak=true', '-f', 'null', '-'], { encoding: 'utf8' });
+  const summary = run.stderr.slice(run.stderr.lastIndexOf('Summary:'));
+  const number = (label: string) => Number(new RegExp(`${label}:\\s+(-?[\\d.]+|-inf)`).exec(summary)![1].replace('-inf', '-Infinity'));
+  return { I: number('I'), LRA: number('LRA'), peak: number('Peak') };
 }
