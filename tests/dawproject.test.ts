@@ -15,6 +15,10 @@ import type { SongIR } from '../src/ir/types.ts';
 import { encodeWavPcm } from '../src/io/wav.ts';
 import { automationPoints, dawprojectParams } from '../src/plan/dawproject.ts';
 import { importDawproject } from '../src/cli/import-dawproject.ts';
+import { verify } from '../src/build/verify.ts';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { REPO_ROOT } from './helpers/project.ts';
 import { TempoClock } from '../src/theory/time.ts';
 import { synth } from '../src/instruments/index.ts';
 import type { SchemaNames } from './helpers/xsd-names.ts';
@@ -169,6 +173,12 @@ describe('DAWproject export', () => {
       'audio/clips/takes/vox.wav',
     ]);
     for (const name of names) expect(zip.files[name].date.getTime(), name).toBe(new Date(1980, 0, 1).getTime());
+    // Python's zipfile checks every entry's CRC-32 and reads the headers on its own.
+    const python = spawnSync('python3', ['-c', 'import json, sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(json.dumps([z.testzip(), [[i.filename, list(i.date_time), i.compress_type] for i in z.infolist()]]))', `${project.root}/dist/rt/rt.dawproject`], { encoding: 'utf8' });
+    expect(python.status, python.stderr).toBe(0);
+    const [bad, infos] = JSON.parse(python.stdout) as [string | null, [string, number[], number][]];
+    expect(bad).toBeNull();
+    expect(infos.map(([name, date, method]) => [name, date.join('-'), method])).toEqual(names.map((name) => [name, '1980-1-1-0-0-0', name.endsWith('.xml') ? 8 : 0]));
     // Each stem in the project is the build's stem, byte for byte; the take is the file itself.
     for (const id of ['kick', 'bass', 'pad', 'vox']) expect(Buffer.from(await zip.file(`audio/stems/${id}.wav`)!.async('uint8array')).equals(project.bytes(`dist/rt/stems/${id}.wav`)), id).toBe(true);
     expect(Buffer.from(await zip.file('audio/buses/verb.wav')!.async('uint8array')).equals(project.bytes('dist/rt/buses/verb.wav'))).toBe(true);
@@ -332,6 +342,12 @@ describe('DAWproject export', () => {
     expect(() => importDawproject(project.root, `${project.root}/dist/rt/rt.dawproject`, { name: 'back' })).toThrow(/exists; pass --force/);
     const result = await project.build({ songs: ['back'] });
     expect(result.songs[0].diagnostics).toEqual([]);
+    // mixdown.lock holds the export; verify renders it again (no cache, another folder): same bytes.
+    await project.build({ songs: ['rt'], dawproject: true });
+    expect(JSON.parse(project.read('mixdown.lock')).songs.rt.outputs['rt.dawproject'].sha256).toBe(createHash('sha256').update(zipBytes).digest('hex'));
+    const verified = await verify(project.root);
+    expect(verified.differences).toEqual([]);
+    expect(verified.ok).toBe(true);
     const back = result.songs[0].ir!;
     expect(back.title).toBe('Round & Trip');
     expect(back.tempoMap).toEqual(ir.tempoMap);
@@ -347,6 +363,31 @@ describe('DAWproject export', () => {
     for (const id of ['kick', 'bass', 'pad']) expect(strip(back.tracks.find((track) => track.id === id)!), id).toEqual(strip(ir.tracks.find((track) => track.id === id)!));
     for (const id of ['drums', 'verb']) expect(strip(back.buses.find((bus) => bus.id === id)!), id).toEqual(strip(ir.buses.find((bus) => bus.id === id)!));
   }, 120_000);
+});
+
+describe('DAWproject checks', () => {
+  it('the schema check names a wrong element, attribute, enumerated value and a missing required attribute', () => {
+    const bad = tree('<Project version="1.0"><Application name="x"/><Structure><Track id="t" contentType="notes midi" colour="red"><Volume unit="linear" value="1"/></Track></Structure></Project>');
+    expect(schemaProblems(bad)).toEqual([
+      "Project/Application: required attribute 'version' missing",
+      "Project/Structure/Track@contentType: 'midi' is not one of audio, automation, notes, video, markers, tracks",
+      "Project/Structure/Track: attribute 'colour' is not in track",
+      'Project/Structure/Track: element <Volume> is not a child of track',
+    ]);
+  });
+
+  it('import-dawproject on a file that is not a DAWproject exits 1 with MD237', () => {
+    const project = createProject();
+    try {
+      project.write('sketch.dawproject', 'not a zip');
+      const run = spawnSync(process.execPath, [`${REPO_ROOT}/bin/mixdown.js`, 'import-dawproject', 'sketch.dawproject'], { cwd: project.root, encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('MD237');
+      expect(run.stderr).toContain('not a zip file');
+    } finally {
+      project.dispose();
+    }
+  });
 });
 
 describe('DAWproject params', () => {

@@ -18,11 +18,10 @@
  *
  * Bytes are fixed by the inputs: elements and attributes in a fixed order, numbers in
  * JavaScript's shortest round-trip form, zip entries in a fixed order with a fixed time.
- * XML comes from fast-xml-parser's builder (escaping, indentation) and the zip from fflate,
- * whose `mtime` option makes entry times a constant: both well kept, neither adds a clock.
+ * XML comes from fast-xml-parser's builder (escaping, indentation); the zip from ./zip.ts.
  */
 import { XMLBuilder } from 'fast-xml-parser';
-import { zipSync, type Zippable } from 'fflate';
+import { zip, type ZipEntry } from './zip.ts';
 
 /** An automation point: a sample position and a value in the target's unit. */
 export interface DawPoint {
@@ -132,25 +131,23 @@ export const dawPaths = {
   clip: (file: string) => `audio/clips/${file}`,
 };
 
-/** Every entry's time: DOS time starts in 1980; built from local fields so no time zone changes it. */
-const ZIP_TIME = new Date(1980, 0, 1, 0, 0, 0);
-
 /**
  * The .dawproject zip: project.xml, metadata.xml, each channel's stem (by `stems`, keyed by
  * channel id) and each audio clip's file (by `media`, keyed by project path).
  */
 export function encodeDawproject(params: DawprojectParams, stems: ReadonlyMap<string, Uint8Array>, media: ReadonlyMap<string, DawMedia>): Uint8Array {
-  const entries: Zippable = {
-    'project.xml': [new TextEncoder().encode(projectXml(params, media)), { level: 6 }],
-    'metadata.xml': [new TextEncoder().encode(metadataXml(params)), { level: 6 }],
-  };
+  const encoder = new TextEncoder();
+  const entries: ZipEntry[] = [
+    { name: 'project.xml', data: encoder.encode(projectXml(params, media)), deflate: true },
+    { name: 'metadata.xml', data: encoder.encode(metadataXml(params)), deflate: true },
+  ];
   // Audio is stored, not deflated: float samples barely compress and deflating them costs seconds.
   for (const channel of params.channels) {
     const bytes = stems.get(channel.id);
-    if (bytes) entries[dawPaths.stem(channel)] = [bytes, { level: 0 }];
+    if (bytes) entries.push({ name: dawPaths.stem(channel), data: bytes });
   }
-  for (const file of [...media.keys()].sort()) entries[dawPaths.clip(file)] = [media.get(file)!.bytes, { level: 0 }];
-  return zipSync(entries, { mtime: ZIP_TIME });
+  for (const file of [...media.keys()].sort()) entries.push({ name: dawPaths.clip(file), data: media.get(file)!.bytes });
+  return zip(entries);
 }
 
 /** An XML element: tag, attributes in order (undefined ones are left out), children in order. */

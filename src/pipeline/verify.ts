@@ -61,7 +61,9 @@ export async function verify(root: string, songs?: readonly string[]): Promise<V
   const keys = Object.keys(lock.songs).filter((key) => !songs?.length || songs.includes(key.split('/')[0]));
   const songIds = [...new Set(keys.map((key) => key.split('/')[0]))];
   try {
-    const result = await build({ root, songs: songIds, outDir: scratch, useCache: false, writeLock: false, jobs: 1 });
+    // Songs locked with a DAWproject export (built with --dawproject) are verified with it.
+    const dawproject = keys.some((key) => Object.keys(lock.songs[key].outputs).some((path) => path.endsWith('.dawproject')));
+    const result = await build({ root, songs: songIds, outDir: scratch, useCache: false, writeLock: false, jobs: 1, dawproject });
     const reports = new Map(result.songs.flatMap((song) => (song.report ? [[lockKey(song.report), song.report] as const] : [])));
     const cache = new CacheStore(cacheDir(root));
     const differences: OutputDifference[] = [];
@@ -87,7 +89,8 @@ export async function verify(root: string, songs?: readonly string[]): Promise<V
         const detail = !path.endsWith('.wav') ? 'bytes differ' : before && after ? describeWavDifference(before, after) : 'differs (the locked version is no longer in the cache to compare sample by sample)';
         differences.push({ song: key, path, detail });
       }
-      for (const path of now.keys()) if (!(path in lock.songs[key].outputs)) differences.push({ song: key, path, detail: 'new output, not in the lock' });
+      // A DAWproject is an export asked for by a flag: one the lock does not hold is not a new output.
+      for (const path of now.keys()) if (!(path in lock.songs[key].outputs) && !path.endsWith('.dawproject')) differences.push({ song: key, path, detail: 'new output, not in the lock' });
     }
     return { ok: differences.length === 0 && failed.length === 0, lock, checked, differences, failed };
   } finally {
