@@ -10,12 +10,13 @@ import { XMLParser } from 'fast-xml-parser';
 import JSZip from 'jszip';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { elaborate } from '../src/ir/elaborate.ts';
+import { elaborate } from '../src/elaborate/elaborate.ts';
 import type { SongIR } from '../src/ir/types.ts';
 import { encodeWavPcm } from '../src/io/wav.ts';
-import { automationPoints, dawprojectParams } from '../src/plan/dawproject.ts';
+import { dawprojectParams } from '../src/plan/dawproject.ts';
+import { automationPoints } from '../src/render/dawproject-export.ts';
 import { importDawproject } from '../src/cli/import-dawproject.ts';
-import { verify } from '../src/build/verify.ts';
+import { verify } from '../src/pipeline/verify.ts';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { REPO_ROOT } from './helpers/project.ts';
@@ -409,7 +410,7 @@ describe('DAWproject params', () => {
       { sample: 0, phase: 0 },
       { sample: 1600, phase: 2 },
     ];
-    const points = automationPoints({ points: [], lfo: { shape: 'triangle', min: -6, max: 0, anchors } }, (db) => db, true)!;
+    const points = automationPoints({ points: [], lfo: { shape: 'triangle', min: -6, max: 0, anchors } }, (db) => db, true);
     expect(points).toHaveLength(33);
     expect(points[0]).toEqual({ sample: 0, value: -3, interpolation: 'linear' });
     expect(points[4]).toEqual({ sample: 200, value: 0, interpolation: 'linear' });

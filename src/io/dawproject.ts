@@ -62,15 +62,22 @@ export interface DawAudioClip {
   readonly loop: boolean;
 }
 
-export interface DawSend {
+/**
+ * Automation as the writer takes it (`A`): the format's points. The plan carries mixdown's
+ * automation instead, turned into points where the curves are rendered.
+ */
+export type DawPoints = readonly DawPoint[];
+
+export interface DawSend<A = DawPoints> {
   readonly to: string;
   /** Linear gain. */
   readonly volume: number;
   readonly pre: boolean;
-  readonly automation: readonly DawPoint[] | null;
+  /** Level automation (linear gain). */
+  readonly automation: A | null;
 }
 
-export interface DawChannel {
+export interface DawChannel<A = DawPoints> {
   /** The mixdown track or bus id. */
   readonly id: string;
   readonly kind: 'track' | 'bus';
@@ -83,11 +90,13 @@ export interface DawChannel {
   readonly solo: boolean;
   /** `'master'` or a bus id. */
   readonly output: string;
-  readonly sends: readonly DawSend[];
+  readonly sends: readonly DawSend<A>[];
   /** The instrument (tracks) and the inserts, in order. */
   readonly devices: readonly { readonly name: string; readonly role: 'instrument' | 'audioFX'; readonly comment: string }[];
-  readonly volumeAutomation: readonly DawPoint[] | null;
-  readonly panAutomation: readonly DawPoint[] | null;
+  /** Linear gain. */
+  readonly volumeAutomation: A | null;
+  /** 0 left … 1 right. */
+  readonly panAutomation: A | null;
   readonly noteClips: readonly DawNoteClip[];
   /** MIDI channel of its notes, 0-based: 9 for drums (General MIDI's channel 10), else 0. */
   readonly midiChannel: number;
@@ -96,7 +105,7 @@ export interface DawChannel {
   readonly returnOnly: boolean;
 }
 
-export interface DawprojectParams {
+export interface DawprojectParams<A = DawPoints> {
   readonly title: string;
   /** Key as text, e.g. `A minor`. */
   readonly key: string;
@@ -112,7 +121,7 @@ export interface DawprojectParams {
   readonly meters: readonly { readonly tick: number; readonly numerator: number; readonly denominator: number }[];
   readonly markers: readonly { readonly tick: number; readonly name: string }[];
   /** Tracks, then buses, in the song's order. */
-  readonly channels: readonly DawChannel[];
+  readonly channels: readonly DawChannel<A>[];
   /** What the master chain does, in words (the master Track's comment). */
   readonly masterComment: string;
 }

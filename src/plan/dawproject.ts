@@ -1,77 +1,45 @@
 /**
  * SongIR → the plain data a DAWproject export is written from (src/io/dawproject.ts): the
  * tempo and meter maps, markers, channels with their routing, one note clip per section
- * occurrence, audio clips, and automation turned into the format's points (linear or hold).
- * Plain data, so it is part of the export task's key and nothing else is.
+ * occurrence, audio clips, and the fader and send automation (turned into the format's
+ * points by the task, where curves are rendered). Plain data: the export task's key.
  */
-import type { ClipData } from '../instruments/clips.ts';
-import type { DawAudioClip, DawChannel, DawNoteClip, DawPoint, DawprojectParams } from '../io/dawproject.ts';
+import type { DawAudioClip, DawChannel, DawNoteClip, DawprojectParams } from '../io/dawproject.ts';
 import type { AutomationIR, ChannelIR, SongIR, TrackIR } from '../ir/types.ts';
-import { automationValueAt } from '../render/automation-curve.ts';
+import { fromDb } from '../dsp/levels.ts';
+
+/** The clip player's options (instruments/clips.ts), as far as an export reads them. */
+interface PlayerClip {
+  readonly file: string;
+  readonly trimStart: number;
+  readonly trimEnd: number;
+  readonly fadeIn: number;
+  readonly fadeOut: number;
+  readonly gain: number;
+  readonly loop: boolean;
+  readonly toNoteEnd: boolean;
+}
 
 /** The export task's parameters. */
 export interface DawprojectTaskParams {
-  readonly project: DawprojectParams;
+  readonly project: DawprojectParams<PlannedAutomation>;
   /** Audio files of audio clips, embedded in the zip. */
   readonly files: readonly { readonly path: string; readonly sha256: string }[];
   /** Channel ids of the stems it reads, one per dependency, in order. */
   readonly stems: readonly string[];
 }
 
-/** Points written inside a curve the format cannot draw (exponential, bent, or a dB fade as linear gain). */
-const POINTS_PER_CURVE = 16;
-/** Points written per LFO cycle (straight lines between them). */
-const POINTS_PER_CYCLE = 16;
+/** A pan position −1…1 as the format's normalised 0…1. */
+export const panToNormalized = (pan: number): number => (Math.max(-1, Math.min(1, pan)) + 1) / 2;
 
-const fromDb = (db: number) => Math.pow(10, db / 20);
-const panToNormalized = (pan: number) => (Math.max(-1, Math.min(1, pan)) + 1) / 2;
-
-/**
- * Automation as DAWproject points, in the target's unit (`map`). A segment the format draws
- * exactly (a step; a straight line when `map` is affine) is its two points; any other is
- * sampled at POINTS_PER_CURVE points, each on mixdown's curve.
- */
-export function automationPoints(automation: AutomationIR | null, map: (value: number) => number, affine: boolean): DawPoint[] | null {
-  if (!automation) return null;
-  const at = (sample: number, interpolation: DawPoint['interpolation']): DawPoint => ({ sample, value: map(automationValueAt(automation, sample)), interpolation });
-  if (automation.lfo) {
-    const { anchors } = automation.lfo;
-    const out: DawPoint[] = [];
-    for (let k = 1; k < anchors.length; k++) {
-      const from = anchors[k - 1];
-      const to = anchors[k];
-      const steps = Math.max(1, Math.ceil((to.phase - from.phase) * POINTS_PER_CYCLE));
-      for (let j = 0; j < steps; j++) out.push(at(from.sample + Math.round(((to.sample - from.sample) * j) / steps), 'linear'));
-    }
-    const last = anchors[anchors.length - 1];
-    out.push(at(last.sample, 'hold'));
-    return dedupe(out);
-  }
-  const { points } = automation;
-  const out: DawPoint[] = [];
-  points.forEach((point, k) => {
-    const next = points[k + 1];
-    if (!next) {
-      out.push({ sample: point.sample, value: map(point.value), interpolation: 'hold' });
-      return;
-    }
-    const exact = next.shape === 'step' || next.sample <= point.sample || (affine && (next.shape === 'linear' || (next.shape === 'curve' && next.curve === 0)));
-    out.push({ sample: point.sample, value: map(point.value), interpolation: next.shape === 'step' ? 'hold' : 'linear' });
-    if (exact) return;
-    for (let j = 1; j < POINTS_PER_CURVE; j++) out.push(at(point.sample + Math.round(((next.sample - point.sample) * j) / POINTS_PER_CURVE), 'linear'));
-  });
-  return dedupe(out);
+/** Automation as planned: mixdown's own, and which fader value it drives (the render turns it into the format's points). */
+export interface PlannedAutomation {
+  readonly automation: AutomationIR;
+  /** `gain`: dB → linear gain; `pan`: −1…1 → 0…1. */
+  readonly target: 'gain' | 'pan';
 }
 
-/** One point per sample position: the later wins (a jump written as two points at one time keeps its last value). */
-function dedupe(points: DawPoint[]): DawPoint[] {
-  const out: DawPoint[] = [];
-  for (const point of points) {
-    if (out.length && out[out.length - 1].sample === point.sample) out[out.length - 1] = point;
-    else out.push(point);
-  }
-  return out;
-}
+const planned = (automation: AutomationIR | null, target: PlannedAutomation['target']): PlannedAutomation | null => (automation ? { automation, target } : null);
 
 /**
  * A track's notes cut into clips: one per section occurrence that has notes (named like its
@@ -95,7 +63,7 @@ function noteClips(song: SongIR, track: TrackIR): DawNoteClip[] {
 
 /** An audio track's clips: note i of the clip player plays clips[i]. */
 function audioClips(track: TrackIR): DawAudioClip[] {
-  const clips = (track.instrument.options as { clips?: readonly ClipData[] }).clips ?? [];
+  const clips = (track.instrument.options as { clips?: readonly PlayerClip[] }).clips ?? [];
   return track.notes.flatMap((note) => {
     const clip = clips[note.pitch];
     if (!clip) return [];
@@ -128,9 +96,9 @@ function describeSlot(slot: ChannelIR['effects'][number]): string {
   return parts.join('; ');
 }
 
-export function dawprojectParams(song: SongIR, engine: string): DawprojectParams {
+export function dawprojectParams(song: SongIR, engine: string): DawprojectParams<PlannedAutomation> {
   const all: ChannelIR[] = [...song.tracks, ...song.buses];
-  const channel = (source: ChannelIR, kind: 'track' | 'bus'): DawChannel => {
+  const channel = (source: ChannelIR, kind: 'track' | 'bus'): DawChannel<PlannedAutomation> => {
     const track = kind === 'track' ? (source as TrackIR) : null;
     const audio = track ? isAudioTrack(track) : false;
     return {
@@ -142,13 +110,13 @@ export function dawprojectParams(song: SongIR, engine: string): DawprojectParams
       mute: source.mute,
       solo: source.solo === true,
       output: source.output,
-      sends: source.sends.map((send) => ({ to: send.to, volume: fromDb(send.levelDb), pre: send.pre, automation: automationPoints(send.automation, fromDb, false) })),
+      sends: source.sends.map((send) => ({ to: send.to, volume: fromDb(send.levelDb), pre: send.pre, automation: planned(send.automation, 'gain') })),
       devices: [
         ...(track && !audio ? [{ name: track.instrument.plugin, role: 'instrument' as const, comment: '' }] : []),
         ...source.effects.map((slot) => ({ name: slot.plugin, role: 'audioFX' as const, comment: describeSlot(slot) })),
       ],
-      volumeAutomation: automationPoints(source.gainAutomation, fromDb, false),
-      panAutomation: automationPoints(source.panAutomation, panToNormalized, true),
+      volumeAutomation: planned(source.gainAutomation, 'gain'),
+      panAutomation: planned(source.panAutomation, 'pan'),
       noteClips: track && !audio ? noteClips(song, track) : [],
       midiChannel: track?.midiDrums ? 9 : 0,
       audioClips: track && audio ? audioClips(track) : [],
