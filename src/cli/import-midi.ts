@@ -91,13 +91,16 @@ export interface ModuleExtras {
   readonly origin?: string;
 }
 
-function writeChannel(writer: CodeBlockWriter, channel: ChannelSketch | undefined): void {
-  if (!channel) return;
-  if (channel.gain !== undefined && channel.gain !== 0) writer.writeLine(`gain: ${round(channel.gain)},`);
-  if (channel.pan !== undefined && channel.pan !== 0) writer.writeLine(`pan: ${round(channel.pan)},`);
-  if (channel.mute) writer.writeLine('mute: true,');
-  if (channel.output && channel.output !== 'master') writer.writeLine(`output: ${quote(channel.output)},`);
-  if (channel.sends?.length) writer.writeLine(`sends: [${channel.sends.map((send) => `{ to: ${quote(send.to)}, level: ${round(send.level)}${send.pre ? ', pre: true' : ''} }`).join(', ')}],`);
+/** A channel strip's lines, each `key: value,` (none for every default). */
+function channelLines(channel: ChannelSketch | undefined): string[] {
+  if (!channel) return [];
+  const lines: string[] = [];
+  if (channel.gain !== undefined && round(channel.gain) !== 0) lines.push(`gain: ${round(channel.gain)},`);
+  if (channel.pan !== undefined && round(channel.pan) !== 0) lines.push(`pan: ${round(channel.pan)},`);
+  if (channel.mute) lines.push('mute: true,');
+  if (channel.output && channel.output !== 'master') lines.push(`output: ${quote(channel.output)},`);
+  if (channel.sends?.length) lines.push(`sends: [${channel.sends.map((send) => `{ to: ${quote(send.to)}, level: ${round(send.level)}${send.pre ? ', pre: true' : ''} }`).join(', ')}],`);
+  return lines;
 }
 
 export function generateSongModule(data: MidiFileData, title: string, extras: ModuleExtras = {}): string {
@@ -139,7 +142,7 @@ export function generateSongModule(data: MidiFileData, title: string, extras: Mo
             writer.write(`${key(ids[index])}: `).inlineBlock(() => {
               if (track.name && track.name !== ids[index]) writer.writeLine(`name: ${quote(track.name)},`);
               writer.writeLine(`instrument: ${track.drums ? 'drums()' : track.program >= 0 ? `synth({ program: ${track.program} })` : 'synth()'},`);
-              writeChannel(writer, extras.channels?.[index]);
+              for (const line of channelLines(extras.channels?.[index])) writer.writeLine(line);
               writer.write('notes: [').newLine();
               writer.indent(() => {
                 for (const note of track.notes) {
@@ -156,10 +159,12 @@ export function generateSongModule(data: MidiFileData, title: string, extras: Mo
         if (extras.buses?.length) {
           writer.write('buses: ').inlineBlock(() => {
             for (const bus of extras.buses!) {
-              writer.write(`${key(bus.id)}: `).inlineBlock(() => {
-                if (bus.name !== bus.id) writer.writeLine(`name: ${quote(bus.name)},`);
-                writeChannel(writer, bus.channel);
-              });
+              const lines = [...(bus.name !== bus.id ? [`name: ${quote(bus.name)},`] : []), ...channelLines(bus.channel)];
+              if (lines.length === 0) {
+                writer.writeLine(`${key(bus.id)}: {},`);
+                continue;
+              }
+              writer.write(`${key(bus.id)}: `).inlineBlock(() => lines.forEach((line) => writer.writeLine(line)));
               writer.write(',').newLine();
             }
           });
