@@ -72,26 +72,18 @@ export async function main(args: readonly string[]): Promise<number> {
     return result.diagnostics.length ? 1 : 0;
   }
   if (command.name === 'cache-stats' || command.name === 'cache-prune' || command.name === 'clean') return maintain(command);
-  if (command.name === 'import-midi') {
+  if (command.name === 'import-midi' || command.name === 'import-dawproject') {
+    const midi = command.name === 'import-midi';
     try {
-      // ts-morph (a whole TypeScript) loads only for this command, not on every build.
-      const { importMidi } = await import('./import-midi.ts');
-      const written = importMidi(process.cwd(), resolve(command.file), { name: command.song, force: command.force });
+      // ts-morph (a whole TypeScript) loads only for these commands, not on every build.
+      const importFile = midi ? (await import('./import-midi.ts')).importMidi : (await import('./import-dawproject.ts')).importDawproject;
+      const written = importFile(process.cwd(), resolve(command.file), { name: command.song, force: command.force });
       process.stdout.write(`wrote ${written}\n`);
       return 0;
     } catch (error) {
-      printDiagnostics([d.badMidiFile({ file: command.file, song: command.song ?? '' }, command.file, error instanceof Error ? error.message : String(error))]);
-      return 1;
-    }
-  }
-  if (command.name === 'import-dawproject') {
-    try {
-      const { importDawproject } = await import('./import-dawproject.ts');
-      const written = importDawproject(process.cwd(), resolve(command.file), { name: command.song, force: command.force });
-      process.stdout.write(`wrote ${written}\n`);
-      return 0;
-    } catch (error) {
-      printDiagnostics([d.badDawproject({ file: command.file, song: command.song ?? '' }, command.file, error instanceof Error ? error.message : String(error))]);
+      const where = { file: command.file, song: command.song ?? '' };
+      const detail = error instanceof Error ? error.message : String(error);
+      printDiagnostics([midi ? d.badMidiFile(where, command.file, detail) : d.badDawproject(where, command.file, detail)]);
       return 1;
     }
   }

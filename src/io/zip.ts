@@ -52,11 +52,8 @@ export function zip(entries: readonly ZipEntry[]): Uint8Array {
     out.set(data, at);
     at += data.length;
   };
-  const offsets: number[] = [];
-  for (const entry of prepared) {
-    offsets.push(at);
-    u32(0x04034b50);
-    u16(VERSION);
+  /** The fields both headers hold, in the same order: flags, method, time, date, CRC, sizes, name length. */
+  const shared = (entry: (typeof prepared)[number]) => {
     u16(UTF8_NAMES);
     u16(entry.method);
     u16(DOS_TIME);
@@ -65,23 +62,23 @@ export function zip(entries: readonly ZipEntry[]): Uint8Array {
     u32(entry.body.length);
     u32(entry.size);
     u16(entry.name.length);
-    u16(0);
+  };
+  const offsets: number[] = [];
+  for (const entry of prepared) {
+    offsets.push(at);
+    u32(0x04034b50);
+    u16(VERSION);
+    shared(entry);
+    u16(0); // extra
     bytes(entry.name);
     bytes(entry.body);
   }
   const centralStart = at;
   prepared.forEach((entry, index) => {
     u32(0x02014b50);
+    u16(VERSION); // made by
     u16(VERSION);
-    u16(VERSION);
-    u16(UTF8_NAMES);
-    u16(entry.method);
-    u16(DOS_TIME);
-    u16(DOS_DATE);
-    u32(entry.crc);
-    u32(entry.body.length);
-    u32(entry.size);
-    u16(entry.name.length);
+    shared(entry);
     u16(0); // extra
     u16(0); // comment
     u16(0); // disk
