@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: build benchmarks on the demo song as written (not its variants), each
- * build a fresh `mixdown build --variant default` process.
+ * build a fresh `mixdown build --variant default` process, then issue 13's peer comparison
+ * (bench/peers.ts). `npm run bench -- peers` runs the peer comparison alone.
  * Cold build (× realtime), no-op rebuild and one-track-edit rebuild (as ratios of cold),
  * peak RSS. Ratios are what to compare across machines; seconds are this machine's.
  */
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { effectRows } from './effects.ts';
+import { peerRows } from './peers.ts';
 import { benchSoundfont } from './soundfont.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -181,7 +183,20 @@ async function watchLatency(root: string, songFile: string): Promise<number> {
   }
 }
 
-export async function main(): Promise<number> {
+/** Print name/value rows as one aligned table. */
+function printRows(rows: readonly string[][]): void {
+  for (const [name, value] of rows) console.log(`${name.padEnd(28)} ${value}`);
+}
+
+export async function main(args: string[] = []): Promise<number> {
+  if (args.length > 1 || (args.length === 1 && args[0] !== 'peers')) {
+    console.error(`usage: npm run bench [-- peers]   (unknown arguments: ${args.join(' ')})`);
+    return 2;
+  }
+  if (args[0] === 'peers') {
+    printRows(await peerRows());
+    return 0;
+  }
   const song = 'demo';
   const root = mkdtempSync(join(tmpdir(), 'mixdown-bench-'));
   try {
@@ -233,11 +248,13 @@ export async function main(): Promise<number> {
     for (const tracks of [8, 32]) rows.push([`peak RSS, ${tracks} tracks × 60 s`, `${rssForTracks(tracks).toFixed(0)} MB`]);
     rows.push(...loudnessRows(join(root, 'dist', song, 'master.wav'), audioSeconds));
     rows.push(...(await effectRows()));
-    for (const [name, value] of rows) console.log(`${name.padEnd(28)} ${value}`);
+    printRows(rows);
     // Issue 4: a General MIDI arrangement through the synth and through a SoundFont, against fluidsynth.
     for (const row of (await benchSoundfont()).rows) console.log(row);
     console.log('targets: cold ≥ 50× realtime, no-op ≤ 10% (issue 7: ≤ 5%) of cold, one-track edit ≤ 35% (issue 7: ≤ 20%) of cold;');
     console.log('         analyze ≥ 1× ffmpeg; 2 jobs ≥ 1.7× 1 job on stems; RSS not growing with tracks (issue 7)');
+    // Issue 13: the imported MIDI song against Csound and fluidsynth, ratios side by side.
+    printRows(await peerRows());
     return 0;
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -24,22 +24,22 @@ import { decodeWav } from '../src/io/wav.ts';
 import { PPQ } from '../src/theory/units.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const RATE = 48000;
-const BPM = 120;
+export const RATE = 48000;
+export const BPM = 120;
 const BARS = 90; // 90 bars of 4/4 at 120 bpm: 180 s
-const SECONDS = (BARS * 4 * 60) / BPM;
+export const SECONDS = (BARS * 4 * 60) / BPM;
 const TAIL = 3;
-const FLUID_R3 = '/usr/share/sounds/sf2/FluidR3_GM.sf2';
+export const FLUID_R3 = '/usr/share/sounds/sf2/FluidR3_GM.sf2';
 const SF2_PATH = 'FluidR3_GM.sf2';
 
-interface BenchNote {
+export interface BenchNote {
   readonly pitch: number;
   readonly velocity: number;
   readonly startTick: number;
   readonly lengthTicks: number;
 }
 
-interface BenchTrack {
+export interface BenchTrack {
   readonly name: string;
   readonly program: number;
   readonly bank: 0 | 128;
@@ -101,8 +101,24 @@ export function arrangement(seed = 1): BenchTrack[] {
   return tracks;
 }
 
+/**
+ * The arrangement as a format-1 Standard MIDI File at 120 BPM in 4/4: a conductor track, then
+ * one track per part with its General MIDI program; the drum-bank parts on channel 10.
+ */
+export function arrangementMidi(tracks: readonly BenchTrack[], title = 'GM bench'): Uint8Array {
+  return encodeMidi({
+    title,
+    ppq: PPQ,
+    tempoMap: [{ tick: 0, bpm: BPM, rampToNext: false }],
+    meterMap: [{ tick: 0, bar: 0, numerator: 4, denominator: 4 }],
+    key: { sharps: 0, minor: false },
+    markers: [],
+    tracks: tracks.map((track) => ({ name: track.name, program: track.program, drums: track.bank === 128, notes: track.notes })),
+  });
+}
+
 /** Notes as an instrument receives them, sorted by start sample then pitch. */
-function noteEvents(track: BenchTrack): NoteEvent[] {
+export function noteEvents(track: BenchTrack): NoteEvent[] {
   const secondsPerTick = 60 / BPM / PPQ;
   return track.notes
     .map((note) => ({
@@ -272,18 +288,7 @@ export async function benchSoundfont(): Promise<{ rows: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'mixdown-gm-bench-'));
   try {
     const midiFile = join(dir, 'song.mid');
-    writeFileSync(
-      midiFile,
-      encodeMidi({
-        title: 'GM bench',
-        ppq: PPQ,
-        tempoMap: [{ tick: 0, bpm: BPM, rampToNext: false }],
-        meterMap: [{ tick: 0, bar: 0, numerator: 4, denominator: 4 }],
-        key: { sharps: 0, minor: false },
-        markers: [],
-        tracks: tracks.map((track) => ({ name: track.name, program: track.program, drums: track.bank === 128, notes: track.notes })),
-      }),
-    );
+    writeFileSync(midiFile, arrangementMidi(tracks));
     const wavFile = join(dir, 'out.wav');
     const withEffects = bestFluidsynth(midiFile, wavFile, []);
     const fluidRms = rms(decodeWav(new Uint8Array(readFileSync(wavFile))).channels);
