@@ -212,7 +212,7 @@ export async function peerRows(): Promise<string[][]> {
       const args = ['-ni', '-q', '-R', '0', '-C', '0', '-z', '1024', '-o', 'synth.cpu-cores=2', '-r', String(RATE), '-T', 'wav', '-F', 'fluidsynth.wav', FLUID_R3, midiFile];
       await measureProcess('fluidsynth', args, root); // warm
       const fluid = await fastest(2, () => measureProcess('fluidsynth', args, root));
-      rows.push(['    fluidsynth, same MIDI', `${fixed(fluid.seconds)} s, peak RSS ${fluid.maxRssMb.toFixed(0)} MB (${args.slice(0, 12).join(' ')})`]);
+      rows.push(['    fluidsynth, same MIDI', `${fixed(fluid.seconds)} s, peak RSS ${fluid.maxRssMb.toFixed(0)} MB (${args.slice(0, 14).join(' ')})`]);
       rows.push(['    mixdown / fluidsynth', `speed ${against(fluid.seconds / sf2.seconds, TARGETS.fluidsynthSpeed, true)}, RSS ${against(sf2.maxRssMb / fluid.maxRssMb, TARGETS.fluidsynthRss, false)}`]);
     }
     return rows;
