@@ -140,7 +140,8 @@ export function csoundNote(note: BenchTrack['notes'][number], pan: number): stri
 
 /**
  * The imported song module with every track on FluidR3_GM: `drums()` becomes the standard
- * kit (bank 128, preset 0), `synth({ program: n })` the General MIDI preset n. `sf2` is the
+ * kit (bank 128, preset 0), `synth({ program: n })` the General MIDI preset n (a track without
+ * a program change, `synth()`, preset 0, as a General MIDI player starts). `sf2` is the
  * bank's path from the project root (a soundfont's `file` is a project path, not an absolute one).
  */
 export function onSoundfont(source: string, sf2: string): string {
@@ -149,7 +150,7 @@ export function onSoundfont(source: string, sf2: string): string {
   const rewritten = source
     .replace(/^import \{[^}]*\} from 'mixdown';/m, "import { defineSong, soundfont } from 'mixdown';")
     .replace(/instrument: drums\(\)/g, () => (tracks++, `instrument: soundfont({ file: ${file}, bank: 128, program: 0 })`))
-    .replace(/instrument: synth\(\{ program: (\d+) \}\)/g, (_, program: string) => (tracks++, `instrument: soundfont({ file: ${file}, program: ${program} })`));
+    .replace(/instrument: synth\((?:\{ program: (\d+) \})?\)/g, (_, program: string | undefined) => (tracks++, `instrument: soundfont({ file: ${file}, program: ${program ?? 0} })`));
   if (!/import \{ defineSong, soundfont \}/.test(rewritten) || tracks === 0 || /instrument: (?!soundfont)/.test(rewritten)) {
     throw new Error('mixdown import-midi wrote a song module this bench cannot move onto soundfont(): update onSoundfont');
   }

@@ -46,6 +46,7 @@ describe('peer benchmark song', () => {
       ...[0, 33, 48, 24, 73, 61].map((program) => `instrument: soundfont({ file: 'FluidR3_GM.sf2', program: ${program} }),`),
       ...['kit', 'hats'].map(() => "instrument: soundfont({ file: 'FluidR3_GM.sf2', bank: 128, program: 0 }),"),
     ]);
+    expect(onSoundfont(source.replace('synth({ program: 33 })', 'synth()'), 'FluidR3_GM.sf2')).toContain("instrument: soundfont({ file: 'FluidR3_GM.sf2', program: 0 }),\n      notes: [\n        { pitch: 'C2'");
     expect(() => onSoundfont(source.replace('drums()', 'fm()'), 'FluidR3_GM.sf2')).toThrow(/cannot move onto soundfont/);
   });
 });
