@@ -3,9 +3,8 @@
  * loader records them so the analysis cache re-runs the song when one changes. Kept on
  * globalThis because song code runs in the loader's own module graph.
  */
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { sha256 } from '../ir/hash.ts';
+import { projectFileDigest } from './file-store.ts';
 import { fileURLToPath } from 'node:url';
 
 interface LoadState {
@@ -40,7 +39,7 @@ export function useProjectFile(path: string | URL): string {
 
 /** Record a file a plugin declared (a sample, an impulse response) and return its content hash, for task keys. */
 export function hashProjectFile(path: string): string {
-  return sha256(readFileSync(useProjectFile(path)));
+  return projectFileDigest(useProjectFile(path));
 }
 
 /** What went wrong reading a project file, in a user's words. */

@@ -63,7 +63,9 @@ export async function renderStem(params: StemParams, where: StemContext, keys: R
         if (!audio) throw new Error(`'${path}' was declared as bytes, not audio`);
         return audio;
       },
-      readFile: (path) => declared(path).bytes,
+      // The bytes are shared by every track reading the file (read once per thread); a project
+      // plugin, which might write into them, gets its own copy.
+      readFile: (path) => (params.instrument.source === null ? declared(path).bytes : declared(path).bytes.slice()),
     });
   } catch (error) {
     throw new MixdownError(d.instrumentThrew(location, params.instrument.plugin, error instanceof Error ? error.message : String(error)));

@@ -1,0 +1,88 @@
+/**
+ * Project files (samples, SoundFonts, impulse responses, reference tracks) as this process
+ * has read them: each file is read and hashed once and its bytes shared by every track and
+ * task that declares it. A 148 MB SoundFont used by eight tracks was read and hashed 24 times
+ * per build (at elaboration, by each stem task, by the SoundFont parser); now it is read once
+ * per thread.
+ *
+ * An entry is reused only while the file's stat (size, mtime, ctime, inode) is the one it was
+ * read with — the same test make and ninja trust — so a long-running `watch` sees every save.
+ * The bytes are held up to HELD_BYTES (least recently used first out); their digest is kept
+ * for as long as the stat still matches, so a re-hash is only ever needed after a change.
+ */
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { sha256 } from '../ir/hash.ts';
+
+/** Bytes kept in memory at most, across files: two General MIDI banks and change. */
+const HELD_BYTES = 512 * 1024 * 1024;
+
+interface Entry {
+  readonly signature: string;
+  readonly sha256: string;
+  bytes: Uint8Array | null;
+}
+
+const entries = new Map<string, Entry>();
+let heldBytes = 0;
+
+function signatureOf(stats: Stats): string {
+  return `${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}:${stats.ino}`;
+}
+
+/** Keep `entry`'s bytes, most recently used last; drop the oldest others' bytes past the budget. */
+function hold(path: string, entry: Entry, bytes: Uint8Array): void {
+  entries.delete(path);
+  entries.set(path, entry);
+  if (entry.bytes === null) {
+    entry.bytes = bytes;
+    heldBytes += bytes.length;
+  }
+  for (const candidate of entries.values()) {
+    if (heldBytes <= HELD_BYTES) break;
+    if (candidate === entry || candidate.bytes === null) continue;
+    heldBytes -= candidate.bytes.length;
+    candidate.bytes = null;
+  }
+}
+
+function current(path: string): { entry: Entry | undefined; signature: string } {
+  const signature = signatureOf(statSync(path));
+  const entry = entries.get(path);
+  if (entry && entry.signature === signature) return { entry, signature };
+  if (entry?.bytes) heldBytes -= entry.bytes.length;
+  entries.delete(path);
+  return { entry: undefined, signature };
+}
+
+function read(path: string, keepBytes: boolean): { readonly bytes: Uint8Array; readonly sha256: string } {
+  const { entry, signature } = current(path);
+  if (entry?.bytes) {
+    hold(path, entry, entry.bytes);
+    return { bytes: entry.bytes, sha256: entry.sha256 };
+  }
+  const bytes = readFileSync(path);
+  // An entry without bytes still holds the digest of these unchanged bytes.
+  const digest = entry ? entry.sha256 : sha256(bytes);
+  // A file rewritten between the stat and the read is not remembered: the stat is taken
+  // again after reading, and only a match makes an entry.
+  if (signatureOf(statSync(path)) === signature) {
+    const kept: Entry = entry ?? { signature, sha256: digest, bytes: null };
+    if (keepBytes) hold(path, kept, bytes);
+    else entries.set(path, kept);
+  }
+  return { bytes, sha256: digest };
+}
+
+/** The file's bytes and their sha256, read and hashed at most once while it is unchanged. Throws fs errors as they are. */
+export function readProjectFile(path: string): { readonly bytes: Uint8Array; readonly sha256: string } {
+  return read(path, true);
+}
+
+/**
+ * The file's sha256, hashed at most once while it is unchanged. Its bytes are not kept: the
+ * thread that plans a build is often not the one that plays the file.
+ */
+export function projectFileDigest(path: string): string {
+  const { entry } = current(path);
+  return entry ? entry.sha256 : read(path, false).sha256;
+}
