@@ -1,6 +1,7 @@
 /** Command-line parsing: a small hand-written parser, since there are few flags and each needs a coded error. */
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { DEFAULT_HOST, DEFAULT_PORT } from './serve.ts';
 
 export type CommandLine =
   | { readonly name: 'help' }
@@ -32,6 +33,13 @@ export type CommandLine =
       readonly quiet: boolean;
       /** Also write <song>.dawproject beside the MIDI file. */
       readonly dawproject: boolean;
+      /** `watch --serve`: serve dist/ (the listening room) and push reloads. Undefined when not asked. */
+      readonly serve?: {
+        /** TCP port; 0 picks a free one. @default 4780 */
+        readonly port: number;
+        /** Address to bind. @default '127.0.0.1' */
+        readonly host: string;
+      };
     };
 
 export class UsageError extends Error {
@@ -83,6 +91,9 @@ export function parseArgs(args: readonly string[]): CommandLine {
   let json = false;
   let quiet = false;
   let dawproject = false;
+  let serve = false;
+  let port: number | undefined;
+  let host: string | undefined;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const value = (): string => {
@@ -96,7 +107,13 @@ export function parseArgs(args: readonly string[]): CommandLine {
     else if (arg === '--json') json = true;
     else if (arg === '--quiet' || arg === '-q') quiet = true;
     else if (arg === '--dawproject') dawproject = true;
-    else if (arg === '--variant') variants.push(value());
+    else if (arg === '--serve') serve = true;
+    else if (arg === '--host' || arg.startsWith('--host=')) host = arg === '--host' ? value() : arg.slice('--host='.length);
+    else if (arg === '--port' || arg.startsWith('--port=')) {
+      const text = arg === '--port' ? value() : arg.slice('--port='.length);
+      port = Number(text);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(d.badFlag('--port', `'${text}' is not a port (0–65535)`));
+    } else if (arg === '--variant') variants.push(value());
     else if (arg.startsWith('--variant=')) variants.push(arg.slice('--variant='.length));
     else if (arg === '--out') outDir = value();
     else if (arg.startsWith('--out=')) outDir = arg.slice('--out='.length);
@@ -107,7 +124,9 @@ export function parseArgs(args: readonly string[]): CommandLine {
     } else if (arg.startsWith('-') && arg !== '-q') throw new UsageError(d.badFlag(arg, 'unknown option'));
     else songs.push(arg);
   }
-  return { name, songs, useCache, outDir, jobs, explain, variants, strict, json, quiet, dawproject };
+  if ((serve || port !== undefined || host !== undefined) && name !== 'watch') throw new UsageError(d.badFlag(serve ? '--serve' : port !== undefined ? '--port' : '--host', 'only `mixdown watch` serves'));
+  if ((port !== undefined || host !== undefined) && !serve) throw new UsageError(d.badFlag(port !== undefined ? '--port' : '--host', 'needs --serve'));
+  return { name, songs, useCache, outDir, jobs, explain, variants, strict, json, quiet, dawproject, ...(serve ? { serve: { port: port ?? DEFAULT_PORT, host: host ?? DEFAULT_HOST } } : {}) };
 }
 
 function parseInspect(rest: readonly string[]): CommandLine {

@@ -26,6 +26,8 @@ usage:
   mixdown analyze <file…> [--json] [--reference REF]   loudness (BS.1770/R128), range, peaks
   mixdown watch [song…] [options]   build, then rebuild what a save changes (build's options);
                                      a song with TypeScript errors keeps its last outputs
+    --serve [--port N] [--host H]    also serve dist/ (the listening room) at http://127.0.0.1:4780/
+                                     and reload open pages when a master is rebuilt
   mixdown check                      type-check songs and plugins, elaborate and validate every song
   mixdown verify [song…]             render again without the cache and compare with mixdown.lock
   mixdown cache stats                objects, actions and bytes in .mixdown/cache
@@ -292,6 +294,19 @@ function jsonSummary(result: Awaited<ReturnType<typeof build>>, timings: BuildTi
 
 async function watchCommand(command: Extract<CommandLine, { name: 'build' | 'watch' }>): Promise<number> {
   const { watchProject } = await import('./watch.ts');
+  const outDir = command.outDir ? resolve(command.outDir) : resolve('dist');
+  let server: import('./serve.ts').RoomServer | undefined;
+  if (command.serve) {
+    const { serveRoom } = await import('./serve.ts');
+    const { host, port } = command.serve;
+    try {
+      server = await serveRoom({ dir: outDir, host, port });
+    } catch (error) {
+      printDiagnostics([d.cannotServe(`${host}:${port}`, error instanceof Error ? error.message : String(error))]);
+      return 1;
+    }
+    process.stdout.write(`listening room: serving ${outDir} at ${server.url}\n`);
+  }
   // One printer per build, made at its first event: its clock starts with the build, not after the last one.
   let printer: ReturnType<typeof createBuildPrinter> | undefined;
   const current = () => (printer ??= createBuildPrinter(process.stdout, { explain: command.explain, quiet: command.quiet }));
@@ -308,6 +323,8 @@ async function watchCommand(command: Extract<CommandLine, { name: 'build' | 'wat
     // Type errors in files no built song uses (a song's own are among its diagnostics).
     onTypeErrors: (errors) => printDiagnostics(errors),
     onBuild: (result, seconds) => {
+      // Open pages of a song whose master (or a variant's) was rebuilt reload, keeping their playhead.
+      for (const song of result.songs) if (song.report?.tasks.some((task) => task.id === 'master' && task.status === 'rendered')) server?.notify({ song: song.song, variant: song.variant });
       printDiagnostics(result.diagnostics);
       current().summary(result);
       printer = undefined;
@@ -324,5 +341,6 @@ async function watchCommand(command: Extract<CommandLine, { name: 'build' | 'wat
     process.once('SIGTERM', resolveStop);
   });
   await watcher.close();
+  await server?.close();
   return 0;
 }

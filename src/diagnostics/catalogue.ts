@@ -118,6 +118,8 @@ export const diagnostics = {
   unknownSong: (name: string, known: readonly string[]) =>
     error('MD401', { file: 'songs' }, `no song named '${name}'`, known.length ? `songs here: ${known.join(', ')}` : 'create songs/<name>/song.ts'),
   badFlag: (flag: string, detail: string) => error('MD402', { file: '(command line)' }, `${flag}: ${detail}`, 'run `mixdown help`'),
+  cannotServe: (address: string, detail: string) =>
+    error('MD409', { file: '(command line)' }, `watch --serve cannot listen on ${address}: ${detail}`, 'pick another port with --port N (0 for any free one), or stop what holds this one'),
   noLock: () => error('MD406', { file: 'mixdown.lock' }, 'no mixdown.lock to verify against', 'run mixdown build, commit mixdown.lock, then verify'),
   unreadableAudio: (detail: string) =>
     error('MD405', { file: '(command line)' }, `cannot analyse: ${detail}`, 'give WAV, AIFF, FLAC, MP3, AAC or Ogg files that exist'),

@@ -16,6 +16,7 @@ import { SongIrCache } from '../load/song-cache.ts';
 import { toolFingerprint } from '../paths.ts';
 import { plan, taskPlugins, type MixTask, type Task } from '../plan/graph.ts';
 import { buildReport, type SongReport } from '../report/report.ts';
+import { writeRoomIndex, writeSongRooms } from '../report/room/write.ts';
 import { runTask, storeMix, useStore } from '../render/run-task.ts';
 import { WorkerPool } from '../render/pool.ts';
 import { isRegistered } from '../registry/registry.ts';
@@ -188,6 +189,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         beforeRender: options.beforeRender,
         dawproject: options.dawproject ?? false,
       });
+      // The listening room's pages, measured while the song's files are still in memory.
+      await writeSongRooms(built.flatMap((result) => (result.report && result.ir && result.dir ? [{ song: result.ir, report: result.report, dir: result.dir }] : [])), { cache, root, outDir });
       cache.releaseMemory();
       for (const result of built) {
         songs.push(result);
@@ -197,6 +200,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
     // The lock records what was built; verify builds elsewhere and must not rewrite it.
     if (options.writeLock ?? true) updateLock(root, songs.flatMap((song) => (song.ok && song.report ? [song.report] : [])));
+    await writeRoomIndex(outDir);
   } finally {
     state.save();
     cache.saveStamps();

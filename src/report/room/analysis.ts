@@ -1,0 +1,130 @@
+/**
+ * What the listening room draws, measured at build time from the built files: min/max peaks
+ * of every stem, bus and master, and the master's loudness over time, true-peak overs and
+ * octave balance. Each measurement is a cached action keyed by the digest of the file it
+ * reads (and this module's version), so a build measures only files it has not measured
+ * before: a variant that shares a stem shares its peaks, and a no-op build measures nothing.
+ */
+import type { CacheStore } from '../../cache/store.ts';
+import { decodeWav, encodeWavPcm } from '../../io/wav.ts';
+import { measureLoudness } from '../../master/loudness.ts';
+import { octaveBalance } from '../../master/reference.ts';
+import { truePeakEnvelope } from '../../master/true-peak.ts';
+import { hashValue } from '../../plan/hash.ts';
+import type { RoomPeaks } from './types.ts';
+
+/** Bump when a measurement below changes for the same file. Part of every key here. */
+const ANALYSIS_VERSION = 'mixdown-room-analysis/1';
+
+/** Peaks per second of audio, within [MIN_BUCKETS, MAX_BUCKETS] for the whole file. */
+const BUCKETS_PER_SECOND = 100;
+const MIN_BUCKETS = 400;
+const MAX_BUCKETS = 4000;
+/** Loudness curves and overs are drawn every 100 ms: measureLoudness's block step. */
+export const LOUDNESS_STEP = 0.1;
+
+/** How many peak buckets a song of this length gets (the same for all its files, so lanes line up). */
+export function bucketCount(lengthSamples: number, sampleRate: number): number {
+  return Math.min(MAX_BUCKETS, Math.max(MIN_BUCKETS, Math.ceil((lengthSamples / sampleRate) * BUCKETS_PER_SECOND)));
+}
+
+const round4 = (value: number) => Math.round(value * 1e4) / 1e4 || 0;
+const round2 = (value: number) => (Number.isFinite(value) ? Math.round(value * 100) / 100 : null);
+
+/**
+ * Min and max over all channels of each of `count` equal buckets: bucket b covers samples
+ * [⌊b·n/count⌋, ⌊(b+1)·n/count⌋) (at least one sample). Rounded to 1e-4 (−80 dBFS).
+ */
+export function computePeaks(channels: readonly Float32Array[], count: number): RoomPeaks {
+  const length = channels[0]?.length ?? 0;
+  const min: number[] = [];
+  const max: number[] = [];
+  for (let b = 0; b < count; b++) {
+    const start = Math.min(Math.floor((b * length) / count), Math.max(0, length - 1));
+    const end = Math.max(start + 1, Math.floor(((b + 1) * length) / count));
+    let low = 0;
+    let high = 0;
+    let first = true;
+    for (const channel of channels) {
+      for (let i = start; i < end && i < channel.length; i++) {
+        const value = channel[i];
+        if (first || value < low) low = value;
+        if (first || value > high) high = value;
+        first = false;
+      }
+    }
+    min.push(round4(low));
+    max.push(round4(high));
+  }
+  return { min, max };
+}
+
+/** The master's loudness over time, overs and octave balance, as the page draws them. */
+export interface MasterAnalysis {
+  readonly peaks: RoomPeaks;
+  readonly momentary: (number | null)[];
+  readonly shortTerm: (number | null)[];
+  readonly overs: { seconds: number; dbtp: number }[];
+  readonly bands: (number | null)[];
+}
+
+export function analyseMaster(channels: readonly Float32Array[], sampleRate: number, buckets: number, ceilingDb: number): MasterAnalysis {
+  const loudness = measureLoudness(channels, sampleRate, { truePeak: false });
+  const curve = (values: Float32Array) => Array.from(values, (value) => (value > -70 ? round2(value) : null));
+  // Overs: each 100 ms stretch whose oversampled peak passes the ceiling.
+  const ceiling = Math.pow(10, ceilingDb / 20);
+  const envelope = truePeakEnvelope(channels, sampleRate, ceiling);
+  const hop = Math.round(sampleRate * LOUDNESS_STEP);
+  const overs: { seconds: number; dbtp: number }[] = [];
+  for (let start = 0; start < envelope.length; start += hop) {
+    let peak = 0;
+    for (let i = start, end = Math.min(envelope.length, start + hop); i < end; i++) if (envelope[i] > peak) peak = envelope[i];
+    if (peak > ceiling) overs.push({ seconds: round4(start / sampleRate), dbtp: round2(20 * Math.log10(peak))! });
+  }
+  return {
+    peaks: computePeaks(channels, buckets),
+    momentary: curve(loudness.momentary),
+    shortTerm: curve(loudness.shortTerm),
+    overs,
+    bands: octaveBalance(channels, sampleRate).map(round2),
+  };
+}
+
+/**
+ * A JSON measurement of one object, through the action cache: key = hash of the kind, this
+ * module's version and the inputs; the result is an object in the store like any output.
+ */
+export async function cachedMeasurement<T>(cache: CacheStore, kind: string, inputs: Record<string, unknown>, measure: () => T): Promise<T> {
+  const named: Record<string, string> = { engine: ANALYSIS_VERSION };
+  for (const [name, value] of Object.entries(inputs)) named[name] = hashValue(value);
+  const key = hashValue({ kind, inputs: named });
+  const hit = cache.getAction(key);
+  const stored = hit && cache.getObject(hit.outputs.data.digest);
+  if (stored) return JSON.parse(new TextDecoder().decode(stored)) as T;
+  const value = measure();
+  const record = cache.putObject(new TextEncoder().encode(JSON.stringify(value)));
+  await cache.flush([record.digest]);
+  cache.putAction({ key, kind, outputs: { data: record }, meta: {}, inputs: named });
+  return value;
+}
+
+/** A cached 16-bit copy of a WAV file (the reference track the page plays): the object's digest. */
+export async function cachedPreview(cache: CacheStore, sha256: string, read: () => Uint8Array): Promise<string> {
+  const named = { engine: ANALYSIS_VERSION, source: sha256 };
+  const key = hashValue({ kind: 'room-preview', inputs: named });
+  const hit = cache.getAction(key);
+  if (hit && cache.hasObject(hit.outputs.audio.digest)) return hit.outputs.audio.digest;
+  const decoded = decodeWav(read());
+  const record = cache.putObject(encodeWavPcm(decoded.channels, decoded.sampleRate, 16));
+  await cache.flush([record.digest]);
+  cache.putAction({ key, kind: 'room-preview', outputs: { audio: record }, meta: {}, inputs: named });
+  return record.digest;
+}
+
+/** Decode a built WAV object (float stem, 24-bit master) from the store. */
+export function readAudio(cache: CacheStore, digest: string): { channels: Float32Array[]; sampleRate: number } {
+  const bytes = cache.peekObject(digest) ?? cache.getObject(digest);
+  if (!bytes) throw new Error(`room: cache object ${digest} is missing`);
+  const decoded = decodeWav(bytes);
+  return { channels: decoded.channels as Float32Array[], sampleRate: decoded.sampleRate };
+}

@@ -1,0 +1,50 @@
+/**
+ * The room's browser code and styles, bundled at build time with rolldown (which the
+ * command's own bundle uses too) into one classic script — not a module, since browsers
+ * refuse module scripts from file:// — and inlined into every page, so a page opens from
+ * the file system or any static host with no network. Cached per source fingerprint under
+ * node_modules/.cache/mixdown-room/ (~0.2 s to make once); held in memory after that.
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomicSync } from '../../io/atomic.ts';
+import { packageRoot, toolFingerprint } from '../../paths.ts';
+
+export interface RoomAssets {
+  readonly script: string;
+  readonly style: string;
+}
+
+let assets: Promise<RoomAssets> | undefined;
+
+export function roomAssets(): Promise<RoomAssets> {
+  assets ??= loadAssets();
+  return assets;
+}
+
+async function loadAssets(): Promise<RoomAssets> {
+  const root = packageRoot();
+  const browser = join(root, 'src', 'report', 'room', 'browser');
+  const style = `${readFileSync(join(root, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), 'utf8')}\n${readFileSync(join(browser, 'room.css'), 'utf8')}`;
+  const cached = join(root, 'node_modules', '.cache', 'mixdown-room', `${toolFingerprint()}.js`);
+  try {
+    return { script: readFileSync(cached, 'utf8'), style };
+  } catch {
+    // Not bundled yet for these sources.
+  }
+  const { rolldown } = await import('rolldown');
+  const bundle = await rolldown({ input: join(browser, 'main.ts'), platform: 'browser', logLevel: 'silent' });
+  const { output } = await bundle.generate({ format: 'iife', minify: true });
+  await bundle.close();
+  const script = output[0].code;
+  try {
+    const folder = join(cached, '..');
+    mkdirSync(folder, { recursive: true });
+    writeFileAtomicSync(cached, script);
+    // Bundles of earlier sources are dead weight.
+    for (const name of readdirSync(folder)) if (join(folder, name) !== cached && !name.endsWith('.tmp')) rmSync(join(folder, name), { force: true });
+  } catch {
+    // A read-only install: bundle again next time.
+  }
+  return { script, style };
+}
