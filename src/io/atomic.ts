@@ -16,6 +16,20 @@ function tempPath(path: string): string {
   return `${path}.${process.pid}.${counter}.tmp`;
 }
 
+/** A temp file (`name.<pid>.<n>.tmp`) left by a process that no longer runs: a killed write's. */
+export function isOrphanTemp(name: string): boolean {
+  const match = /\.(\d+)\.\d+\.tmp$/.exec(name);
+  if (!match) return false;
+  const pid = Number(match[1]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false; // still running: a concurrent build is writing it
+  } catch {
+    return true;
+  }
+}
+
 function toBytes(data: Uint8Array | string): Uint8Array {
   return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
 }

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CacheStore } from '../cache/store.ts';
-import { writeFileAtomicSync } from '../io/atomic.ts';
+import { isOrphanTemp, writeFileAtomicSync } from '../io/atomic.ts';
 
 /** A cache object needed for an output was missing or failed its digest check. */
 export class ObjectMissingError extends Error {
@@ -85,19 +85,5 @@ export function emitSong(dir: string, files: readonly EmitFile[], cache: CacheSt
       if (stemFolders.includes(folder) && name.endsWith('.wav') && !wanted.has(path)) rmSync(path, { force: true });
       else if (isOrphanTemp(name)) rmSync(path, { force: true });
     }
-  }
-}
-
-/** A temp file (`name.<pid>.<n>.tmp`) left by a process that no longer runs: a killed build's. */
-function isOrphanTemp(name: string): boolean {
-  const match = /\.(\d+)\.\d+\.tmp$/.exec(name);
-  if (!match) return false;
-  const pid = Number(match[1]);
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false; // still running: a concurrent build is writing it
-  } catch {
-    return true;
   }
 }

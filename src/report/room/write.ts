@@ -4,10 +4,10 @@
  * come from report.json and from cached measurements of the built files (analysis.ts); the
  * pages are small and written only when their bytes change, so a no-op build writes nothing.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { CacheStore } from '../../cache/store.ts';
-import { writeFileAtomicSync } from '../../io/atomic.ts';
+import { isOrphanTemp, writeFileAtomicSync } from '../../io/atomic.ts';
 import type { SongIR } from '../../ir/types.ts';
 import { OCTAVE_BANDS } from '../../master/reference.ts';
 import { sha256 } from '../../plan/hash.ts';
@@ -82,6 +82,8 @@ export async function writeRoomIndex(outDir: string): Promise<void> {
     }
   }
   writeIfChanged(join(outDir, 'index.html'), await renderIndexPage(entries));
+  // A killed build's half-written index (song folders are swept when their songs are emitted).
+  for (const name of readdirSync(outDir)) if (name.startsWith('index.html.') && isOrphanTemp(name)) rmSync(join(outDir, name), { force: true });
 }
 
 /** The pages of one song folder, the song as written first, then its variants by name; `fresh` (by folder) replaces what is on disk. */
