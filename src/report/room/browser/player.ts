@@ -27,6 +27,8 @@ export interface Player {
   meter(): { peakDb: number; rmsDb: number } | null;
   /** Sources loaded so far (ids). */
   loaded(): string[];
+  /** The playback clock, seconds (the audio context's time; the page's time for <audio> elements). */
+  clock(): number;
 }
 
 const toDb = (value: number) => (value > 0 ? 20 * Math.log10(value) : -Infinity);
@@ -48,6 +50,8 @@ class WebAudioPlayer implements Player {
   /** Context time at which `offset` was (or will be) the position. */
   private startedAt = 0;
   private offset = 0;
+  /** Counts play and pause requests, so a play that waited for decoding yields to a later request. */
+  private requests = 0;
   playing = false;
 
   constructor(sources: readonly Source[]) {
@@ -107,19 +111,27 @@ class WebAudioPlayer implements Player {
 
   async play(): Promise<void> {
     if (this.playing) return;
+    const request = ++this.requests;
     await this.context.resume();
     // Everything audible is decoded before the clock starts, so all start together.
     await Promise.all([...this.levels.keys()].map((id) => this.buffer(id)));
+    // A pause, seek or second play while this one waited: the latest request wins.
+    if (request !== this.requests || this.playing) return;
     this.startedAt = this.context.currentTime + 0.05;
     this.playing = true;
     await Promise.all([...this.levels.keys()].map((id) => this.startSource(id)));
   }
 
   pause(): void {
+    this.requests++;
     if (!this.playing) return;
     this.offset = this.position();
     this.playing = false;
     this.stopAll();
+  }
+
+  clock(): number {
+    return this.context.currentTime;
   }
 
   private stopAll(): void {
@@ -135,13 +147,16 @@ class WebAudioPlayer implements Player {
   }
 
   seek(seconds: number): void {
-    const wasPlaying = this.playing;
-    if (wasPlaying) {
-      this.playing = false;
-      this.stopAll();
+    const at = Math.max(0, seconds);
+    if (!this.playing) {
+      this.offset = at;
+      return;
     }
-    this.offset = Math.max(0, seconds);
-    if (wasPlaying) void this.play();
+    // Playing on from the new position: the audible sources are decoded already.
+    this.stopAll();
+    this.offset = at;
+    this.startedAt = this.context.currentTime + 0.03;
+    for (const id of this.levels.keys()) void this.startSource(id);
   }
 
   async setLevels(levels: ReadonlyMap<string, number>): Promise<void> {
@@ -260,6 +275,10 @@ class MediaPlayer implements Player {
 
   meter(): null {
     return null;
+  }
+
+  clock(): number {
+    return performance.now() / 1000;
   }
 
   loaded(): string[] {
