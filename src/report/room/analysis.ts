@@ -10,7 +10,7 @@ import { decodeWav, encodeWavPcm } from '../../io/wav.ts';
 import { measureLoudness } from '../../master/loudness.ts';
 import { octaveBalance } from '../../master/reference.ts';
 import { truePeakEnvelope } from '../../master/true-peak.ts';
-import { hashValue } from '../../plan/hash.ts';
+import { hashValue } from '../../ir/hash.ts';
 import type { RoomPeaks } from './types.ts';
 
 /** Bump when a measurement below changes for the same file. Part of every key here. */

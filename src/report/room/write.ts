@@ -10,7 +10,7 @@ import type { CacheStore } from '../../cache/store.ts';
 import { isOrphanTemp, writeFileAtomicSync } from '../../io/atomic.ts';
 import type { SongIR } from '../../ir/types.ts';
 import { OCTAVE_BANDS } from '../../master/reference.ts';
-import { sha256 } from '../../plan/hash.ts';
+import { sha256 } from '../../ir/hash.ts';
 import { readDeclaredFile } from '../../render/declared-file.ts';
 import { barToTick, TempoClock } from '../../theory/time.ts';
 import type { SongReport } from '../report.ts';
