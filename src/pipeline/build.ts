@@ -190,7 +190,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         dawproject: options.dawproject ?? false,
       });
       // The listening room's pages, measured while the song's files are still in memory.
-      await writeSongRooms(built.flatMap((result) => (result.report && result.ir && result.dir ? [{ song: result.ir, report: result.report, dir: result.dir }] : [])), { cache, root, outDir });
+      const pages = built.flatMap((result) => (result.report && result.ir && result.dir ? [{ song: result.ir, report: result.report, dir: result.dir }] : []));
+      for (const diagnostic of await writeSongRooms(pages, { cache, root, outDir })) emit({ type: 'warning', diagnostic });
       cache.releaseMemory();
       for (const result of built) {
         songs.push(result);

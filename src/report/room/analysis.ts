@@ -65,10 +65,12 @@ export interface MasterAnalysis {
   readonly momentary: (number | null)[];
   readonly shortTerm: (number | null)[];
   readonly overs: { seconds: number; dbtp: number }[];
+  /** Empty when not asked for. */
   readonly bands: (number | null)[];
 }
 
-export function analyseMaster(channels: readonly Float32Array[], sampleRate: number, buckets: number, ceilingDb: number): MasterAnalysis {
+/** `bands`: measure the octave balance too (report.json has it already when the song names a reference). */
+export function analyseMaster(channels: readonly Float32Array[], sampleRate: number, buckets: number, ceilingDb: number, bands: boolean): MasterAnalysis {
   const loudness = measureLoudness(channels, sampleRate, { truePeak: false });
   const curve = (values: Float32Array) => Array.from(values, (value) => (value > -70 ? round2(value) : null));
   // Overs: each 100 ms stretch whose oversampled peak passes the ceiling.
@@ -86,7 +88,7 @@ export function analyseMaster(channels: readonly Float32Array[], sampleRate: num
     momentary: curve(loudness.momentary),
     shortTerm: curve(loudness.shortTerm),
     overs,
-    bands: octaveBalance(channels, sampleRate).map(round2),
+    bands: bands ? octaveBalance(channels, sampleRate).map(round2) : [],
   };
 }
 

@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { CacheStore } from '../../cache/store.ts';
+import { MixdownError, type Diagnostic } from '../../diagnostics/diagnostic.ts';
 import { isOrphanTemp, writeFileAtomicSync } from '../../io/atomic.ts';
 import type { SongIR } from '../../ir/types.ts';
 import { OCTAVE_BANDS } from '../../master/reference.ts';
@@ -42,11 +43,21 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
 /**
  * Measure and write the pages of one song's freshly built variants, then refresh the variant
  * list of every page of that song in dist/ (a variant built today appears on yesterday's pages).
+ * Returns the errors of pages that could not be made (as warnings: the build's outputs stand).
  */
-export async function writeSongRooms(pages: readonly BuiltPage[], context: RoomContext): Promise<void> {
-  if (pages.length === 0) return;
+export async function writeSongRooms(pages: readonly BuiltPage[], context: RoomContext): Promise<Diagnostic[]> {
+  if (pages.length === 0) return [];
   const fresh = new Map<string, RoomData>();
-  for (const page of pages) fresh.set(page.dir, await roomData(page, context));
+  const problems: Diagnostic[] = [];
+  for (const page of pages) {
+    try {
+      fresh.set(page.dir, await roomData(page, context));
+    } catch (error) {
+      // A page that cannot be made (its reference track changed meanwhile) keeps its last version.
+      if (!(error instanceof MixdownError)) throw error;
+      problems.push(...error.diagnostics);
+    }
+  }
   const songDir = join(context.outDir, pages[0].song.id);
   const all = songRooms(songDir, fresh);
   for (const { dir, data } of all) {
@@ -59,6 +70,7 @@ export async function writeSongRooms(pages: readonly BuiltPage[], context: RoomC
     writeIfChanged(join(dir, 'room.json'), `${JSON.stringify(full)}\n`);
     writeIfChanged(join(dir, 'index.html'), await renderSongPage(full));
   }
+  return problems;
 }
 
 /** dist/index.html: every song and variant with a page in dist/. */
@@ -134,9 +146,10 @@ async function roomData(page: BuiltPage, context: RoomContext): Promise<RoomData
   const { master } = report;
   const ceilingDb = master.target?.ceilingDb ?? 0;
   const masterDigest = digestOf('master.wav')!;
-  const analysed = await cachedMeasurement<MasterAnalysis>(cache, 'room-master', { digest: masterDigest, buckets, ceilingDb }, () => {
+  const bands = master.reference === null;
+  const analysed = await cachedMeasurement<MasterAnalysis>(cache, 'room-master', { digest: masterDigest, buckets, ceilingDb, bands }, () => {
     const audio = readAudio(cache, masterDigest);
-    return analyseMaster(audio.channels, audio.sampleRate, buckets, ceilingDb);
+    return analyseMaster(audio.channels, audio.sampleRate, buckets, ceilingDb, bands);
   });
 
   let reference: RoomData['reference'] = null;
