@@ -3,12 +3,14 @@
  * command's own bundle uses too) into one classic script — not a module, since browsers
  * refuse module scripts from file:// — and inlined into every page, so a page opens from
  * the file system or any static host with no network. Cached per source fingerprint under
- * node_modules/.cache/mixdown-room/ (~0.2 s to make once); held in memory after that.
+ * node_modules/.cache/mixdown-room/ by a fingerprint of the browser sources and of uPlot's
+ * version (the same whether the command runs bundled or from its sources); held in memory after that.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../../io/atomic.ts';
-import { packageRoot, toolFingerprint } from '../../paths.ts';
+import { packageRoot } from '../../paths.ts';
 
 export interface RoomAssets {
   readonly script: string;
@@ -26,7 +28,7 @@ async function loadAssets(): Promise<RoomAssets> {
   const root = packageRoot();
   const browser = join(root, 'src', 'report', 'room', 'browser');
   const style = `${readFileSync(join(root, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), 'utf8')}\n${readFileSync(join(browser, 'room.css'), 'utf8')}`;
-  const cached = join(root, 'node_modules', '.cache', 'mixdown-room', `${toolFingerprint()}.js`);
+  const cached = join(root, 'node_modules', '.cache', 'mixdown-room', `${browserFingerprint(root, browser)}.js`);
   try {
     return { script: readFileSync(cached, 'utf8'), style };
   } catch {
@@ -47,4 +49,16 @@ async function loadAssets(): Promise<RoomAssets> {
     // A read-only install: bundle again next time.
   }
   return { script, style };
+}
+
+/** Changes when a file the browser bundle is made of changes (size and mtime, as bin/bundle.js does), or uPlot's version. */
+function browserFingerprint(root: string, browser: string): string {
+  const hash = createHash('sha256');
+  const files = [...readdirSync(browser).sort().map((name) => join(browser, name)), join(browser, '..', 'types.ts')];
+  for (const file of files) {
+    const stat = statSync(file);
+    hash.update(`${file.slice(root.length)}\0${stat.size}\0${stat.mtimeMs}\n`);
+  }
+  hash.update(JSON.parse(readFileSync(join(root, 'node_modules', 'uplot', 'package.json'), 'utf8')).version);
+  return hash.digest('hex').slice(0, 16);
 }
