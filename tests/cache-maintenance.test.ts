@@ -30,8 +30,10 @@ describe('cache maintenance', () => {
       const stats = run('cache', 'stats');
       expect(stats.status).toBe(0);
       const [, actions, objects] = /(\d+) actions, (\d+) objects/.exec(stats.stdout)!.map(Number);
-      expect(actions).toBe(9); // 6 tasks, then stem:lead, mix and master again
-      expect(objects).toBe(11); // 7 outputs, then the lead stem, mix, master and master-16 again
+      // 6 tasks and the listening room's 4 measurements (3 stems' peaks, the master), then
+      // stem:lead, mix and master again, with the lead's peaks and the master's measurement.
+      expect(actions).toBe(15);
+      expect(objects).toBe(17); // 7 outputs + 4 measurements, then the lead stem, mix, master, master-16 and 2 measurements again
       // Room for the current build only (~9.7 MB): everything the last build used survives.
       const pruned = run('cache', 'prune', '--max-size', '10MB');
       expect(pruned.status, pruned.stderr).toBe(0);
