@@ -129,7 +129,14 @@ function songPage(root: HTMLElement, data: RoomData): void {
   const meterFill = element('div', { class: 'meter-fill' });
   const meterText = element('span', { class: 'meter-text num' }, '');
   const meter = element('div', { class: 'meter', title: 'output level (peak, dBFS)' }, meterFill);
-  const engine = element('span', { class: 'dim engine' }, player.engine === 'webaudio' ? '' : 'opened as a file: plays through <audio> elements (loose sync); serve dist/ for sample-locked Web Audio');
+  const engine = element(
+    'span',
+    { class: 'dim engine', title: 'Browsers allow neither fetch nor Web Audio on local files: this page plays through <audio> elements, kept together loosely. Serve dist/ (mixdown watch --serve, or any static server) for sample-locked Web Audio playback.' },
+    player.engine === 'webaudio' ? '' : 'file:// · <audio> playback, loose sync',
+  );
+  // <audio> elements give no samples to measure: no meter then.
+  meter.hidden = player.engine === 'media';
+  meterText.hidden = player.engine === 'media';
   root.append(
     element('header', { class: 'top' }, title, home),
     element('div', { class: 'transport' }, playButton, time, variantBar, referenceButton, meter, meterText, engine),
@@ -300,8 +307,12 @@ function songPage(root: HTMLElement, data: RoomData): void {
       'div',
       { class: 'lane-label' },
       element('span', { class: `kind ${lane.kind}` }, lane.kind === 'bus' ? 'BUS' : 'TRK'),
-      element('span', { class: 'lane-name' }, lane.id),
-      element('span', { class: 'dim' }, lane.output === 'master' ? '' : `→ ${lane.output}`),
+      element(
+        'span',
+        { class: 'lane-name', title: `${lane.kind === 'bus' ? 'bus' : 'track'} ${lane.id} → ${lane.output} (${lane.audio})` },
+        lane.id,
+        element('span', { class: 'dim' }, lane.output === 'master' ? '' : ` → ${lane.output}`),
+      ),
       element('span', { class: 'lane-peak num dim' }, db(lane.peakDb, 'dB')),
       solo,
       mute,
