@@ -92,5 +92,7 @@ export interface RoomIndexEntry {
   readonly durationSeconds: number;
   readonly integrated: number | null;
   readonly truePeakDb: number | null;
+  /** The integrated loudness target, null when the song sets none. */
+  readonly target: number | null;
   readonly meetsTarget: boolean;
 }

@@ -89,6 +89,7 @@ export async function writeRoomIndex(outDir: string): Promise<void> {
         durationSeconds: data.durationSeconds,
         integrated: data.numbers.integrated,
         truePeakDb: data.numbers.truePeakDb,
+        target: data.numbers.target?.integrated ?? null,
         meetsTarget: data.numbers.meetsTarget,
       });
     }

@@ -78,7 +78,9 @@ function indexPage(root: HTMLElement, entries: readonly RoomIndexEntry[]): void 
         element('td', { class: 'num' }, clock(entry.durationSeconds)),
         element('td', { class: 'num' }, db(entry.integrated, 'LUFS')),
         element('td', { class: 'num' }, db(entry.truePeakDb, 'dBTP')),
-        element('td', { class: entry.meetsTarget ? 'ok' : 'bad' }, entry.meetsTarget ? 'met' : 'missed'),
+        entry.target === null
+          ? element('td', { class: 'dim' }, 'no target')
+          : element('td', { class: entry.meetsTarget ? 'ok' : 'bad' }, `${entry.meetsTarget ? 'met' : 'missed'} `, element('span', { class: 'dim' }, `${entry.target} LUFS`)),
       ),
     );
   }
