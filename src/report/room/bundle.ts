@@ -8,7 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { writeFileAtomicSync } from '../../io/atomic.ts';
 import { packageRoot } from '../../paths.ts';
 
@@ -27,8 +28,10 @@ export function roomAssets(): Promise<RoomAssets> {
 async function loadAssets(): Promise<RoomAssets> {
   const root = packageRoot();
   const browser = join(root, 'src', 'report', 'room', 'browser');
-  const style = `${readFileSync(join(root, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), 'utf8')}\n${readFileSync(join(browser, 'room.css'), 'utf8')}`;
-  const cached = join(root, 'node_modules', '.cache', 'mixdown-room', `${browserFingerprint(root, browser)}.js`);
+  // uPlot as Node resolves it from this package: its own node_modules, or a project's where npm hoisted it.
+  const uplot = dirname(createRequire(join(root, 'package.json')).resolve('uplot/package.json'));
+  const style = `${readFileSync(join(uplot, 'dist', 'uPlot.min.css'), 'utf8')}\n${readFileSync(join(browser, 'room.css'), 'utf8')}`;
+  const cached = join(root, 'node_modules', '.cache', 'mixdown-room', `${browserFingerprint(root, browser, uplot)}.js`);
   try {
     return { script: readFileSync(cached, 'utf8'), style };
   } catch {
@@ -52,13 +55,13 @@ async function loadAssets(): Promise<RoomAssets> {
 }
 
 /** Changes when a file the browser bundle is made of changes (size and mtime, as bin/bundle.js does), or uPlot's version. */
-function browserFingerprint(root: string, browser: string): string {
+function browserFingerprint(root: string, browser: string, uplot: string): string {
   const hash = createHash('sha256');
   const files = [...readdirSync(browser).sort().map((name) => join(browser, name)), join(browser, '..', 'types.ts')];
   for (const file of files) {
     const stat = statSync(file);
     hash.update(`${file.slice(root.length)}\0${stat.size}\0${stat.mtimeMs}\n`);
   }
-  hash.update(JSON.parse(readFileSync(join(root, 'node_modules', 'uplot', 'package.json'), 'utf8')).version);
+  hash.update(JSON.parse(readFileSync(join(uplot, 'package.json'), 'utf8')).version);
   return hash.digest('hex').slice(0, 16);
 }

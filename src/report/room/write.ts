@@ -128,20 +128,16 @@ async function roomData(page: BuiltPage, context: RoomContext): Promise<RoomData
   const peaksOf = (digest: string): Promise<RoomPeaks> =>
     cachedMeasurement(cache, 'room-peaks', { digest, buckets }, () => computePeaks(readAudio(cache, digest).channels, buckets));
 
+  // Tracks, then buses, in the song's order (the plan's order follows routing).
+  const channels = [
+    ...report.tracks.map((track) => ({ id: track.id, kind: 'track' as const, output: track.output, path: `stems/${track.id}.wav` })),
+    ...report.buses.map((bus) => ({ id: bus.id, kind: 'bus' as const, output: bus.output, path: `buses/${bus.id}.wav` })),
+  ];
   const lanes: RoomLane[] = [];
-  for (const output of report.outputs) {
-    const match = /^(stems|buses)\/(.+)\.wav$/.exec(output.path);
-    if (!match) continue;
-    const id = match[2];
-    const channel = match[1] === 'stems' ? report.tracks.find((track) => track.id === id) : report.buses.find((bus) => bus.id === id);
-    lanes.push({
-      id,
-      kind: match[1] === 'stems' ? 'track' : 'bus',
-      output: channel?.output ?? 'master',
-      audio: output.path,
-      peaks: await peaksOf(output.sha256),
-      peakDb: output.peakDb,
-    });
+  for (const channel of channels) {
+    const output = report.outputs.find((candidate) => candidate.path === channel.path);
+    if (!output) continue;
+    lanes.push({ id: channel.id, kind: channel.kind, output: channel.output, audio: output.path, peaks: await peaksOf(output.sha256), peakDb: output.peakDb });
   }
 
   const { master } = report;
