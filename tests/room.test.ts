@@ -5,7 +5,7 @@
  * reader), and playback by the page's own output meter (a Web Audio AnalyserNode).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -277,6 +277,9 @@ describe('the listening room (chromium, watch --serve)', () => {
     expect(await rawGet(url, '/../songs/room/song.ts')).toBe(403);
     expect(await rawGet(url, '/room/%00')).toBe(400);
     expect(await rawGet(url, '/nothing-here.wav')).toBe(404);
+    // A link inside dist/ to a file outside it.
+    symlinkSync(join(project.root, 'songs', 'room', 'song.ts'), join(project.root, 'dist', 'song-link.ts'));
+    expect(await rawGet(url, '/song-link.ts')).toBe(403);
     expect(await rawGet(url, '/room/report.json', 'POST')).toBe(405);
   });
 

@@ -2,11 +2,11 @@
  * `mixdown watch --serve`: a small static server for dist/ (the listening room) that pushes
  * a reload to open pages when a song's master is rebuilt (server-sent events). It serves the
  * files under dist/ and nothing else: the decoded path must resolve inside dist/ (`..`,
- * `%2e%2e`, `..%2f` and NUL are refused), and only GET and HEAD are answered. It binds to
+ * `%2e%2e`, `..%2f`, NUL and links pointing out are refused), and only GET and HEAD are answered. It binds to
  * 127.0.0.1 unless told otherwise. HTML pages get one added tag naming the event stream, so
  * the same pages opened from a file or a static host simply do not listen.
  */
-import { createReadStream, statSync, type Stats } from 'node:fs';
+import { createReadStream, realpathSync, statSync, type Stats } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -89,6 +89,10 @@ export async function serveRoom(options: ServeOptions): Promise<RoomServer> {
         stat = statSync(file);
       }
       if (!stat.isFile()) return answer(response, 404, 'not found');
+      // A link inside dist/ that points out of it is outside too.
+      const real = realpathSync(file);
+      const realDir = realpathSync(dir);
+      if (!real.startsWith(realDir + sep)) return answer(response, 403, 'outside dist/');
     } catch {
       return answer(response, 404, 'not found');
     }
