@@ -15,7 +15,7 @@ import { sha256 } from '../../ir/hash.ts';
 import { readDeclaredFile } from '../../render/declared-file.ts';
 import { barToTick, TempoClock } from '../../theory/time.ts';
 import type { SongReport } from '../report.ts';
-import { analyseMaster, bucketCount, cachedMeasurement, cachedPreview, computePeaks, LOUDNESS_STEP, readAudio, type MasterAnalysis } from './analysis.ts';
+import { analyseMaster, bucketCount, cachedMeasurement, cachedPreview, LOUDNESS_STEP, peaksOfObject, readAudio, type MasterAnalysis } from './analysis.ts';
 import { renderIndexPage, renderSongPage } from './page.ts';
 import { ROOM_FORMAT, type RoomData, type RoomIndexEntry, type RoomLane, type RoomPeaks } from './types.ts';
 
@@ -126,7 +126,7 @@ async function roomData(page: BuiltPage, context: RoomContext): Promise<RoomData
   const buckets = bucketCount(song.lengthSamples, song.sampleRate);
   const digestOf = (path: string) => report.outputs.find((output) => output.path === path)?.sha256;
   const peaksOf = (digest: string): Promise<RoomPeaks> =>
-    cachedMeasurement(cache, 'room-peaks', { digest, buckets }, () => computePeaks(readAudio(cache, digest).channels, buckets));
+    cachedMeasurement(cache, 'room-peaks', { digest, buckets }, () => peaksOfObject(cache, digest, buckets));
 
   // Tracks, then buses, in the song's order (the plan's order follows routing).
   const channels = [
