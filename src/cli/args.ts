@@ -16,6 +16,27 @@ export type CommandLine =
   | { readonly name: 'verify'; readonly songs: string[] }
   | { readonly name: 'check' }
   | {
+      readonly name: 'diff';
+      /** Sides and songs as given: up to two sides (revisions, output folders, lock files) first, then songs. */
+      readonly positionals: string[];
+      /** Songs named after `--` (never read as revisions). */
+      readonly songs: string[];
+      /** Variants to compare; empty for all. */
+      readonly variants: string[];
+      /** Print the result as JSON. */
+      readonly json: boolean;
+      /** Output format of the printed result. @default 'text' */
+      readonly format: 'text' | 'md';
+      /** List every changed note. */
+      readonly notes: boolean;
+      /** Also write each song's diff as <out>/<song>/[<variant>/]diff.json. */
+      readonly save: boolean;
+      /** Folder --save writes into. @default ./dist */
+      readonly outDir?: string;
+      /** Render threads for the two sides' builds. */
+      readonly jobs?: number;
+    }
+  | {
       readonly name: 'build' | 'watch';
       readonly songs: string[];
       readonly useCache: boolean;
@@ -59,6 +80,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
     if (rest.length) throw new UsageError(d.badFlag(rest[0], 'check takes no arguments'));
     return { name: 'check' };
   }
+  if (name === 'diff') return parseDiff(rest);
   if (name === 'verify') {
     const flag = rest.find((arg) => arg.startsWith('-'));
     if (flag) throw new UsageError(d.badFlag(flag, 'unknown option'));
@@ -117,11 +139,8 @@ export function parseArgs(args: readonly string[]): CommandLine {
     else if (arg.startsWith('--variant=')) variants.push(arg.slice('--variant='.length));
     else if (arg === '--out') outDir = value();
     else if (arg.startsWith('--out=')) outDir = arg.slice('--out='.length);
-    else if (arg === '--jobs' || arg.startsWith('--jobs=')) {
-      const text = arg === '--jobs' ? value() : arg.slice('--jobs='.length);
-      jobs = Number(text);
-      if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(d.badFlag('--jobs', `'${text}' is not a whole number of at least 1`));
-    } else if (arg.startsWith('-') && arg !== '-q') throw new UsageError(d.badFlag(arg, 'unknown option'));
+    else if (arg === '--jobs' || arg.startsWith('--jobs=')) jobs = parseJobs(arg === '--jobs' ? value() : arg.slice('--jobs='.length));
+    else if (arg.startsWith('-') && arg !== '-q') throw new UsageError(d.badFlag(arg, 'unknown option'));
     else songs.push(arg);
   }
   if ((serve || port !== undefined || host !== undefined) && name !== 'watch') throw new UsageError(d.badFlag(serve ? '--serve' : port !== undefined ? '--port' : '--host', 'only `mixdown watch` serves'));
@@ -192,4 +211,51 @@ function parseAnalyze(rest: readonly string[]): CommandLine {
   }
   if (!files.length) throw new UsageError(d.badFlag('analyze', 'name at least one audio file'));
   return { name: 'analyze', files, json, reference };
+}
+
+function parseJobs(text: string): number {
+  const jobs = Number(text);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(d.badFlag('--jobs', `'${text}' is not a whole number of at least 1`));
+  return jobs;
+}
+
+function parseDiff(rest: readonly string[]): CommandLine {
+  const positionals: string[] = [];
+  const songs: string[] = [];
+  const variants: string[] = [];
+  let json = false;
+  let format: 'text' | 'md' = 'text';
+  let notes = false;
+  let save = false;
+  let outDir: string | undefined;
+  let jobs: number | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const value = (): string => {
+      const next = rest[++i];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(d.badFlag(arg, 'needs a value'));
+      return next;
+    };
+    if (arg === '--') {
+      songs.push(...rest.slice(i + 1));
+      break;
+    }
+    if (arg === '--json') json = true;
+    else if (arg === '--notes') notes = true;
+    else if (arg === '--save') save = true;
+    else if (arg === '--variant') variants.push(value());
+    else if (arg.startsWith('--variant=')) variants.push(arg.slice('--variant='.length));
+    else if (arg === '--out') outDir = value();
+    else if (arg.startsWith('--out=')) outDir = arg.slice('--out='.length);
+    else if (arg === '--jobs') jobs = parseJobs(value());
+    else if (arg.startsWith('--jobs=')) jobs = parseJobs(arg.slice('--jobs='.length));
+    else if (arg === '--format' || arg.startsWith('--format=')) {
+      const text = arg === '--format' ? value() : arg.slice('--format='.length);
+      if (text !== 'md' && text !== 'text') throw new UsageError(d.badFlag('--format', `'${text}' is not a format; use md or text`));
+      format = text;
+    } else if (arg.startsWith('-')) throw new UsageError(d.badFlag(arg, 'unknown option'));
+    else positionals.push(arg);
+  }
+  if (json && format === 'md') throw new UsageError(d.badFlag('--json', 'choose --json or --format md, not both'));
+  return { name: 'diff', positionals, songs, variants, json, format, notes, save, outDir, jobs };
 }

@@ -30,6 +30,10 @@ usage:
                                      and reload open pages when a master is rebuilt
   mixdown check                      type-check songs and plugins, elaborate and validate every song
   mixdown verify [song…]             render again without the cache and compare with mixdown.lock
+  mixdown diff [A] [B] [song…] [--variant V] [--notes] [--json | --format md] [--save]
+                                     what changed between two revisions (default HEAD and the
+                                     working tree), two output folders or two lock files:
+                                     arrangement, notes, mix parameters and sound
   mixdown cache stats                objects, actions and bytes in .mixdown/cache
   mixdown cache prune --max-size 2GB keep the most recently used entries up to a size
   mixdown clean                      remove dist/ and .mixdown/ (outputs and caches)
@@ -66,6 +70,14 @@ export async function main(args: readonly string[]): Promise<number> {
   if (command.name === 'inspect') return inspect(command.song, command.variant);
   if (command.name === 'analyze') return analyze(command.files, command.json, command.reference);
   if (command.name === 'verify') return verifyCommand(command.songs);
+  if (command.name === 'diff') {
+    const { diffCommand } = await import('./diff.ts');
+    const output = await diffCommand(process.cwd(), command, (message) => process.stderr.write(`${message}\n`));
+    printDiagnostics(output.diagnostics);
+    process.stdout.write(output.stdout);
+    for (const message of output.messages) process.stderr.write(`${message}\n`);
+    return output.code;
+  }
   if (command.name === 'check') {
     const { check } = await import('./check.ts');
     const result = await check(process.cwd());

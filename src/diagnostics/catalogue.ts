@@ -127,6 +127,16 @@ export const diagnostics = {
     error('MD404', { file: `songs/${song}/song.ts`, song }, `song '${song}' has no variant '${variant}'`, `its variants: ${known.join(', ')}`),
   initNotEmpty: (dir: string, entries: readonly string[]) =>
     error('MD408', { file: dir }, `${dir} is not empty (${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', …' : ''}): init writes a new project only into an empty folder`, 'name a new folder (`mixdown init my-songs`), or pass --force to write over the files init makes'),
+  unknownRevision: (revision: string, detail: string) =>
+    error('MD420', { file: '(command line)' }, `diff: '${revision}' is not a revision, an output folder or a lock file (${detail})`, 'give a git revision (HEAD~1, main, a commit), a folder of build outputs or a mixdown.lock file'),
+  songMissingOnSide: (song: string, side: string, present: string) =>
+    error('MD421', { file: `songs/${song}/song.ts`, song }, `diff: song '${song}' is not in ${side} (it is in ${present})`, 'name songs that exist on both sides, or leave the song out to see it listed as added or removed'),
+  songFailsAtRevision: (song: string, side: string, cause: { code: string; message: string; file: string }) =>
+    error('MD422', { file: cause.file, song }, `diff: song '${song}' does not build at ${side}: ${cause.code} ${cause.message}`, 'fix the song at that revision, or compare other revisions; the cause is listed above'),
+  diffNeedsGit: (root: string, detail: string) =>
+    error('MD423', { file: root }, `diff: cannot read revisions here: ${detail}`, 'run mixdown diff inside a git repository (with git installed), or compare two output folders or two lock files'),
+  diffSidesMismatch: (a: string, b: string) =>
+    error('MD424', { file: '(command line)' }, `diff: cannot compare ${a} with ${b}`, 'compare two revisions (or a revision and the working tree), two output folders, or two lock files'),
   noSongs: (dir: string) =>
     error('MD403', { file: dir }, `no songs found in ${dir}`, 'create songs/<name>/song.ts with `export default defineSong({ … })`'),
 } as const;

@@ -54,6 +54,11 @@ export interface BuildOptions {
   readonly beforeRender?: (song: string, file: string) => Promise<readonly Diagnostic[]>;
   /** Also write dist/<song>/[<variant>/]<song>.dawproject (a DAWproject 1.0 zip with the stems). @default false */
   readonly dawproject?: boolean;
+  /**
+   * Task cache (actions and objects) to read and fill, e.g. another checkout's: `diff` builds
+   * a revision extracted to a temp folder through the project's own cache. @default `<root>/.mixdown/cache`
+   */
+  readonly taskCache?: string;
 }
 
 export type BuildEvent =
@@ -116,9 +121,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   for (const id of wanted) if (!all.some((song) => song.id === id)) problems.push(d.unknownSong(id, all.map((song) => song.id)));
   const selected = all.filter((song) => wanted.includes(song.id));
 
+  const taskCache = options.taskCache ?? cacheDir(root);
   const cache = new CacheStore(
-    cacheDir(root),
-    (digest) => emit({ type: 'warning', diagnostic: d.cacheCorrupt({ file: cacheDir(root) }, digest) }),
+    taskCache,
+    (digest) => emit({ type: 'warning', diagnostic: d.cacheCorrupt({ file: taskCache }, digest) }),
     RECENT_OBJECTS_BYTES,
   );
   useStore(cache);
