@@ -79,19 +79,28 @@ export function diffMusic(a: SongIR, b: SongIR): MusicDiff {
 
 /**
  * A flattened side. `entity` paths name things that come and go as a whole (a track, an
- * effect slot, a send): when one is added or removed, its fields are not listed one by one.
- * `order` paths list the order of a collection; they are shown only when the members are
- * the same and only their order changed.
+ * instrument, an effect slot, a send): their value is their identity (an effect's plugin),
+ * and when one is added, removed or replaced by another kind, its fields are not listed one
+ * by one — the entity's summary says what it is. `order` paths list the order of a
+ * collection; they are shown only when the members are the same and only their order changed.
  */
 interface FieldMap {
   readonly values: Map<string, DiffScalar>;
-  readonly entities: Set<string>;
+  /** Entity path → what to show when it is added or removed. */
+  readonly entities: Map<string, DiffScalar>;
   readonly orders: Set<string>;
 }
 
-export function fieldMap(): FieldMap & { set(path: string, value: DiffScalar): void; entity(path: string, value: DiffScalar): void; order(path: string, ids: readonly string[]): void; flatten(path: string, value: unknown): void } {
+export type FieldMapBuilder = FieldMap & {
+  set(path: string, value: DiffScalar): void;
+  entity(path: string, identity: DiffScalar, summary?: DiffScalar): void;
+  order(path: string, ids: readonly string[]): void;
+  flatten(path: string, value: unknown): void;
+};
+
+export function fieldMap(): FieldMapBuilder {
   const values = new Map<string, DiffScalar>();
-  const entities = new Set<string>();
+  const entities = new Map<string, DiffScalar>();
   const orders = new Set<string>();
   const flatten = (path: string, value: unknown): void => {
     if (value === undefined) return;
@@ -106,9 +115,9 @@ export function fieldMap(): FieldMap & { set(path: string, value: DiffScalar): v
     entities,
     orders,
     set: (path, value) => void values.set(path, value),
-    entity: (path, value) => {
-      values.set(path, value);
-      entities.add(path);
+    entity: (path, identity, summary = identity) => {
+      values.set(path, identity);
+      entities.set(path, summary);
     },
     order: (path, ids) => {
       values.set(path, ids.join(', '));
@@ -119,24 +128,17 @@ export function fieldMap(): FieldMap & { set(path: string, value: DiffScalar): v
 }
 
 export function diffFields(a: FieldMap, b: FieldMap): FieldChange[] {
-  // Union of paths: A's order, with each path only B has placed after its predecessor in B.
-  const paths = [...a.values.keys()];
-  let previous = -1;
-  for (const path of b.values.keys()) {
-    const at = paths.indexOf(path);
-    if (at >= 0) previous = at;
-    else paths.splice(++previous, 0, path);
-  }
-  const appeared = (path: string) => !a.values.has(path) || !b.values.has(path);
-  const underChangedEntity = (path: string) => [...a.entities, ...b.entities].some((entity) => path.startsWith(`${entity}.`) && appeared(entity));
+  const paths = unionOrder([...a.values.keys()], [...b.values.keys()]);
+  // An entity added, removed or replaced by another kind: its fields are not listed.
+  const replaced = paths.filter((path) => (a.entities.has(path) || b.entities.has(path)) && a.values.get(path) !== b.values.get(path));
   const changes: FieldChange[] = [];
   for (const path of paths) {
     const inA = a.values.has(path);
     const inB = b.values.has(path);
-    const before = a.values.get(path);
-    const after = b.values.get(path);
+    const before = inA && a.entities.has(path) && !inB ? a.entities.get(path) : a.values.get(path);
+    const after = inB && b.entities.has(path) && !inA ? b.entities.get(path) : b.values.get(path);
     if (inA && inB && before === after) continue;
-    if (underChangedEntity(path)) continue;
+    if (replaced.some((entity) => path.startsWith(`${entity}.`))) continue;
     if ((a.orders.has(path) || b.orders.has(path)) && !sameMembers(String(before ?? ''), String(after ?? ''))) continue;
     changes.push({ path, ...(inA ? { a: before } : {}), ...(inB ? { b: after } : {}) });
   }
@@ -176,8 +178,8 @@ function mixView(song: SongIR): FieldMap {
   map.order('tracks', song.tracks.map((track) => track.id));
   for (const track of song.tracks) {
     const base = `tracks.${track.id}`;
-    map.entity(base, track.instrument.plugin);
-    map.set(`${base}.instrument`, track.instrument.plugin);
+    map.entity(base, 'track', track.instrument.plugin);
+    map.entity(`${base}.instrument`, track.instrument.plugin);
     map.set(`${base}.instrument.version`, track.instrument.version);
     map.flatten(`${base}.instrument`, track.instrument.options);
     pluginCode(map, `${base}.instrument`, track.instrument);
@@ -191,28 +193,31 @@ function mixView(song: SongIR): FieldMap {
     map.entity(`buses.${bus.id}`, 'bus');
     channelView(map, `buses.${bus.id}`, bus, song);
   }
-  const master = song.master;
-  map.flatten('master', {
-    ceiling: master.ceilingDb,
-    loudness: master.loudness ?? 'off',
-    limiter: master.limiter ?? 'off',
-    eq: master.eq.length ? master.eq : 'none',
-    compressor: master.compressor ?? 'off',
-    multiband: master.multiband ?? 'off',
-    width: master.width,
-    dither: master.dither,
-    reference: master.reference ? { path: master.reference.path, sha256: shortHash(master.reference.sha256) } : 'none',
-    match: master.match ?? 'off',
-    formats: master.formats.length ? master.formats.join(', ') : 'wav only',
-    mp3Bitrate: master.mp3Bitrate,
-  });
+  const { master } = song;
+  map.set('master.ceiling', master.ceilingDb);
+  // An optional stage reads `off` or `on`, and lists its settings when on.
+  const stage = (name: string, settings: object | null) => {
+    map.set(`master.${name}`, settings ? 'on' : 'off');
+    map.flatten(`master.${name}`, settings ?? undefined);
+  };
+  stage('loudness', master.loudness);
+  stage('limiter', master.limiter);
+  stage('eq', master.eq.length ? master.eq : null);
+  stage('compressor', master.compressor);
+  stage('multiband', master.multiband);
+  map.set('master.width', master.width);
+  map.set('master.dither', master.dither);
+  stage('reference', master.reference && { path: master.reference.path, sha256: shortHash(master.reference.sha256) });
+  map.set('master.match', master.match ?? 'off');
+  map.set('master.formats', master.formats.length ? master.formats.join(', ') : 'wav only');
+  map.set('master.mp3Bitrate', master.mp3Bitrate);
   return map;
 }
 
 /** Effect slot fields; an effect option with one of these names is listed under `options.`. */
 const SLOT_FIELDS = new Set(['plugin', 'version', 'mix', 'sidechain', 'source', 'code', 'files', 'automation']);
 
-function channelView(map: ReturnType<typeof fieldMap>, base: string, channel: ChannelIR, song: SongIR): void {
+function channelView(map: FieldMapBuilder, base: string, channel: ChannelIR, song: SongIR): void {
   map.set(`${base}.gain`, channel.gainDb);
   map.set(`${base}.pan`, channel.pan);
   map.set(`${base}.output`, channel.output);
@@ -230,7 +235,7 @@ function channelView(map: ReturnType<typeof fieldMap>, base: string, channel: Ch
     for (const file of slot.files) map.set(`${path}.files.${file.path}`, shortHash(file.sha256));
   }
   for (const send of channel.sends) {
-    map.entity(`${base}.sends.${send.to}`, `${send.levelDb} dB${send.pre ? ' pre' : ''}`);
+    map.entity(`${base}.sends.${send.to}`, 'send', `${send.levelDb} dB${send.pre ? ' pre' : ''}`);
     map.set(`${base}.sends.${send.to}.level`, send.levelDb);
     map.set(`${base}.sends.${send.to}.pre`, send.pre);
   }
@@ -243,7 +248,7 @@ function channelView(map: ReturnType<typeof fieldMap>, base: string, channel: Ch
   for (const [option, value] of Object.entries(track.instrumentAutomation ?? {})) automation(`instrument.${option}`, value);
 }
 
-function pluginCode(map: ReturnType<typeof fieldMap>, path: string, plugin: { source: string | null; code: string | null }): void {
+function pluginCode(map: FieldMapBuilder, path: string, plugin: { source: string | null; code: string | null }): void {
   if (plugin.source) map.set(`${path}.source`, plugin.source);
   if (plugin.code) map.set(`${path}.code`, shortHash(plugin.code));
 }
