@@ -39,12 +39,11 @@ describe('notes per track and section occurrence', () => {
     const base = song();
     const pitches = ['A1', 'A1', 'C2', 'D2', 'E2', 'G2', 'A2', 'A1'];
     // The second chorus: six notes a sixteenth late, the other two where they were, and two more.
-    const changed = [
-      ...eighths(pitches.slice(0, 6), 240),
-      ...eighths(pitches).slice(6),
-      { pitch: 'E3' as const, start: '0:3:0', length: '16n' as const },
-      { pitch: 'E3' as const, start: '0:3:240', length: '16n' as const },
+    const extra: NoteInput[] = [
+      { pitch: 'E3', start: '0:3:0', length: '16n' },
+      { pitch: 'E3', start: '0:3:240', length: '16n' },
     ];
+    const changed = [...eighths(pitches.slice(0, 6), 240), ...eighths(pitches).slice(6), ...extra];
     const b = song({
       tracks: {
         ...base.tracks,
