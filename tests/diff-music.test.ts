@@ -83,8 +83,12 @@ describe('notes per track and section occurrence', () => {
 
   it('a section inserted before others: only its notes are new', () => {
     const a = song({ form: ['verse', 'chorus'] });
-    const b = song({ sections: { verse: 1, break: 2, chorus: 1 }, form: ['verse', 'break', 'chorus'] });
-    b.tracks.beat = { instrument: drums(), parts: { verse: [{ pitch: 36, start: '0:0:0', length: '8n' }], break: [{ pitch: 38, start: '1:0:0', length: '8n' }] } } as never;
+    const plain = song();
+    const b = song({
+      sections: { verse: 1, break: 2, chorus: 1 },
+      form: ['verse', 'break', 'chorus'],
+      tracks: { ...plain.tracks, beat: { instrument: drums(), parts: { verse: [{ pitch: 36, start: '0:0:0', length: '8n' }], break: [{ pitch: 38, start: '1:0:0', length: '8n' }] } } },
+    });
     const diff = diffMusic(ir(a), ir(b));
     expect(diff.notes.map((group) => `${group.section}, ${group.track}: ${group.summary}`)).toEqual(['break 1, beat: 1 note added']);
     expect(diff.arrangement.map((change) => change.path)).toEqual(['length', 'rendered length', 'form', 'section break']);
@@ -93,26 +97,29 @@ describe('notes per track and section occurrence', () => {
 
 describe('mix and arrangement by path', () => {
   it('lists every changed parameter, added and removed effects, sends, routing, automation and master', () => {
+    const { bass, beat } = song().tracks;
     const a = song({
       key: 'A minor',
       buses: { verb: { effects: [reverb({ decay: 2 })] } },
       master: { compressor: { threshold: -16, ratio: 1.5 } },
+      tracks: { bass: { ...bass, effects: [eq({ bands: [{ type: 'highpass', frequency: 35 }] }), compressor({ ratio: 4 })], sends: [{ to: 'verb', level: -18 }] }, beat },
     });
-    a.tracks.bass = { ...a.tracks.bass, effects: [eq({ bands: [{ type: 'highpass', frequency: 35 }] }), compressor({ ratio: 4 })], sends: [{ to: 'verb', level: -18 }] } as never;
     const b = song({
       tempo: 124,
       key: 'C major',
       buses: { verb: { effects: [reverb({ decay: 3 })] }, drums: {} },
       master: { compressor: { threshold: -16, ratio: 2 }, loudness: 'streaming' },
+      tracks: {
+        bass: {
+          ...bass,
+          instrument: fm(),
+          effects: [compressor({ ratio: 6 }), eq({ bands: [{ type: 'highpass', frequency: 40 }] })],
+          sends: [{ to: 'verb', level: -12, pre: true }],
+          automation: { gain: [point('0:0:0', -12), point('1:0:0', 0, 'linear')], 'fx.compressor.threshold': lfo('1m', -30, -20) },
+        },
+        beat: { ...beat, output: 'drums', gain: -3 },
+      },
     });
-    b.tracks.bass = {
-      ...b.tracks.bass,
-      instrument: fm(),
-      effects: [compressor({ ratio: 6 }), eq({ bands: [{ type: 'highpass', frequency: 40 }] })],
-      sends: [{ to: 'verb', level: -12, pre: true }],
-      automation: { gain: [point('0:0:0', -12), point('1:0:0', 0, 'linear')], 'fx.compressor.threshold': lfo('1m', -30, -20) },
-    } as never;
-    b.tracks.beat = { ...b.tracks.beat, output: 'drums', gain: -3 } as never;
     const diff = diffMusic(ir(a), ir(b));
     expect(diff.arrangement).toEqual([
       { path: 'key', a: 'A minor', b: 'C major' },
