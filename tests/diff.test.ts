@@ -29,25 +29,21 @@ const SONG = (options: { ratio?: number; chorusBass?: string; bridge?: boolean; 
   const form = options.bridge ? `['verse', 'bridge', 'chorus']` : `['verse', 'chorus']`;
   const bridge = options.bridge ? `\n        bridge: [{ pitch: 'D3', start: '0:0:0', length: '4n' }, { pitch: 'E3', start: '0:2:0', length: '4n' }],` : '';
   if (options.refactor) {
-    // The same song written another way: a helper makes the verse, constants hold the settings.
+    // The same song written another way: the function form, shared settings, helpers for the parts.
     return `import { compressor, defineSong, kit, synth } from 'mixdown';
 
+const settings = { title: 'Groove', tempo: 120, seed: 3, tail: 0.1 };
 const two = (a: string, b: string) => [a, b].map((pitch, i) => ({ pitch, start: \`0:\${i * 2}:0\`, length: '4n' as const }));
-const bassChain = [compressor({ ratio: ${options.ratio ?? 4}, threshold: -30 })];
 const snare = (beat: number) => [{ pitch: 38, start: \`0:\${beat}:0\`, length: '8n' as const }];
 
-export default defineSong({
-  title: 'Groove',
-  tempo: 120,
-  seed: 3,
-  tail: 0.1,
-  sections: ${sections},
-  form: ${form},
+export default defineSong(() => ({
+  ...settings,
+  sections: ${sections}, form: ${form},
   tracks: {
-    bass: { instrument: synth({ wave: 'square' }), effects: bassChain, parts: { verse: two('A2', 'C3'),${bridge} chorus: ${chorus} } },
+    bass: { instrument: synth({ wave: 'square' }), effects: [compressor({ ratio: ${options.ratio ?? 4}, threshold: -30 })], parts: { verse: two('A2', 'C3'),${bridge} chorus: ${chorus} } },
     hit: { instrument: kit({ pads: { 38: { sample: 'samples/hit.wav' } } }), parts: { verse: snare(1), chorus: snare(3) } },
   },
-});
+}));
 `;
   }
   return `import { compressor, defineSong, kit, synth } from 'mixdown';

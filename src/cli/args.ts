@@ -113,16 +113,11 @@ export function parseArgs(args: readonly string[]): CommandLine {
   let json = false;
   let quiet = false;
   let dawproject = false;
-  let serve = false;
+  // Assigned inside the walk below: typed here, not narrowed from their first values.
+  let serve = false as boolean;
   let port: number | undefined;
   let host: string | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    const value = (): string => {
-      const next = rest[++i];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(d.badFlag(arg, 'needs a value'));
-      return next;
-    };
+  eachArg(rest, (arg, value) => {
     if (arg === '--no-cache') useCache = false;
     else if (arg === '--explain') explain = true;
     else if (arg === '--strict') strict = true;
@@ -142,7 +137,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
     else if (arg === '--jobs' || arg.startsWith('--jobs=')) jobs = parseJobs(arg === '--jobs' ? value() : arg.slice('--jobs='.length));
     else if (arg.startsWith('-') && arg !== '-q') throw new UsageError(d.badFlag(arg, 'unknown option'));
     else songs.push(arg);
-  }
+  });
   if ((serve || port !== undefined || host !== undefined) && name !== 'watch') throw new UsageError(d.badFlag(serve ? '--serve' : port !== undefined ? '--port' : '--host', 'only `mixdown watch` serves'));
   if ((port !== undefined || host !== undefined) && !serve) throw new UsageError(d.badFlag(port !== undefined ? '--port' : '--host', 'needs --serve'));
   return { name, songs, useCache, outDir, jobs, explain, variants, strict, json, quiet, dawproject, ...(serve ? { serve: { port: port ?? DEFAULT_PORT, host: host ?? DEFAULT_HOST } } : {}) };
@@ -213,6 +208,22 @@ function parseAnalyze(rest: readonly string[]): CommandLine {
   return { name: 'analyze', files, json, reference };
 }
 
+/**
+ * Each argument in turn, with a reader for the value after it (`--out DIR`); a visit that
+ * returns false ends the walk.
+ */
+function eachArg(rest: readonly string[], visit: (arg: string, value: () => string, index: number) => boolean | void): void {
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const value = (): string => {
+      const next = rest[++i];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(d.badFlag(arg, 'needs a value'));
+      return next;
+    };
+    if (visit(arg, value, i) === false) return;
+  }
+}
+
 function parseJobs(text: string): number {
   const jobs = Number(text);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(d.badFlag('--jobs', `'${text}' is not a whole number of at least 1`));
@@ -224,21 +235,15 @@ function parseDiff(rest: readonly string[]): CommandLine {
   const songs: string[] = [];
   const variants: string[] = [];
   let json = false;
-  let format: 'text' | 'md' = 'text';
+  let format = 'text' as 'text' | 'md';
   let notes = false;
   let save = false;
   let outDir: string | undefined;
   let jobs: number | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    const value = (): string => {
-      const next = rest[++i];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(d.badFlag(arg, 'needs a value'));
-      return next;
-    };
+  eachArg(rest, (arg, value, index) => {
     if (arg === '--') {
-      songs.push(...rest.slice(i + 1));
-      break;
+      songs.push(...rest.slice(index + 1));
+      return false;
     }
     if (arg === '--json') json = true;
     else if (arg === '--notes') notes = true;
@@ -247,15 +252,15 @@ function parseDiff(rest: readonly string[]): CommandLine {
     else if (arg.startsWith('--variant=')) variants.push(arg.slice('--variant='.length));
     else if (arg === '--out') outDir = value();
     else if (arg.startsWith('--out=')) outDir = arg.slice('--out='.length);
-    else if (arg === '--jobs') jobs = parseJobs(value());
-    else if (arg.startsWith('--jobs=')) jobs = parseJobs(arg.slice('--jobs='.length));
+    else if (arg === '--jobs' || arg.startsWith('--jobs=')) jobs = parseJobs(arg === '--jobs' ? value() : arg.slice('--jobs='.length));
     else if (arg === '--format' || arg.startsWith('--format=')) {
       const text = arg === '--format' ? value() : arg.slice('--format='.length);
       if (text !== 'md' && text !== 'text') throw new UsageError(d.badFlag('--format', `'${text}' is not a format; use md or text`));
       format = text;
     } else if (arg.startsWith('-')) throw new UsageError(d.badFlag(arg, 'unknown option'));
     else positionals.push(arg);
-  }
+    return true;
+  });
   if (json && format === 'md') throw new UsageError(d.badFlag('--json', 'choose --json or --format md, not both'));
   return { name: 'diff', positionals, songs, variants, json, format, notes, save, outDir, jobs };
 }
