@@ -7,7 +7,7 @@ import { lfo, point } from '../src/api/automation.ts';
 import type { NoteInput, SongInput } from '../src/api/song.ts';
 import { compressor, eq, reverb } from '../src/effects/index.ts';
 import { drums, fm, synth } from '../src/instruments/index.ts';
-import { elaborate } from '../src/ir/elaborate.ts';
+import { elaborate } from '../src/elaborate/elaborate.ts';
 import type { SongIR } from '../src/ir/types.ts';
 import { formatDiffText } from '../src/report/diff-format.ts';
 import { diffMusic } from '../src/report/diff-music.ts';

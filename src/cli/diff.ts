@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { diffProject, saveDiffs } from '../build/diff.ts';
+import { diffProject, saveDiffs } from '../pipeline/diff.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { formatDiffMarkdown, formatDiffText } from '../report/diff-format.ts';
 import type { CommandLine } from './args.ts';

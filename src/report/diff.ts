@@ -4,7 +4,7 @@
  * One SongDiff per song and variant, from two SongIRs and the two sides' outputs.
  */
 import type { SongIR } from '../ir/types.ts';
-import { canonicalJson } from '../plan/hash.ts';
+import { canonicalJson } from '../ir/hash.ts';
 import { TempoClock } from '../theory/time.ts';
 import { diffFields, diffMusic, fieldMap, formatPosition, type FieldChange, type NoteGroup } from './diff-music.ts';
 import { diffOutput, type OutputSide, type SoundDiff } from './diff-sound.ts';
