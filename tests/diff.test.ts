@@ -219,7 +219,7 @@ describe('mixdown diff between revisions', () => {
             kind: 'moved',
             a: { pitch: 'F2', midi: 41, start: '1:0:0', startTick: 3840, length: '1/4', lengthTicks: 960, velocity: 100 },
             b: { pitch: 'F2', midi: 41, start: '1:0:240', startTick: 4080, length: '1/4', lengthTicks: 960, velocity: 100 },
-            detail: 'moved by +1/16',
+            detail: '+1/16',
           },
         ],
       },

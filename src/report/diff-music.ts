@@ -37,7 +37,7 @@ export interface NoteChange {
   readonly a?: NoteView;
   /** The note in B (absent for a removed note). */
   readonly b?: NoteView;
-  /** What changed in a moved or changed note, e.g. `moved by +1/16`, `velocity 100 → 90`. */
+  /** What changed: the distance of a move (`+1/16`, a fraction of a whole note), or `velocity 100 → 90`, `pitch C2 → D2 (+2)`. */
   readonly detail?: string;
 }
 
@@ -368,7 +368,7 @@ function matchNotes(before: readonly Placed[], after: readonly Placed[], songA: 
       return { kind: 'changed', a: viewA(x), b: viewB(y), detail: parts.join(', ') };
     },
   );
-  pass(same, (x, y) => Math.abs(y.rel - x.rel), (x, y) => ({ kind: 'moved', a: viewA(x), b: viewB(y), detail: `moved by ${wholeFraction(y.rel - x.rel, true)}` }));
+  pass(same, (x, y) => Math.abs(y.rel - x.rel), (x, y) => ({ kind: 'moved', a: viewA(x), b: viewB(y), detail: wholeFraction(y.rel - x.rel, true) }));
   pass(
     (x, y) => x.rel === y.rel && x.note.lengthTicks === y.note.lengthTicks,
     (x, y) => Math.abs(y.note.pitch - x.note.pitch),
