@@ -180,6 +180,14 @@ beforeAll(() => {
   commit('broken');
   project.write('songs/groove/song.ts', SONG({ chorusBass: MOVED, ratio: 6, bridge: true }));
   commit('fixed');
+  project.write(
+    'songs/groove/song.ts',
+    SONG({ chorusBass: MOVED, ratio: 6, bridge: true })
+      .replace("import { compressor, defineSong, kit, synth } from 'mixdown';", "import { compressor, defineSong, kit, removeTracks, synth } from 'mixdown';")
+      .replace(/\n}\);\n$/, "\n  variants: { dry: (song) => removeTracks(song, 'hit') },\n});\n"),
+  );
+  commit('variant');
+  // The working tree is the last commit.
 }, 60_000);
 
 afterAll(() => project?.dispose());
@@ -335,6 +343,21 @@ describe('mixdown diff between revisions', () => {
   }, 60_000);
 });
 
+describe('mixdown diff of variants', () => {
+  it('a variant on one side only is listed as added; --variant picks what is compared', async () => {
+    const all = await diffJson('fixed', 'variant');
+    expect(all.songs.map((song) => [song.song, song.variant, song.status, song.musicalChange])).toEqual([
+      ['groove', null, 'unchanged', false],
+      ['groove', 'dry', 'added', null],
+    ]);
+    const only = await diff('fixed', 'variant', '--variant', 'dry');
+    expect(only.code).toBe(0);
+    expect(only.stdout.split('\n').slice(2)).toEqual(['groove (variant dry): added (not in A)', '']);
+    const none = await diff('fixed', 'variant', '--variant', 'wet');
+    expect(none.diagnostics.map((diagnostic) => [diagnostic.code, diagnostic.message])).toEqual([['MD404', "song 'groove' has no variant 'wet'"]]);
+  }, 60_000);
+});
+
 describe('mixdown diff: bad input', () => {
   it('an unknown revision is MD420 naming it (exit 2)', async () => {
     const output = await diff('nosuch');
@@ -350,11 +373,12 @@ describe('mixdown diff: bad input', () => {
       const named = await diff('base', 'extra');
       expect(named.code).toBe(1);
       expect(named.diagnostics).toMatchObject([{ code: 'MD421', song: 'extra', message: "diff: song 'extra' is not in revision 'base' (it is in the working tree)" }]);
-      const all = JSON.parse((await diff('fixed', '--json')).stdout) as DiffResult;
+      const all = JSON.parse((await diff('variant', '--json')).stdout) as DiffResult;
       expect(all.b).toEqual({ label: 'working tree', kind: 'working tree' });
-      expect(all.songs.map((song) => [song.song, song.status])).toEqual([
-        ['extra', 'added'],
-        ['groove', 'unchanged'],
+      expect(all.songs.map((song) => [song.song, song.variant, song.status])).toEqual([
+        ['extra', null, 'added'],
+        ['groove', null, 'unchanged'],
+        ['groove', 'dry', 'unchanged'],
       ]);
     } finally {
       rmSync(join(project.root, 'songs', 'extra'), { recursive: true, force: true });
