@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -341,6 +341,26 @@ describe('mixdown diff between revisions', () => {
     const saved = JSON.parse(project.read('dist/groove/diff.json'));
     expect(saved).toEqual({ diffVersion: 1, a: result.a, b: result.b, ...result.songs[0] });
   }, 60_000);
+});
+
+describe('revision workspaces', () => {
+  it('extracts a commit once, keeps the four most recently used, and leaves git alone', async () => {
+    const list = () => readdirSync(join(project.root, '.mixdown', 'diff')).filter((name) => name !== 'working-tree').sort();
+    await diff('base', 'moved');
+    await diff('ratio', 'bridge');
+    await diff('sample', 'refactor');
+    const [base, moved, ratio, bridge, sample, refactor] = ['base', 'moved', 'ratio', 'bridge', 'sample', 'refactor'].map((tag) => git('rev-parse', tag));
+    expect(list()).toEqual([bridge, ratio, refactor, sample].sort());
+    // Used again: served from its workspace, nothing extracted or rendered anew.
+    const marker = join(project.root, '.mixdown', 'diff', refactor, 'extracted');
+    const before = statSync(marker).mtimeMs;
+    expect((await diff('sample', 'refactor')).code).toBe(0);
+    expect(statSync(marker).mtimeMs).toBe(before);
+    expect(readFileSync(marker, 'utf8')).toBe(`${refactor}\n`);
+    expect([base, moved].some((commit) => list().includes(commit))).toBe(false);
+    expect(git('worktree', 'list').split('\n')).toHaveLength(1);
+    expect(git('status', '--porcelain')).toBe('');
+  }, 90_000);
 });
 
 describe('mixdown diff of variants', () => {

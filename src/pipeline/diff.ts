@@ -1,13 +1,15 @@
 /**
  * `mixdown diff`: two sides of a project — git revisions (HEAD, a branch, a commit), the
  * working tree, two output folders or two lock files — compared song by song and variant by
- * variant. A revision is extracted with `git archive` into a temp folder (the user's working
- * tree, index and refs are never touched) and built there into its own output folder through
- * the project's task cache, so whatever either side already rendered comes from the cache.
+ * variant. A revision is extracted with `git archive` into its own workspace under
+ * .mixdown/diff/<commit>/ (the user's working tree, index and refs are never touched) and
+ * built there into its own output folder through the project's task cache, so whatever
+ * either side already rendered comes from the cache. A commit's files never change, so its
+ * workspace is kept (with its song analysis and emitted outputs) for the next diff; the
+ * most recently used few stay.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { CacheStore } from '../cache/store.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
@@ -92,11 +94,28 @@ function resolveSide(root: string, spec: string): { ok: true; side: Resolved } |
   return { ok: true, side: { kind: 'commit', side: { label: spec, kind: 'commit', commit }, commit, prefix: inside.stdout.toString().trim() } };
 }
 
+/** Revision workspaces kept under .mixdown/diff/ (the most recently used). */
+const KEPT_WORKSPACES = 4;
+
+function workspaces(root: string): string {
+  return join(root, '.mixdown', 'diff');
+}
+
 /**
- * The project as it was at a commit, in a temp folder: `git archive` of the project's
- * folder piped into tar. node_modules is linked from the project (songs may import packages).
+ * The project as it was at a commit: `git archive` of the project's folder piped into tar,
+ * once per commit (a marker written last says the extraction is whole). node_modules is
+ * linked from the project (songs may import packages).
  */
-function extract(root: string, side: Extract<Resolved, { kind: 'commit' }>, into: string): void {
+function extract(root: string, side: Extract<Resolved, { kind: 'commit' }>): string {
+  const workspace = join(workspaces(root), side.commit);
+  const into = join(workspace, 'project');
+  const marker = join(workspace, 'extracted');
+  if (existsSync(marker)) {
+    // Used now: kept longest by the pruning below.
+    utimesSync(workspace, new Date(), new Date());
+    return into;
+  }
+  rmSync(into, { recursive: true, force: true });
   mkdirSync(into, { recursive: true });
   const tree = side.prefix ? `${side.commit}:${side.prefix.replace(/\/$/, '')}` : side.commit;
   const archive = git(root, ['archive', '--format=tar', tree]);
@@ -106,6 +125,19 @@ function extract(root: string, side: Extract<Resolved, { kind: 'commit' }>, into
     if (unpacked.status !== 0) throw new Error(`tar could not unpack ${side.side.label}: ${unpacked.stderr?.toString().trim() || unpacked.error?.message}`);
   }
   if (existsSync(join(root, 'node_modules')) && !existsSync(join(into, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(into, 'node_modules'), 'dir');
+  writeFileAtomicSync(marker, `${side.commit}\n`);
+  pruneWorkspaces(root);
+  return into;
+}
+
+/** Keep the most recently used revision workspaces (the working tree's output folder stays). */
+function pruneWorkspaces(root: string): void {
+  const dir = workspaces(root);
+  const commits = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && /^[0-9a-f]{40,64}$/.test(entry.name))
+    .map((entry) => ({ path: join(dir, entry.name), used: statSync(join(dir, entry.name)).mtimeMs }))
+    .sort((x, y) => y.used - x.used);
+  for (const old of commits.slice(KEPT_WORKSPACES)) rmSync(old.path, { recursive: true, force: true });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -121,43 +153,35 @@ interface BuiltSide {
 }
 
 async function diffSources(root: string, a: Resolved, b: Resolved, options: DiffOptions): Promise<DiffOutcome> {
-  const scratch = mkdtempSync(join(tmpdir(), 'mixdown-diff-'));
-  try {
-    const rootOf = (side: Resolved, name: string) => {
-      if (side.kind !== 'commit') return root;
-      const into = join(scratch, name, 'project');
-      extract(root, side, into);
-      return into;
-    };
-    const rootA = rootOf(a, 'a');
-    const rootB = rootOf(b, 'b');
-    const songsA = new Set(discoverSongs(rootA).map((song) => song.id));
-    const songsB = new Set(discoverSongs(rootB).map((song) => song.id));
-    const problems: Diagnostic[] = [];
-    const named = options.songs?.length ? [...options.songs] : [...new Set([...songsA, ...songsB])].sort();
-    for (const song of named) {
-      if (songsA.has(song) || songsB.has(song)) {
-        if (options.songs?.length && !(songsA.has(song) && songsB.has(song))) {
-          problems.push(songsA.has(song) ? d.songMissingOnSide(song, sideName(b.side), sideName(a.side)) : d.songMissingOnSide(song, sideName(a.side), sideName(b.side)));
-        }
-      } else problems.push(d.unknownSong(song, [...new Set([...songsA, ...songsB])].sort()));
-    }
-    if (problems.length) return { ok: false, diagnostics: problems };
-    const both = named.filter((song) => songsA.has(song) && songsB.has(song));
-    const builtA = await buildSide(rootA, a.side, songsA, both, join(scratch, 'a', 'dist'), root, options);
-    const builtB = await buildSide(rootB, b.side, songsB, both, join(scratch, 'b', 'dist'), root, options);
-    const diagnostics = [...builtA.failed, ...builtB.failed];
-    const songs: SongDiff[] = [];
-    for (const song of named) {
-      if (!songsA.has(song)) songs.push(oneSidedSong(song, null, 'added'));
-      else if (!songsB.has(song)) songs.push(oneSidedSong(song, null, 'removed'));
-      else songs.push(...pairVariants(song, builtA, builtB, options, diagnostics));
-    }
-    const result: DiffResult = { diffVersion: DIFF_VERSION, a: a.side, b: b.side, songs };
-    return diagnostics.length ? { ok: false, result, diagnostics } : { ok: true, result, diagnostics };
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
+  const rootOf = (side: Resolved) => (side.kind === 'commit' ? extract(root, side) : root);
+  const distOf = (side: Resolved) => join(workspaces(root), side.kind === 'commit' ? side.commit : 'working-tree', 'dist');
+  const rootA = rootOf(a);
+  const rootB = rootOf(b);
+  const songsA = new Set(discoverSongs(rootA).map((song) => song.id));
+  const songsB = new Set(discoverSongs(rootB).map((song) => song.id));
+  const problems: Diagnostic[] = [];
+  const named = options.songs?.length ? [...options.songs] : [...new Set([...songsA, ...songsB])].sort();
+  for (const song of named) {
+    if (songsA.has(song) || songsB.has(song)) {
+      if (options.songs?.length && !(songsA.has(song) && songsB.has(song))) {
+        problems.push(songsA.has(song) ? d.songMissingOnSide(song, sideName(b.side), sideName(a.side)) : d.songMissingOnSide(song, sideName(a.side), sideName(b.side)));
+      }
+    } else problems.push(d.unknownSong(song, [...new Set([...songsA, ...songsB])].sort()));
   }
+  if (problems.length) return { ok: false, diagnostics: problems };
+  const both = named.filter((song) => songsA.has(song) && songsB.has(song));
+  const builtA = await buildSide(rootA, a.side, songsA, both, distOf(a), root, options);
+  // The same revision on both sides: one build serves both.
+  const builtB = a.kind === 'commit' && b.kind === 'commit' && a.commit === b.commit ? { ...builtA, side: b.side } : await buildSide(rootB, b.side, songsB, both, distOf(b), root, options);
+  const diagnostics = [...builtA.failed, ...builtB.failed];
+  const songs: SongDiff[] = [];
+  for (const song of named) {
+    if (!songsA.has(song)) songs.push(oneSidedSong(song, null, 'added'));
+    else if (!songsB.has(song)) songs.push(oneSidedSong(song, null, 'removed'));
+    else songs.push(...pairVariants(song, builtA, builtB, options, diagnostics));
+  }
+  const result: DiffResult = { diffVersion: DIFF_VERSION, a: a.side, b: b.side, songs };
+  return diagnostics.length ? { ok: false, result, diagnostics } : { ok: true, result, diagnostics };
 }
 
 const sideName = (side: DiffSide) => (side.kind === 'commit' ? `revision '${side.label}'` : side.kind === 'working tree' ? 'the working tree' : `'${side.label}'`);
