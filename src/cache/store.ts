@@ -238,13 +238,26 @@ export class CacheStore {
   /** Put an object at `target` (hard link or copy, atomically); false when it is missing or corrupt. Flush first. */
   copyObjectTo(digest: string, target: string): boolean {
     if (this.writing.has(digest)) throw new Error(`object ${digest} is still being written: flush the store before emitting`);
-    if (!this.verified.has(digest) && !this.getObject(digest)) return false;
+    if (!this.verified.has(digest) && !this.stampedOnDisk(digest) && !this.getObject(digest)) return false;
     try {
       linkOrCopyAtomicSync(this.objectPath(digest), target);
+      // A new hard link changes the object's ctime: stamp it again, or the next read would hash it in full.
+      this.stampFile(digest, this.objectPath(digest));
       return true;
     } catch {
       return false;
     }
+  }
+
+  /** True (and verified) when the object on disk still has the stamp recorded when it was last hashed: no need to read it. */
+  private stampedOnDisk(digest: string): boolean {
+    try {
+      if (!this.stampMatches(digest, statSync(this.objectPath(digest)))) return false;
+    } catch {
+      return false;
+    }
+    this.verified.add(digest);
+    return true;
   }
 
   /** An action entry whose objects all exist, or undefined. */
