@@ -26,7 +26,7 @@ import type { LockFile } from './lock.ts';
 export interface DiffOptions {
   /** Project root (the folder holding songs/). */
   readonly root: string;
-  /** Side A: a git revision, an output folder or a lock file. @default 'HEAD' */
+  /** Side A: a git revision, or an output folder or lock file (a path from the project root). @default 'HEAD' */
   readonly a?: string;
   /** Side B, likewise. @default the working tree */
   readonly b?: string;
@@ -72,7 +72,7 @@ function git(cwd: string, args: readonly string[], input?: Uint8Array) {
 }
 
 function resolveSide(root: string, spec: string): { ok: true; side: Resolved } | { ok: false; diagnostics: Diagnostic[] } {
-  const path = resolve(spec);
+  const path = resolve(root, spec);
   if (existsSync(path)) {
     if (statSync(path).isDirectory()) return { ok: true, side: { kind: 'output folder', side: { label: spec, kind: 'output folder' }, dir: path } };
     try {
