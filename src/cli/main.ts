@@ -30,7 +30,7 @@ usage:
                                      and reload open pages when a master is rebuilt
   mixdown check                      type-check songs and plugins, elaborate and validate every song
   mixdown verify [song…]             render again without the cache and compare with mixdown.lock
-  mixdown diff [A] [B] [song…] [--variant V] [--notes] [--json | --format md] [--save]
+  mixdown diff [A] [B] [song…] [--variant V] [--notes] [--json | --format md] [--save [--out DIR]] [--jobs N]
                                      what changed between two revisions (default HEAD and the
                                      working tree), two output folders or two lock files:
                                      arrangement, notes, mix parameters and sound
