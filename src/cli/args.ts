@@ -105,10 +105,8 @@ export function parseArgs(args: readonly string[]): CommandLine {
   if (name !== 'build' && name !== 'watch') throw new UsageError(d.badFlag(name, 'unknown command'));
   const songs: string[] = [];
   let useCache = true;
-  let outDir: string | undefined;
-  let jobs: number | undefined;
+  const shared: SharedFlags = { variants: [] };
   let explain = false;
-  const variants: string[] = [];
   let strict = false;
   let json = false;
   let quiet = false;
@@ -130,16 +128,13 @@ export function parseArgs(args: readonly string[]): CommandLine {
       const text = arg === '--port' ? value() : arg.slice('--port='.length);
       port = Number(text);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(d.badFlag('--port', `'${text}' is not a port (0–65535)`));
-    } else if (arg === '--variant') variants.push(value());
-    else if (arg.startsWith('--variant=')) variants.push(arg.slice('--variant='.length));
-    else if (arg === '--out') outDir = value();
-    else if (arg.startsWith('--out=')) outDir = arg.slice('--out='.length);
-    else if (arg === '--jobs' || arg.startsWith('--jobs=')) jobs = parseJobs(arg === '--jobs' ? value() : arg.slice('--jobs='.length));
+    } else if (sharedFlag(arg, value, shared)) return;
     else if (arg.startsWith('-') && arg !== '-q') throw new UsageError(d.badFlag(arg, 'unknown option'));
     else songs.push(arg);
   });
   if ((serve || port !== undefined || host !== undefined) && name !== 'watch') throw new UsageError(d.badFlag(serve ? '--serve' : port !== undefined ? '--port' : '--host', 'only `mixdown watch` serves'));
   if ((port !== undefined || host !== undefined) && !serve) throw new UsageError(d.badFlag(port !== undefined ? '--port' : '--host', 'needs --serve'));
+  const { variants, outDir, jobs } = shared;
   return { name, songs, useCache, outDir, jobs, explain, variants, strict, json, quiet, dawproject, ...(serve ? { serve: { port: port ?? DEFAULT_PORT, host: host ?? DEFAULT_HOST } } : {}) };
 }
 
@@ -224,6 +219,24 @@ function eachArg(rest: readonly string[], visit: (arg: string, value: () => stri
   }
 }
 
+/** What build, watch and diff read alike: --variant V (repeatable), --out DIR, --jobs N. */
+interface SharedFlags {
+  readonly variants: string[];
+  outDir?: string;
+  jobs?: number;
+}
+
+/** Read a shared flag into `into`; false for any other argument. */
+function sharedFlag(arg: string, value: () => string, into: SharedFlags): boolean {
+  if (arg === '--variant') into.variants.push(value());
+  else if (arg.startsWith('--variant=')) into.variants.push(arg.slice('--variant='.length));
+  else if (arg === '--out') into.outDir = value();
+  else if (arg.startsWith('--out=')) into.outDir = arg.slice('--out='.length);
+  else if (arg === '--jobs' || arg.startsWith('--jobs=')) into.jobs = parseJobs(arg === '--jobs' ? value() : arg.slice('--jobs='.length));
+  else return false;
+  return true;
+}
+
 function parseJobs(text: string): number {
   const jobs = Number(text);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(d.badFlag('--jobs', `'${text}' is not a whole number of at least 1`));
@@ -233,13 +246,11 @@ function parseJobs(text: string): number {
 function parseDiff(rest: readonly string[]): CommandLine {
   const positionals: string[] = [];
   const songs: string[] = [];
-  const variants: string[] = [];
+  const shared: SharedFlags = { variants: [] };
   let json = false;
   let format = 'text' as 'text' | 'md';
   let notes = false;
   let save = false;
-  let outDir: string | undefined;
-  let jobs: number | undefined;
   eachArg(rest, (arg, value, index) => {
     if (arg === '--') {
       songs.push(...rest.slice(index + 1));
@@ -248,11 +259,7 @@ function parseDiff(rest: readonly string[]): CommandLine {
     if (arg === '--json') json = true;
     else if (arg === '--notes') notes = true;
     else if (arg === '--save') save = true;
-    else if (arg === '--variant') variants.push(value());
-    else if (arg.startsWith('--variant=')) variants.push(arg.slice('--variant='.length));
-    else if (arg === '--out') outDir = value();
-    else if (arg.startsWith('--out=')) outDir = arg.slice('--out='.length);
-    else if (arg === '--jobs' || arg.startsWith('--jobs=')) jobs = parseJobs(arg === '--jobs' ? value() : arg.slice('--jobs='.length));
+    else if (sharedFlag(arg, value, shared)) return true;
     else if (arg === '--format' || arg.startsWith('--format=')) {
       const text = arg === '--format' ? value() : arg.slice('--format='.length);
       if (text !== 'md' && text !== 'text') throw new UsageError(d.badFlag('--format', `'${text}' is not a format; use md or text`));
@@ -262,5 +269,5 @@ function parseDiff(rest: readonly string[]): CommandLine {
     return true;
   });
   if (json && format === 'md') throw new UsageError(d.badFlag('--json', 'choose --json or --format md, not both'));
-  return { name: 'diff', positionals, songs, variants, json, format, notes, save, outDir, jobs };
+  return { name: 'diff', positionals, songs, variants: shared.variants, json, format, notes, save, outDir: shared.outDir, jobs: shared.jobs };
 }
