@@ -2,6 +2,8 @@
  * The public surface songs import: `import { defineSong, synth, drums } from 'mixdown'`.
  */
 export { defineSong, track, note } from './api/song.ts';
+export { defineConfig } from './api/config.ts';
+export type { UserConfig, RemoteCacheConfig } from './api/config.ts';
 export { withForm, removeTracks, muteTracks, withTrack, swapInstrument, withTempo, reseed, transposeSong } from './api/variants.ts';
 export { scale, chord, progression, HarmonyError } from './theory/harmony.ts';
 export type { ChordOptions } from './theory/harmony.ts';

@@ -7,7 +7,7 @@
  * once (from memory) while the file is written on libuv's thread pool, and `flush` waits
  * for the files before an action entry names them or dist/ links them.
  */
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, rmSync, statSync, utimesSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, utimesSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { linkOrCopyAtomicSync, writeFileAtomicSync, writeFileBehind } from '../io/atomic.ts';
 import { sha256 } from '../ir/hash.ts';
@@ -141,6 +141,19 @@ export class CacheStore {
 
   private objectPath(digest: string): string {
     return join(this.root, 'objects', digest.slice(0, 2), digest);
+  }
+
+  /** Where an object's file is or would be (the remote tier streams uploads from it and downloads beside it). */
+  objectFile(digest: string): string {
+    return this.objectPath(digest);
+  }
+
+  /** Move in a file, in the objects folder, whose bytes the caller has verified against `digest` (a remote download). */
+  installVerified(digest: string, verifiedFile: string): void {
+    const path = this.objectPath(digest);
+    renameSync(verifiedFile, path);
+    this.verified.add(digest);
+    this.stampFile(digest, path);
   }
 
   private actionPath(key: string): string {

@@ -2,6 +2,8 @@
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { DEFAULT_HOST, DEFAULT_PORT } from './serve.ts';
+import type { RemoteCacheFlags } from '../cache/remote-config.ts';
+import { parseShard, type Shard } from '../pipeline/shard.ts';
 
 export type CommandLine =
   | { readonly name: 'help' }
@@ -61,6 +63,10 @@ export type CommandLine =
         /** Address to bind. @default '127.0.0.1' */
         readonly host: string;
       };
+      /** `--remote-cache URL`, `--remote-cache-read-only` (over mixdown.config.ts and the environment). */
+      readonly remoteCache: RemoteCacheFlags;
+      /** `--shard I/N` (build only): build the I-th of N parts of the songs × variants. */
+      readonly shard?: Shard;
     };
 
 export class UsageError extends Error {
@@ -115,6 +121,9 @@ export function parseArgs(args: readonly string[]): CommandLine {
   let serve = false as boolean;
   let port: number | undefined;
   let host: string | undefined;
+  let remoteUrl: string | undefined;
+  let remoteReadOnly = false as boolean;
+  let shard: Shard | undefined;
   eachArg(rest, (arg, value) => {
     if (arg === '--no-cache') useCache = false;
     else if (arg === '--explain') explain = true;
@@ -129,13 +138,26 @@ export function parseArgs(args: readonly string[]): CommandLine {
       port = Number(text);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(d.badFlag('--port', `'${text}' is not a port (0–65535)`));
     } else if (sharedFlag(arg, value, shared)) return;
-    else if (arg.startsWith('-') && arg !== '-q') throw new UsageError(d.badFlag(arg, 'unknown option'));
+    else if (arg === '--remote-cache') remoteUrl = value();
+    else if (arg.startsWith('--remote-cache=')) remoteUrl = arg.slice('--remote-cache='.length);
+    else if (arg === '--remote-cache-read-only') remoteReadOnly = true;
+    else if (arg === '--shard' || arg.startsWith('--shard=')) {
+      const text = arg === '--shard' ? value() : arg.slice('--shard='.length);
+      shard = parseShard(text);
+      if (!shard) throw new UsageError(d.badFlag('--shard', `'${text}' is not I/N with 1 ≤ I ≤ N, e.g. 1/4`));
+      if (name !== 'build') throw new UsageError(d.badFlag('--shard', 'only build takes it'));
+    } else if (arg.startsWith('-') && arg !== '-q') throw new UsageError(d.badFlag(arg, 'unknown option'));
     else songs.push(arg);
   });
   if ((serve || port !== undefined || host !== undefined) && name !== 'watch') throw new UsageError(d.badFlag(serve ? '--serve' : port !== undefined ? '--port' : '--host', 'only `mixdown watch` serves'));
   if ((port !== undefined || host !== undefined) && !serve) throw new UsageError(d.badFlag(port !== undefined ? '--port' : '--host', 'needs --serve'));
   const { variants, outDir, jobs } = shared;
-  return { name, songs, useCache, outDir, jobs, explain, variants, strict, json, quiet, dawproject, ...(serve ? { serve: { port: port ?? DEFAULT_PORT, host: host ?? DEFAULT_HOST } } : {}) };
+  const remoteCache: RemoteCacheFlags = { ...(remoteUrl !== undefined ? { url: remoteUrl } : {}), ...(remoteReadOnly ? { readOnly: true } : {}) };
+  return {
+    name, songs, useCache, outDir, jobs, explain, variants, strict, json, quiet, dawproject, remoteCache,
+    ...(shard ? { shard } : {}),
+    ...(serve ? { serve: { port: port ?? DEFAULT_PORT, host: host ?? DEFAULT_HOST } } : {}),
+  };
 }
 
 function parseInspect(rest: readonly string[]): CommandLine {

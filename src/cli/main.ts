@@ -51,6 +51,13 @@ build options:
   --quiet, -q    print only errors and the summary line
   --dawproject   also write <song>.dawproject (DAWproject 1.0: tracks, buses, clips per
                  section, automation, tempo map, markers, and the stems in a muted folder)
+  --remote-cache URL   also look tasks up in (and upload them to) a Bazel HTTP remote cache
+                 (bazel-remote, nginx WebDAV); 'off' for none. Also mixdown.config.ts's
+                 remoteCache and MIXDOWN_REMOTE_CACHE; the auth header's value comes from
+                 MIXDOWN_REMOTE_CACHE_AUTH and is never printed
+  --remote-cache-read-only   read from the remote cache, upload nothing (pull requests;
+                 or MIXDOWN_REMOTE_CACHE_READ_ONLY=1)
+  --shard I/N    build only the I-th of N deterministic parts of the songs × variants
 
 exit codes: 0 built, 1 a song failed, 2 bad usage
 `;
@@ -124,6 +131,8 @@ export async function main(args: readonly string[]): Promise<number> {
     variants: command.variants,
     strict: command.strict,
     dawproject: command.dawproject,
+    remoteCache: command.remoteCache,
+    shard: command.shard,
     onEvent: (event) => {
       timings.record(event);
       printer.event(event);
@@ -285,6 +294,9 @@ function jsonSummary(result: Awaited<ReturnType<typeof build>>, timings: BuildTi
     ok: result.ok,
     rendered: result.rendered,
     cached: result.cached,
+    fromRemote: result.fromRemote,
+    /** What the remote cache did (hits, misses, bytes each way), or null without one. */
+    remote: result.remote ?? null,
     diagnostics: result.diagnostics,
     songs: result.songs.map((song) => ({
       song: song.song,

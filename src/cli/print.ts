@@ -69,7 +69,7 @@ export function createBuildPrinter(out: Writable, options: PrinterOptions = {}) 
             write(`${event.song} — variant ${event.variant ?? 'default'}`);
           }
           const where = options.explain && result.inWorker ? '  in a worker' : '';
-          write(result.status === 'cached' ? `  cached    ${result.id}` : `  rendered  ${result.id}  ${result.seconds.toFixed(2)}s${where}`);
+          write(result.status === 'cached' ? `  cached    ${result.id}${result.remote ? '  from the remote cache' : ''}` : `  rendered  ${result.id}  ${result.seconds.toFixed(2)}s${where}`);
           if (options.explain && event.reasons) for (const reason of event.reasons) write(`              because ${reason}`);
           break;
         }
@@ -92,6 +92,11 @@ export function createBuildPrinter(out: Writable, options: PrinterOptions = {}) 
         case 'warning':
           process.stderr.write(`${formatDiagnostic(event.diagnostic)}\n`);
           break;
+        case 'shard':
+          write(
+            `shard ${event.shard.index}/${event.shard.count} (split ${event.split.fingerprint}, by ${event.split.by}): ${event.units.length ? event.units.join(', ') : 'nothing to build'}`,
+          );
+          break;
         case 'task-start':
           break;
       }
@@ -101,9 +106,17 @@ export function createBuildPrinter(out: Writable, options: PrinterOptions = {}) 
       const failed = result.songs.filter((song) => !song.ok).length;
       const seconds = ((performance.now() - started) / 1000).toFixed(2);
       write(
-        `${result.songs.length - failed} of ${result.songs.length} songs built, ${result.rendered} tasks rendered, ${result.cached} cached, in ${seconds}s` +
+        `${result.songs.length - failed} of ${result.songs.length} songs built, ${result.rendered} tasks rendered, ${result.cached} cached${result.fromRemote ? ` (${result.fromRemote} from the remote cache)` : ''}, in ${seconds}s` +
           (failed ? ` — ${failed} failed` : ''),
       );
+      const { remote } = result;
+      if (remote) {
+        const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+        write(
+          `remote cache ${remote.url}${remote.readOnly ? ' (read-only)' : ''}: ${remote.hits} hits, ${remote.misses} misses, ${mb(remote.downloadedBytes)} down; ` +
+            `${remote.uploadedEntries} entries and ${remote.uploadedObjects} objects up (${mb(remote.uploadedBytes)})${remote.rejected ? `; ${remote.rejected} rejected` : ''}${remote.disabled ? '; switched off after a fault' : ''}`,
+        );
+      }
     },
   };
 }

@@ -114,12 +114,19 @@ export const diagnostics = {
     error('MD301', where, `track '${where.track}': instrument '${plugin}' failed while rendering: ${detail}`, 'this is a bug in the instrument; report it with the song'),
   cacheCorrupt: (where: Where, digest: string) =>
     ({ ...error('MD302', where, `cache object ${digest.slice(0, 12)}… failed its digest check and was discarded`, 'it will be re-rendered; nothing to do'), severity: 'warning' as const }),
+  remoteUnusable: (url: string, doing: string, detail: string) =>
+    ({ ...error('MD320', { file: url }, `remote cache ${url}: ${doing} failed (${detail}); this build renders and stores locally only`, 'check that the cache server is up and reachable; the build itself is not affected'), severity: 'warning' as const }),
+  remoteBadObject: (url: string, digest: string, detail: string) =>
+    ({ ...error('MD321', { file: url }, `remote cache object ${digest.slice(0, 12)}… was rejected: ${detail}`, 'it was not stored and its task renders locally; the server holds a damaged or tampered object (delete it there)'), severity: 'warning' as const }),
+  badRemoteEntry: (url: string, key: string, detail: string) =>
+    ({ ...error('MD322', { file: url }, `remote cache entry ${key.slice(0, 12)}… cannot be used: ${detail}`, 'its task renders locally; the entry was written by another tool or is damaged'), severity: 'warning' as const }),
 
   unknownSong: (name: string, known: readonly string[]) =>
     error('MD401', { file: 'songs' }, `no song named '${name}'`, known.length ? `songs here: ${known.join(', ')}` : 'create songs/<name>/song.ts'),
   badFlag: (flag: string, detail: string) => error('MD402', { file: '(command line)' }, `${flag}: ${detail}`, 'run `mixdown help`'),
   cannotServe: (address: string, detail: string) =>
     error('MD409', { file: '(command line)' }, `watch --serve cannot listen on ${address}: ${detail}`, 'pick another port with --port N (0 for any free one), or stop what holds this one'),
+  badConfig: (file: string, detail: string, hint: string) => error('MD420', { file }, `project config: ${detail}`, hint),
   noLock: () => error('MD406', { file: 'mixdown.lock' }, 'no mixdown.lock to verify against', 'run mixdown build, commit mixdown.lock, then verify'),
   unreadableAudio: (detail: string) =>
     error('MD405', { file: '(command line)' }, `cannot analyse: ${detail}`, 'give WAV, AIFF, FLAC, MP3, AAC or Ogg files that exist'),

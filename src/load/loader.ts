@@ -82,6 +82,11 @@ export class SongLoader {
     return { ok: true, id, file, source, input: input as SongInput, files: this.projectFiles(), pluginCode: this.pluginCode() };
   }
 
+  /** Execute one project module (the project config file) and return its exports. */
+  async importModule(path: string): Promise<Record<string, unknown>> {
+    return (await this.runner.executeFile(path)) as Record<string, unknown>;
+  }
+
   /** Execute project modules (plugins) outside a song, so their definitions are registered here. */
   async loadModules(paths: readonly string[]): Promise<void> {
     for (const path of paths) await this.runner.executeFile(path);

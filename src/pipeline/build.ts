@@ -5,6 +5,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { RemoteCache, type RemoteStats } from '../cache/remote.ts';
+import { resolveRemoteCache, type RemoteCacheFlags } from '../cache/remote-config.ts';
 import { CacheStore } from '../cache/store.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { MixdownError, type Diagnostic } from '../diagnostics/diagnostic.ts';
@@ -27,6 +29,7 @@ import type { OutputPath, TaskResult } from '../plan/outputs.ts';
 import { explainTask, LastBuildRecord } from './explain.ts';
 import { updateLock } from './lock.ts';
 import { MixAccumulator } from './mix-accumulator.ts';
+import { splitUnits, TimingFile, unitId, type Shard, type ShardSplit } from './shard.ts';
 
 export interface BuildOptions {
   /** Project root: the folder holding songs/. */
@@ -59,6 +62,13 @@ export interface BuildOptions {
    * a revision extracted to a temp folder through the project's own cache. @default `<root>/.mixdown/cache`
    */
   readonly taskCache?: string;
+  /**
+   * Use the remote cache that mixdown.config.ts, the environment and these flags describe.
+   * @default no remote cache (verify and watch build without one)
+   */
+  readonly remoteCache?: RemoteCacheFlags;
+  /** Build only this shard's songs × variants (`--shard I/N`). @default everything */
+  readonly shard?: Shard;
 }
 
 export type BuildEvent =
@@ -75,7 +85,8 @@ export type BuildEvent =
     }
   | { readonly type: 'song-done'; readonly song: string; readonly variant: string | null; readonly report: SongReport; readonly dir: string }
   | { readonly type: 'song-failed'; readonly song: string; readonly variant: string | null; readonly diagnostics: readonly Diagnostic[] }
-  | { readonly type: 'warning'; readonly diagnostic: Diagnostic };
+  | { readonly type: 'warning'; readonly diagnostic: Diagnostic }
+  | { readonly type: 'shard'; readonly shard: Shard; readonly split: ShardSplit; readonly units: readonly string[] };
 
 export interface SongBuildResult {
   readonly song: string;
@@ -96,6 +107,10 @@ export interface BuildResult {
   readonly diagnostics: readonly Diagnostic[];
   readonly rendered: number;
   readonly cached: number;
+  /** Of the cached tasks, those that came from the remote cache. */
+  readonly fromRemote: number;
+  /** What the remote cache did, when one was in use. */
+  readonly remote?: RemoteStats & { readonly url: string; readonly readOnly: boolean };
 }
 
 /**
@@ -112,14 +127,18 @@ export function cacheDir(root: string): string {
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const root = resolve(options.root);
   const outDir = resolve(options.outDir ?? join(root, 'dist'));
-  const emit = options.onEvent ?? (() => {});
+  const timings = new TimingFile(root);
+  const emit = (event: BuildEvent): void => {
+    if (event.type === 'task-done' && event.result.status === 'rendered') timings.measured(unitId({ id: event.song, variant: event.variant }), event.result.id, event.result.seconds);
+    options.onEvent?.(event);
+  };
   const jobs = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
   const all = discoverSongs(root);
   const problems: Diagnostic[] = [];
   if (all.length === 0) problems.push(d.noSongs(join(root, 'songs')));
   const wanted = options.songs?.length ? options.songs : all.map((song) => song.id);
   for (const id of wanted) if (!all.some((song) => song.id === id)) problems.push(d.unknownSong(id, all.map((song) => song.id)));
-  const selected = all.filter((song) => wanted.includes(song.id));
+  let selected = all.filter((song) => wanted.includes(song.id));
 
   const taskCache = options.taskCache ?? cacheDir(root);
   const cache = new CacheStore(
@@ -174,8 +193,18 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (missing.size) await (await getLoader()).loadModules([...missing]);
   };
   const songs: SongBuildResult[] = [];
+  let remote: RemoteCache | undefined;
   try {
+    if (options.remoteCache) {
+      const resolved = await resolveRemoteCache(root, options.remoteCache, process.env, async (path) => (await getLoader()).importModule(path));
+      problems.push(...resolved.diagnostics);
+      if (resolved.diagnostics.length) selected = [];
+      if (resolved.remote) remote = new RemoteCache(resolved.remote, cache, (diagnostic) => emit({ type: 'warning', diagnostic }));
+    }
+    // A shard analyses every song (cheap beside rendering) to split them all the same way.
+    const inShard = options.shard ? await shardUnits(options.shard, selected, { root, getLoader, songCache, variants: options.variants, timings, emit }) : undefined;
     for (const entry of selected) {
+      if (inShard && !inShard.songs.has(entry.id)) continue;
       emit({ type: 'song-start', song: entry.id });
       const built = await buildSong(entry.id, entry.path, {
         root,
@@ -194,6 +223,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         emit,
         beforeRender: options.beforeRender,
         dawproject: options.dawproject ?? false,
+        remote,
+        inShard: inShard?.units,
       });
       // The listening room's pages, measured while the song's files are still in memory.
       const pages = built.flatMap((result) => (result.report && result.ir && result.dir ? [{ song: result.ir, report: result.report, dir: result.dir }] : []));
@@ -209,8 +240,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (options.writeLock ?? true) updateLock(root, songs.flatMap((song) => (song.ok && song.report ? [song.report] : [])));
     await writeRoomIndex(outDir);
   } finally {
+    const remoteStats = await remote?.finish();
     state.save();
     cache.saveStamps();
+    timings.save();
     await loader?.close();
     await pool?.close();
   }
@@ -221,7 +254,38 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     diagnostics: problems,
     rendered: tasks.filter((task) => task.status === 'rendered').length,
     cached: tasks.filter((task) => task.status === 'cached').length,
+    fromRemote: tasks.filter((task) => task.remote).length,
+    ...(remote ? { remote: { ...remote.stats, url: remote.settings.url, readOnly: remote.settings.readOnly } } : {}),
   };
+}
+
+/**
+ * The songs and units (`song`, `song/variant`) this shard builds. A song that cannot be
+ * analysed stays in every shard, so each reports it.
+ */
+async function shardUnits(
+  shard: Shard,
+  songs: readonly { id: string; path: string }[],
+  context: { root: string; getLoader: () => Promise<SongLoader>; songCache: SongIrCache; variants?: readonly string[]; timings: TimingFile; emit: (event: BuildEvent) => void },
+): Promise<{ songs: Set<string>; units: Set<string> }> {
+  const units: { id: string; tasks: string[]; song: string }[] = [];
+  const mine = new Set<string>();
+  for (const entry of songs) {
+    const analysed = await analyseSong(entry.id, entry.path, context.getLoader, context.songCache, context.variants);
+    if (!analysed.ok) {
+      mine.add(entry.id);
+      continue;
+    }
+    for (const song of analysed.songs) {
+      if (context.variants?.length && !context.variants.includes(song.variant ?? DEFAULT_VARIANT)) continue;
+      units.push({ id: unitId(song), song: song.id, tasks: plan(song).tasks.map((task) => task.id) });
+    }
+  }
+  const split = splitUnits(units, shard.count, context.timings.read());
+  const chosen = units.filter((unit) => split.assignment.get(unit.id) === shard.index);
+  for (const unit of chosen) mine.add(unit.song);
+  context.emit({ type: 'shard', shard, split, units: chosen.map((unit) => unit.id) });
+  return { songs: mine, units: new Set(chosen.map((unit) => unit.id)) };
 }
 
 interface SongBuildContext {
@@ -241,6 +305,9 @@ interface SongBuildContext {
   readonly emit: (event: BuildEvent) => void;
   readonly beforeRender?: BuildOptions['beforeRender'];
   readonly dawproject: boolean;
+  readonly remote?: RemoteCache;
+  /** The units (`song`, `song/variant`) of this shard, when sharding. */
+  readonly inShard?: ReadonlySet<string>;
 }
 
 async function buildSong(id: string, path: string, context: SongBuildContext): Promise<SongBuildResult[]> {
@@ -249,7 +316,7 @@ async function buildSong(id: string, path: string, context: SongBuildContext): P
   const holding = (await context.beforeRender?.(id, analysed.songs[0]?.file ?? path)) ?? [];
   if (holding.length) return [{ song: id, variant: null, ok: false, diagnostics: holding }];
   const wanted = context.variants;
-  const selected = analysed.songs.filter((song) => !wanted?.length || wanted.includes(song.variant ?? DEFAULT_VARIANT));
+  const selected = analysed.songs.filter((song) => (!wanted?.length || wanted.includes(song.variant ?? DEFAULT_VARIANT)) && (!context.inShard || context.inShard.has(unitId(song))));
   if (selected.length === 0) {
     // Asked only for variants this song does not have: say so rather than build nothing.
     const known = (await analyseSong(id, path, context.getLoader, context.songCache)) as { ok: true; songs: SongIR[] };
@@ -302,9 +369,13 @@ function deliveryProblems(song: SongIR, report: SongReport): Diagnostic[] {
   return problems;
 }
 
-function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBuildContext, useCache: boolean, recordName: string) {
+async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBuildContext, useCache: boolean, recordName: string): Promise<Map<string, TaskResult>> {
   const previous = context.lastBuild.read(recordName);
   const byId = new Map(graph.tasks.map((task) => [task.id, task]));
+  const { remote } = context;
+  // Local cache first, then the remote: its hits are verified and stored locally before anything looks.
+  if (useCache && remote) await remote.prefetch(graph.tasks);
+  const marked = (result: TaskResult): TaskResult => (remote?.cameFromRemote(result.key) && result.status === 'cached' ? { ...result, remote: true } : result);
   const stemsToRender = graph.tasks.filter((task) => task.kind === 'stem' && !(useCache && context.cache.getAction(task.key))).length;
   // When the mix will render, sum stems into it as they complete instead of holding them all.
   const mixTask = graph.tasks.find((task): task is MixTask => task.kind === 'mix');
@@ -317,7 +388,7 @@ function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBui
     if (task.kind === 'mix' && accumulator?.complete(inputs)) return storeMix(accumulator.bytes, accumulator.samples, taskContext);
     return runner(task, inputs, taskContext);
   };
-  return execute(graph, {
+  const results = await execute(graph, {
     cache: context.cache,
     useCache,
     jobs: context.jobs,
@@ -327,15 +398,17 @@ function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBui
     onStart: (task) => context.emit({ type: 'task-start', song: song.id, variant: song.variant, task }),
     onDone: (result) => {
       if (result.kind === 'stem' || result.kind === 'bus') accumulator?.offer(result.id, result.outputs.audio);
+      if (result.status === 'rendered') remote?.push({ key: result.key, kind: result.kind, outputs: result.outputs, meta: result.meta, inputs: byId.get(result.id)!.inputs });
       context.emit({
         type: 'task-done',
         song: song.id,
         variant: song.variant,
-        result,
+        result: marked(result),
         ...(result.status === 'rendered' ? { reasons: explainTask(byId.get(result.id)!, previous[result.id], useCache) } : {}),
       });
     },
   });
+  return remote ? new Map([...results].map(([id, result]) => [id, marked(result)])) : results;
 }
 
 function outputPaths(song: SongIR, tasks: readonly Task[]): OutputPath[] {

@@ -26,4 +26,6 @@ export interface TaskResult {
   readonly seconds: number;
   /** Rendered by a worker thread rather than the main thread. Printed, never written to outputs. */
   readonly inWorker?: boolean;
+  /** A cache hit that came from the remote cache (verified, then stored locally). */
+  readonly remote?: boolean;
 }

@@ -83,7 +83,7 @@ export interface SongReport {
   readonly buses: readonly (ChannelReport & { inputs: readonly string[] })[];
   readonly master: MasterReport;
   readonly outputs: readonly ReportOutput[];
-  readonly tasks: readonly { id: string; key: string; status: TaskResult['status'] }[];
+  readonly tasks: readonly { id: string; key: string; status: TaskResult['status']; remote?: true }[];
 }
 
 export function buildReport(song: SongIR, results: ReadonlyMap<string, TaskResult>, paths: readonly OutputPath[]): SongReport {
@@ -120,7 +120,7 @@ export function buildReport(song: SongIR, results: ReadonlyMap<string, TaskResul
     })),
     master: masterReport(song, master),
     outputs,
-    tasks: [...results.values()].map((result) => ({ id: result.id, key: result.key, status: result.status })),
+    tasks: [...results.values()].map((result) => ({ id: result.id, key: result.key, status: result.status, ...(result.remote ? { remote: true as const } : {}) })),
   };
 }
 
