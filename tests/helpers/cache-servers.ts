@@ -127,8 +127,8 @@ export interface FaultServer {
 
 /**
  * A node:http cache server that misbehaves: `status` answers every request with that code;
- * `stall` accepts and never answers; `truncate` serves `objects` (path → bytes) with their
- * full Content-Length but cuts the connection half-way; `dieAfter` answers 404 to that
+ * `stall` accepts and never answers; `truncate` serves `ac/` and `cas/` files (path → bytes),
+ * the objects with their full Content-Length but cut half-way; `dieAfter` answers 404 to that
  * many requests, then stops listening and drops every connection (a server killed mid-build).
  */
 export async function startFaultServer(
@@ -146,8 +146,8 @@ export async function startFaultServer(
     } else if ('truncate' in mode) {
       const path = (request.url ?? '').replace(/^\/cache\//, '');
       const bytes = mode.truncate.get(path);
-      if (!bytes || request.method !== 'GET') {
-        response.writeHead(bytes ? 200 : 404).end();
+      if (!bytes || request.method !== 'GET' || !path.startsWith('cas/')) {
+        response.writeHead(bytes ? 200 : 404).end(request.method === 'GET' ? bytes : undefined);
         return;
       }
       response.writeHead(200, { 'Content-Length': bytes.byteLength });
