@@ -356,7 +356,7 @@ describe('--shard I/N', () => {
       for (const [index, shard] of shards.entries()) {
         for (const unit of built[1 - index]) expect(existsSync(join(shard.root, 'dist', unit, 'mix.wav'))).toBe(false);
       }
-      const run = await mixdown(assemble, ['build', '--jobs', '1', '--json', '--remote-cache', nginx.url]);
+      const run = await mixdown(assemble, ['build', '--jobs', '1', '--json', '--require-cached', '--remote-cache-read-only', '--remote-cache', nginx.url]);
       expect(run.status, run.stderr).toBe(0);
       expect(summary(run).rendered).toBe(0);
       expect(assemble.read('mixdown.lock')).toBe(project.read('mixdown.lock'));
@@ -364,7 +364,14 @@ describe('--shard I/N', () => {
       // And verify agrees with the lock.
       const verified = await mixdown(assemble, ['verify']);
       expect(verified.status, verified.stdout).toBe(0);
-      // A shard that does not exist is a usage error.
+      // A song no shard built fails the assemble job, naming what would render.
+      assemble.write('songs/one/song.ts', assemble.read('songs/one/song.ts').replace('gain: -6,', 'gain: -7,'));
+      const missing = await mixdown(assemble, ['build', '--jobs', '1', '--require-cached', '--remote-cache', nginx.url]);
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toMatch(/MD323.*one: \d+ tasks would render under --require-cached \(stem:lead, .*master/);
+      // Its outputs stay as they were.
+      expect(distDigests(assemble)).toEqual(distDigests(project));
+            // A shard that does not exist is a usage error.
       const bad = await mixdown(assemble, ['build', '--shard', '3/2']);
       expect(bad.status).toBe(2);
       expect(bad.stderr).toContain('MD402');

@@ -67,6 +67,8 @@ export type CommandLine =
       readonly remoteCache: RemoteCacheFlags;
       /** `--shard I/N` (build only): build the I-th of N parts of the songs × variants. */
       readonly shard?: Shard;
+      /** `--require-cached` (build only): fail a song that has anything to render. */
+      readonly requireCached: boolean;
     };
 
 export class UsageError extends Error {
@@ -124,6 +126,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
   let remoteUrl: string | undefined;
   let remoteReadOnly = false as boolean;
   let shard: Shard | undefined;
+  let requireCached = false as boolean;
   eachArg(rest, (arg, value) => {
     if (arg === '--no-cache') useCache = false;
     else if (arg === '--explain') explain = true;
@@ -141,6 +144,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
     else if (arg === '--remote-cache') remoteUrl = value();
     else if (arg.startsWith('--remote-cache=')) remoteUrl = arg.slice('--remote-cache='.length);
     else if (arg === '--remote-cache-read-only') remoteReadOnly = true;
+    else if (arg === '--require-cached') requireCached = true;
     else if (arg === '--shard' || arg.startsWith('--shard=')) {
       const text = arg === '--shard' ? value() : arg.slice('--shard='.length);
       shard = parseShard(text);
@@ -154,7 +158,7 @@ export function parseArgs(args: readonly string[]): CommandLine {
   const { variants, outDir, jobs } = shared;
   const remoteCache: RemoteCacheFlags = { ...(remoteUrl !== undefined ? { url: remoteUrl } : {}), ...(remoteReadOnly ? { readOnly: true } : {}) };
   return {
-    name, songs, useCache, outDir, jobs, explain, variants, strict, json, quiet, dawproject, remoteCache,
+    name, songs, useCache, outDir, jobs, explain, variants, strict, json, quiet, dawproject, remoteCache, requireCached,
     ...(shard ? { shard } : {}),
     ...(serve ? { serve: { port: port ?? DEFAULT_PORT, host: host ?? DEFAULT_HOST } } : {}),
   };

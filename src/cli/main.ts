@@ -58,6 +58,7 @@ build options:
   --remote-cache-read-only   read from the remote cache, upload nothing (pull requests;
                  or MIXDOWN_REMOTE_CACHE_READ_ONLY=1)
   --shard I/N    build only the I-th of N deterministic parts of the songs × variants
+  --require-cached   fail a song that has any task to render (a job assembling shards)
 
 exit codes: 0 built, 1 a song failed, 2 bad usage
 `;
@@ -133,6 +134,7 @@ export async function main(args: readonly string[]): Promise<number> {
     dawproject: command.dawproject,
     remoteCache: command.remoteCache,
     shard: command.shard,
+    requireCached: command.requireCached,
     onEvent: (event) => {
       timings.record(event);
       printer.event(event);

@@ -120,6 +120,8 @@ export const diagnostics = {
     ({ ...error('MD321', { file: url }, `remote cache object ${digest.slice(0, 12)}… was rejected: ${detail}`, 'it was not stored and its task renders locally; the server holds a damaged or tampered object (delete it there)'), severity: 'warning' as const }),
   badRemoteEntry: (url: string, key: string, detail: string) =>
     ({ ...error('MD322', { file: url }, `remote cache entry ${key.slice(0, 12)}… cannot be used: ${detail}`, 'its task renders locally; the entry was written by another tool or is damaged'), severity: 'warning' as const }),
+  mustRender: (where: Where, unit: string, tasks: readonly string[]) =>
+    error('MD323', where, `${unit}: ${tasks.length} task${tasks.length === 1 ? '' : 's'} would render under --require-cached (${tasks.join(', ')})`, 'a shard did not build it, or the remote cache lost it: check the shard jobs and the cache server'),
 
   unknownSong: (name: string, known: readonly string[]) =>
     error('MD401', { file: 'songs' }, `no song named '${name}'`, known.length ? `songs here: ${known.join(', ')}` : 'create songs/<name>/song.ts'),

@@ -69,6 +69,8 @@ export interface BuildOptions {
   readonly remoteCache?: RemoteCacheFlags;
   /** Build only this shard's songs × variants (`--shard I/N`). @default everything */
   readonly shard?: Shard;
+  /** Fail a song that has any task to render: the check of a job that assembles shards from the remote cache. @default false */
+  readonly requireCached?: boolean;
 }
 
 export type BuildEvent =
@@ -225,6 +227,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         dawproject: options.dawproject ?? false,
         remote,
         inShard: inShard?.units,
+        requireCached: options.requireCached ?? false,
       });
       // The listening room's pages, measured while the song's files are still in memory.
       const pages = built.flatMap((result) => (result.report && result.ir && result.dir ? [{ song: result.ir, report: result.report, dir: result.dir }] : []));
@@ -308,6 +311,7 @@ interface SongBuildContext {
   readonly remote?: RemoteCache;
   /** The units (`song`, `song/variant`) of this shard, when sharding. */
   readonly inShard?: ReadonlySet<string>;
+  readonly requireCached: boolean;
 }
 
 async function buildSong(id: string, path: string, context: SongBuildContext): Promise<SongBuildResult[]> {
@@ -375,6 +379,10 @@ async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: S
   const { remote } = context;
   // Local cache first, then the remote: its hits are verified and stored locally before anything looks.
   if (useCache && remote) await remote.prefetch(graph.tasks);
+  if (context.requireCached) {
+    const missing = graph.tasks.filter((task) => !(useCache && context.cache.getAction(task.key)));
+    if (missing.length) throw new MixdownError(d.mustRender({ file: song.file, song: song.id }, unitId(song), missing.map((task) => task.id)));
+  }
   const marked = (result: TaskResult): TaskResult => (remote?.cameFromRemote(result.key) && result.status === 'cached' ? { ...result, remote: true } : result);
   const stemsToRender = graph.tasks.filter((task) => task.kind === 'stem' && !(useCache && context.cache.getAction(task.key))).length;
   // When the mix will render, sum stems into it as they complete instead of holding them all.
