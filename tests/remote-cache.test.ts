@@ -5,10 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteCache } from '../src/cache/remote.ts';
+import { CacheStore } from '../src/cache/store.ts';
 import { parseShard, splitUnits } from '../src/build/shard.ts';
 import { freePort, NGINX, startFaultServer, startNginx, type Nginx } from './helpers/cache-servers.ts';
 import { createProject, REPO_ROOT, type TestProject } from './helpers/project.ts';
@@ -210,6 +212,62 @@ describe.skipIf(!hasNginx)('remote cache authentication', () => {
     } finally {
       project.dispose();
       await nginx.stop();
+    }
+  });
+});
+
+describe.skipIf(!hasNginx)('remote cache uploads', () => {
+  it('a local object changed on disk before its upload never arrives whole: nginx stores nothing', async () => {
+    const nginx = await startNginx();
+    const dir = mkdtempSync(join(tmpdir(), 'mixdown-remote-'));
+    try {
+      const store = new CacheStore(dir);
+      const good = store.putObject(new Uint8Array(300_000).fill(7));
+      const changed = store.putObject(new Uint8Array(200_000).fill(9));
+      await store.flush();
+      const file = store.objectFile(changed.digest);
+      const bytes = readFileSync(file);
+      bytes[1000] = 1;
+      writeFileSync(file, bytes);
+      const warnings: string[] = [];
+      const settings = { url: nginx.url, readOnly: false, headers: {}, timeoutMs: 5000, retries: 0, connections: 2 };
+      const remote = new RemoteCache(settings, store, (diagnostic) => warnings.push(`${diagnostic.code} ${diagnostic.message}`));
+      remote.push({ key: 'a'.repeat(64), kind: 'stem', outputs: { audio: good }, meta: {}, inputs: {} });
+      await remote.finish();
+      const second = new RemoteCache(settings, store, (diagnostic) => warnings.push(`${diagnostic.code} ${diagnostic.message}`));
+      second.push({ key: 'b'.repeat(64), kind: 'stem', outputs: { audio: changed }, meta: {}, inputs: {} });
+      const stats = await second.finish();
+      expect([...nginx.stored('cas').keys()]).toEqual([good.digest]);
+      expect([...nginx.stored('ac').keys()]).toEqual([RemoteCache.remoteKey('a'.repeat(64))]);
+      expect(stats.uploadedObjects).toBe(0);
+      expect(warnings.join('\n')).toMatch(/MD320.*changed on disk; not uploaded/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await nginx.stop();
+    }
+  });
+});
+
+describe('project config', () => {
+  it('a config that cannot be used is a usage error (MD325) naming what to fix', async () => {
+    const project = createProject({ copy: ['tiny'] });
+    try {
+      project.write('mixdown.config.ts', `import { defineConfig } from 'mixdown';\nexport default defineConfig({ remoteCache: { url: 'ftp://cache.example/x', retries: -1 } });\n`);
+      const bad = await mixdown(project, ['build']);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain('MD325');
+      expect(bad.stderr).toContain('not an http:// or https:// URL');
+      expect(bad.stderr).toContain('remoteCache.retries');
+      // The environment overrides the file: `off` builds without a remote cache.
+      const overridden = await mixdown(project, ['build', '--jobs', '1'], { MIXDOWN_REMOTE_CACHE: 'off' });
+      expect(overridden.status, overridden.stderr).toBe(0);
+      expect(overridden.stdout).not.toContain('remote cache');
+      project.write('mixdown.config.ts', `throw new Error('no config today');\n`);
+      const threw = await mixdown(project, ['build']);
+      expect(threw.status).toBe(2);
+      expect(threw.stderr).toMatch(/MD325.*no config today/);
+    } finally {
+      project.dispose();
     }
   });
 });

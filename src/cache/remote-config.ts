@@ -45,7 +45,7 @@ export interface ResolvedRemoteCache {
 const DEFAULTS = { authHeader: 'Authorization', authEnv: REMOTE_ENV.auth, timeoutSeconds: 15, retries: 2, connections: 4 } as const;
 
 /**
- * The remote cache in force, or none; diagnostics (MD408) when the config file or a value
+ * The remote cache in force, or none; diagnostics (MD325) when the config file or a value
  * cannot be used. `importConfig` executes the config file (vite-node, as songs are).
  */
 export async function resolveRemoteCache(

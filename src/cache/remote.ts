@@ -309,6 +309,8 @@ export class RemoteCache {
   private async put(path: string, stream: () => Readable, length: number): Promise<void> {
     const response = await this.send('PUT', path, { stream, length });
     response.resume();
+    // bazel-remote refuses entries that are not Bazel ActionResults unless told not to.
+    if (response.statusCode === 400 && path.startsWith('ac/')) throw new RemoteFailure('HTTP 400 for an entry: a bazel-remote server needs --disable_http_ac_validation', false);
     expectOk(response);
   }
 }

@@ -143,7 +143,9 @@ export async function main(args: readonly string[]): Promise<number> {
   printDiagnostics(result.diagnostics);
   if (command.json) process.stdout.write(`${JSON.stringify(jsonSummary(result, timings), null, 2)}\n`);
   else printer.summary(result);
-  return result.ok ? 0 : result.diagnostics.some((diagnostic) => diagnostic.code.startsWith('MD4')) && result.songs.length === 0 ? 2 : 1;
+  // Bad usage: a command-line error, or a project config (MD325) that cannot be used.
+  const usage = (code: string) => code.startsWith('MD4') || code === 'MD325';
+  return result.ok ? 0 : result.diagnostics.some((diagnostic) => usage(diagnostic.code)) && result.songs.length === 0 ? 2 : 1;
 }
 
 function printDiagnostics(list: readonly Diagnostic[]): void {

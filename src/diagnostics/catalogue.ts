@@ -128,7 +128,7 @@ export const diagnostics = {
   badFlag: (flag: string, detail: string) => error('MD402', { file: '(command line)' }, `${flag}: ${detail}`, 'run `mixdown help`'),
   cannotServe: (address: string, detail: string) =>
     error('MD409', { file: '(command line)' }, `watch --serve cannot listen on ${address}: ${detail}`, 'pick another port with --port N (0 for any free one), or stop what holds this one'),
-  badConfig: (file: string, detail: string, hint: string) => error('MD420', { file }, `project config: ${detail}`, hint),
+  badConfig: (file: string, detail: string, hint: string) => error('MD325', { file }, `project config: ${detail}`, hint),
   noLock: () => error('MD406', { file: 'mixdown.lock' }, 'no mixdown.lock to verify against', 'run mixdown build, commit mixdown.lock, then verify'),
   unreadableAudio: (detail: string) =>
     error('MD405', { file: '(command line)' }, `cannot analyse: ${detail}`, 'give WAV, AIFF, FLAC, MP3, AAC or Ogg files that exist'),
