@@ -84,6 +84,8 @@ export class RemoteCache {
   /** Objects uploaded (or found present) in this build, by digest. */
   private readonly objectsPushed = new Map<string, Promise<void>>();
   private readonly uploadSlot: <T>(job: () => Promise<T>) => Promise<T>;
+  /** Downloads under way, by digest: tasks sharing an object fetch it once. */
+  private readonly downloading = new Map<string, Promise<boolean>>();
   /** Objects the remote served damaged: uploaded again over the bad copy once rendered here. */
   private readonly damaged = new Set<string>();
 
@@ -140,7 +142,13 @@ export class RemoteCache {
     const objects = new Map(Object.values(entry.outputs).map((output) => [output.digest, output.bytes]));
     for (const [digest, bytes] of objects) {
       if (this.store.hasObject(digest)) continue;
-      if (!(await this.download(digest, bytes))) {
+      let download = this.downloading.get(digest);
+      if (!download) {
+        download = this.download(digest, bytes);
+        this.downloading.set(digest, download);
+        void download.finally(() => this.downloading.delete(digest));
+      }
+      if (!(await download)) {
         this.stats.misses++;
         return;
       }
