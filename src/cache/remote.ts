@@ -29,6 +29,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { createLimiter } from '../io/limiter.ts';
 import { sha256 } from '../ir/hash.ts';
 import type { ResolvedRemoteCache } from './remote-config.ts';
 import type { ActionEntry, CacheStore } from './store.ts';
@@ -98,7 +99,7 @@ export class RemoteCache {
   ) {
     const options = { keepAlive: true, maxSockets: settings.connections };
     this.agent = settings.url.startsWith('https:') ? new https.Agent(options) : new http.Agent(options);
-    this.uploadSlot = limiter(settings.connections);
+    this.uploadSlot = createLimiter(settings.connections);
   }
 
   /** The key an entry has on the remote: the task key, namespaced by platform. */
@@ -376,29 +377,4 @@ function holdBackUntilVerified(digest: string, bytes: number): Transform {
       done(null, held);
     },
   });
-}
-
-/** At most `concurrency` jobs at once, in the order asked. */
-function limiter(concurrency: number): <T>(job: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const queue: (() => void)[] = [];
-  const next = () => {
-    if (active >= concurrency) return;
-    const start = queue.shift();
-    if (!start) return;
-    active++;
-    start();
-  };
-  return <T>(job: () => Promise<T>) =>
-    new Promise<T>((resolveJob, rejectJob) => {
-      queue.push(() => {
-        job()
-          .then(resolveJob, rejectJob)
-          .finally(() => {
-            active--;
-            next();
-          });
-      });
-      next();
-    });
 }

@@ -4,6 +4,7 @@
  * outputs (from the object store, digest-verified), so where it runs cannot change its bytes.
  */
 import type { CacheStore, OutputRecord } from '../cache/store.ts';
+import { createLimiter } from '../io/limiter.ts';
 import { depOutput, depTaskId, type BuildGraph, type Task } from '../plan/graph.ts';
 import type { TaskResult } from '../plan/outputs.ts';
 import type { InputMissingError, TaskContext, TaskOutput } from '../render/run-task.ts';
@@ -121,29 +122,4 @@ export async function execute(graph: BuildGraph, options: ExecuteOptions): Promi
   }
   await Promise.all(commits);
   return new Map(graph.tasks.map((task) => [task.id, results.get(task.id)!]));
-}
-/** At most `concurrency` async jobs at once, started in the order they were asked for. */
-function createLimiter(concurrency: number): <T>(job: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const queue: (() => void)[] = [];
-  const next = () => {
-    if (active >= concurrency) return;
-    const start = queue.shift();
-    if (start) {
-      active++;
-      start();
-    }
-  };
-  return <T>(job: () => Promise<T>) =>
-    new Promise<T>((resolvePromise, rejectPromise) => {
-      queue.push(() => {
-        job()
-          .then(resolvePromise, rejectPromise)
-          .finally(() => {
-            active--;
-            next();
-          });
-      });
-      next();
-    });
 }
