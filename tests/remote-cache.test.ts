@@ -390,12 +390,26 @@ describe('--shard I/N', () => {
       const full = await mixdown(project, ['build', '--jobs', '1']);
       expect(full.status, full.stderr).toBe(0);
       const built: string[][] = [];
+      const fingerprints: string[] = [];
       for (const [index, shard] of shards.entries()) {
         const run = await mixdown(shard, ['build', '--jobs', '1', '--shard', `${index + 1}/2`, '--remote-cache', nginx.url]);
         expect(run.status, run.stderr).toBe(0);
-        expect(run.stdout).toMatch(new RegExp(`shard ${index + 1}/2 \\(split [0-9a-f]{12}, by task count\\)`));
+        const line = new RegExp(`shard ${index + 1}/2 \\(split ([0-9a-f]{12}), by task count\\)`).exec(run.stdout);
+        expect(line).not.toBeNull();
+        fingerprints.push(line![1]);
         built.push(Object.keys(JSON.parse(shard.read('mixdown.lock')).songs).sort());
       }
+      // --json says the same from the same sources (and no timings): this shard, the split, its units.
+      const again = freshCopy(project);
+      try {
+        const json = await mixdown(again, ['build', '--jobs', '1', '--json', '--shard', '1/2', '--remote-cache', nginx.url]);
+        expect(JSON.parse(json.stdout).shard).toEqual({ index: 1, count: 2, fingerprint: fingerprints[0], by: 'task count', units: built[0] });
+        expect(JSON.parse(json.stdout).rendered).toBe(0);
+      } finally {
+        again.dispose();
+      }
+      // Every shard computed the same split.
+      expect(fingerprints[1]).toBe(fingerprints[0]);
       // Disjoint, and together every unit of the full build.
       expect(built[0].filter((unit) => built[1].includes(unit))).toEqual([]);
       expect([...built[0], ...built[1]].sort()).toEqual(Object.keys(JSON.parse(project.read('mixdown.lock')).songs).sort());

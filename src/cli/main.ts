@@ -301,6 +301,8 @@ function jsonSummary(result: Awaited<ReturnType<typeof build>>, timings: BuildTi
     fromRemote: result.fromRemote,
     /** What the remote cache did (hits, misses, bytes each way), or null without one. */
     remote: result.remote ?? null,
+    /** With --shard: this shard, the split's fingerprint, what it weighed by, and its units. */
+    shard: result.shard ?? null,
     diagnostics: result.diagnostics,
     songs: result.songs.map((song) => ({
       song: song.song,

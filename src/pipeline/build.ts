@@ -113,6 +113,8 @@ export interface BuildResult {
   readonly fromRemote: number;
   /** What the remote cache did, when one was in use. */
   readonly remote?: RemoteStats & { readonly url: string; readonly readOnly: boolean };
+  /** With `--shard`: this shard, the split's fingerprint and what it weighed by, and its units. */
+  readonly shard?: Shard & { readonly fingerprint: string; readonly by: ShardSplit['by']; readonly units: readonly string[] };
 }
 
 /**
@@ -196,6 +198,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   };
   const songs: SongBuildResult[] = [];
   let remote: RemoteCache | undefined;
+  let shardResult: BuildResult['shard'];
   try {
     if (options.remoteCache) {
       const resolved = await resolveRemoteCache(root, options.remoteCache, process.env, async (path) => (await getLoader()).importModule(path));
@@ -205,6 +208,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
     // A shard analyses every song (cheap beside rendering) to split them all the same way.
     const inShard = options.shard ? await shardUnits(options.shard, selected, { root, getLoader, songCache, variants: options.variants, timings, emit }) : undefined;
+    if (inShard && options.shard) shardResult = { ...options.shard, fingerprint: inShard.split.fingerprint, by: inShard.split.by, units: [...inShard.units].sort() };
     for (const entry of selected) {
       if (inShard && !inShard.songs.has(entry.id)) continue;
       emit({ type: 'song-start', song: entry.id });
@@ -259,6 +263,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     cached: tasks.filter((task) => task.status === 'cached').length,
     fromRemote: tasks.filter((task) => task.remote).length,
     ...(remote ? { remote: { ...remote.stats, url: remote.settings.url, readOnly: remote.settings.readOnly } } : {}),
+    ...(shardResult ? { shard: shardResult } : {}),
   };
 }
 
@@ -270,7 +275,7 @@ async function shardUnits(
   shard: Shard,
   songs: readonly { id: string; path: string }[],
   context: { root: string; getLoader: () => Promise<SongLoader>; songCache: SongIrCache; variants?: readonly string[]; timings: TimingFile; emit: (event: BuildEvent) => void },
-): Promise<{ songs: Set<string>; units: Set<string> }> {
+): Promise<{ songs: Set<string>; units: Set<string>; split: ShardSplit }> {
   const units: { id: string; tasks: string[]; song: string }[] = [];
   const mine = new Set<string>();
   for (const entry of songs) {
@@ -288,7 +293,7 @@ async function shardUnits(
   const chosen = units.filter((unit) => split.assignment.get(unit.id) === shard.index);
   for (const unit of chosen) mine.add(unit.song);
   context.emit({ type: 'shard', shard, split, units: chosen.map((unit) => unit.id) });
-  return { songs: mine, units: new Set(chosen.map((unit) => unit.id)) };
+  return { songs: mine, units: new Set(chosen.map((unit) => unit.id)), split };
 }
 
 interface SongBuildContext {
