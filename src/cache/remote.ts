@@ -183,7 +183,7 @@ export class RemoteCache {
           },
         });
         try {
-          await pipeline(response, check, createWriteStream(temp));
+          await pipeline(response, check, createWriteStream(temp, { highWaterMark: 1024 * 1024 }));
         } catch (error) {
           this.stats.downloadedBytes += size;
           throw error instanceof RemoteFailure ? error : new RemoteFailure(`the body was cut after ${size} of ${bytes} bytes (${describe(error)})`, true, true);

@@ -73,6 +73,7 @@ events { worker_connections 64; }
 http {
   log_format cache '$request_method $uri $status auth=$http_authorization';
   access_log ${dir}/access.log cache;
+  sendfile on;
   client_body_temp_path ${dir}/body;
   proxy_temp_path ${dir}/proxy;
   fastcgi_temp_path ${dir}/fastcgi;
