@@ -273,10 +273,13 @@ describe('project config', () => {
 });
 
 describe('remote cache faults never fail or poison a build', () => {
-  /** A project whose config makes faults quick to notice: 0.3 s timeout, one retry. */
-  const faultProject = () => {
+  /**
+   * A project whose config makes faults quick to notice: one retry, and a timeout short enough
+   * for the stalling server's test but, elsewhere, long enough for a loaded machine.
+   */
+  const faultProject = (timeoutSeconds = 10) => {
     const project = createProject({ copy: ['tiny'] });
-    project.write('mixdown.config.ts', `import { defineConfig } from 'mixdown';\nexport default defineConfig({ remoteCache: { url: 'off', timeoutSeconds: 0.3, retries: 1 } });\n`);
+    project.write('mixdown.config.ts', `import { defineConfig } from 'mixdown';\nexport default defineConfig({ remoteCache: { url: 'off', timeoutSeconds: ${timeoutSeconds}, retries: 1 } });\n`);
     return project;
   };
   const expectLocalBuild = (run: Run) => {
@@ -299,7 +302,7 @@ describe('remote cache faults never fail or poison a build', () => {
   /** Build against a misbehaving server: the build succeeds locally; `check` looks at what was said and seen. */
   const againstFaultServer = async (mode: Parameters<typeof startFaultServer>[0], check: (run: Run, seen: readonly string[], seconds: number) => void) => {
     const server = await startFaultServer(mode);
-    const project = faultProject();
+    const project = faultProject('stall' in mode ? 0.3 : undefined);
     try {
       const started = performance.now();
       const run = await mixdown(project, ['build', '--jobs', '1', '--json', '--remote-cache', server.url]);
