@@ -21,7 +21,7 @@
  * the connections, and a socket idle timeout covers a server that stalls mid-body.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, openSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { dirname } from 'node:path';
@@ -32,7 +32,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { createLimiter } from '../io/limiter.ts';
 import { sha256 } from '../ir/hash.ts';
 import type { ResolvedRemoteCache } from './remote-config.ts';
-import type { ActionEntry, CacheStore } from './store.ts';
+import type { ActionEntry, CacheStore, CacheTier } from './store.ts';
 
 /** What the remote tier did in one build (printed and in --json; never in an output). */
 export interface RemoteStats {
@@ -77,7 +77,7 @@ class RemoteOff extends Error {}
 
 let tempCounter = 0;
 
-export class RemoteCache {
+export class RemoteCache implements CacheTier {
   readonly stats: RemoteStats = { hits: 0, misses: 0, rejected: 0, downloadedBytes: 0, uploadedEntries: 0, uploadedObjects: 0, uploadedBytes: 0, disabled: false };
   private readonly agent: http.Agent;
   private readonly fromRemote = new Set<string>();
@@ -163,15 +163,21 @@ export class RemoteCache {
   private async download(digest: string, bytes: number): Promise<boolean> {
     const target = this.store.objectFile(digest);
     mkdirSync(dirname(target), { recursive: true });
-    const temp = `${target}.remote.${process.pid}.${++tempCounter}.tmp`;
+    // One temp file per try, each closed before the next try or the clean-up: no write of a
+    // failed try can land in a later one's file.
+    const temps: string[] = [];
     try {
-      const found = await this.attempt(async () => {
+      const found = await this.attempt(async (): Promise<string | undefined> => {
         const response = await this.send('GET', `cas/${digest}`);
         if (response.statusCode === 404) {
           response.resume();
-          return false;
+          return undefined;
         }
         expectOk(response);
+        const temp = `${target}.remote.${process.pid}.${++tempCounter}.tmp`;
+        temps.push(temp);
+        const file = createWriteStream(temp, { fd: openSync(temp, 'w'), highWaterMark: 1024 * 1024 });
+        const closed = new Promise<void>((resolveClose) => file.once('close', () => resolveClose()));
         const hash = createHash('sha256');
         let size = 0;
         const check = new Transform({
@@ -183,8 +189,9 @@ export class RemoteCache {
           },
         });
         try {
-          await pipeline(response, check, createWriteStream(temp, { highWaterMark: 1024 * 1024 }));
+          await pipeline(response, check, file);
         } catch (error) {
+          await closed;
           this.stats.downloadedBytes += size;
           throw error instanceof RemoteFailure ? error : new RemoteFailure(`the body was cut after ${size} of ${bytes} bytes (${describe(error)})`, true, true);
         }
@@ -192,10 +199,11 @@ export class RemoteCache {
         if (size !== bytes) throw new RemoteFailure(`the body was cut after ${size} of ${bytes} bytes`, true, true);
         const actual = hash.digest('hex');
         if (actual !== digest) throw new RemoteFailure(`its bytes hash to ${actual.slice(0, 12)}…, not to the digest they are stored under`, false, true);
-        return true;
+        await closed;
+        return temp;
       });
-      if (found) this.store.installVerified(digest, temp);
-      return found;
+      if (found) this.store.installVerified(digest, found);
+      return found !== undefined;
     } catch (error) {
       if (error instanceof RemoteFailure && error.damaged) {
         this.stats.rejected++;
@@ -204,7 +212,7 @@ export class RemoteCache {
       } else this.fail('reading', error);
       return false;
     } finally {
-      rmSync(temp, { force: true });
+      for (const temp of temps) rmSync(temp, { force: true });
     }
   }
 

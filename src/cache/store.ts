@@ -29,6 +29,15 @@ export interface ActionEntry {
 }
 
 /**
+ * A second tier behind a store (the remote cache): asked for entries this store lacks
+ * (it stores them here, verified), and given each entry made here to share.
+ */
+export interface CacheTier {
+  prefetch(entries: readonly { readonly key: string }[]): Promise<void>;
+  push(entry: ActionEntry): void;
+}
+
+/**
  * Most bytes being written behind at once: beyond it objects are written before putObject
  * returns, so memory held for writes stays bounded however many tasks finish meanwhile.
  */
@@ -291,6 +300,27 @@ export class CacheStore {
       // Read-only caches still serve hits.
     }
     return entry;
+  }
+
+  /** The tier behind this store, for entries made outside the task graph (the room's measurements). */
+  private tier: CacheTier | undefined;
+
+  attachTier(tier: CacheTier | undefined): void {
+    this.tier = tier;
+  }
+
+  /** An entry from this store or, when it lacks one, from the tier behind it. */
+  async getActionFromAnyTier(key: string): Promise<ActionEntry | undefined> {
+    const local = this.getAction(key);
+    if (local || !this.tier) return local;
+    await this.tier.prefetch([{ key }]);
+    return this.getAction(key);
+  }
+
+  /** `putAction`, then hand the entry to the tier behind this store. */
+  putActionToAllTiers(entry: ActionEntry): void {
+    this.putAction(entry);
+    this.tier?.push(entry);
   }
 
   /** Written last, after the objects it names: the commit marker of a task. */

@@ -205,6 +205,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       problems.push(...resolved.diagnostics);
       if (resolved.diagnostics.length) selected = [];
       if (resolved.remote) remote = new RemoteCache(resolved.remote, cache, (diagnostic) => emit({ type: 'warning', diagnostic }));
+      // The listening room's measurements are shared through it too.
+      cache.attachTier(remote);
     }
     // A shard analyses every song (cheap beside rendering) to split them all the same way.
     const inShard = options.shard ? await shardUnits(options.shard, selected, { root, getLoader, songCache, variants: options.variants, timings, emit }) : undefined;

@@ -131,13 +131,13 @@ export async function cachedMeasurement<T>(cache: CacheStore, kind: string, inpu
   const named: Record<string, string> = { engine: ANALYSIS_VERSION };
   for (const [name, value] of Object.entries(inputs)) named[name] = hashValue(value);
   const key = hashValue({ kind, inputs: named });
-  const hit = cache.getAction(key);
+  const hit = await cache.getActionFromAnyTier(key);
   const stored = hit && cache.getObject(hit.outputs.data.digest);
   if (stored) return JSON.parse(new TextDecoder().decode(stored)) as T;
   const value = measure();
   const record = cache.putObject(new TextEncoder().encode(JSON.stringify(value)));
   await cache.flush([record.digest]);
-  cache.putAction({ key, kind, outputs: { data: record }, meta: {}, inputs: named });
+  cache.putActionToAllTiers({ key, kind, outputs: { data: record }, meta: {}, inputs: named });
   return value;
 }
 
@@ -145,12 +145,12 @@ export async function cachedMeasurement<T>(cache: CacheStore, kind: string, inpu
 export async function cachedPreview(cache: CacheStore, sha256: string, read: () => Uint8Array): Promise<string> {
   const named = { engine: ANALYSIS_VERSION, source: sha256 };
   const key = hashValue({ kind: 'room-preview', inputs: named });
-  const hit = cache.getAction(key);
+  const hit = await cache.getActionFromAnyTier(key);
   if (hit && cache.hasObject(hit.outputs.audio.digest)) return hit.outputs.audio.digest;
   const decoded = decodeWav(read());
   const record = cache.putObject(encodeWavPcm(decoded.channels, decoded.sampleRate, 16));
   await cache.flush([record.digest]);
-  cache.putAction({ key, kind: 'room-preview', outputs: { audio: record }, meta: {}, inputs: named });
+  cache.putActionToAllTiers({ key, kind: 'room-preview', outputs: { audio: record }, meta: {}, inputs: named });
   return record.digest;
 }
 
