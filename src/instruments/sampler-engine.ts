@@ -493,6 +493,11 @@ function copyBlock(
 /** Marks cubic reads in place of a sinc kernel. */
 const CUBIC: Kernel = { half: 2, taps: 4, table: new Float64Array(0) };
 
+/** The 4-point, 3rd-order Hermite value at `t` between x1 and x2 (small enough for V8 to inline). */
+function hermite(x0: number, x1: number, x2: number, x3: number, t: number): number {
+  return x1 + 0.5 * t * (x2 - x0 + t * (2 * x0 - 5 * x1 + 4 * x2 - x3 + t * (3 * (x1 - x2) + x3 - x0)));
+}
+
 /** 4-point, 3rd-order Hermite reads (x[i−1] … x[i+2]): fluidsynth's default quality. */
 function cubicBlock(
   state: ReadState,
@@ -536,17 +541,8 @@ function cubicBlock(
     const stop = j + Math.min(count - j, safe > 1 ? safe : 1);
     if (stereo) {
       for (; j < stop; j++) {
-        const t = fraction;
-        const x0 = a[index - 1];
-        const x1 = a[index];
-        const x2 = a[index + 1];
-        const x3 = a[index + 2];
-        const sumA = x1 + 0.5 * t * (x2 - x0 + t * (2 * x0 - 5 * x1 + 4 * x2 - x3 + t * (3 * (x1 - x2) + x3 - x0)));
-        const y0 = b[index - 1];
-        const y1 = b[index];
-        const y2 = b[index + 1];
-        const y3 = b[index + 2];
-        const sumB = y1 + 0.5 * t * (y2 - y0 + t * (2 * y0 - 5 * y1 + 4 * y2 - y3 + t * (3 * (y1 - y2) + y3 - y0)));
+        const sumA = hermite(a[index - 1], a[index], a[index + 1], a[index + 2], fraction);
+        const sumB = hermite(b[index - 1], b[index], b[index + 1], b[index + 2], fraction);
         if (right === null) left[at + j] += (sumA + sumB) * gainLeft * level;
         else {
           left[at + j] += sumA * gainLeft * level;
@@ -558,30 +554,11 @@ function cubicBlock(
         fraction -= whole;
         level += step;
       }
-    } else if (right === null) {
-      for (; j < stop; j++) {
-        const t = fraction;
-        const x0 = a[index - 1];
-        const x1 = a[index];
-        const x2 = a[index + 1];
-        const x3 = a[index + 2];
-        left[at + j] += (x1 + 0.5 * t * (x2 - x0 + t * (2 * x0 - 5 * x1 + 4 * x2 - x3 + t * (3 * (x1 - x2) + x3 - x0)))) * gainLeft * level;
-        fraction += rate;
-        const whole = Math.floor(fraction);
-        index += whole;
-        fraction -= whole;
-        level += step;
-      }
     } else {
       for (; j < stop; j++) {
-        const t = fraction;
-        const x0 = a[index - 1];
-        const x1 = a[index];
-        const x2 = a[index + 1];
-        const x3 = a[index + 2];
-        const sumA = x1 + 0.5 * t * (x2 - x0 + t * (2 * x0 - 5 * x1 + 4 * x2 - x3 + t * (3 * (x1 - x2) + x3 - x0)));
+        const sumA = hermite(a[index - 1], a[index], a[index + 1], a[index + 2], fraction);
         left[at + j] += sumA * gainLeft * level;
-        right[at + j] += sumA * gainRight * level;
+        if (right !== null) right[at + j] += sumA * gainRight * level;
         fraction += rate;
         const whole = Math.floor(fraction);
         index += whole;
