@@ -336,7 +336,7 @@ describe('mixdown diff between revisions', () => {
 
   it('saves diff.json per song for a page to render, the same data as --json', async () => {
     const output = await diff('base', 'moved', '--json', '--save');
-    expect(output.messages).toEqual(['wrote dist/groove/diff.json']);
+    expect(output.messages).toEqual(['wrote dist/groove/diff.json', 'wrote dist/groove/diff-a.wav', 'wrote dist/groove/diff-b.wav', 'wrote dist/groove/diff.html']);
     const result = JSON.parse(output.stdout) as DiffResult;
     const saved = JSON.parse(project.read('dist/groove/diff.json'));
     expect(saved).toEqual({ diffVersion: 1, a: result.a, b: result.b, ...result.songs[0] });

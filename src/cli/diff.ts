@@ -36,7 +36,7 @@ export async function diffCommand(root: string, command: Extract<CommandLine, { 
   if (outcome.result) {
     const options = { notes: command.notes };
     stdout = command.json ? `${JSON.stringify(outcome.result, null, 2)}\n` : command.format === 'md' ? formatDiffMarkdown(outcome.result, options) : formatDiffText(outcome.result, options);
-    if (command.save) for (const path of saveDiffs(root, resolve(root, command.outDir ?? 'dist'), outcome.result)) messages.push(`wrote ${path}`);
+    if (command.save) for (const path of await saveDiffs(root, resolve(root, command.outDir ?? 'dist'), outcome.result)) messages.push(`wrote ${path}`);
   }
   const code = outcome.ok ? 0 : outcome.diagnostics.some((diagnostic) => USAGE_CODES.has(diagnostic.code)) ? 2 : 1;
   return { code, stdout, messages, diagnostics: outcome.diagnostics };

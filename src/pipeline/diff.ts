@@ -19,6 +19,7 @@ import { discoverSongs } from '../load/discover.ts';
 import { DIFF_VERSION, diffSong, oneSidedSong, type DiffResult, type DiffSide, type SongDiff, type SongSide } from '../report/diff.ts';
 import type { OutputSide } from '../report/diff-sound.ts';
 import type { SongReport } from '../report/report.ts';
+import { writeDiffPage, type DiffReader } from '../report/room/diff-page.ts';
 import { DEFAULT_VARIANT } from './analyse.ts';
 import { build, cacheDir, type SongBuildResult } from './build.ts';
 import type { LockFile } from './lock.ts';
@@ -223,9 +224,18 @@ function pairVariants(song: string, a: BuiltSide, b: BuiltSide, options: DiffOpt
     const label = variant === DEFAULT_VARIANT ? null : variant;
     if (!x) diffs.push(oneSidedSong(song, label, 'added'));
     else if (!y) diffs.push(oneSidedSong(song, label, 'removed'));
-    else diffs.push(diffSong(song, label, builtSide(x), builtSide(y)));
+    else diffs.push(compareSong(song, label, builtSide(x), builtSide(y)));
   }
   return diffs;
+}
+
+/** The two sides each compared song came from, so --save can read their audio for the diff page. */
+const comparedSides = new WeakMap<SongDiff, { readonly a: SongSide; readonly b: SongSide }>();
+
+function compareSong(song: string, variant: string | null, a: SongSide, b: SongSide): SongDiff {
+  const diff = diffSong(song, variant, a, b);
+  comparedSides.set(diff, { a, b });
+  return diff;
 }
 
 function builtSide(result: SongBuildResult): SongSide {
@@ -334,21 +344,33 @@ function pairEntries(
     const x = byKey.get(id);
     const y = entriesB.find((entry) => key(entry) === id);
     const [song, variant] = [(x ?? y)!.song, (x ?? y)!.variant];
-    return !x ? oneSidedSong(song, variant, 'added') : !y ? oneSidedSong(song, variant, 'removed') : diffSong(song, variant, x.side, y.side);
+    return !x ? oneSidedSong(song, variant, 'added') : !y ? oneSidedSong(song, variant, 'removed') : compareSong(song, variant, x.side, y.side);
   });
   return { ok: true, result: { diffVersion: DIFF_VERSION, a, b, songs }, diagnostics };
 }
 
 /**
- * Write each song's diff as JSON for the listening room: `<outDir>/<song>/diff.json`, or
- * `<outDir>/<song>/<variant>/diff.json` for a variant. Returns the paths written, relative to `root`.
+ * Write each song's diff as JSON for the listening room, and its page: `<outDir>/<song>/diff.json`
+ * and `diff.html` (with the two sides' masters beside it, see report/room/diff-page.ts), or
+ * `<outDir>/<song>/<variant>/…` for a variant. Returns the paths written, relative to `root`.
  */
-export function saveDiffs(root: string, outDir: string, result: DiffResult): string[] {
+export async function saveDiffs(root: string, outDir: string, result: DiffResult): Promise<string[]> {
   const written: string[] = [];
   for (const song of result.songs) {
-    const path = join(outDir, song.song, ...(song.variant ? [song.variant] : []), 'diff.json');
+    const dir = join(outDir, song.song, ...(song.variant ? [song.variant] : []));
+    const path = join(dir, 'diff.json');
     writeFileAtomicSync(path, `${JSON.stringify({ diffVersion: result.diffVersion, a: result.a, b: result.b, ...song }, null, 2)}\n`);
     written.push(relative(root, path).split('\\').join('/'));
+    // A result compared in this process can read its sides' audio; any other gets a page without playback.
+    const sides = comparedSides.get(song);
+    const read: DiffReader = (side, path, output) => {
+      try {
+        return sides?.[side].read(path, output);
+      } catch {
+        return undefined; // Gone since the comparison: that side plays nothing.
+      }
+    };
+    for (const file of await writeDiffPage(dir, result, song, read)) written.push(relative(root, join(dir, file)).split('\\').join('/'));
   }
   return written;
 }

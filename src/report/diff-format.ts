@@ -55,7 +55,7 @@ function bandsText(output: SoundDiff): string {
 }
 
 /** The lines describing one changed output (after its path). */
-function soundLines(output: SoundDiff): string[] {
+export function soundLines(output: SoundDiff): string[] {
   if (output.status === 'added' || output.status === 'removed') return [output.status];
   if (!output.audio) return [`changed${output.note ? ` (${output.note})` : ''}`];
   const { audio } = output;
@@ -71,7 +71,7 @@ function soundLines(output: SoundDiff): string[] {
 const songTitle = (song: SongDiff) => (song.variant ? `${song.song} (variant ${song.variant})` : song.song);
 
 /** One line saying what kind of change a song has, e.g. `no musical change; all 7 outputs identical`. */
-function headline(song: SongDiff): string {
+export function headline(song: SongDiff): string {
   if (song.status === 'added') return 'added (not in A)';
   if (song.status === 'removed') return 'removed (not in B)';
   const unchanged = song.sound.filter((output) => output.status === 'unchanged').length;

@@ -96,3 +96,65 @@ export interface RoomIndexEntry {
   readonly target: number | null;
   readonly meetsTarget: boolean;
 }
+
+export const DIFF_PAGE_FORMAT = 'mixdown-diff-page/1';
+
+/** A note of the diff page's piano roll: pitch and position in ticks, as diff.json has it. */
+export interface DiffPageNote {
+  readonly midi: number;
+  readonly pitch: string;
+  /** `bars:beats:ticks`, as the song writes positions. */
+  readonly start: string;
+  readonly startTick: number;
+  readonly lengthTicks: number;
+  readonly velocity: number;
+}
+
+/** A time range where the two renders differ (from diff.json's sound section). */
+export interface DiffPageRange {
+  readonly start: number;
+  readonly end: number;
+  readonly from?: string;
+  readonly to?: string;
+}
+
+/** One output drawn on the diff page's timeline: the master, and each changed stem or bus. */
+export interface DiffPageLane {
+  /** Output path in the song's folder (`master.wav`, `stems/bass.wav`). */
+  readonly path: string;
+  readonly status: 'unchanged' | 'changed' | 'added' | 'removed';
+  /** Both sides' envelopes over the same buckets of the longer file (a side's missing end reads as silence); null where a side's render was not at hand. */
+  readonly peaks: { readonly a: RoomPeaks | null; readonly b: RoomPeaks | null };
+  readonly ranges: readonly DiffPageRange[];
+  /** One line on what changed (largest difference, loudness A → B), or why it was not compared. */
+  readonly summary: string;
+}
+
+/** diff.html's data: one song (or variant) compared across two sides, as `mixdown diff --save` measured it. */
+export interface DiffPageData {
+  readonly format: typeof DIFF_PAGE_FORMAT;
+  readonly song: string;
+  readonly variant: string | null;
+  readonly a: { readonly label: string; readonly kind: string; readonly commit?: string };
+  readonly b: { readonly label: string; readonly kind: string; readonly commit?: string };
+  readonly status: 'changed' | 'unchanged' | 'added' | 'removed';
+  readonly musicalChange: boolean | null;
+  /** Length of the timeline: the longest file drawn (the longer side's master). */
+  readonly durationSeconds: number;
+  readonly lanes: readonly DiffPageLane[];
+  /** What kind of change this is, as the terminal prints it (`changed; 3 of 8 outputs differ`). */
+  readonly headline: string;
+  /** Arrangement and mix changes, one line each as the terminal prints them (`tracks.bass.effects.compressor.ratio: 4 → 6`). */
+  readonly arrangement: readonly string[];
+  readonly mix: readonly string[];
+  readonly notes: readonly {
+    readonly section: string;
+    readonly track: string;
+    readonly summary: string;
+    readonly notes: readonly { readonly kind: 'added' | 'removed' | 'moved' | 'changed'; readonly a?: DiffPageNote; readonly b?: DiffPageNote; readonly detail?: string }[];
+  }[];
+  /** The two sides' masters (16-bit copies beside the page), relative to it; null where a side's master was not at hand. */
+  readonly audio: { readonly a: string | null; readonly b: string | null };
+  /** Every other output and its status (unchanged ones included), for the table. */
+  readonly outputs: readonly { readonly path: string; readonly status: string; readonly summary: string }[];
+}

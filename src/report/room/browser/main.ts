@@ -5,9 +5,11 @@
  * reloads, keeping the playhead and the A/B choice.
  */
 import type uPlot from 'uplot';
-import type { RoomData, RoomIndexEntry, RoomLane } from '../types.ts';
+import type { DiffPageData, RoomData, RoomIndexEntry, RoomLane } from '../types.ts';
 import { createPlayer, type Player, type Source } from './player.ts';
 import { barAt, COLORS, loudnessPlot, spectrumPlot, waveformPlot } from './plots.ts';
+import { diffPage } from './diff.ts';
+import { clock, element } from './dom.ts';
 
 /** What a listener chose: kept across a live reload. */
 interface Choice {
@@ -42,18 +44,6 @@ declare global {
   }
 }
 
-const element = <K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] => {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-};
-
-const clock = (seconds: number) => {
-  const minutes = Math.floor(seconds / 60);
-  const rest = seconds - minutes * 60;
-  return `${minutes}:${rest.toFixed(3).padStart(6, '0')}`;
-};
 const db = (value: number | null, unit: string) => (value === null ? '—' : `${value.toFixed(1)} ${unit}`);
 
 function start(): void {
@@ -61,6 +51,7 @@ function start(): void {
   const data = JSON.parse(document.getElementById('room-data')!.textContent!) as unknown;
   root.textContent = '';
   if (root.dataset.page === 'index') indexPage(root, data as RoomIndexEntry[]);
+  else if (root.dataset.page === 'diff') diffPage(root, data as DiffPageData);
   else songPage(root, data as RoomData);
 }
 

@@ -55,12 +55,12 @@ function barAxis(data: RoomData, show: boolean): uPlot.Axis {
 }
 
 /** Top, right, bottom, left padding of every time plot (fixed, so their time axes line up whatever their axes show). */
-const TIME_PADDING: uPlot.Padding = [6, 14, 0, 0];
+export const TIME_PADDING: uPlot.Padding = [6, 14, 0, 0];
 
 /** Every time plot keeps the same left gutter as the loudness plot's level axis, so their time axes line up. */
 export const Y_AXIS_SIZE = 44;
 
-const blankAxis: uPlot.Axis = { show: true, size: Y_AXIS_SIZE, grid: { show: false }, ticks: { show: false }, values: (_u, splits) => splits.map(() => '') };
+export const blankAxis: uPlot.Axis = { show: true, size: Y_AXIS_SIZE, grid: { show: false }, ticks: { show: false }, values: (_u, splits) => splits.map(() => '') };
 
 interface WaveOptions {
   readonly height: number;
