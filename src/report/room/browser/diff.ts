@@ -8,7 +8,7 @@
 import uPlot from 'uplot';
 import type { DiffPageData, DiffPageLane } from '../types.ts';
 import { clock, element } from './dom.ts';
-import { createPlayer, type Player } from './player.ts';
+import { createPlayer, everyFrame, type Player } from './player.ts';
 import { blankAxis, COLORS, TIME_PADDING } from './plots.ts';
 
 type Side = 'a' | 'b';
@@ -181,19 +181,11 @@ export function diffPage(root: HTMLElement, data: DiffPageData): void {
     playButton.textContent = player.playing ? '❚❚' : '▶';
     for (const { plot, head } of heads) head.style.left = `${plot.valToPos(Math.min(position, data.durationSeconds), 'x')}px`;
   };
-  const frame = () => {
-    if (player.playing && player.position() >= data.durationSeconds) {
-      player.pause();
-      player.seek(0);
-    }
-    update();
-    requestAnimationFrame(frame);
-  };
   window.addEventListener('resize', () => {
     for (const plot of Object.values(plots)) plot.setSize({ width: plot.root.parentElement!.clientWidth, height: plot.height });
   });
   void apply();
-  requestAnimationFrame(frame);
+  everyFrame(player, data.durationSeconds, update);
   window.mixdownDiff = { data, player, plots, choice, settled: () => pending };
 }
 

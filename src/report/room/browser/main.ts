@@ -6,7 +6,7 @@
  */
 import type uPlot from 'uplot';
 import type { DiffPageData, RoomData, RoomIndexEntry, RoomLane } from '../types.ts';
-import { createPlayer, type Player, type Source } from './player.ts';
+import { createPlayer, everyFrame, type Player, type Source } from './player.ts';
 import { barAt, COLORS, loudnessPlot, spectrumPlot, waveformPlot } from './plots.ts';
 import { diffPage } from './diff.ts';
 import { clock, element } from './dom.ts';
@@ -325,14 +325,6 @@ function songPage(root: HTMLElement, data: RoomData): void {
     meterFill.classList.toggle('hot', peak > -1);
     meterText.textContent = level ? (Number.isFinite(peak) ? `${peak.toFixed(1)} dB` : '−∞ dB') : '';
   };
-  const frame = () => {
-    if (player.playing && player.position() >= data.durationSeconds) {
-      player.pause();
-      player.seek(0);
-    }
-    update();
-    requestAnimationFrame(frame);
-  };
 
   window.addEventListener('resize', () => {
     for (const plot of timePlots) plot.setSize({ width: plot.root.parentElement!.clientWidth, height: plot.height });
@@ -357,7 +349,7 @@ function songPage(root: HTMLElement, data: RoomData): void {
   void apply().then(async () => {
     if (restored?.playing) await player.play().catch(() => {});
   });
-  requestAnimationFrame(frame);
+  everyFrame(player, data.durationSeconds, update);
   window.mixdownRoom = {
     data,
     player,

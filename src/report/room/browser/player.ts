@@ -285,3 +285,16 @@ class MediaPlayer implements Player {
     return [...this.elements.keys()];
   }
 }
+
+/** Call `update` every animation frame; playback that reaches the end stops and rewinds to the start. */
+export function everyFrame(player: Player, durationSeconds: number, update: () => void): void {
+  const frame = () => {
+    if (player.playing && player.position() >= durationSeconds) {
+      player.pause();
+      player.seek(0);
+    }
+    update();
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+}
