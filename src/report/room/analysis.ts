@@ -31,32 +31,49 @@ export function bucketCount(lengthSamples: number, sampleRate: number): number {
 const round4 = (value: number) => Math.round(value * 1e4) / 1e4 || 0;
 const round2 = (value: number) => (Number.isFinite(value) ? Math.round(value * 100) / 100 : null);
 
+/** The lowest and highest sample seen so far in one bucket (both 0 while none is). */
+interface Extremes {
+  low: number;
+  high: number;
+  seen: boolean;
+}
+
+/** Fold samples[from, to) into `into`. */
+function scan(samples: Float32Array, from: number, to: number, into: Extremes): void {
+  for (let i = from; i < to; i++) {
+    const value = samples[i];
+    if (!into.seen || value < into.low) into.low = value;
+    if (!into.seen || value > into.high) into.high = value;
+    into.seen = true;
+  }
+}
+
 /**
- * Min and max over all channels of each of `count` equal buckets: bucket b covers samples
- * [⌊b·n/count⌋, ⌊(b+1)·n/count⌋) (at least one sample). Rounded to 1e-4 (−80 dBFS).
+ * Min and max of each of `count` equal buckets of `length` frames: bucket b covers frames
+ * [⌊b·n/count⌋, ⌊(b+1)·n/count⌋) (at least one), its samples folded in by `scanBucket`.
+ * Rounded to 1e-4 (−80 dBFS).
  */
-export function computePeaks(channels: readonly Float32Array[], count: number): RoomPeaks {
-  const length = channels[0]?.length ?? 0;
+function peaksOver(length: number, count: number, scanBucket: (start: number, end: number, into: Extremes) => void): RoomPeaks {
   const min: number[] = [];
   const max: number[] = [];
+  const into: Extremes = { low: 0, high: 0, seen: false };
   for (let b = 0; b < count; b++) {
     const start = Math.min(Math.floor((b * length) / count), Math.max(0, length - 1));
     const end = Math.max(start + 1, Math.floor(((b + 1) * length) / count));
-    let low = 0;
-    let high = 0;
-    let first = true;
-    for (const channel of channels) {
-      for (let i = start; i < end && i < channel.length; i++) {
-        const value = channel[i];
-        if (first || value < low) low = value;
-        if (first || value > high) high = value;
-        first = false;
-      }
-    }
-    min.push(round4(low));
-    max.push(round4(high));
+    into.low = into.high = 0;
+    into.seen = false;
+    scanBucket(start, end, into);
+    min.push(round4(into.low));
+    max.push(round4(into.high));
   }
   return { min, max };
+}
+
+/** Min and max over all channels of each of `count` equal buckets (see peaksOver). */
+export function computePeaks(channels: readonly Float32Array[], count: number): RoomPeaks {
+  return peaksOver(channels[0]?.length ?? 0, count, (start, end, into) => {
+    for (const channel of channels) scan(channel, start, Math.min(end, channel.length), into);
+  });
 }
 
 /**
@@ -69,25 +86,7 @@ export function peaksOfObject(cache: CacheStore, digest: string, count: number):
   const view = interleavedFloat32(bytes);
   if (!view) return computePeaks(decodeWav(bytes).channels, count);
   const { samples, channels, frames } = view;
-  const min: number[] = [];
-  const max: number[] = [];
-  for (let b = 0; b < count; b++) {
-    const start = Math.min(Math.floor((b * frames) / count), Math.max(0, frames - 1));
-    const end = Math.min(frames, Math.max(start + 1, Math.floor(((b + 1) * frames) / count)));
-    let low = 0;
-    let high = 0;
-    if (start < end) {
-      low = high = samples[start * channels];
-      for (let i = start * channels; i < end * channels; i++) {
-        const value = samples[i];
-        if (value < low) low = value;
-        if (value > high) high = value;
-      }
-    }
-    min.push(round4(low));
-    max.push(round4(high));
-  }
-  return { min, max };
+  return peaksOver(frames, count, (start, end, into) => scan(samples, start * channels, Math.min(end, frames) * channels, into));
 }
 
 /** The master's loudness over time, overs and octave balance, as the page draws them. */
