@@ -9,6 +9,7 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, utimesSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import { statStamp } from '../io/stat-stamp.ts';
 import { linkOrCopyAtomicSync, writeFileAtomicSync, writeFileBehind } from '../io/atomic.ts';
 import { sha256 } from '../ir/hash.ts';
 
@@ -91,7 +92,7 @@ export class CacheStore {
   }
 
   private stamp(digest: string, stat: Stats): void {
-    const value = `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}`;
+    const value = statStamp(stat);
     if (this.stamps[digest] !== value) {
       this.stamps[digest] = value;
       this.stampsChanged = true;
@@ -99,7 +100,7 @@ export class CacheStore {
   }
 
   private stampMatches(digest: string, stat: Stats): boolean {
-    return this.stamps[digest] === `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}`;
+    return this.stamps[digest] === statStamp(stat);
   }
 
   /** Keep bytes another thread stored and hashed (a worker's stem) for reading from memory. */

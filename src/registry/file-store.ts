@@ -10,7 +10,8 @@
  * The bytes are held up to HELD_BYTES (least recently used first out); their digest is kept
  * for as long as the stat still matches, so a re-hash is only ever needed after a change.
  */
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { statStamp } from '../io/stat-stamp.ts';
 import { sha256 } from '../ir/hash.ts';
 
 /** Bytes kept in memory at most, across files: two General MIDI banks and change. */
@@ -24,10 +25,6 @@ interface Entry {
 
 const entries = new Map<string, Entry>();
 let heldBytes = 0;
-
-function signatureOf(stats: Stats): string {
-  return `${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}:${stats.ino}`;
-}
 
 /** Keep `entry`'s bytes, most recently used last; drop the oldest others' bytes past the budget. */
 function hold(path: string, entry: Entry, bytes: Uint8Array): void {
@@ -46,7 +43,7 @@ function hold(path: string, entry: Entry, bytes: Uint8Array): void {
 }
 
 function current(path: string): { entry: Entry | undefined; signature: string } {
-  const signature = signatureOf(statSync(path));
+  const signature = statStamp(statSync(path));
   const entry = entries.get(path);
   if (entry && entry.signature === signature) return { entry, signature };
   if (entry?.bytes) heldBytes -= entry.bytes.length;
@@ -65,7 +62,7 @@ function read(path: string, keepBytes: boolean): { readonly bytes: Uint8Array; r
   const digest = entry ? entry.sha256 : sha256(bytes);
   // A file rewritten between the stat and the read is not remembered: the stat is taken
   // again after reading, and only a match makes an entry.
-  if (signatureOf(statSync(path)) === signature) {
+  if (statStamp(statSync(path)) === signature) {
     const kept: Entry = entry ?? { signature, sha256: digest, bytes: null };
     if (keepBytes) hold(path, kept, bytes);
     else entries.set(path, kept);
