@@ -51,10 +51,14 @@ function current(path: string): { entry: Entry | undefined; signature: string } 
   return { entry: undefined, signature };
 }
 
-function read(path: string, keepBytes: boolean): { readonly bytes: Uint8Array; readonly sha256: string } {
+/**
+ * The file's digest, and its bytes when `wantBytes` (null otherwise). A digest-only lookup of
+ * a known, unchanged file costs one stat; bytes are read at most once while they are held.
+ */
+function lookup(path: string, wantBytes: boolean): { readonly bytes: Uint8Array | null; readonly sha256: string } {
   const { entry, signature } = current(path);
-  if (entry?.bytes) {
-    hold(path, entry, entry.bytes);
+  if (entry && (entry.bytes || !wantBytes)) {
+    if (entry.bytes) hold(path, entry, entry.bytes);
     return { bytes: entry.bytes, sha256: entry.sha256 };
   }
   const bytes = readFileSync(path);
@@ -64,7 +68,7 @@ function read(path: string, keepBytes: boolean): { readonly bytes: Uint8Array; r
   // again after reading, and only a match makes an entry.
   if (statStamp(statSync(path)) === signature) {
     const kept: Entry = entry ?? { signature, sha256: digest, bytes: null };
-    if (keepBytes) hold(path, kept, bytes);
+    if (wantBytes) hold(path, kept, bytes);
     else entries.set(path, kept);
   }
   return { bytes, sha256: digest };
@@ -72,7 +76,8 @@ function read(path: string, keepBytes: boolean): { readonly bytes: Uint8Array; r
 
 /** The file's bytes and their sha256, read and hashed at most once while it is unchanged. Throws fs errors as they are. */
 export function readProjectFile(path: string): { readonly bytes: Uint8Array; readonly sha256: string } {
-  return read(path, true);
+  const { bytes, sha256: digest } = lookup(path, true);
+  return { bytes: bytes!, sha256: digest };
 }
 
 /**
@@ -80,6 +85,5 @@ export function readProjectFile(path: string): { readonly bytes: Uint8Array; rea
  * thread that plans a build is often not the one that plays the file.
  */
 export function projectFileDigest(path: string): string {
-  const { entry } = current(path);
-  return entry ? entry.sha256 : read(path, false).sha256;
+  return lookup(path, false).sha256;
 }
