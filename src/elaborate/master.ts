@@ -4,9 +4,8 @@ import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import type { Diagnostic, SourceLocation } from '../diagnostics/diagnostic.ts';
 import { glueDefaults, resolveMultiband, type EqBand } from '../ir/master-options.ts';
 import type { MasterIR } from '../ir/types.ts';
-import { readFileSync } from 'node:fs';
 import { useProjectFile } from '../registry/dependencies.ts';
-import { sha256 } from '../ir/hash.ts';
+import { projectFileDigest } from '../registry/file-store.ts';
 
 /** Delivery presets: loudness target (LUFS) and true-peak ceiling (dBTP). */
 export const LOUDNESS_PRESETS = {
@@ -83,7 +82,7 @@ export function elaborateMaster(input: MasterInput | undefined, sampleRate: numb
       // Recorded as a file the song depends on: editing the reference re-analyses the song.
       const absolute = useProjectFile(master.reference);
       if (!/\.wav$/i.test(absolute)) throw new Error('references are read as WAV files');
-      reference = { path: master.reference, sha256: sha256(readFileSync(absolute)) };
+      reference = { path: master.reference, sha256: projectFileDigest(absolute) };
     } catch (error) {
       problems.push(d.badReference(where, master.reference, error instanceof Error ? error.message : String(error)));
     }
