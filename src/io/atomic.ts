@@ -5,7 +5,7 @@
  * 60 MB stem doubled build times. (Power loss may leave a truncated cache object; reads
  * verify digests, so it would be re-rendered, and a dist file would be rewritten next build.)
  */
-import { closeSync, copyFileSync, linkSync, mkdirSync, openSync, renameSync, rmSync, write, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, linkSync, mkdirSync, openSync, renameSync, rmSync, statSync, write, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 let counter = 0;
@@ -111,6 +111,11 @@ export function copyFileAtomicSync(from: string, to: string): void {
  */
 export function linkOrCopyAtomicSync(from: string, to: string): void {
   mkdirSync(dirname(to), { recursive: true });
+  // Already a link to this object (e.g. a killed build emitted it but did not record it):
+  // nothing to do. This check is also needed for correctness, not only speed: rename() of one
+  // link onto another link of the same inode succeeds and does nothing (POSIX), which would
+  // leave the temp link behind under this live process's pid, where no sweep removes it.
+  if (sameFile(from, to)) return;
   const temp = tempPath(to);
   try {
     try {
@@ -119,8 +124,15 @@ export function linkOrCopyAtomicSync(from: string, to: string): void {
       copyFileSync(from, temp);
     }
     renameSync(temp, to);
+    rmSync(temp, { force: true }); // the same-inode no-op rename above, if `to` became a link meanwhile
   } catch (error) {
     rmSync(temp, { force: true });
     throw error;
   }
+}
+
+function sameFile(a: string, b: string): boolean {
+  const statA = statSync(a, { throwIfNoEntry: false });
+  const statB = statSync(b, { throwIfNoEntry: false });
+  return statA !== undefined && statB !== undefined && statA.ino === statB.ino && statA.dev === statB.dev;
 }
