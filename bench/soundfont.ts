@@ -10,6 +10,7 @@
  * Each instrument's `definition.render` is called directly, track by track: the instrument
  * cost alone, no build system. Run: `node bin/run-ts.js bench/soundfont.ts`.
  */
+import { renderInstrument } from '../src/ir/plugin.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -164,7 +165,7 @@ function renderSoundfont(tracks: readonly BenchTrack[], indices: readonly number
   for (const index of indices) {
     const track = tracks[index];
     const output = [new Float32Array(length), new Float32Array(length)];
-    soundfont.definition.render({
+    renderInstrument(soundfont.definition, {
       sampleRate: RATE,
       options: soundfont({ file: SF2_PATH, program: track.program, bank: track.bank }).options,
       notes: noteEvents(track),
@@ -185,7 +186,7 @@ export function renderSynth(tracks: readonly BenchTrack[], indices: readonly num
   for (const index of indices) {
     const track = tracks[index];
     const output = [new Float32Array(length)];
-    synth.definition.render({ sampleRate: RATE, options: synth({ program: track.program }).options, notes: noteEvents(track), output, seed: index + 1, readAudio: noAudio, readFile: noAudio });
+    renderInstrument(synth.definition, { sampleRate: RATE, options: synth({ program: track.program }).options, notes: noteEvents(track), output, seed: index + 1, readAudio: noAudio, readFile: noAudio });
   }
   return (performance.now() - started) / 1000;
 }
@@ -254,7 +255,7 @@ export async function benchSoundfont(): Promise<{ rows: string[] }> {
   const synthCpuStarted = cpuSeconds();
   for (const [index, track] of tracks.entries()) {
     const output = [new Float32Array(length)];
-    synth.definition.render({ sampleRate: RATE, options: synth({ program: track.program }).options, notes: noteEvents(track), output, seed: index + 1, readAudio: noAudio, readFile: noAudio });
+    renderInstrument(synth.definition, { sampleRate: RATE, options: synth({ program: track.program }).options, notes: noteEvents(track), output, seed: index + 1, readAudio: noAudio, readFile: noAudio });
   }
   const synthSeconds = (performance.now() - started) / 1000;
   const synthCpu = cpuSeconds() - synthCpuStarted;

@@ -60,6 +60,8 @@ export type {
   InstrumentFactory,
   InstrumentRef,
   InstrumentRenderContext,
+  InstrumentStream,
+  InstrumentStreamContext,
   InstrumentMidiInfo,
   NoteEvent,
   EffectDefinition,

@@ -1,3 +1,4 @@
+import { renderInstrument } from '../src/ir/plugin.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ function renderLoop(hits: readonly Hit[], seconds: number, noiseDb = -60, seed =
   const none = () => {
     throw new Error('no files');
   };
-  drums.definition.render({ sampleRate: rate, options: drums({}).options, notes, output, seed, readAudio: none, readFile: none });
+  renderInstrument(drums.definition, { sampleRate: rate, options: drums({}).options, notes, output, seed, readAudio: none, readFile: none });
   const random = createRandom(seed);
   const amplitude = 10 ** (noiseDb / 20) * Math.sqrt(3); // uniform noise of that RMS
   const [signal] = output;

@@ -1,3 +1,4 @@
+import { renderInstrument } from '../src/ir/plugin.ts';
 import { describe, expect, it } from 'vitest';
 import type { AudioFileData, InstrumentFactory, NoteEvent } from '../src/ir/plugin.ts';
 import { audioTrack, clip } from '../src/instruments/audio-track.ts';
@@ -267,7 +268,7 @@ describe('renderZones', () => {
 });
 
 /** Render an instrument the way the build does, with `files` as what readAudio returns. */
-function renderInstrument<O extends object>(factory: InstrumentFactory<O>, options: Parameters<InstrumentFactory<O>>[0], notes: NoteEvent[], seconds: number, files: Record<string, Float32Array | Float32Array[]> = {}, seed = 1) {
+function renderTrack<O extends object>(factory: InstrumentFactory<O>, options: Parameters<InstrumentFactory<O>>[0], notes: NoteEvent[], seconds: number, files: Record<string, Float32Array | Float32Array[]> = {}, seed = 1) {
   const length = Math.round(seconds * RATE);
   const output = Array.from({ length: factory.definition.channels ?? 2 }, () => new Float32Array(length));
   const resolved = factory(options).options;
@@ -280,7 +281,7 @@ function renderInstrument<O extends object>(factory: InstrumentFactory<O>, optio
   const readFile = (): never => {
     throw new Error('no byte files');
   };
-  factory.definition.render({ sampleRate: RATE, options: resolved, notes, output, seed, readAudio, readFile });
+  renderInstrument(factory.definition, { sampleRate: RATE, options: resolved, notes, output, seed, readAudio, readFile });
   return output;
 }
 
@@ -298,7 +299,7 @@ describe('sampler', () => {
     expect(sampler.definition.files!(sampler(options).options)).toEqual([{ path: 'low.wav', as: 'audio' }]);
     expect(sampler.definition.validate!(sampler(options).options)).toEqual([]);
     expect(sampler.definition.validate!(sampler({}).options)[0]).toMatch(/zones/);
-    const [left] = renderInstrument(sampler, options, [note(48, 100, 4800), note(60, 20000, 4800)], 1, { 'low.wav': data });
+    const [left] = renderTrack(sampler, options, [note(48, 100, 4800), note(60, 20000, 4800)], 1, { 'low.wav': data });
     const start = Math.round(0.25 * RATE);
     for (let i = 0; i < 4800; i += 7) {
       expect(left[100 + i]).toBe(Math.fround(data[start + i] * CENTRE));
@@ -311,7 +312,7 @@ describe('sampler', () => {
     const notes = Array.from({ length: 8 }, (_, i) => note(62 + i, 0, 60 * RATE, 100));
     const options = { zones: [{ file: 's.wav', root: 60, loop: { mode: 'forward' as const, start: 1000 / RATE, end: 2000 / RATE } }] };
     const began = performance.now();
-    const [left] = renderInstrument(sampler, options, notes, 60.1, { 's.wav': data });
+    const [left] = renderTrack(sampler, options, notes, 60.1, { 's.wav': data });
     const seconds = (performance.now() - began) / 1000;
     console.log(`sampler: 8 stereo voices × 60 s (interpolated, looping) in ${seconds.toFixed(2)} s = ${(60 / seconds).toFixed(1)}× realtime, ${((8 * 60) / seconds).toFixed(0)} voice-seconds/s`);
     expect(peak(left, 59 * RATE, 60 * RATE)).toBeGreaterThan(0.1);
@@ -328,11 +329,11 @@ describe('kit', () => {
     expect(kit.definition.files!(kit(options).options)).toEqual([{ path: 'snare.wav', as: 'audio' }]);
     expect(kit.definition.validate!(kit(options).options)).toEqual([]);
     const notes = [note(36, 1000, 100, 127), note(38, 30000, 10, 127), note(40, 40000, 100, 127)];
-    const [left, right] = renderInstrument(kit, options, notes, 1, { 'snare.wav': snare }, 9);
+    const [left, right] = renderTrack(kit, options, notes, 1, { 'snare.wav': snare }, 9);
     // The kick pad is the drums' kick (the same hit rendered on its own), panned centre.
     const alone = new Float32Array(RATE);
     const kickNote = { ...notes[0], startSample: 0 };
-    drums.definition.render({ sampleRate: RATE, options: drums().options, notes: [kickNote], output: [alone], seed: mixSeed(9, 0), readAudio: () => ({ sampleRate: RATE, channels: [] }), readFile: () => new Uint8Array() });
+    renderInstrument(drums.definition, { sampleRate: RATE, options: drums().options, notes: [kickNote], output: [alone], seed: mixSeed(9, 0), readAudio: () => ({ sampleRate: RATE, channels: [] }), readFile: () => new Uint8Array() });
     for (let i = 0; i < 20000; i += 11) expect(left[1000 + i]).toBeCloseTo(alone[i] * CENTRE, 6);
     expect(peak(left, 1000, 2000)).toBeGreaterThan(0.1);
     // The snare pad plays the whole file though its note lasts 10 samples, at −6 dB, panned right.
@@ -351,11 +352,11 @@ describe('kit', () => {
     const fade = Math.round(0.005 * RATE);
     // A synth closed hat cuts the sampled open hat; then a sampled open hat cuts a synth crash.
     const notes = [note(46, 0, 10), note(42, 10000, 10), note(49, 30000, 10), note(46, 40000, 10)];
-    const [left] = renderInstrument(kit, options, notes, 1.5, { 'open.wav': ring });
-    const [free] = renderInstrument(kit, { pads: { ...options.pads, 46: { sample: 'open.wav', choke: 0 } } }, notes.slice(0, 1), 1.5, { 'open.wav': ring });
+    const [left] = renderTrack(kit, options, notes, 1.5, { 'open.wav': ring });
+    const [free] = renderTrack(kit, { pads: { ...options.pads, 46: { sample: 'open.wav', choke: 0 } } }, notes.slice(0, 1), 1.5, { 'open.wav': ring });
     expect(peak(free, 20000, 30000)).toBeGreaterThan(0.2); // unchoked, the open hat rings on
     expect(peak(left, 10000 + fade + Math.round(0.06 * RATE), 30000)).toBe(0); // open hat gone, closed hat (60 ms) over
-    const [crashOnly] = renderInstrument(kit, options, notes.slice(2, 3), 1.5, { 'open.wav': ring });
+    const [crashOnly] = renderTrack(kit, options, notes.slice(2, 3), 1.5, { 'open.wav': ring });
     expect(peak(crashOnly, 40000 + fade, 50000)).toBeGreaterThan(0.001); // the crash would still ring …
     // … but choked, what remains after the fade is the second open hat alone.
     for (let i = 40000 + fade; i < 50000; i += 13) expect(left[i]).toBeCloseTo(ring[i - 40000] * CENTRE, 6);
@@ -395,12 +396,12 @@ describe('slicer', () => {
     const loop = [drumLoop([0, 12000, 24000, 36000], 48000), drumLoop([6000, 18000, 30000, 42000], 48000)];
     const bounds = sliceBoundaries(48000, 8);
     const notes = bounds.slice(0, -1).map((at, i) => note(36 + i, 1000 + at, bounds[i + 1] - at));
-    const [left, right] = renderInstrument(slicer, { file: 'break.wav', slices: 8, velocitySensitivity: 0 }, notes, 1.2, { 'break.wav': loop });
+    const [left, right] = renderTrack(slicer, { file: 'break.wav', slices: 8, velocitySensitivity: 0 }, notes, 1.2, { 'break.wav': loop });
     for (let i = 0; i < 48000; i++) {
       if (left[1000 + i] !== loop[0][i] || right[1000 + i] !== loop[1][i]) throw new Error(`sample ${i} differs`);
     }
     // One slice alone: slice 3 on note 39 plays frames 18000–24000 and stops at the slice end.
-    const [one] = renderInstrument(slicer, { file: 'break.wav', slices: 8, velocitySensitivity: 0 }, [note(39, 0, RATE)], 1, { 'break.wav': loop });
+    const [one] = renderTrack(slicer, { file: 'break.wav', slices: 8, velocitySensitivity: 0 }, [note(39, 0, RATE)], 1, { 'break.wav': loop });
     for (let i = 0; i < 6000; i += 3) expect(one[i]).toBe(loop[0][18000 + i]);
     expect(peak(one, 6000)).toBe(0);
   });
@@ -409,7 +410,7 @@ describe('slicer', () => {
     const hits = [0, 9000, 21000, 27000, 40000];
     const loop = drumLoop(hits, 48000);
     const notes = hits.map((_, i) => note(36 + i, i * RATE, RATE / 2));
-    const [left] = renderInstrument(slicer, { file: 'break.wav', slices: 'onsets', envelope: { release: 0.001 }, velocitySensitivity: 0 }, notes, hits.length, { 'break.wav': loop });
+    const [left] = renderTrack(slicer, { file: 'break.wav', slices: 'onsets', envelope: { release: 0.001 }, velocitySensitivity: 0 }, notes, hits.length, { 'break.wav': loop });
     const ends = [9000, 21000, 27000, 40000, 48000];
     hits.forEach((at, i) => {
       // Slice i starts within a few samples of its hit and ends before the next one.
@@ -432,7 +433,7 @@ describe('audio clips', () => {
     expect(track.gain).toBe(-3);
     expect(track.notes!.map((n) => n.pitch)).toEqual(clips.map((_, i) => i));
     const notes = starts.map((start, i) => note(i, start, noteLengths[i], 100));
-    return renderInstrument(clipPlayer, track.instrument.options as never, notes, seconds, { 'a.wav': file, 'b.wav': stereo });
+    return renderTrack(clipPlayer, track.instrument.options as never, notes, seconds, { 'a.wav': file, 'b.wav': stereo });
   }
 
   it('starts a clip at its note start sample exactly and plays the whole clip without a length', () => {

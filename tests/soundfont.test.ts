@@ -1,3 +1,4 @@
+import { renderInstrument } from '../src/ir/plugin.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -44,7 +45,7 @@ function render(bytes: Uint8Array, options: DeepPartial<SoundfontOptions>, notes
   const events: NoteEvent[] = notes
     .map((note) => ({ pitch: note.pitch, velocity: note.velocity ?? 127, startSample: note.start ?? 0, lengthSamples: note.length ?? RATE, startTick: 0, lengthTicks: 960 }))
     .sort((a, b) => a.startSample - b.startSample || a.pitch - b.pitch);
-  soundfont.definition.render({
+  renderInstrument(soundfont.definition, {
     sampleRate: RATE,
     options: soundfont({ file: FILE, ...options }).options,
     notes: events,

@@ -9,6 +9,10 @@ import { callerModule } from './caller.ts';
 export function defineInstrument<Options extends object>(
   definition: InstrumentDefinition<Options>,
 ): InstrumentFactory<Options> {
+  // A plugin author's mistake, caught where the plugin is defined rather than at render time.
+  if (typeof definition.render !== 'function' && typeof definition.stream !== 'function') {
+    throw new TypeError(`defineInstrument('${definition.name}'): give render(context) or stream(context)`);
+  }
   registerInstrument(definition as unknown as InstrumentDefinition<object>, callerModule('defineInstrument'));
   const factory = (options?: DeepPartial<Options>): InstrumentRef<Options> => ({
     kind: 'instrument',

@@ -18,6 +18,7 @@
  * hit through `drums`' own render into a scratch buffer (the note moved to the drum's GM
  * number), which is then panned, gained and choked into the output.
  */
+import { renderInstrument } from '../ir/plugin.ts';
 import { defineInstrument, mergeDefaults } from '../api/define-instrument.ts';
 import type { NoteEvent } from '../ir/plugin.ts';
 import { mixSeed } from '../dsp/random.ts';
@@ -208,7 +209,7 @@ export const kit = defineInstrument<KitOptions>({
       const buffer = scratch.subarray(0, hitLength);
       buffer.fill(0);
       const hit: NoteEvent = { ...note, pitch: GM_DRUMS[pad.synth], startSample: 0 };
-      drums.definition.render({
+      renderInstrument(drums.definition, {
         sampleRate,
         options: drumOptions,
         notes: [hit],

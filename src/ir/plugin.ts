@@ -93,8 +93,46 @@ export interface InstrumentDefinition<Options extends object> {
    * join the key of every task that renders with it. @default none
    */
   files?(options: Readonly<Options>): readonly InstrumentFile[];
-  /** Render every note of one track into the context's output. Must be deterministic. */
-  render(context: InstrumentRenderContext<Options>): void;
+  /**
+   * Render every note of one track into the context's output, the song long. Must be
+   * deterministic. Give this or `stream`; an instrument with `stream` is rendered from it.
+   */
+  render?(context: InstrumentRenderContext<Options>): void;
+  /**
+   * Block rendering, what the streamed engine uses: set up the track once, then render the
+   * song block by block in order with bounded memory. Must give the same samples for any
+   * block sizes (a whole-song block included), so streamed and whole renders are the same bits.
+   */
+  stream?(context: InstrumentStreamContext<Options>): InstrumentStream;
+}
+
+/** What an instrument's `stream` is given: the render context without the song-long output. */
+export interface InstrumentStreamContext<Options> extends Omit<InstrumentRenderContext<Options>, 'output'> {
+  /** Frames in the song: the blocks asked for cover 0 up to this. */
+  readonly lengthSamples: Samples;
+  /** Output channels the blocks will have: 1 for a mono instrument, 2 for a stereo one. */
+  readonly channelCount: 1 | 2;
+}
+
+/** One track's voices, rendered a block at a time. */
+export interface InstrumentStream {
+  /**
+   * Add the sound of song frames `start` … `start + output[0].length - 1` into `output` (one
+   * zero-filled array per channel). Blocks come in order, each starting where the last ended,
+   * from 0 to the song's length; their sizes may differ.
+   */
+  render(start: Samples, output: readonly Float32Array[]): void;
+}
+
+/**
+ * Render a whole track into `context.output`: the instrument's `render` when it has one, else
+ * its stream asked for the whole song as one block (the contract makes that the same bits).
+ */
+export function renderInstrument<Options extends object>(definition: InstrumentDefinition<Options>, context: InstrumentRenderContext<Options>): void {
+  if (definition.render) return definition.render(context);
+  if (!definition.stream) throw new TypeError(`instrument '${definition.name}' has neither render() nor stream()`);
+  const { output, ...rest } = context;
+  definition.stream({ ...rest, lengthSamples: output[0]?.length ?? 0, channelCount: output.length === 1 ? 1 : 2 }).render(0, output);
 }
 
 /** A plain-data reference to an instrument with resolved options: what a track holds. */

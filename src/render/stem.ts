@@ -12,7 +12,7 @@ import { renderAutomation } from './automation-curve.ts';
 import { runChain, type Stereo } from './effect-chain.ts';
 import { fromDb } from '../dsp/levels.ts';
 import { findInstrument } from '../registry/registry.ts';
-import type { AudioFileData } from '../ir/plugin.ts';
+import { renderInstrument, type AudioFileData } from '../ir/plugin.ts';
 import { decodeAudioFile } from '../io/audio-file.ts';
 import { readDeclaredFile } from './declared-file.ts';
 
@@ -50,7 +50,7 @@ export async function renderStem(params: StemParams, where: StemContext, keys: R
     return file;
   };
   try {
-    definition.render({
+    renderInstrument(definition, {
       sampleRate: params.sampleRate,
       options: params.instrument.options,
       notes: params.notes,

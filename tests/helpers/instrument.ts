@@ -1,4 +1,5 @@
 /** Rendering an instrument directly (no song, no build) for the instrument tests. */
+import { renderInstrument } from '../../src/ir/plugin.ts';
 import type { InstrumentFactory, NoteEvent } from '../../src/ir/plugin.ts';
 
 export const RATE = 48000;
@@ -27,6 +28,6 @@ export function render<O extends object>(
     startTick: 0,
     lengthTicks: 960,
   }));
-  factory.definition.render({ sampleRate: RATE, options: factory(options).options, notes: events, output, seed, beatSeconds, readAudio: noFiles, readFile: noFiles });
+  renderInstrument(factory.definition, { sampleRate: RATE, options: factory(options).options, notes: events, output, seed, beatSeconds, readAudio: noFiles, readFile: noFiles });
   return output;
 }
