@@ -3,6 +3,7 @@
  * graph, on 60 s of stereo noise at 48 kHz — the measurement behind "TypeScript DSP for the
  * built-ins". Each figure is the best of three.
  */
+import { processEffect } from '../src/ir/plugin.ts';
 import { OfflineAudioContext } from 'node-web-audio-api';
 import { convolution } from '../src/effects/convolution.ts';
 import { eq } from '../src/effects/eq.ts';
@@ -59,7 +60,7 @@ export async function effectRows(): Promise<string[][]> {
 
   // Four bells: four biquads per channel either way.
   const bands = [100, 400, 1600, 6400].map((frequency) => ({ type: 'bell' as const, frequency, gain: 3, q: 1, slope: 12 as const }));
-  const ours = await best(() => eq.definition.process!(context(eq({ bands }).options) as never));
+  const ours = await best(() => processEffect(eq.definition, context(eq({ bands }).options) as never));
   let first: Float32Array[] = [];
   const theirs = await best(async () => {
     const out = await webAudio(input, (audio, source) => {
@@ -84,7 +85,7 @@ export async function effectRows(): Promise<string[][]> {
   const random = createRandom(7);
   const ir = Float32Array.from({ length: 2 * RATE }, (_, i) => (random() * 2 - 1) * Math.exp(-i / (0.4 * RATE)));
   const convOptions = convolution({ impulse: 'ir.wav' }).options;
-  const oursConv = await best(() => convolution.definition.process!(context(convOptions, () => ({ sampleRate: RATE, channels: [ir] })) as never));
+  const oursConv = await best(() => processEffect(convolution.definition, context(convOptions, () => ({ sampleRate: RATE, channels: [ir] })) as never));
   const theirsConv = await best(async () => {
     await webAudio(input, (audio, source) => {
       const convolver = audio.createConvolver();

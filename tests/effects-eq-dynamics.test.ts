@@ -1,3 +1,4 @@
+import { processEffect } from '../src/ir/plugin.ts';
 import { describe, expect, it } from 'vitest';
 import type { DeepPartial, EffectFactory, EffectProcessContext } from '../src/ir/plugin.ts';
 import { biquadMagnitudeDb, butterworthQs, designBiquad, type FilterSlope } from '../src/effects/biquad.ts';
@@ -36,7 +37,7 @@ function run<O extends object>(factory: EffectFactory<O>, options: DeepPartial<O
     },
   };
   expect(factory.definition.validate?.(ctx.options) ?? []).toEqual([]);
-  factory.definition.process!(ctx);
+  processEffect(factory.definition, ctx);
   return channels;
 }
 

@@ -1,3 +1,4 @@
+import { processEffect } from '../src/ir/plugin.ts';
 import { describe, expect, it } from 'vitest';
 import type { AudioFileData, EffectFactory } from '../src/ir/plugin.ts';
 import { chorus } from '../src/effects/chorus.ts';
@@ -37,7 +38,7 @@ function run<O extends object>(factory: EffectFactory<O>, options: Parameters<Ef
       return file;
     },
   };
-  factory.definition.process!(ctx);
+  processEffect(factory.definition, ctx);
   return channels;
 }
 

@@ -1,3 +1,4 @@
+import { processEffect } from '../src/ir/plugin.ts';
 import { describe, expect, it } from 'vitest';
 import type { EffectFactory, InstrumentFactory } from '../src/ir/plugin.ts';
 import { halfBandTaps, oversample, oversampleLatency, oversampleStageTaps } from '../src/effects/oversample.ts';
@@ -37,7 +38,7 @@ function run<O extends object>(factory: EffectFactory<O>, options: Parameters<Ef
     },
   };
   expect(factory.definition.validate?.(ctx.options) ?? []).toEqual([]);
-  factory.definition.process!(ctx);
+  processEffect(factory.definition, ctx);
 }
 
 function sine(frequency: number, seconds: number, amplitude = 0.5, phase = 0): Float32Array {

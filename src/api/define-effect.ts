@@ -8,7 +8,7 @@ import { registerEffect } from '../registry/registry.ts';
  * the one registry built-ins use too.
  */
 export function defineEffect<Options extends object>(definition: EffectDefinition<Options>): EffectFactory<Options> {
-  if (!definition.process && !definition.graph) throw new Error(`effect '${definition.name}' needs a process function or a graph factory`);
+  if (!definition.process && !definition.stream && !definition.graph) throw new Error(`effect '${definition.name}' needs a stream or process function, or a graph factory`);
   registerEffect(definition as unknown as EffectDefinition<object>, callerModule('defineEffect'));
   const factory = (options?: DeepPartial<Options>, slot?: EffectSlotInput): EffectRef<Options> => ({
     kind: 'effect',

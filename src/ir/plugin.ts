@@ -174,6 +174,41 @@ export interface EffectProcessContext<Options> {
   readAudio(path: string): AudioFileData;
 }
 
+/** What an effect's `stream` is given: the process context without the song-long signals. */
+export interface EffectStreamContext<Options> extends Omit<EffectProcessContext<Options>, 'channels' | 'sidechain' | 'automation'> {
+  /** Frames in the song: the blocks processed cover 0 up to this. */
+  readonly lengthSamples: Samples;
+  /** True when the slot has a sidechain key: every block then carries one. */
+  readonly keyed: boolean;
+}
+
+/** One block of an effect's signals, frames `start` … `start + channels[0].length - 1` of the song. */
+export interface EffectBlock {
+  /** The signal as [left, right] for this block: read it and overwrite it in place. */
+  readonly channels: readonly [Float32Array, Float32Array];
+  /** The sidechain key for this block (see EffectProcessContext.sidechain), or null. */
+  readonly sidechain: readonly [Float32Array, Float32Array] | null;
+  /** Per-sample values of the automated options for this block, by option path. */
+  readonly automation: Readonly<Record<string, Float32Array>>;
+}
+
+/** One slot's effect, processing a block at a time. */
+export interface EffectStream {
+  /** Process one block in place. Blocks come in order, each starting where the last ended; sizes may differ. */
+  process(start: Samples, block: EffectBlock): void;
+}
+
+/**
+ * Process a whole signal: the effect's `process` when it has one, else its stream given the
+ * whole song as one block (the contract makes that the same bits).
+ */
+export function processEffect<Options extends object>(definition: EffectDefinition<Options>, context: EffectProcessContext<Options>): void {
+  if (definition.process) return definition.process(context);
+  if (!definition.stream) throw new TypeError(`effect '${definition.name}' has neither process() nor stream()`);
+  const { channels, sidechain, automation, ...rest } = context;
+  definition.stream({ ...rest, lengthSamples: channels[0].length, keyed: sidechain !== null }).process(0, { channels, sidechain, automation });
+}
+
 /** What a Web Audio effect's graph factory is given. */
 export interface EffectGraphContext<Options> {
   /** The offline context the graph renders in (node-web-audio-api's OfflineAudioContext). */
@@ -186,8 +221,9 @@ export interface EffectGraphContext<Options> {
 }
 
 /**
- * An effect plugin: built-ins and a project's plugins/ use the same shape. Give either
- * `process` (block DSP over Float32Arrays) or `graph` (a fixed Web Audio subgraph).
+ * An effect plugin: built-ins and a project's plugins/ use the same shape. Give `stream`
+ * (block DSP, streamed), `process` (whole-signal DSP over Float32Arrays) or `graph` (a fixed
+ * Web Audio subgraph).
  */
 export interface EffectDefinition<Options extends object> {
   /** Unique registry name, e.g. `'compressor'` or `'tape'`. */
@@ -206,6 +242,12 @@ export interface EffectDefinition<Options extends object> {
   files?(options: Readonly<Options>): readonly string[];
   /** Process the whole signal in place. Must be deterministic. */
   process?(context: EffectProcessContext<Options>): void;
+  /**
+   * Block processing, what the streamed engine uses: set up once, then process the song block
+   * by block in order, keeping state between blocks. Must give the same samples for any block
+   * sizes (a whole-song block included). An effect with `stream` needs no `process`.
+   */
+  stream?(context: EffectStreamContext<Options>): EffectStream;
   /** Build a Web Audio subgraph from `context.input`; return its output node. */
   graph?(context: EffectGraphContext<Options>): import('node-web-audio-api').AudioNode;
 }

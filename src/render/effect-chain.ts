@@ -3,7 +3,7 @@
  * automation curves and sidechain key, processes in place (TypeScript DSP) or through a
  * fixed Web Audio graph, and is blended with its dry signal by the slot's mix.
  */
-import type { AudioFileData, EffectDefinition } from '../ir/plugin.ts';
+import { processEffect, type AudioFileData, type EffectDefinition } from '../ir/plugin.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
 import { svfCoefficients, svfHighpassBlock, svfState } from '../dsp/svf.ts';
@@ -32,7 +32,7 @@ export async function runChain(slots: readonly EffectSlotIR[], signal: Stereo, c
     if (!definition) throw new MixdownError(d.unknownEffect(context.where, context.label, slot.plugin, []));
     const dry = slot.mix < 1 ? [signal[0].slice(), signal[1].slice()] : null;
     try {
-      if (definition.process) processSlot(definition, slot, signal, context);
+      if (definition.process || definition.stream) processSlot(definition, slot, signal, context);
       else await graphSlot(definition, slot, signal, context);
     } catch (error) {
       if (error instanceof MixdownError) throw error;
@@ -52,7 +52,7 @@ function processSlot(definition: EffectDefinition<object>, slot: EffectSlotIR, s
   const length = signal[0].length;
   const automation: Record<string, Float32Array> = {};
   for (const [path, ir] of Object.entries(slot.automation)) automation[path] = renderAutomation(ir, length);
-  definition.process!({
+  processEffect(definition, {
     sampleRate: context.sampleRate,
     options: slot.options,
     channels: signal,
