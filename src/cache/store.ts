@@ -7,8 +7,9 @@
  * once (from memory) while the file is written on libuv's thread pool, and `flush` waits
  * for the files before an action entry names them or dist/ links them.
  */
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, utimesSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, utimesSync, type Stats } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ObjectWriter, type WrittenObject } from './object-writer.ts';
 import { statStamp } from '../io/stat-stamp.ts';
 import { linkOrCopyAtomicSync, writeFileAtomicSync, writeFileBehind } from '../io/atomic.ts';
 import { sha256 } from '../ir/hash.ts';
@@ -156,6 +157,31 @@ export class CacheStore {
   /** Where an object's file is or would be (the remote tier streams uploads from it and downloads beside it). */
   objectFile(digest: string): string {
     return this.objectPath(digest);
+  }
+
+  /** A writer that streams one object into this store; `installWritten` its result. */
+  createWriter(): ObjectWriter {
+    return new ObjectWriter(join(this.root, 'objects'));
+  }
+
+  /** Put a finished writer's file at its digest's address (dropped when the object exists) and return its record. */
+  installWritten(written: WrittenObject): OutputRecord {
+    const { digest, bytes } = written;
+    const path = this.objectPath(digest);
+    this.verified.add(digest);
+    if (this.writing.has(digest) || existsSync(path)) rmSync(written.file, { force: true });
+    else {
+      mkdirSync(dirname(path), { recursive: true });
+      renameSync(written.file, path);
+    }
+    this.stampFile(digest, path);
+    return { digest, bytes };
+  }
+
+  /** An object another thread of this build streamed to disk and hashed: trusted without a re-hash. */
+  adoptFile(record: OutputRecord): void {
+    this.verified.add(record.digest);
+    this.stampFile(record.digest, this.objectPath(record.digest));
   }
 
   /** Move in a file, in the objects folder, whose bytes the caller has verified against `digest` (a remote download). */

@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 let counter = 0;
 
 /** Temp name in the target's folder (rename is atomic only within one file system). */
-function tempPath(path: string): string {
+export function tempPath(path: string): string {
   counter += 1;
   return `${path}.${process.pid}.${counter}.tmp`;
 }

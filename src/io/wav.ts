@@ -53,18 +53,30 @@ export function encodeWavFloat32(channels: readonly Float32Array[], sampleRate: 
  * straight into the file instead of building channel arrays first.
  */
 export function createFloat32Wav(frames: number, channels: number, sampleRate: number): { bytes: Uint8Array; samples: Float32Array } {
+  const header = float32WavHeader(frames, channels, sampleRate);
+  const headerBytes = header.byteLength;
+  // The data starts at byte 58, which is not 4-aligned; placing the file 2 bytes into its
+  // buffer makes the samples aligned, so they are written straight through a Float32Array.
+  const buffer = new ArrayBuffer(2 + headerBytes + frames * channels * 4);
+  const bytes = new Uint8Array(buffer, 2, headerBytes + frames * channels * 4);
+  bytes.set(header);
+  return { bytes, samples: new Float32Array(buffer, 2 + headerBytes, frames * channels) };
+}
+
+/**
+ * The 58-byte header of a 32-bit float WAV (fmt with cbSize, fact, data) of `frames` ×
+ * `channels`: what a streamed writer puts before the interleaved little-endian samples.
+ */
+export function float32WavHeader(frames: number, channels: number, sampleRate: number): Uint8Array {
   if (!(Number.isInteger(channels) && channels >= 1 && channels <= 0xffff)) throw new RangeError(`a WAV file needs 1 to 65535 channels, not ${channels}`);
   checkSampleRate(sampleRate);
   const dataBytes = frames * channels * 4;
   const headerBytes = 12 + (8 + 18) + (8 + 4) + 8;
   checkRiffSize(headerBytes + dataBytes);
-  // The data starts at byte 58, which is not 4-aligned; placing the file 2 bytes into its
-  // buffer makes the samples aligned, so they are written straight through a Float32Array.
-  const buffer = new ArrayBuffer(2 + headerBytes + dataBytes);
-  const bytes = new Uint8Array(buffer, 2, headerBytes + dataBytes);
-  const view = new DataView(buffer, 2);
+  const bytes = new Uint8Array(headerBytes);
+  const view = new DataView(bytes.buffer);
   writeAscii(view, 0, 'RIFF');
-  view.setUint32(4, bytes.length - 8, true);
+  view.setUint32(4, headerBytes + dataBytes - 8, true);
   writeAscii(view, 8, 'WAVE');
   writeAscii(view, 12, 'fmt ');
   view.setUint32(16, 18, true);
@@ -80,7 +92,7 @@ export function createFloat32Wav(frames: number, channels: number, sampleRate: n
   view.setUint32(46, frames, true);
   writeAscii(view, 50, 'data');
   view.setUint32(54, dataBytes, true);
-  return { bytes, samples: new Float32Array(buffer, 2 + headerBytes, frames * channels) };
+  return bytes;
 }
 
 /** Finish a file from createFloat32Wav: fix the byte order on a big-endian host. */

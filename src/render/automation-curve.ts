@@ -6,60 +6,94 @@ import type { AutomationIR, LfoIR } from '../ir/types.ts';
 
 export function renderAutomation(automation: AutomationIR, length: number): Float32Array {
   const out = new Float32Array(length);
-  if (automation.lfo) renderLfo(automation.lfo, out);
-  else renderPoints(automation, out);
+  renderAutomationBlock(automation, 0, out);
   return out;
 }
 
-function renderPoints(automation: AutomationIR, out: Float32Array): void {
+/**
+ * Song samples `start` … `start + out.length − 1` of the curve into `out`: the same values
+ * `renderAutomation` gives there, for engines that work a block at a time.
+ */
+export function renderAutomationBlock(automation: AutomationIR, start: number, out: Float32Array): void {
+  if (automation.lfo) renderLfo(automation.lfo, start, out);
+  else renderPoints(automation, start, out);
+}
+
+function renderPoints(automation: AutomationIR, offset: number, out: Float32Array): void {
   const points = automation.points;
-  const length = out.length;
+  const blockEnd = offset + out.length;
+  // Song-sample ranges clipped to this block, written at their place in it.
+  const fill = (value: number, from: number, to: number) => {
+    const a = Math.max(from, offset);
+    const b = Math.min(to, blockEnd);
+    if (b > a) out.fill(value, a - offset, b - offset);
+  };
   const first = points[0];
-  out.fill(first.value, 0, Math.min(length, Math.max(0, first.sample)));
+  fill(first.value, 0, Math.max(0, first.sample));
   for (let k = 1; k < points.length; k++) {
     const from = points[k - 1];
     const to = points[k];
-    const start = Math.max(0, from.sample);
-    const end = Math.min(length, to.sample);
+    const start = Math.max(0, from.sample, offset);
+    const end = Math.min(blockEnd, to.sample);
     const span = to.sample - from.sample;
     const a = from.value;
     const b = to.value;
     if (to.shape === 'step' || span <= 0) {
-      out.fill(a, start, Math.max(start, end));
+      fill(a, Math.max(0, from.sample), to.sample);
       continue;
     }
     if (to.shape === 'linear' || (to.shape === 'curve' && to.curve === 0)) {
-      for (let i = start; i < end; i++) out[i] = a + ((b - a) * (i - from.sample)) / span;
+      for (let i = start; i < end; i++) out[i - offset] = a + ((b - a) * (i - from.sample)) / span;
     } else if (to.shape === 'exponential') {
       const ratio = Math.log(b / a);
-      for (let i = start; i < end; i++) out[i] = a * Math.exp((ratio * (i - from.sample)) / span);
+      for (let i = start; i < end; i++) out[i - offset] = a * Math.exp((ratio * (i - from.sample)) / span);
     } else {
       const c = to.curve;
       const scale = 1 / (Math.exp(c) - 1);
-      for (let i = start; i < end; i++) out[i] = a + (b - a) * (Math.exp((c * (i - from.sample)) / span) - 1) * scale;
+      for (let i = start; i < end; i++) out[i - offset] = a + (b - a) * (Math.exp((c * (i - from.sample)) / span) - 1) * scale;
     }
   }
   // The last point's value is exact from its sample on.
   const last = points[points.length - 1];
-  out.fill(last.value, Math.min(length, Math.max(0, last.sample)), length);
+  fill(last.value, Math.max(0, last.sample), Infinity);
 }
 
-function renderLfo(lfo: LfoIR, out: Float32Array): void {
-  const { anchors, min, max } = lfo;
-  const range = max - min;
-  const wave = WAVES[lfo.shape];
+function renderLfo(lfo: LfoIR, offset: number, out: Float32Array): void {
+  const { anchors } = lfo;
+  const blockEnd = offset + out.length;
   for (let k = 1; k < anchors.length; k++) {
     const from = anchors[k - 1];
     const to = anchors[k];
-    const step = (to.phase - from.phase) / Math.max(1, to.sample - from.sample);
-    const end = Math.min(out.length, to.sample);
-    for (let i = Math.max(0, from.sample); i < end; i++) {
-      const phase = from.phase + step * (i - from.sample);
-      out[i] = min + range * wave(phase - Math.floor(phase));
-    }
+    const end = Math.min(blockEnd, to.sample);
+    for (let i = Math.max(0, from.sample, offset); i < end; i++) out[i - offset] = lfoValue(lfo, k, i);
   }
+  // Past the last anchor the curve holds the value it had on the sample before it.
   const last = anchors[anchors.length - 1];
-  if (last.sample < out.length) out.fill(out[Math.max(0, last.sample - 1)], last.sample);
+  if (last.sample < blockEnd) {
+    const held = lfoHeldValue(lfo);
+    out.fill(held, Math.max(0, last.sample - offset));
+  }
+}
+
+/** The LFO curve at song sample `i`, on the segment from anchor k−1 to anchor k. */
+function lfoValue(lfo: LfoIR, k: number, i: number): number {
+  const from = lfo.anchors[k - 1];
+  const to = lfo.anchors[k];
+  const step = (to.phase - from.phase) / Math.max(1, to.sample - from.sample);
+  const phase = from.phase + step * (i - from.sample);
+  return Math.fround(lfo.min + (lfo.max - lfo.min) * WAVES[lfo.shape](phase - Math.floor(phase)));
+}
+
+/** What a whole-song render held after the last anchor: the stored value at the sample before it (0 if none was written). */
+function lfoHeldValue(lfo: LfoIR): number {
+  const anchors = lfo.anchors;
+  const at = Math.max(0, anchors[anchors.length - 1].sample - 1);
+  // The last segment to write sample `at` decides it, as in the whole-song loop.
+  let value = 0;
+  for (let k = 1; k < anchors.length; k++) {
+    if (at >= Math.max(0, anchors[k - 1].sample) && at < anchors[k].sample) value = lfoValue(lfo, k, at);
+  }
+  return value;
 }
 
 /** Waveforms over one cycle, 0–1. Sine and triangle start at the middle, rising. */

@@ -11,6 +11,8 @@ import { createFloat32Wav, finishFloat32Wav } from '../io/wav.ts';
 import { renderAutomation } from './automation-curve.ts';
 import { runChain, type Stereo } from './effect-chain.ts';
 import { fromDb } from '../dsp/levels.ts';
+import { Fader } from './fader.ts';
+export { balanceGains, panGains } from './fader.ts';
 import { findInstrument } from '../registry/registry.ts';
 import { renderInstrument, type AudioFileData } from '../ir/plugin.ts';
 import { decodeAudioFile } from '../io/audio-file.ts';
@@ -165,74 +167,10 @@ function interleave(signal: Stereo, params: StripParams): Uint8Array {
   return finishFloat32Wav(bytes, samples);
 }
 
-/**
- * Constant-power pan law: at centre each side gets cos(π/4) = -3 dB, hard left or right
- * gets 0 dB on that side. Applied to a stereo signal it works as a balance control.
- */
-export function panGains(pan: number): [number, number] {
-  const angle = ((pan + 1) * Math.PI) / 4;
-  // cos(π/2) is 6e-17, not 0: a hard-panned track must leave the other side truly silent.
-  const exact = (gain: number) => (Math.abs(gain) < 1e-12 ? 0 : gain);
-  return [exact(Math.cos(angle)), exact(Math.sin(angle))];
-}
-
-/**
- * Constant-power balance for a stereo source: unity on both sides at centre; moving right
- * turns the left side down along cos (and vice versa), reaching silence at the far end.
- */
-export function balanceGains(pan: number): [number, number] {
-  const [left, right] = panGains(pan);
-  return [pan <= 0 ? 1 : left * Math.SQRT2, pan >= 0 ? 1 : right * Math.SQRT2];
-}
-
 /** One pass: gain, polarity and pan applied while interleaving into the file, peak measured on the way. */
 function fader(signal: Stereo, params: StripParams): RenderedStem {
-  const frames = params.lengthSamples;
-  const { bytes, samples } = createFloat32Wav(frames, 2, params.sampleRate);
-  const [left, right] = signal;
-  const polarity = params.invert ? -1 : 1;
-  const law = params.panLaw === 'balance' ? balanceGains : panGains;
-  let peak = 0;
-  if (params.gainAutomation || params.panAutomation) {
-    const gains = params.gainAutomation ? renderAutomation(params.gainAutomation, frames) : null;
-    const pans = params.panAutomation ? renderAutomation(params.panAutomation, frames) : null;
-    const [fixedLeft, fixedRight] = law(params.pan);
-    // Levels are recomputed only where a curve moves (automation is mostly flat).
-    let lastDb = NaN;
-    let lastPan = NaN;
-    let gain = fromDb(params.gainDb) * polarity;
-    let panLeft = fixedLeft;
-    let panRight = fixedRight;
-    for (let i = 0, j = 0; i < frames; i++, j += 2) {
-      if (gains && gains[i] !== lastDb) {
-        lastDb = gains[i];
-        gain = fromDb(lastDb) * polarity;
-      }
-      if (pans && pans[i] !== lastPan) {
-        lastPan = pans[i];
-        [panLeft, panRight] = law(Math.max(-1, Math.min(1, lastPan)));
-      }
-      samples[j] = left[i] * gain * panLeft;
-      samples[j + 1] = right[i] * gain * panRight;
-      // Measured on the stored float32 values: the peak of the written file.
-      const a = Math.abs(samples[j]);
-      const b = Math.abs(samples[j + 1]);
-      if (a > peak) peak = a;
-      if (b > peak) peak = b;
-    }
-  } else {
-    const gain = fromDb(params.gainDb) * polarity;
-    const [panLeft, panRight] = law(params.pan);
-    const gainLeft = gain * panLeft;
-    const gainRight = gain * panRight;
-    for (let i = 0, j = 0; i < frames; i++, j += 2) {
-      samples[j] = left[i] * gainLeft;
-      samples[j + 1] = right[i] * gainRight;
-      const a = Math.abs(samples[j]);
-      const b = Math.abs(samples[j + 1]);
-      if (a > peak) peak = a;
-      if (b > peak) peak = b;
-    }
-  }
-  return { wav: finishFloat32Wav(bytes, samples), peak };
+  const { bytes, samples } = createFloat32Wav(params.lengthSamples, 2, params.sampleRate);
+  const strip = new Fader(params);
+  strip.apply(signal[0], signal[1], 0, params.lengthSamples, samples);
+  return { wav: finishFloat32Wav(bytes, samples), peak: strip.peak };
 }
