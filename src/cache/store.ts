@@ -8,6 +8,7 @@
  * for the files before an action entry names them or dist/ links them.
  */
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, utimesSync, type Stats } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { ObjectWriter, type WrittenObject } from './object-writer.ts';
 import { statStamp } from '../io/stat-stamp.ts';
@@ -44,6 +45,9 @@ export interface CacheTier {
  * returns, so memory held for writes stays bounded however many tasks finish meanwhile.
  */
 const WRITE_BEHIND_BYTES = 192 * 1024 * 1024;
+
+/** Size of the pieces readObjectInPieces hands out. */
+const PIECE_BYTES = 1 << 20;
 
 export class CacheStore {
   readonly root: string;
@@ -282,6 +286,70 @@ export class CacheStore {
     this.verified.add(digest);
     this.stamp(digest, stat);
     return data;
+  }
+
+  /**
+   * Read an object in pieces: its first `first` bytes, then the rest up to 1 MiB at a time in
+   * one reused, 4-aligned buffer (the piece is only valid during the call). The digest is
+   * checked on the way unless the object is already trusted. False when the object is
+   * missing or corrupt; the pieces already handed out must then be thrown away.
+   */
+  readObjectInPieces(digest: string, first: number, onPiece: (piece: Uint8Array) => void): boolean {
+    const kept = this.recent.get(digest);
+    if (kept) {
+      onPiece(kept.subarray(0, first));
+      for (let at = first; at < kept.byteLength; at += PIECE_BYTES) onPiece(kept.subarray(at, Math.min(kept.byteLength, at + PIECE_BYTES)));
+      return true;
+    }
+    const path = this.objectPath(digest);
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return false;
+    }
+    try {
+      const stat = fstatSync(fd);
+      const trusted = this.verified.has(digest) || this.stampMatches(digest, stat);
+      const hash = trusted ? undefined : createHash('sha256');
+      const buffer = new Uint8Array(Math.max(PIECE_BYTES, first));
+      let offset = 0;
+      while (offset < stat.size) {
+        const want = Math.min(stat.size - offset, offset === 0 ? first : PIECE_BYTES);
+        let got = 0;
+        while (got < want) {
+          const read = readSync(fd, buffer, got, want - got, offset + got);
+          if (read === 0) break;
+          got += read;
+        }
+        if (got === 0) break;
+        const piece = buffer.subarray(0, got);
+        hash?.update(piece);
+        onPiece(piece);
+        offset += got;
+      }
+      if (hash && (offset !== stat.size || hash.digest('hex') !== digest)) {
+        rmSync(path, { force: true });
+        delete this.stamps[digest];
+        this.onCorrupt(digest);
+        return false;
+      }
+      if (!trusted) {
+        this.verified.add(digest);
+        this.stamp(digest, stat);
+      }
+      return true;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The file of an object already known to be intact (made or verified by this thread, or its stamp unchanged), else undefined. */
+  trustedObjectFile(digest: string): string | undefined {
+    if (this.writing.has(digest)) return undefined;
+    const path = this.objectPath(digest);
+    if (this.verified.has(digest) && existsSync(path)) return path;
+    return this.stampedOnDisk(digest) ? path : undefined;
   }
 
   /** Put an object at `target` (hard link or copy, atomically); false when it is missing or corrupt. Flush first. */

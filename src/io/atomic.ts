@@ -7,18 +7,20 @@
  */
 import { closeSync, copyFileSync, linkSync, mkdirSync, openSync, renameSync, rmSync, statSync, write, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 let counter = 0;
 
 /** Temp name in the target's folder (rename is atomic only within one file system). */
 export function tempPath(path: string): string {
   counter += 1;
-  return `${path}.${process.pid}.${counter}.tmp`;
+  // Worker threads share the pid and each has its own counter: the thread id keeps them apart.
+  return `${path}.${process.pid}.${threadId}_${counter}.tmp`;
 }
 
-/** A temp file (`name.<pid>.<n>.tmp`) left by a process that no longer runs: a killed write's. */
+/** A temp file (`name.<pid>.<thread>_<n>.tmp`) left by a process that no longer runs: a killed write's. */
 export function isOrphanTemp(name: string): boolean {
-  const match = /\.(\d+)\.\d+\.tmp$/.exec(name);
+  const match = /\.(\d+)\.(?:\d+_)?\d+\.tmp$/.exec(name);
   if (!match) return false;
   const pid = Number(match[1]);
   if (pid === process.pid) return false;

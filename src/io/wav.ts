@@ -63,6 +63,9 @@ export function createFloat32Wav(frames: number, channels: number, sampleRate: n
   return { bytes, samples: new Float32Array(buffer, 2 + headerBytes, frames * channels) };
 }
 
+/** RIFF, fmt (with cbSize), fact and data chunk headers: where a mixdown float WAV's samples start. */
+export const FLOAT32_WAV_HEADER_BYTES = 12 + (8 + 18) + (8 + 4) + 8;
+
 /**
  * The 58-byte header of a 32-bit float WAV (fmt with cbSize, fact, data) of `frames` ×
  * `channels`: what a streamed writer puts before the interleaved little-endian samples.
@@ -71,7 +74,7 @@ export function float32WavHeader(frames: number, channels: number, sampleRate: n
   if (!(Number.isInteger(channels) && channels >= 1 && channels <= 0xffff)) throw new RangeError(`a WAV file needs 1 to 65535 channels, not ${channels}`);
   checkSampleRate(sampleRate);
   const dataBytes = frames * channels * 4;
-  const headerBytes = 12 + (8 + 18) + (8 + 4) + 8;
+  const headerBytes = FLOAT32_WAV_HEADER_BYTES;
   checkRiffSize(headerBytes + dataBytes);
   const bytes = new Uint8Array(headerBytes);
   const view = new DataView(bytes.buffer);
@@ -413,8 +416,15 @@ export function addWavIntoStereo(bytes: Uint8Array, target: Float32Array): void 
   }
 }
 
+/** The frames of a stereo float32 WAV whose samples start right after `header` (mixdown's own 58-byte header), else undefined. */
+export function stereoFloat32Frames(header: Uint8Array): number | undefined {
+  const location = readDataLocation(header, false);
+  if (!location || !location.float32 || location.channels !== 2 || location.offset !== header.byteLength || !LITTLE_ENDIAN) return undefined;
+  return location.frames;
+}
+
 /** Where the samples of a float32 file are, for the fast path; undefined sends callers to decodeWav. */
-function readDataLocation(bytes: Uint8Array): { float32: boolean; channels: number; offset: number; frames: number; sampleRate: number } | undefined {
+function readDataLocation(bytes: Uint8Array, wholeFile = true): { float32: boolean; channels: number; offset: number; frames: number; sampleRate: number } | undefined {
   try {
     if (bytes.length < 12 || readAscii(bytes, 0) !== 'RIFF' || readAscii(bytes, 8) !== 'WAVE') return undefined;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -430,7 +440,7 @@ function readDataLocation(bytes: Uint8Array): { float32: boolean; channels: numb
         channels = view.getUint16(offset + 10, true);
         sampleRate = view.getUint32(offset + 12, true);
       } else if (id === 'data') {
-        if (channels === 0 || offset + 8 + size > bytes.length) return undefined;
+        if (channels === 0 || (wholeFile && offset + 8 + size > bytes.length)) return undefined;
         return { float32, channels, offset: offset + 8, frames: Math.floor(size / (4 * channels)), sampleRate };
       }
       offset += 8 + size + (size % 2);

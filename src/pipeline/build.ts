@@ -184,7 +184,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           if (bytes) inline.set(input.digest, bytes);
         }
         const output = await pool.run(task, inputs, context, inline);
-        for (const [name, record] of Object.entries(output.outputs)) cache.adopt(record, output.data[name]);
+        for (const [name, record] of Object.entries(output.outputs)) {
+          const data = output.data[name];
+          // A streamed output was written and hashed by the worker: trusted as is, read from disk when needed.
+          if (data) cache.adopt(record, data);
+          else cache.adoptFile(record);
+        }
         return output;
       }
     : undefined;

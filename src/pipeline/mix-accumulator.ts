@@ -5,7 +5,7 @@
  * the mix task sums, so the bytes are the same either way.
  */
 import type { CacheStore, OutputRecord } from '../cache/store.ts';
-import { addWavIntoStereo, createFloat32Wav } from '../io/wav.ts';
+import { addWavIntoStereo, createFloat32Wav, FLOAT32_WAV_HEADER_BYTES, stereoFloat32Frames } from '../io/wav.ts';
 import type { MixTask } from '../plan/graph.ts';
 
 export class MixAccumulator {
@@ -32,16 +32,45 @@ export class MixAccumulator {
     this.ready.set(taskId, record);
     while (this.next < this.order.length && this.ready.has(this.order[this.next])) {
       const stem = this.ready.get(this.order[this.next])!;
-      const data = this.cache.getObject(stem.digest);
-      if (!data) {
+      if (!this.add(stem.digest)) {
         // Missing or corrupt: the mix task will read (and re-render) its inputs the usual way.
         this.failed = true;
         return;
       }
-      addWavIntoStereo(data, this.samples);
       this.cache.forget(stem.digest);
       this.next++;
     }
+  }
+
+  /**
+   * Add one stem, read from the store a piece at a time (a stem streamed to disk is never
+   * held whole in memory here); a file of another layout is read whole and decoded.
+   */
+  private add(digest: string): boolean {
+    let at = -1;
+    let whole = false;
+    const target = this.samples;
+    const read = this.cache.readObjectInPieces(digest, FLOAT32_WAV_HEADER_BYTES, (piece) => {
+      if (at < 0) {
+        const frames = stereoFloat32Frames(piece);
+        whole = frames === undefined;
+        at = 0;
+        return;
+      }
+      if (whole) return;
+      // Pieces from disk are 4-aligned; an in-memory object's may not be (then one copy).
+      const aligned = piece.byteOffset % 4 === 0 ? piece : piece.slice();
+      const samples = new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >> 2);
+      const count = Math.min(samples.length, target.length - at);
+      for (let k = 0; k < count; k++) target[at + k] += samples[k];
+      at += samples.length;
+    });
+    if (!read) return false;
+    if (!whole) return true;
+    const data = this.cache.getObject(digest);
+    if (!data) return false;
+    addWavIntoStereo(data, target);
+    return true;
   }
 
   /** The finished bus, when every stem was added in order from exactly these inputs. */

@@ -3,13 +3,13 @@
  * automation curves and sidechain key, processes in place (TypeScript DSP) or through a
  * fixed Web Audio graph, and is blended with its dry signal by the slot's mix.
  */
-import { processEffect, type AudioFileData, type EffectDefinition } from '../ir/plugin.ts';
+import { processEffect, type AudioFileData, type EffectDefinition, type EffectStream } from '../ir/plugin.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
 import { svfCoefficients, svfHighpassBlock, svfState } from '../dsp/svf.ts';
 import { decodeAudioFileSync } from '../io/audio-file.ts';
 import type { EffectSlotIR } from '../ir/types.ts';
-import { renderAutomation } from './automation-curve.ts';
+import { renderAutomation, renderAutomationBlock } from './automation-curve.ts';
 import { readDeclaredFile } from './declared-file.ts';
 import { findEffect } from '../registry/registry.ts';
 
@@ -82,8 +82,87 @@ async function graphSlot(definition: EffectDefinition<object>, slot: EffectSlotI
   rendered.copyFromChannel(signal[1], 1);
 }
 
+/** True when every slot of the chain can run a block at a time (none is whole-signal only or a Web Audio graph). */
+export function chainStreams(slots: readonly EffectSlotIR[]): boolean {
+  return slots.every((slot) => findEffect(slot.plugin)?.stream !== undefined);
+}
+
+/** A chain that processes the song a block at a time, in order: the same samples `runChain` gives. */
+export interface ChainStream {
+  process(start: number, signal: Stereo): void;
+}
+
+/**
+ * Set up every slot's stream once (its state then lives across blocks). Automation curves are
+ * evaluated per block into reused buffers; a sidechain key is the keying channel's whole
+ * signal, read per block.
+ */
+export function streamChain(slots: readonly EffectSlotIR[], lengthSamples: number, context: ChainContext): ChainStream {
+  const stages = slots.map((slot) => {
+    const definition = findEffect(slot.plugin);
+    if (!definition?.stream) throw new MixdownError(d.unknownEffect(context.where, context.label, slot.plugin, []));
+    const key = slot.sidechain ? keySignal(slot.sidechain, context) : null;
+    let stream: EffectStream;
+    try {
+      stream = definition.stream({
+        sampleRate: context.sampleRate,
+        options: slot.options,
+        beatSeconds: context.beatSeconds,
+        seed: slot.seed,
+        readAudio: (path) => readAudio(slot, path, context),
+        lengthSamples,
+        keyed: key !== null,
+      });
+    } catch (error) {
+      throw wrapSlotError(error, slot, context);
+    }
+    const curves = Object.entries(slot.automation).map(([path, ir]) => ({ path, ir, values: new Float32Array(0) }));
+    return { slot, stream, key, curves, dry: slot.mix < 1 ? [new Float32Array(0), new Float32Array(0)] : null };
+  });
+  // The samples the whole-signal chain checks for NaN and infinity: the first, middle and last.
+  const checked = [0, lengthSamples >> 1, lengthSamples - 1];
+  return {
+    process(start: number, signal: Stereo): void {
+      const frames = signal[0].length;
+      for (const stage of stages) {
+        const automation: Record<string, Float32Array> = {};
+        for (const curve of stage.curves) {
+          if (curve.values.length !== frames) curve.values = new Float32Array(frames);
+          renderAutomationBlock(curve.ir, start, curve.values);
+          automation[curve.path] = curve.values;
+        }
+        const dry = stage.dry;
+        if (dry) {
+          for (let c = 0; c < 2; c++) {
+            if (dry[c].length !== frames) dry[c] = new Float32Array(frames);
+            dry[c].set(signal[c]);
+          }
+        }
+        const sidechain = stage.key ? ([stage.key[0].subarray(start, start + frames), stage.key[1].subarray(start, start + frames)] as const) : null;
+        try {
+          stage.stream.process(start, { channels: signal, sidechain, automation });
+        } catch (error) {
+          throw wrapSlotError(error, stage.slot, context);
+        }
+        if (dry) blend(signal, dry, stage.slot.mix);
+        for (const at of checked) {
+          if (at < start || at >= start + frames) continue;
+          if (!Number.isFinite(signal[0][at - start]) || !Number.isFinite(signal[1][at - start])) {
+            throw new MixdownError(d.effectThrew(context.where, context.label, stage.slot.plugin, 'it produced samples that are not finite numbers (NaN or infinity)'));
+          }
+        }
+      }
+    },
+  };
+}
+
+function wrapSlotError(error: unknown, slot: EffectSlotIR, context: ChainContext): MixdownError {
+  if (error instanceof MixdownError) return error;
+  return new MixdownError(d.effectThrew(context.where, context.label, slot.plugin, error instanceof Error ? error.message : String(error)));
+}
+
 /** out = dry·(1 − mix) + wet·mix, the parallel-processing blend. */
-function blend(signal: Stereo, dry: Float32Array[], mix: number): void {
+function blend(signal: Stereo, dry: readonly Float32Array[], mix: number): void {
   const dryGain = 1 - mix;
   for (let c = 0; c < 2; c++) {
     const wet = signal[c];

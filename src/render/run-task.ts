@@ -5,7 +5,8 @@
  * digests do. The result depends on nothing but the task's key.
  */
 import { CacheStore, type OutputRecord } from '../cache/store.ts';
-import { addWavIntoStereo, createFloat32Wav, decodeWav, encodeWavPcm, finishFloat32Wav, interleavedFloat32 } from '../io/wav.ts';
+import { addWavIntoStereo, createFloat32Wav, decodeWav, encodeWavPcm, finishFloat32Wav, FLOAT32_WAV_HEADER_BYTES, interleavedFloat32, stereoFloat32Frames } from '../io/wav.ts';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { encodeMidi } from '../io/midi.ts';
 import { master } from '../master/chain.ts';
 import { encodeFlac } from '../io/flac.ts';
@@ -15,6 +16,7 @@ import { tpdfDither } from '../master/dither.ts';
 import type { Task } from '../plan/graph.ts';
 import { interleavedPeak } from '../dsp/levels.ts';
 import { renderBus, renderStem } from './stem.ts';
+import { busStreams, stemStreams, streamBus, streamStem, type StereoBlockReader } from './stream-strip.ts';
 import { readDeclaredFile } from './declared-file.ts';
 import { renderDawproject } from './dawproject-export.ts';
 import type { Stereo } from './effect-chain.ts';
@@ -101,11 +103,26 @@ export async function runTask(
   switch (task.kind) {
     case 'stem': {
       const keys = sidechainKeys(task.params.sidechains, inputs, read);
+      if (stemStreams(task.params)) {
+        // Streamed straight into the store: no song-long buffers, nothing to hand back but records.
+        const streamed = await streamStem(task.params, context, keys, cache);
+        return { outputs: streamed.outputs, meta: { peak: streamed.peak }, data: {} };
+      }
       const stem = await renderStem(task.params, context, keys);
       return result({ audio: stem.wav, ...(stem.prefader ? { prefader: stem.prefader } : {}) }, { peak: stem.peak });
     }
     case 'bus': {
       const count = task.params.sources.length;
+      if (busStreams(task.params)) {
+        const keys = sidechainKeys(task.params.sidechains, inputs.slice(count), read);
+        const readers = inputs.slice(0, count).map((input) => stereoBlockReader(input, cache, read, inline));
+        try {
+          const streamed = await streamBus(task.params, readers, context, keys, cache);
+          return { outputs: streamed.outputs, meta: { peak: streamed.peak }, data: {} };
+        } finally {
+          for (const reader of readers) reader.close();
+        }
+      }
       const sources = inputs.slice(0, count).map((input) => stereoFloat(read(input)));
       const keys = sidechainKeys(task.params.sidechains, inputs.slice(count), read);
       const bus = await renderBus(task.params, sources, context, keys);
@@ -153,6 +170,42 @@ export async function runTask(
     case 'dawproject':
       return result({ dawproject: await renderDawproject(task.params, inputs.map(read), context) }, {});
   }
+}
+
+/**
+ * A bus input read a block at a time: from memory when this thread holds the object, from
+ * its file when the object is known intact and is mixdown's stereo float layout (no
+ * song-long buffer), else read whole and checked as any input is.
+ */
+function stereoBlockReader(record: OutputRecord, cache: CacheStore, read: (record: OutputRecord) => Uint8Array, inline?: ReadonlyMap<string, Uint8Array>): StereoBlockReader & { close(): void } {
+  const held = inline?.get(record.digest) ?? cache.peekObject(record.digest);
+  const file = held ? undefined : cache.trustedObjectFile(record.digest);
+  if (file) {
+    const fd = openSync(file, 'r');
+    const header = new Uint8Array(FLOAT32_WAV_HEADER_BYTES);
+    const frames = readSync(fd, header, 0, header.byteLength, 0) === header.byteLength ? stereoFloat32Frames(header) : undefined;
+    if (frames !== undefined) {
+      let scratch = new Float32Array(0);
+      return {
+        frames,
+        read(start, count) {
+          if (scratch.length < 2 * count) scratch = new Float32Array(2 * count);
+          const bytes = new Uint8Array(scratch.buffer, 0, 8 * count);
+          let got = 0;
+          while (got < bytes.byteLength) {
+            const n = readSync(fd, bytes, got, bytes.byteLength - got, FLOAT32_WAV_HEADER_BYTES + 8 * start + got);
+            if (n === 0) throw new InputMissingError(record.digest, true);
+            got += n;
+          }
+          return scratch.subarray(0, 2 * count);
+        },
+        close: () => closeSync(fd),
+      };
+    }
+    closeSync(fd);
+  }
+  const samples = stereoFloat(held ?? read(record));
+  return { frames: samples.length >> 1, read: (start, count) => samples.subarray(2 * start, 2 * (start + count)), close() {} };
 }
 
 /** The interleaved samples of a stereo float WAV that mixdown wrote. */

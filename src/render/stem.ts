@@ -10,11 +10,11 @@ import type { BusParams, StemParams, StripParams } from '../plan/graph.ts';
 import { createFloat32Wav, finishFloat32Wav } from '../io/wav.ts';
 import { renderAutomation } from './automation-curve.ts';
 import { runChain, type Stereo } from './effect-chain.ts';
-import { fromDb } from '../dsp/levels.ts';
 import { Fader } from './fader.ts';
+import { BusInput } from './bus-sum.ts';
 export { balanceGains, panGains } from './fader.ts';
 import { findInstrument } from '../registry/registry.ts';
-import { renderInstrument, type AudioFileData } from '../ir/plugin.ts';
+import { renderInstrument, type AudioFileData, type InstrumentRenderContext } from '../ir/plugin.ts';
 import { decodeAudioFile } from '../io/audio-file.ts';
 import { readDeclaredFile } from './declared-file.ts';
 
@@ -43,6 +43,20 @@ export async function renderStem(params: StemParams, where: StemContext, keys: R
   const silent = params.mute && !params.prefader;
   const output = Array.from({ length: channelCount }, () => new Float32Array(silent ? 0 : params.lengthSamples));
   if (silent) return { wav: finishFloat32Wav(...emptyWav(params)), peak: 0 };
+  const context = await instrumentContext(params, where);
+  try {
+    renderInstrument(definition, { ...context, output });
+  } catch (error) {
+    throw new MixdownError(d.instrumentThrew(location, params.instrument.plugin, error instanceof Error ? error.message : String(error)));
+  }
+  // A mono instrument feeds both sides; without inserts the same array serves as both.
+  const left = output[0];
+  const right = output[1] ?? (params.effects.length ? left.slice() : left);
+  return strip([left, right] as Stereo, params, where, keys);
+}
+
+/** What the instrument is given apart from its output: options, notes, automation curves and its declared files. */
+export async function instrumentContext(params: StemParams, where: StemContext): Promise<Omit<InstrumentRenderContext<object>, 'output'>> {
   const automation: Record<string, Float32Array> = {};
   for (const [path, ir] of Object.entries(params.instrumentAutomation ?? {})) automation[path] = renderAutomation(ir, params.lengthSamples);
   const files = await loadInstrumentFiles(params, where);
@@ -51,31 +65,22 @@ export async function renderStem(params: StemParams, where: StemContext, keys: R
     if (!file) throw new Error(`'${path}' was not declared by the instrument's files(); only declared files are hashed into the key`);
     return file;
   };
-  try {
-    renderInstrument(definition, {
-      sampleRate: params.sampleRate,
-      options: params.instrument.options,
-      notes: params.notes,
-      output,
-      seed: params.seed,
-      beatSeconds: params.beatSeconds,
-      automation,
-      readAudio: (path) => {
-        const audio = declared(path).audio;
-        if (!audio) throw new Error(`'${path}' was declared as bytes, not audio`);
-        return audio;
-      },
-      // The bytes are shared by every track reading the file (read once per thread); a project
-      // plugin, which might write into them, gets its own copy.
-      readFile: (path) => (params.instrument.source === null ? declared(path).bytes : declared(path).bytes.slice()),
-    });
-  } catch (error) {
-    throw new MixdownError(d.instrumentThrew(location, params.instrument.plugin, error instanceof Error ? error.message : String(error)));
-  }
-  // A mono instrument feeds both sides; without inserts the same array serves as both.
-  const left = output[0];
-  const right = output[1] ?? (params.effects.length ? left.slice() : left);
-  return strip([left, right] as Stereo, params, where, keys);
+  return {
+    sampleRate: params.sampleRate,
+    options: params.instrument.options,
+    notes: params.notes,
+    seed: params.seed,
+    beatSeconds: params.beatSeconds,
+    automation,
+    readAudio: (path) => {
+      const audio = declared(path).audio;
+      if (!audio) throw new Error(`'${path}' was declared as bytes, not audio`);
+      return audio;
+    },
+    // The bytes are shared by every track reading the file (read once per thread); a project
+    // plugin, which might write into them, gets its own copy.
+    readFile: (path) => (params.instrument.source === null ? declared(path).bytes : declared(path).bytes.slice()),
+  };
 }
 
 /** The instrument's declared files, read and checked against the hashes in the key; audio decoded at the song's rate. */
@@ -110,28 +115,7 @@ export async function renderBus(params: BusParams, sources: readonly Float32Arra
   const right = new Float32Array(length);
   params.sources.forEach((source, index) => {
     const interleaved = sources[index];
-    const frames = Math.min(length, interleaved.length >> 1);
-    if (source.automation) {
-      const curve = renderAutomation(source.automation, frames);
-      // Automation is mostly flat stretches: a pow() only where the level moves.
-      let lastDb = NaN;
-      let gain = 0;
-      for (let i = 0, j = 0; i < frames; i++, j += 2) {
-        const db = curve[i];
-        if (db !== lastDb) {
-          lastDb = db;
-          gain = fromDb(db);
-        }
-        left[i] += interleaved[j] * gain;
-        right[i] += interleaved[j + 1] * gain;
-      }
-    } else {
-      const gain = fromDb(source.levelDb);
-      for (let i = 0, j = 0; i < frames; i++, j += 2) {
-        left[i] += interleaved[j] * gain;
-        right[i] += interleaved[j + 1] * gain;
-      }
-    }
+    new BusInput(source).addInto(interleaved, 0, Math.min(length, interleaved.length >> 1), left, right);
   });
   return strip([left, right], params, where, keys);
 }

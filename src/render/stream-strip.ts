@@ -1,0 +1,177 @@
+/**
+ * The block-streamed channel strip: a track's instrument, inserts and fader run one block of
+ * BLOCK_FRAMES at a time from the song's first frame to its last, and each block goes
+ * straight into the cache object being written (and hashed). Memory is a few blocks plus
+ * whatever the instrument and effects keep as state, not the song; the samples are the
+ * whole-song strip's exactly (the plugin contract: same output for any block sizes).
+ *
+ * Used when the chain can stream (every slot has `stream`); an instrument without `stream`
+ * is rendered whole first and then read out block by block.
+ */
+import type { CacheStore, OutputRecord } from '../cache/store.ts';
+import type { ObjectWriter } from '../cache/object-writer.ts';
+import { diagnostics as d } from '../diagnostics/catalogue.ts';
+import { MixdownError } from '../diagnostics/diagnostic.ts';
+import { float32WavHeader } from '../io/wav.ts';
+import { renderInstrument, type InstrumentDefinition, type InstrumentRenderContext, type InstrumentStream } from '../ir/plugin.ts';
+import type { BusParams, StemParams, StripParams } from '../plan/graph.ts';
+import { findInstrument } from '../registry/registry.ts';
+import { chainStreams, streamChain, type Stereo } from './effect-chain.ts';
+import { Fader } from './fader.ts';
+import { BusInput } from './bus-sum.ts';
+import { instrumentContext, type StemContext } from './stem.ts';
+
+/** Frames per block, one size for the whole engine: 1,024 frames is 21 ms at 48 kHz, 8 KB per stereo float block. */
+export const BLOCK_FRAMES = 1024;
+
+export interface StreamedStrip {
+  /** `audio` (post-fader) and, for a channel feeding a pre-fader send, `prefader`. */
+  readonly outputs: Record<string, OutputRecord>;
+  /** Sample peak of the post-fader signal (linear). */
+  readonly peak: number;
+}
+
+/** True when this bus can be rendered block by block. */
+export function busStreams(params: BusParams): boolean {
+  return process.env.MIXDOWN_WHOLE_SONG !== '1' && chainStreams(params.effects);
+}
+
+/** True when this stem can be rendered block by block (`MIXDOWN_WHOLE_SONG=1` forces the whole-song strip, to compare the two). */
+export function stemStreams(params: StemParams): boolean {
+  if (process.env.MIXDOWN_WHOLE_SONG === '1') return false;
+  return findInstrument(params.instrument.plugin) !== undefined && chainStreams(params.effects);
+}
+
+/** What feeds a strip, a block at a time: fills the zeroed `left`/`right` for frames from `start` and says which arrays hold the signal. */
+type BlockSource = (start: number, left: Float32Array<ArrayBuffer>, right: Float32Array<ArrayBuffer>) => Stereo;
+
+export async function streamStem(params: StemParams, where: StemContext, keys: ReadonlyMap<string, Stereo>, cache: CacheStore): Promise<StreamedStrip> {
+  const definition = findInstrument(params.instrument.plugin)!;
+  const location = { file: where.file, song: where.song, track: params.trackId };
+  const channelCount = definition.channels ?? 2;
+  if (params.mute && !params.prefader) return streamStrip(params, where, keys, cache, null);
+  const context = await instrumentContext(params, where);
+  const voices = instrumentStream(definition, context, params.lengthSamples, channelCount, location, params.instrument.plugin);
+  const hasChain = params.effects.length > 0;
+  return streamStrip(params, where, keys, cache, (start, left, right) => {
+    try {
+      voices.render(start, channelCount === 2 ? [left, right] : [left]);
+    } catch (error) {
+      throw new MixdownError(d.instrumentThrew(location, params.instrument.plugin, error instanceof Error ? error.message : String(error)));
+    }
+    if (channelCount === 2) return [left, right];
+    // A mono instrument feeds both sides; without inserts one array serves as both.
+    if (!hasChain) return [left, left];
+    right.set(left);
+    return [left, right];
+  });
+}
+
+/** One input of a streamed bus: frames of a stereo float signal, read a block at a time. */
+export interface StereoBlockReader {
+  /** Frames in the signal (a source shorter than the bus adds nothing past its end). */
+  readonly frames: number;
+  /** Interleaved samples of frames `start` … `start + count − 1` (valid until the next call). */
+  read(start: number, count: number): Float32Array;
+}
+
+/** Sum a bus's sources (outputs at unity, sends at their levels) a block at a time, then its inserts and fader. */
+export async function streamBus(params: BusParams, sources: readonly StereoBlockReader[], where: StemContext, keys: ReadonlyMap<string, Stereo>, cache: CacheStore): Promise<StreamedStrip> {
+  const inputs = params.sources.map((source) => new BusInput(source));
+  return streamStrip(params, where, keys, cache, (start, left, right) => {
+    sources.forEach((source, index) => {
+      const frames = Math.min(left.length, source.frames - start);
+      if (frames > 0) inputs[index].addInto(source.read(start, frames), start, frames, left, right);
+    });
+    return [left, right];
+  });
+}
+
+/**
+ * The strip's block loop: the source's block, the inserts, the pre-fader copy, then the
+ * fader, each block written on into the objects being made. `source` null: a muted channel
+ * with no pre-fader send, whose output is silence.
+ */
+async function streamStrip(params: StripParams, where: StemContext, keys: ReadonlyMap<string, Stereo>, cache: CacheStore, source: BlockSource | null): Promise<StreamedStrip> {
+  const length = params.lengthSamples;
+  const location = { file: where.file, song: where.song, track: params.channelId };
+  const writers: ObjectWriter[] = [];
+  const open = () => {
+    const writer = cache.createWriter();
+    writers.push(writer);
+    writer.write(float32WavHeader(length, 2, params.sampleRate));
+    return writer;
+  };
+  try {
+    const audio = open();
+    const prefader = params.prefader ? open() : null;
+    const fader = new Fader(params);
+    const block = new Float32Array(2 * BLOCK_FRAMES);
+    if (!source) {
+      for (let start = 0; start < length; start += BLOCK_FRAMES) audio.writeFloat32(block, 2 * Math.min(BLOCK_FRAMES, length - start));
+    } else {
+      const chain = params.effects.length
+        ? streamChain(params.effects, length, {
+            sampleRate: params.sampleRate,
+            beatSeconds: params.beatSeconds,
+            keys,
+            label: `${params.kind} '${params.channelId}'`,
+            where: location,
+            projectRoot: where.projectRoot ?? process.cwd(),
+          })
+        : null;
+      const left = new Float32Array(BLOCK_FRAMES);
+      const right = new Float32Array(BLOCK_FRAMES);
+      for (let start = 0; start < length; start += BLOCK_FRAMES) {
+        const frames = Math.min(BLOCK_FRAMES, length - start);
+        const l = left.subarray(0, frames);
+        const r = right.subarray(0, frames);
+        l.fill(0);
+        r.fill(0);
+        const signal = source(start, l, r);
+        chain?.process(start, signal);
+        if (prefader) {
+          for (let i = 0, j = 0; i < frames; i++, j += 2) {
+            block[j] = signal[0][i];
+            block[j + 1] = signal[1][i];
+          }
+          prefader.writeFloat32(block, 2 * frames);
+        }
+        if (params.mute) block.fill(0, 0, 2 * frames);
+        else fader.apply(signal[0], signal[1], start, frames, block);
+        audio.writeFloat32(block, 2 * frames);
+      }
+    }
+    const outputs: Record<string, OutputRecord> = { audio: cache.installWritten(audio.finish()) };
+    if (prefader) outputs.prefader = cache.installWritten(prefader.finish());
+    return { outputs, peak: params.mute ? 0 : fader.peak };
+  } catch (error) {
+    for (const writer of writers) writer.abort();
+    throw error;
+  }
+}
+
+/** The instrument's own stream, or (an instrument with only `render`) its whole render read out a block at a time. */
+function instrumentStream(
+  definition: InstrumentDefinition<object>,
+  context: Omit<InstrumentRenderContext<object>, 'output'>,
+  length: number,
+  channelCount: 1 | 2,
+  location: { file: string; song: string; track: string },
+  plugin: string,
+): InstrumentStream {
+  const rest = context;
+  try {
+    if (definition.stream) return definition.stream({ ...rest, lengthSamples: length, channelCount });
+    const whole = Array.from({ length: channelCount }, () => new Float32Array(length));
+    renderInstrument(definition, { ...rest, output: whole });
+    return {
+      render(start, output) {
+        output.forEach((channel, c) => channel.set(whole[c].subarray(start, start + channel.length)));
+      },
+    };
+  } catch (error) {
+    if (error instanceof MixdownError) throw error;
+    throw new MixdownError(d.instrumentThrew(location, plugin, error instanceof Error ? error.message : String(error)));
+  }
+}
