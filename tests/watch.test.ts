@@ -28,6 +28,14 @@ describe('mixdown watch', () => {
       await waitFor(/watching songs/, 2);
       expect(output).toMatch(/4 tasks rendered, 2 cached/);
       expect(output).toMatch(/rebuilt \d+\.\d\ds after the save/);
+      // The new mix was audible first: written as preview.wav before the master, and it is the mix.
+      const rebuild = output.slice(output.indexOf('watching songs'));
+      const preview = /preview (\d+\.\d\d)s after the save: dist\/tiny\/preview\.wav \(tiny; master follows\)/.exec(rebuild);
+      const master = /rebuilt (\d+\.\d\d)s after the save/.exec(rebuild);
+      expect(preview, rebuild).not.toBeNull();
+      expect(rebuild.indexOf(preview![0])).toBeLessThan(rebuild.indexOf(master![0]));
+      expect(Number(preview![1])).toBeLessThanOrEqual(Number(master![1]));
+      expect(project.bytes('dist/tiny/preview.wav').equals(project.bytes('dist/tiny/mix.wav'))).toBe(true);
       const goodMaster = project.bytes('dist/tiny/master.wav');
       // A type error that would still run: TypeScript's error with its code frame, and the
       // song is not rebuilt (its last good outputs stay).

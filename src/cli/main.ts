@@ -2,7 +2,7 @@
  * The mixdown command line. `main(args)` returns the exit code:
  * 0 everything built, 1 a song failed, 2 bad usage.
  */
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { analyseSong, DEFAULT_VARIANT } from '../pipeline/analyse.ts';
 import { build, cacheDir, type BuildEvent } from '../pipeline/build.ts';
 import { discoverSongs } from '../load/discover.ts';
@@ -352,6 +352,9 @@ async function watchCommand(command: Extract<CommandLine, { name: 'build' | 'wat
     onEvent: (event) => current().event(event),
     // Type errors in files no built song uses (a song's own are among its diagnostics).
     onTypeErrors: (errors) => printDiagnostics(errors),
+    onPreview: (song, variant, path, seconds) => {
+      process.stdout.write(`preview ${seconds.toFixed(2)}s after the save: ${relative(process.cwd(), path)} (${variant ? `${song}, variant ${variant}` : song}; master follows)\n`);
+    },
     onBuild: (result, seconds) => {
       // Open pages of a song whose master (or a variant's) was rebuilt reload, keeping their playhead.
       for (const song of result.songs) if (song.report?.tasks.some((task) => task.id === 'master' && task.status === 'rendered')) server?.notify({ song: song.song, variant: song.variant });

@@ -5,8 +5,9 @@
  * say; a broken song prints its error and the last good outputs stay. Before each build
  * TypeScript checks the songs and plugins (the native tsc, a few hundred ms, beside the
  * loading): a song with a type error in its own files or in one it imports is not rendered
- * — its last good outputs stay — and fails with the errors (code frames) and MD106. Each rebuild reports the time from the
- * save to the new master.
+ * — its last good outputs stay — and fails with the errors (code frames) and MD106. Each rebuild
+ * writes the new mix as dist/<song>/preview.wav the moment it is rendered, then the master,
+ * and reports the time from the save to each.
  */
 import { join, resolve } from 'node:path';
 import { watch as chokidarWatch } from 'chokidar';
@@ -40,6 +41,8 @@ export interface WatchOptions extends BuildOptions {
   readonly typeCheck?: boolean;
   /** Called after a build with the type errors that belong to no song it built (a plugin no song uses…). */
   readonly onTypeErrors?: (errors: readonly Diagnostic[]) => void;
+  /** Called when a rebuilt song's mix is written as preview.wav, before its master, with seconds from the save. */
+  readonly onPreview?: (song: string, variant: string | null, path: string, secondsSinceSave: number) => void;
   /** Called after every build with what it did and, for rebuilds, seconds from the save. */
   readonly onBuild?: (result: BuildResult, secondsSinceSave: number | null) => void;
 }
@@ -68,7 +71,12 @@ export async function watchProject(options: WatchOptions): Promise<{ close(): Pr
         for (const error of errors) assigned.add(error);
         return errors.length ? [...errors, d.heldBackByTypeErrors({ file, song }, errors.length)] : [];
       };
-      const result = await build({ ...options, beforeRender });
+      // The mix is written as preview.wav as soon as it is rendered: audible before the master.
+      const onEvent: BuildOptions['onEvent'] = (event) => {
+        if (event.type === 'preview' && savedAt !== null) options.onPreview?.(event.song, event.variant, event.path, (performance.now() - savedAt) / 1000);
+        options.onEvent?.(event);
+      };
+      const result = await build({ preview: true, ...options, beforeRender, onEvent });
       // A song that failed before rendering (a syntax error) reported its own error already.
       const failed = result.songs.filter((song) => !song.ok).map((song) => belongsTo(root, song.song));
       const others = (await checking).filter((error) => !assigned.has(error) && !failed.some((owns) => owns(error.file)));

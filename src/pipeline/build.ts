@@ -10,7 +10,7 @@ import { resolveRemoteCache, type RemoteCacheFlags } from '../cache/remote-confi
 import { CacheStore } from '../cache/store.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { MixdownError, type Diagnostic } from '../diagnostics/diagnostic.ts';
-import { writeFileAtomicSync } from '../io/atomic.ts';
+import { linkOrCopyAtomicSync, writeFileAtomicSync } from '../io/atomic.ts';
 import type { SongIR } from '../ir/types.ts';
 import { discoverSongs } from '../load/discover.ts';
 import type { SongLoader } from '../load/loader.ts';
@@ -71,6 +71,11 @@ export interface BuildOptions {
   readonly shard?: Shard;
   /** Fail a song that has any task to render: the check of a job that assembles shards from the remote cache. @default false */
   readonly requireCached?: boolean;
+  /**
+   * Write dist/<song>/[<variant>/]preview.wav (the mix) the moment the mix is rendered, before
+   * the master: what `watch` lets you hear first after a save. @default false
+   */
+  readonly preview?: boolean;
 }
 
 export type BuildEvent =
@@ -88,6 +93,8 @@ export type BuildEvent =
   | { readonly type: 'song-done'; readonly song: string; readonly variant: string | null; readonly report: SongReport; readonly dir: string }
   | { readonly type: 'song-failed'; readonly song: string; readonly variant: string | null; readonly diagnostics: readonly Diagnostic[] }
   | { readonly type: 'warning'; readonly diagnostic: Diagnostic }
+  /** The mix was rendered and written as preview.wav (with `preview`), before the master. */
+  | { readonly type: 'preview'; readonly song: string; readonly variant: string | null; readonly path: string }
   | { readonly type: 'shard'; readonly shard: Shard; readonly split: ShardSplit; readonly units: readonly string[] };
 
 export interface SongBuildResult {
@@ -239,6 +246,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         remote,
         inShard: inShard?.units,
         requireCached: options.requireCached ?? false,
+        preview: options.preview ?? false,
       });
       // The listening room's pages, measured while the song's files are still in memory.
       const pages = built.flatMap((result) => (result.report && result.ir && result.dir ? [{ song: result.ir, report: result.report, dir: result.dir }] : []));
@@ -324,6 +332,7 @@ interface SongBuildContext {
   /** The units (`song`, `song/variant`) of this shard, when sharding. */
   readonly inShard?: ReadonlySet<string>;
   readonly requireCached: boolean;
+  readonly preview: boolean;
 }
 
 async function buildSong(id: string, path: string, context: SongBuildContext): Promise<SongBuildResult[]> {
@@ -351,7 +360,7 @@ async function buildVariant(song: SongIR, context: SongBuildContext): Promise<So
   const dir = song.variant ? join(context.outDir, song.id, song.variant) : join(context.outDir, song.id);
   const recordName = song.variant ? `${song.id}~${song.variant}` : song.id;
   try {
-    let results = await runGraph(graph, song, context, context.useCache, recordName);
+    let results = await runGraph(graph, song, context, context.useCache, recordName, dir);
     await context.cache.flush();
     try {
       emitSong(dir, emitFiles(results, paths), context.cache, context.state);
@@ -359,7 +368,7 @@ async function buildVariant(song: SongIR, context: SongBuildContext): Promise<So
       if (!(error instanceof ObjectMissingError)) throw error;
       // An object failed its digest check between planning and emitting: it was deleted,
       // so running the graph again re-renders exactly what is missing.
-      results = await runGraph(graph, song, context, true, recordName);
+      results = await runGraph(graph, song, context, true, recordName, dir);
       await context.cache.flush();
       emitSong(dir, emitFiles(results, paths), context.cache, context.state);
     }
@@ -385,7 +394,7 @@ function deliveryProblems(song: SongIR, report: SongReport): Diagnostic[] {
   return problems;
 }
 
-async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBuildContext, useCache: boolean, recordName: string): Promise<Map<string, TaskResult>> {
+async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: SongBuildContext, useCache: boolean, recordName: string, dir: string): Promise<Map<string, TaskResult>> {
   const previous = context.lastBuild.read(recordName);
   const byId = new Map(graph.tasks.map((task) => [task.id, task]));
   const { remote } = context;
@@ -418,6 +427,10 @@ async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: S
     onStart: (task) => context.emit({ type: 'task-start', song: song.id, variant: song.variant, task }),
     onDone: (result) => {
       if (result.kind === 'stem' || result.kind === 'bus') accumulator?.offer(result.id, result.outputs.audio);
+      // Written here, synchronously, so it lands before the master task starts.
+      if (result.kind === 'mix' && result.status === 'rendered' && context.preview && writePreview(context.cache, result.outputs.audio.digest, join(dir, 'preview.wav'))) {
+        context.emit({ type: 'preview', song: song.id, variant: song.variant, path: join(dir, 'preview.wav') });
+      }
       if (result.status === 'rendered') remote?.push({ key: result.key, kind: result.kind, outputs: result.outputs, meta: result.meta, inputs: byId.get(result.id)!.inputs });
       context.emit({
         type: 'task-done',
@@ -429,6 +442,19 @@ async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: S
     },
   });
   return remote ? new Map([...results].map(([id, result]) => [id, marked(result)])) : results;
+}
+
+/** The mix as preview.wav: from memory when this thread holds it, else linked from its file; false when neither is ready. */
+function writePreview(cache: CacheStore, digest: string, path: string): boolean {
+  const bytes = cache.peekObject(digest);
+  if (bytes) {
+    writeFileAtomicSync(path, bytes);
+    return true;
+  }
+  const file = cache.trustedObjectFile(digest);
+  if (!file) return false;
+  linkOrCopyAtomicSync(file, path);
+  return true;
 }
 
 function outputPaths(song: SongIR, tasks: readonly Task[]): OutputPath[] {
