@@ -17,6 +17,9 @@ import { renderStem } from '../src/render/stem.ts';
 import { BLOCK_FRAMES, stemStreams, streamStem } from '../src/render/stream-strip.ts';
 import { createRandom } from '../src/dsp/random.ts';
 import { createProject } from './helpers/project.ts';
+import { findMeasurement } from '../src/cache/measurement.ts';
+import { bucketCount } from '../src/dsp/peaks.ts';
+import { peaksOfObject } from '../src/report/room/analysis.ts';
 
 /** Split 0…length into blocks of random sizes (1 to 3,000 frames). */
 function blocksOf(length: number, seed: number): [number, number][] {
@@ -158,6 +161,10 @@ describe('block-streamed engine', () => {
         else expect(streamed.outputs.prefader).toBeUndefined();
         // The object is on disk under its digest, complete.
         expect(digest(cache.getObject(streamed.outputs.audio.digest)!)).toBe(streamed.outputs.audio.digest);
+        // The room's waveform was measured on the way out: the same peaks as a scan of the file.
+        const buckets = bucketCount(task.params.lengthSamples, task.params.sampleRate);
+        const measured = await findMeasurement(cache, 'room-peaks', { digest: streamed.outputs.audio.digest, buckets });
+        expect(measured, task.id).toEqual(peaksOfObject(cache, streamed.outputs.audio.digest, buckets));
       }
       // No temp file is left in the objects folder.
       expect(readdirSync(join(cacheRoot, 'objects')).filter((name) => name.endsWith('.tmp'))).toEqual([]);
@@ -196,12 +203,12 @@ export default defineSong({
       expect(await dist(false)).toEqual(await dist(true));
     });
 
-    it('reads an object back in pieces, and refuses a corrupted one', () => {
+    it('reads an object back in pieces, and refuses a corrupted one', async () => {
       const writer = cache.createWriter();
       const bytes = new Uint8Array(3_000_001).map((_, i) => (i * 7919) & 0xff);
       writer.write(bytes.subarray(0, 58));
       writer.write(bytes.subarray(58));
-      const record = cache.installWritten(writer.finish());
+      const record = cache.installWritten(await writer.finish());
       expect(record.digest).toBe(createHash('sha256').update(bytes).digest('hex'));
       const fresh = new CacheStore(cacheRoot);
       const pieces: Uint8Array[] = [];
@@ -215,10 +222,10 @@ export default defineSong({
       expect(new CacheStore(cacheRoot).readObjectInPieces(record.digest, 58, () => {})).toBe(false);
     });
 
-    it('an aborted writer leaves nothing behind', () => {
+    it('an aborted writer leaves nothing behind, even with writes in flight', async () => {
       const writer = cache.createWriter();
-      writer.write(new Uint8Array(5000));
-      writer.abort();
+      writer.write(new Uint8Array(5_000_000));
+      await writer.abort();
       expect(readdirSync(join(cacheRoot, 'objects')).filter((name) => name.startsWith('incoming'))).toEqual([]);
     });
   });

@@ -1,18 +1,20 @@
 /**
- * Writes one cache object as it is produced, a block at a time: bytes go through a fixed
- * buffer to a temp file in the objects folder and into a running sha256, so an object of any
- * length costs one buffer of memory and is hashed while its bytes are still in cache. The
- * digest is known only at the end; `finish` then moves the file to its content address (or
- * drops it when that object already exists). A killed process leaves only a temp file, which
- * the next writer of another process sweeps.
+ * Writes one cache object as it is produced, a block at a time: bytes gather in 1 MiB
+ * buffers, each hashed (a running sha256) and handed to libuv's thread pool to write while
+ * the producer computes the next; at most IN_FLIGHT buffers are out at once, so memory stays
+ * a few MiB whatever the object's length, and disk time overlaps render time. The digest is
+ * known only at the end; the caller then moves the temp file to its content address. A
+ * killed process leaves only a temp file, which the next writer of another process sweeps.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { close, closeSync, mkdirSync, openSync, readdirSync, rmSync, write } from 'node:fs';
 import { join } from 'node:path';
 import { isOrphanTemp, tempPath } from '../io/atomic.ts';
 
-/** Bytes gathered before each write(2): large enough that syscalls cost nothing, small enough to stay in cache. */
+/** Bytes per write(2): large enough that syscalls cost nothing, small enough to stay in cache. */
 const BUFFER_BYTES = 1 << 20;
+/** Buffers being written at once before the producer waits. */
+const IN_FLIGHT = 6;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -28,10 +30,12 @@ export interface WrittenObject {
 
 export class ObjectWriter {
   private readonly hash: Hash = createHash('sha256');
-  private readonly buffer = new Uint8Array(BUFFER_BYTES);
-  private readonly view = new DataView(this.buffer.buffer);
+  private readonly spare: Uint8Array<ArrayBuffer>[] = [];
+  private buffer: Uint8Array<ArrayBuffer> = new Uint8Array(BUFFER_BYTES);
   private fill = 0;
-  private total = 0;
+  private position = 0;
+  private readonly inFlight: Promise<void>[] = [];
+  private error: unknown;
   private fd: number;
   readonly file: string;
 
@@ -45,9 +49,14 @@ export class ObjectWriter {
     this.fd = openSync(this.file, 'w');
   }
 
-  /** Bytes written so far. */
-  get bytes(): number {
-    return this.total + this.fill;
+  /** True when the producer should `await room()` before writing more. */
+  get full(): boolean {
+    return this.inFlight.length >= IN_FLIGHT;
+  }
+
+  /** Wait until a buffer's write has finished (lets the event loop deliver completions). */
+  async room(): Promise<void> {
+    while (this.inFlight.length >= IN_FLIGHT) await this.inFlight[0];
   }
 
   write(bytes: Uint8Array): void {
@@ -57,39 +66,59 @@ export class ObjectWriter {
       this.buffer.set(bytes.subarray(from, from + count), this.fill);
       this.fill += count;
       from += count;
-      if (this.fill === BUFFER_BYTES) this.drain();
+      if (this.fill === BUFFER_BYTES) this.submit();
     }
   }
 
   /** The first `count` samples as little-endian float32 bytes (a WAV's data). */
   writeFloat32(samples: Float32Array, count = samples.length): void {
     if (LITTLE_ENDIAN) return this.write(new Uint8Array(samples.buffer, samples.byteOffset, count * 4));
-    for (let i = 0; i < count; i++) {
-      if (this.fill + 4 > BUFFER_BYTES) this.drain();
-      this.view.setFloat32(this.fill, samples[i], true);
-      this.fill += 4;
-    }
+    const bytes = new Uint8Array(4 * count);
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < count; i++) view.setFloat32(4 * i, samples[i], true);
+    this.write(bytes);
   }
 
-  private drain(): void {
-    const chunk = this.buffer.subarray(0, this.fill);
-    this.hash.update(chunk);
-    let written = 0;
-    while (written < chunk.byteLength) written += writeSync(this.fd, chunk, written, chunk.byteLength - written);
-    this.total += this.fill;
+  /** Hash the gathered bytes and send them to be written at their place in the file. */
+  private submit(): void {
+    if (this.fill === 0) return;
+    const buffer = this.buffer;
+    const length = this.fill;
+    const at = this.position;
+    this.hash.update(buffer.subarray(0, length));
+    this.position += length;
+    const done = new Promise<void>((resolveWrite) => {
+      const from = (offset: number) =>
+        write(this.fd, buffer, offset, length - offset, at + offset, (error, written) => {
+          if (error) this.error ??= error;
+          else if (offset + written < length) return from(offset + written);
+          this.spare.push(buffer);
+          resolveWrite();
+        });
+      from(0);
+    });
+    this.inFlight.push(done);
+    void done.then(() => this.inFlight.splice(this.inFlight.indexOf(done), 1));
+    this.buffer = this.spare.pop() ?? new Uint8Array(BUFFER_BYTES);
     this.fill = 0;
   }
 
-  /** Flush and close; the caller moves `file` to the digest's address. */
-  finish(): WrittenObject {
-    this.drain();
-    closeSync(this.fd);
+  /** Write what is left, wait for every write and close; the caller moves `file` to the digest's address. */
+  async finish(): Promise<WrittenObject> {
+    this.submit();
+    await Promise.all(this.inFlight);
+    await new Promise<void>((resolveClose, rejectClose) => close(this.fd, (error) => (error ? rejectClose(error) : resolveClose())));
     this.fd = -1;
-    return { digest: this.hash.digest('hex'), bytes: this.total, file: this.file };
+    if (this.error !== undefined) {
+      rmSync(this.file, { force: true });
+      throw this.error;
+    }
+    return { digest: this.hash.digest('hex'), bytes: this.position, file: this.file };
   }
 
-  /** Give up (an error while rendering): close and remove the temp file. */
-  abort(): void {
+  /** Give up (an error while rendering): wait for writes in flight, close, remove the temp file. */
+  async abort(): Promise<void> {
+    await Promise.all(this.inFlight);
     if (this.fd >= 0) {
       try {
         closeSync(this.fd);

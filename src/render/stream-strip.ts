@@ -19,6 +19,8 @@ import { findInstrument } from '../registry/registry.ts';
 import { chainStreams, streamChain, type Stereo } from './effect-chain.ts';
 import { Fader } from './fader.ts';
 import { BusInput } from './bus-sum.ts';
+import { bucketCount, PeaksMeter } from '../dsp/peaks.ts';
+import { storeMeasurement } from '../cache/measurement.ts';
 import { instrumentContext, type StemContext } from './stem.ts';
 
 /** Frames per block, one size for the whole engine: 1,024 frames is 21 ms at 48 kHz, 8 KB per stereo float block. */
@@ -107,8 +109,14 @@ async function streamStrip(params: StripParams, where: StemContext, keys: Readon
     const prefader = params.prefader ? open() : null;
     const fader = new Fader(params);
     const block = new Float32Array(2 * BLOCK_FRAMES);
+    // The listening room's waveform of this output, measured on the way out.
+    const buckets = bucketCount(length, params.sampleRate);
+    const peaks = new PeaksMeter(length, buckets, 2);
     if (!source) {
-      for (let start = 0; start < length; start += BLOCK_FRAMES) audio.writeFloat32(block, 2 * Math.min(BLOCK_FRAMES, length - start));
+      for (let start = 0; start < length; start += BLOCK_FRAMES) {
+        audio.writeFloat32(block, 2 * Math.min(BLOCK_FRAMES, length - start));
+        if (audio.full) await audio.room();
+      }
     } else {
       const chain = params.effects.length
         ? streamChain(params.effects, length, {
@@ -140,13 +148,18 @@ async function streamStrip(params: StripParams, where: StemContext, keys: Readon
         if (params.mute) block.fill(0, 0, 2 * frames);
         else fader.apply(signal[0], signal[1], start, frames, block);
         audio.writeFloat32(block, 2 * frames);
+        peaks.add(block, start, frames);
+        // Disk time overlaps render time; wait only when the writers' buffers are all out.
+        if (audio.full) await audio.room();
+        if (prefader?.full) await prefader.room();
       }
     }
-    const outputs: Record<string, OutputRecord> = { audio: cache.installWritten(audio.finish()) };
-    if (prefader) outputs.prefader = cache.installWritten(prefader.finish());
+    const outputs: Record<string, OutputRecord> = { audio: cache.installWritten(await audio.finish()) };
+    if (prefader) outputs.prefader = cache.installWritten(await prefader.finish());
+    await storeMeasurement(cache, 'room-peaks', { digest: outputs.audio.digest, buckets }, peaks.result());
     return { outputs, peak: params.mute ? 0 : fader.peak };
   } catch (error) {
-    for (const writer of writers) writer.abort();
+    await Promise.all(writers.map((writer) => writer.abort()));
     throw error;
   }
 }

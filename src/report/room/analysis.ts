@@ -11,70 +11,17 @@ import { measureLoudness } from '../../master/loudness.ts';
 import { octaveBalance } from '../../master/reference.ts';
 import { truePeakEnvelope } from '../../master/true-peak.ts';
 import { hashValue } from '../../ir/hash.ts';
+import { findMeasurement, MEASUREMENT_VERSION, storeMeasurement } from '../../cache/measurement.ts';
 import type { RoomPeaks } from './types.ts';
+import { bucketCount, computePeaks, peaksOver, round4, scan } from '../../dsp/peaks.ts';
 
-/** Bump when a measurement below changes for the same file. Part of every key here. */
-const ANALYSIS_VERSION = 'mixdown-room-analysis/1';
 
-/** Peaks per second of audio, within [MIN_BUCKETS, MAX_BUCKETS] for the whole file. */
-const BUCKETS_PER_SECOND = 100;
-const MIN_BUCKETS = 400;
-const MAX_BUCKETS = 4000;
 /** Loudness curves and overs are drawn every 100 ms: measureLoudness's block step. */
 export const LOUDNESS_STEP = 0.1;
 
-/** How many peak buckets a song of this length gets (the same for all its files, so lanes line up). */
-export function bucketCount(lengthSamples: number, sampleRate: number): number {
-  return Math.min(MAX_BUCKETS, Math.max(MIN_BUCKETS, Math.ceil((lengthSamples / sampleRate) * BUCKETS_PER_SECOND)));
-}
-
-const round4 = (value: number) => Math.round(value * 1e4) / 1e4 || 0;
 const round2 = (value: number) => (Number.isFinite(value) ? Math.round(value * 100) / 100 : null);
 
-/** The lowest and highest sample seen so far in one bucket (both 0 while none is). */
-interface Extremes {
-  low: number;
-  high: number;
-  seen: boolean;
-}
-
-/** Fold samples[from, to) into `into`. */
-function scan(samples: Float32Array, from: number, to: number, into: Extremes): void {
-  for (let i = from; i < to; i++) {
-    const value = samples[i];
-    if (!into.seen || value < into.low) into.low = value;
-    if (!into.seen || value > into.high) into.high = value;
-    into.seen = true;
-  }
-}
-
-/**
- * Min and max of each of `count` equal buckets of `length` frames: bucket b covers frames
- * [⌊b·n/count⌋, ⌊(b+1)·n/count⌋) (at least one), its samples folded in by `scanBucket`.
- * Rounded to 1e-4 (−80 dBFS).
- */
-function peaksOver(length: number, count: number, scanBucket: (start: number, end: number, into: Extremes) => void): RoomPeaks {
-  const min: number[] = [];
-  const max: number[] = [];
-  const into: Extremes = { low: 0, high: 0, seen: false };
-  for (let b = 0; b < count; b++) {
-    const start = Math.min(Math.floor((b * length) / count), Math.max(0, length - 1));
-    const end = Math.max(start + 1, Math.floor(((b + 1) * length) / count));
-    into.low = into.high = 0;
-    into.seen = false;
-    scanBucket(start, end, into);
-    min.push(round4(into.low));
-    max.push(round4(into.high));
-  }
-  return { min, max };
-}
-
-/** Min and max over all channels of each of `count` equal buckets (see peaksOver). */
-export function computePeaks(channels: readonly Float32Array[], count: number): RoomPeaks {
-  return peaksOver(channels[0]?.length ?? 0, count, (start, end, into) => {
-    for (const channel of channels) scan(channel, start, Math.min(end, channel.length), into);
-  });
-}
+export { bucketCount, computePeaks };
 
 /**
  * The peaks of a built WAV object. A float32 file (stems, buses, the mix) is read in place,
@@ -127,22 +74,16 @@ export function analyseMaster(channels: readonly Float32Array[], sampleRate: num
  * module's version and the inputs; the result is an object in the store like any output.
  */
 export async function cachedMeasurement<T>(cache: CacheStore, kind: string, inputs: Record<string, unknown>, measure: () => T): Promise<T> {
-  const named: Record<string, string> = { engine: ANALYSIS_VERSION };
-  for (const [name, value] of Object.entries(inputs)) named[name] = hashValue(value);
-  const key = hashValue({ kind, inputs: named });
-  const hit = await cache.getActionFromAnyTier(key);
-  const stored = hit && cache.getObject(hit.outputs.data.digest);
-  if (stored) return JSON.parse(new TextDecoder().decode(stored)) as T;
+  const stored = await findMeasurement<T>(cache, kind, inputs);
+  if (stored !== undefined) return stored;
   const value = measure();
-  const record = cache.putObject(new TextEncoder().encode(JSON.stringify(value)));
-  await cache.flush([record.digest]);
-  cache.putActionToAllTiers({ key, kind, outputs: { data: record }, meta: {}, inputs: named });
+  await storeMeasurement(cache, kind, inputs, value);
   return value;
 }
 
 /** A cached 16-bit copy of a WAV file (the reference track the page plays): the object's digest. */
 export async function cachedPreview(cache: CacheStore, sha256: string, read: () => Uint8Array): Promise<string> {
-  const named = { engine: ANALYSIS_VERSION, source: sha256 };
+  const named = { engine: MEASUREMENT_VERSION, source: sha256 };
   const key = hashValue({ kind: 'room-preview', inputs: named });
   const hit = await cache.getActionFromAnyTier(key);
   if (hit && cache.hasObject(hit.outputs.audio.digest)) return hit.outputs.audio.digest;
