@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineEffect } from '../src/api/define-effect.ts';
+import { processEffect } from '../src/ir/plugin.ts';
 import type { SongInput } from '../src/api/song.ts';
 import { CacheStore } from '../src/cache/store.ts';
 import { beginLoad } from '../src/registry/dependencies.ts';
@@ -68,6 +69,35 @@ const smoother = defineEffect<{ amount: number }>({
   },
 });
 
+// A lookahead effect: each frame scaled by the level 1,500 frames later (more than a block), so its
+// stream runs late by that much and declares it; the engine must line the output up again.
+const LOOKAHEAD = 1500;
+const lookahead = defineEffect<{ depth: number }>({
+  name: 'test-stream-lookahead',
+  version: '1',
+  defaults: { depth: 0.5 },
+  stream({ options }) {
+    const ring = [new Float32Array(LOOKAHEAD), new Float32Array(LOOKAHEAD)];
+    let at = 0;
+    return {
+      latency: LOOKAHEAD,
+      process(_start, { channels, automation }) {
+        const depth = automation.depth;
+        for (let i = 0; i < channels[0].length; i++) {
+          const ahead = Math.abs(channels[0][i]) + Math.abs(channels[1][i]);
+          const gain = 1 - (depth ? depth[i] : options.depth) * Math.min(1, ahead);
+          for (let c = 0; c < 2; c++) {
+            const late = ring[c][at];
+            ring[c][at] = channels[c][i];
+            channels[c][i] = late * gain;
+          }
+          at = (at + 1) % LOOKAHEAD;
+        }
+      },
+    };
+  },
+});
+
 describe('block-streamed engine', () => {
   it('evaluates automation per block to the same values as the whole-song curve (points of every shape, LFOs)', () => {
     const length = 20_000;
@@ -91,6 +121,24 @@ describe('block-streamed engine', () => {
       const whole = renderAutomation(automation, length);
       for (const seed of [1, 2, 3]) expect(inBlocks(automation, length, seed)).toEqual(whole);
     }
+  });
+
+  it('lines up a lagging stream (latency) with its input, whole or in blocks', () => {
+    const length = 5000;
+    const random = createRandom(5);
+    const input = [new Float32Array(length).map(() => random() - 0.5), new Float32Array(length).map(() => random() - 0.5)] as [Float32Array, Float32Array];
+    const expected = input.map((channel) =>
+      channel.map((value, m) => {
+        const ahead = m + LOOKAHEAD < length ? Math.abs(input[0][m + LOOKAHEAD]) + Math.abs(input[1][m + LOOKAHEAD]) : 0;
+        return value * (1 - 0.5 * Math.min(1, ahead));
+      }),
+    );
+    const whole = input.map((channel) => channel.slice()) as [Float32Array, Float32Array];
+    const noFiles = () => {
+      throw new Error('no files');
+    };
+    processEffect(lookahead.definition, { sampleRate: 48000, options: { depth: 0.5 }, channels: whole, sidechain: null, automation: {}, beatSeconds: 0.5, seed: 1, readAudio: noFiles });
+    for (let c = 0; c < 2; c++) for (let m = 0; m < length; m += 97) expect(whole[c][m]).toBeCloseTo(expected[c][m], 6);
   });
 
   describe('strips', () => {
@@ -137,8 +185,15 @@ describe('block-streamed engine', () => {
           effects: [smoother({ amount: 0.2 }, { mix: 0.6 })],
           automation: { 'fx.test-stream-smoother.amount': [{ at: '0:0:0', value: 0.05 }, { at: '0:3:0', value: 0.9 }] },
         },
+        look: {
+          instrument: synth({ wave: 'square' }),
+          notes: [{ pitch: 'C3', start: '0:0:0', length: '8n' }, { pitch: 'C2', start: '0:2:0', length: '4n' }],
+          effects: [smoother({ amount: 0.3 }, { id: 'soft' }), lookahead({ depth: 0.8 }, { mix: 0.7 }), lookahead({ depth: 0.3 }, { id: 'again' }), smoother({ amount: 0.5 })],
+          automation: { 'fx.test-stream-lookahead.depth': [{ at: '0:0:0', value: 0.1 }, { at: '0:3:0', value: 0.9 }] },
+          sends: [{ to: 'verb', level: -3, pre: true }],
+        },
       },
-      buses: { verb: {} },
+      buses: { verb: { effects: [lookahead({ depth: 0.2 }, { mix: 0.5 })] } },
     };
 
     it('give the whole-song strip’s exact bytes and peak for synth, drums, muted, pre-fader-only, stereo sampler and a streamed insert', async () => {
@@ -146,7 +201,7 @@ describe('block-streamed engine', () => {
       const result = elaborate(song, { id: 's', file: 'songs/s/song.ts' });
       if (!result.ok) throw new Error(result.diagnostics.map((p) => p.message).join('\n'));
       const stems = plan(result.song).tasks.filter((task): task is StemTask => task.kind === 'stem');
-      expect(stems.map((task) => task.params.trackId).sort()).toEqual(['cue', 'hits', 'kick', 'lead', 'muted']);
+      expect(stems.map((task) => task.params.trackId).sort()).toEqual(['cue', 'hits', 'kick', 'lead', 'look', 'muted']);
       const where = { song: 's', file: 'songs/s/song.ts', projectRoot };
       for (const task of stems) {
         expect(stemStreams(task.params), task.id).toBe(true);

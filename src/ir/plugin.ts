@@ -196,6 +196,15 @@ export interface EffectBlock {
 export interface EffectStream {
   /** Process one block in place. Blocks come in order, each starting where the last ended; sizes may differ. */
   process(start: Samples, block: EffectBlock): void;
+  /**
+   * Frames the output lags the input, for an effect that shapes a frame from input after it
+   * (a lookahead, linear-phase oversampling filters): the block processed at `start` then holds
+   * the output for frames `start − latency` on (silence before frame 0). The engine compensates:
+   * after the song's last block it feeds `latency` frames of silence (their key and automation
+   * are to be ignored) and drops the first `latency` output frames, so the result lines up with
+   * the input exactly. Fixed for the stream's life. @default 0
+   */
+  readonly latency?: Samples;
 }
 
 /**
@@ -206,7 +215,22 @@ export function processEffect<Options extends object>(definition: EffectDefiniti
   if (definition.process) return definition.process(context);
   if (!definition.stream) throw new TypeError(`effect '${definition.name}' has neither process() nor stream()`);
   const { channels, sidechain, automation, ...rest } = context;
-  definition.stream({ ...rest, lengthSamples: channels[0].length, keyed: sidechain !== null }).process(0, { channels, sidechain, automation });
+  const length = channels[0].length;
+  const stream = definition.stream({ ...rest, lengthSamples: length, keyed: sidechain !== null });
+  stream.process(0, { channels, sidechain, automation });
+  const latency = stream.latency ?? 0;
+  if (!(latency > 0)) return;
+  // The last `latency` frames are still inside the stream: feed silence to get them, then shift into line.
+  const silence = (): [Float32Array, Float32Array] => [new Float32Array(latency), new Float32Array(latency)];
+  const tail = silence();
+  stream.process(length, { channels: tail, sidechain: sidechain ? silence() : null, automation: {} });
+  for (let c = 0; c < 2; c++) {
+    const channel = channels[c];
+    if (length > latency) {
+      channel.copyWithin(0, latency);
+      channel.set(tail[c], length - latency);
+    } else channel.set(tail[c].subarray(latency - length));
+  }
 }
 
 /** What a Web Audio effect's graph factory is given. */

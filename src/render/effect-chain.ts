@@ -87,18 +87,37 @@ export function chainStreams(slots: readonly EffectSlotIR[]): boolean {
   return slots.every((slot) => findEffect(slot.plugin)?.stream !== undefined);
 }
 
+/** Receives the frames that leave a streamed chain, in order: consecutive from frame 0. */
+export type ChainEmit = (start: number, signal: Stereo) => void;
+
 /** A chain that processes the song a block at a time, in order: the same samples `runChain` gives. */
 export interface ChainStream {
-  process(start: number, signal: Stereo): void;
+  /** Feed the block of frames `start` on; frames leave through `emit` (later, when a slot lags). */
+  process(start: number, signal: Stereo, emit: ChainEmit): void;
+  /** After the song's last block: let out the frames lagging slots still hold. */
+  flush(emit: ChainEmit): void;
+}
+
+interface ChainStage {
+  readonly slot: EffectSlotIR;
+  readonly stream: EffectStream;
+  readonly latency: number;
+  readonly key: Stereo | null;
+  readonly curves: { path: string; ir: EffectSlotIR['automation'][string]; values: Float32Array }[];
+  /** Input frames the wet output has not caught up with (a lagging slot's dry signal), when mix < 1. */
+  readonly history: [Float32Array, Float32Array] | null;
+  dry: [Float32Array, Float32Array];
 }
 
 /**
  * Set up every slot's stream once (its state then lives across blocks). Automation curves are
  * evaluated per block into reused buffers; a sidechain key is the keying channel's whole
- * signal, read per block.
+ * signal, read per block. A slot with latency L hands on each block's output L frames late:
+ * its first L frames (before frame 0) are dropped and `flush` feeds it L frames of silence
+ * for its last ones, so every slot sees, and the chain lets out, frames 0 … length − 1 in order.
  */
 export function streamChain(slots: readonly EffectSlotIR[], lengthSamples: number, context: ChainContext): ChainStream {
-  const stages = slots.map((slot) => {
+  const stages: ChainStage[] = slots.map((slot) => {
     const definition = findEffect(slot.plugin);
     if (!definition?.stream) throw new MixdownError(d.unknownEffect(context.where, context.label, slot.plugin, []));
     const key = slot.sidechain ? keySignal(slot.sidechain, context) : null;
@@ -116,42 +135,76 @@ export function streamChain(slots: readonly EffectSlotIR[], lengthSamples: numbe
     } catch (error) {
       throw wrapSlotError(error, slot, context);
     }
+    const latency = Math.max(0, Math.round(stream.latency ?? 0));
     const curves = Object.entries(slot.automation).map(([path, ir]) => ({ path, ir, values: new Float32Array(0) }));
-    return { slot, stream, key, curves, dry: slot.mix < 1 ? [new Float32Array(0), new Float32Array(0)] : null };
+    const history = slot.mix < 1 && latency > 0 ? ([new Float32Array(latency), new Float32Array(latency)] as [Float32Array, Float32Array]) : null;
+    return { slot, stream, latency, key, curves, history, dry: [new Float32Array(0), new Float32Array(0)] };
   });
   // The samples the whole-signal chain checks for NaN and infinity: the first, middle and last.
   const checked = [0, lengthSamples >> 1, lengthSamples - 1];
-  return {
-    process(start: number, signal: Stereo): void {
-      const frames = signal[0].length;
-      for (const stage of stages) {
-        const automation: Record<string, Float32Array> = {};
-        for (const curve of stage.curves) {
-          if (curve.values.length !== frames) curve.values = new Float32Array(frames);
-          renderAutomationBlock(curve.ir, start, curve.values);
-          automation[curve.path] = curve.values;
-        }
-        const dry = stage.dry;
-        if (dry) {
-          for (let c = 0; c < 2; c++) {
-            if (dry[c].length !== frames) dry[c] = new Float32Array(frames);
-            dry[c].set(signal[c]);
-          }
-        }
-        const sidechain = stage.key ? ([stage.key[0].subarray(start, start + frames), stage.key[1].subarray(start, start + frames)] as const) : null;
-        try {
-          stage.stream.process(start, { channels: signal, sidechain, automation });
-        } catch (error) {
-          throw wrapSlotError(error, stage.slot, context);
-        }
-        if (dry) blend(signal, dry, stage.slot.mix);
-        for (const at of checked) {
-          if (at < start || at >= start + frames) continue;
-          if (!Number.isFinite(signal[0][at - start]) || !Number.isFinite(signal[1][at - start])) {
-            throw new MixdownError(d.effectThrew(context.where, context.label, stage.slot.plugin, 'it produced samples that are not finite numbers (NaN or infinity)'));
-          }
+
+  /** Run `signal` (input frames from `start`) through stage `index` and on; `tail`: silence past the song's end. */
+  const run = (index: number, start: number, signal: Stereo, tail: boolean, emit: ChainEmit): void => {
+    if (index === stages.length) return emit(start, signal);
+    const stage = stages[index];
+    const frames = signal[0].length;
+    const automation: Record<string, Float32Array> = {};
+    if (!tail) {
+      for (const curve of stage.curves) {
+        if (curve.values.length !== frames) curve.values = new Float32Array(frames);
+        renderAutomationBlock(curve.ir, start, curve.values);
+        automation[curve.path] = curve.values;
+      }
+    }
+    // The dry signal lined up with what the slot lets out: this block, or for a lagging slot
+    // the last `latency` input frames followed by this block's first ones.
+    const mix = stage.slot.mix;
+    if (mix < 1) {
+      for (let c = 0; c < 2; c++) {
+        if (stage.dry[c].length !== frames) stage.dry[c] = new Float32Array(frames);
+        const history = stage.history?.[c];
+        if (!history) stage.dry[c].set(signal[c]);
+        else {
+          const joined = new Float32Array(history.length + frames);
+          joined.set(history);
+          joined.set(signal[c], history.length);
+          stage.dry[c].set(joined.subarray(0, frames));
+          history.set(joined.subarray(frames));
         }
       }
+    }
+    const sidechain = stage.key
+      ? tail
+        ? ([new Float32Array(frames), new Float32Array(frames)] as const)
+        : ([stage.key[0].subarray(start, start + frames), stage.key[1].subarray(start, start + frames)] as const)
+      : null;
+    try {
+      stage.stream.process(start, { channels: signal, sidechain, automation });
+    } catch (error) {
+      throw wrapSlotError(error, stage.slot, context);
+    }
+    if (mix < 1) blend(signal, stage.dry, mix);
+    // The block now holds frames start − latency on; those before frame 0 are dropped.
+    const first = start - stage.latency;
+    const skip = Math.max(0, -first);
+    if (skip >= frames) return;
+    const out: Stereo = skip ? [signal[0].subarray(skip), signal[1].subarray(skip)] : signal;
+    const outStart = first + skip;
+    for (const at of checked) {
+      if (at < outStart || at >= outStart + out[0].length) continue;
+      if (!Number.isFinite(out[0][at - outStart]) || !Number.isFinite(out[1][at - outStart])) {
+        throw new MixdownError(d.effectThrew(context.where, context.label, stage.slot.plugin, 'it produced samples that are not finite numbers (NaN or infinity)'));
+      }
+    }
+    run(index + 1, outStart, out, false, emit);
+  };
+
+  return {
+    process: (start, signal, emit) => run(0, start, signal, false, emit),
+    flush(emit) {
+      stages.forEach((stage, index) => {
+        if (stage.latency > 0) run(index, lengthSamples, [new Float32Array(stage.latency), new Float32Array(stage.latency)], true, emit);
+      });
     },
   };
 }

@@ -128,6 +128,27 @@ async function streamStrip(params: StripParams, where: StemContext, keys: Readon
             projectRoot: where.projectRoot ?? process.cwd(),
           })
         : null;
+      // What leaves the inserts (in order, consecutive from frame 0; later than it went in
+      // when a slot lags): the pre-fader copy, the fader, the file and the peaks.
+      const emit = (from: number, signal: Stereo) => {
+        for (let offset = 0; offset < signal[0].length; offset += BLOCK_FRAMES) {
+          const frames = Math.min(BLOCK_FRAMES, signal[0].length - offset);
+          const l = offset || frames < signal[0].length ? signal[0].subarray(offset, offset + frames) : signal[0];
+          const r = offset || frames < signal[1].length ? signal[1].subarray(offset, offset + frames) : signal[1];
+          const start = from + offset;
+          if (prefader) {
+            for (let i = 0, j = 0; i < frames; i++, j += 2) {
+              block[j] = l[i];
+              block[j + 1] = r[i];
+            }
+            prefader.writeFloat32(block, 2 * frames);
+          }
+          if (params.mute) block.fill(0, 0, 2 * frames);
+          else fader.apply(l, r, start, frames, block);
+          audio.writeFloat32(block, 2 * frames);
+          peaks.add(block, start, frames);
+        }
+      };
       const left = new Float32Array(BLOCK_FRAMES);
       const right = new Float32Array(BLOCK_FRAMES);
       for (let start = 0; start < length; start += BLOCK_FRAMES) {
@@ -137,22 +158,13 @@ async function streamStrip(params: StripParams, where: StemContext, keys: Readon
         l.fill(0);
         r.fill(0);
         const signal = source(start, l, r);
-        chain?.process(start, signal);
-        if (prefader) {
-          for (let i = 0, j = 0; i < frames; i++, j += 2) {
-            block[j] = signal[0][i];
-            block[j + 1] = signal[1][i];
-          }
-          prefader.writeFloat32(block, 2 * frames);
-        }
-        if (params.mute) block.fill(0, 0, 2 * frames);
-        else fader.apply(signal[0], signal[1], start, frames, block);
-        audio.writeFloat32(block, 2 * frames);
-        peaks.add(block, start, frames);
+        if (chain) chain.process(start, signal, emit);
+        else emit(start, signal);
         // Disk time overlaps render time; wait only when the writers' buffers are all out.
         if (audio.full) await audio.room();
         if (prefader?.full) await prefader.room();
       }
+      chain?.flush(emit);
     }
     const outputs: Record<string, OutputRecord> = { audio: cache.installWritten(await audio.finish()) };
     if (prefader) outputs.prefader = cache.installWritten(await prefader.finish());
