@@ -165,6 +165,7 @@ const SONG: SongIR = {
   lengthSamples: 48000 * 20,
   buses: [],
   beatSeconds: 0.5,
+  stemFormat: 'float32',
   tracks: [
     trackIR(0, 'lead', {
       name: 'Lead Synth',

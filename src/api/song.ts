@@ -1,3 +1,4 @@
+import type { StemFormat } from '../ir/types.ts';
 import type { EqBand, GlueCompressorInput, MultibandInput } from '../ir/master-options.ts';
 import type { EffectRef, InstrumentRef } from '../ir/plugin.ts';
 import type { AutomationInput } from './automation.ts';
@@ -151,6 +152,14 @@ export interface MeterChange {
 /** A section's length in bars. */
 export type SectionInput = number;
 
+export type { StemFormat };
+
+/** Options for the stems a build writes. */
+export interface StemsOptions {
+  /** File format of dist/<song>/stems/ and buses/. @default 'float32' */
+  readonly format?: StemFormat;
+}
+
 /** Everything a song module declares. Track keys are the track ids used for stems and caching. */
 export interface SongInput {
   /** The song's title, written into MIDI and report.json. */
@@ -177,6 +186,8 @@ export interface SongInput {
   readonly buses?: Readonly<Record<string, BusInput>>;
   /** The master stage. */
   readonly master?: MasterInput;
+  /** How stems and bus stems are written. @default { format: 'float32' } */
+  readonly stems?: StemsOptions;
   /**
    * Other versions of the song, each a pure function of it: a radio edit, an instrumental,
    * another key. Each builds into dist/<song>/<variant>/, sharing cached work with the rest.

@@ -125,3 +125,11 @@ export class PeaksMeter {
     return { min: Array.from(this.low, round4), max: Array.from(this.high, round4) };
   }
 }
+
+/**
+ * Peaks of the signal written as integer PCM (a 24-bit stem): clipped at full scale. (The
+ * rounding to 24 bits, 6e-8, is far below the 1e-4 the peaks keep.)
+ */
+export function clippedPeaks(peaks: Peaks): Peaks {
+  return { min: peaks.min.map((value) => Math.max(-1, value)), max: peaks.max.map((value) => Math.min(1, value)) };
+}

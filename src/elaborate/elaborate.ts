@@ -4,6 +4,7 @@
  * run time, so nothing about its shape is trusted: every problem becomes a coded
  * diagnostic naming the song and track, and all of them are collected, not just the first.
  */
+import type { StemFormat } from '../ir/types.ts';
 import { createHash } from 'node:crypto';
 import { fileErrorDetail, hashProjectFile } from '../registry/dependencies.ts';
 import type { NoteEvent } from '../ir/plugin.ts';
@@ -45,6 +46,7 @@ export interface SongOrigin extends SongSource {
 export type ElaborateResult = { ok: true; song: SongIR } | { ok: false; diagnostics: Diagnostic[] };
 
 const SAMPLE_RATES = [44100, 48000, 88200, 96000];
+const STEM_FORMATS: readonly StemFormat[] = ['float32', 'wav24', 'flac'];
 const TRACK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const DEFAULT_VELOCITY = 100;
 const DEFAULT_TAIL_SECONDS = 0.5;
@@ -67,6 +69,8 @@ export function elaborate(input: SongInput, origin: SongOrigin): ElaborateResult
   const tail = input.tail ?? DEFAULT_TAIL_SECONDS;
   if (typeof tail !== 'number' || !(tail >= 0 && tail <= 60)) problems.push(d.badNumber(at('tail'), `song '${origin.id}' tail`, tail, 'from 0 to 60 seconds'));
   const master = elaborateMaster(input.master, sampleRate, at('master'), problems);
+  const stemFormat = input.stems?.format ?? 'float32';
+  if (!STEM_FORMATS.includes(stemFormat)) problems.push(d.badNumber(at('stems'), `song '${origin.id}' stems format`, stemFormat, "as 'float32', 'wav24' or 'flac'"));
   if (problems.length || !meterMap || !tempoMap || !key) return { ok: false, diagnostics: problems };
   const clock = new TempoClock(tempoMap);
   const layout = layoutForm(input, meterMap, at(input.form ? 'form' : 'sections'), problems);
@@ -157,6 +161,7 @@ export function elaborate(input: SongInput, origin: SongOrigin): ElaborateResult
     buses,
     beatSeconds: 60 / tempoMap[0].bpm,
     master,
+    stemFormat,
   };
   const invalid = validate(song, origin);
   return invalid.length ? { ok: false, diagnostics: invalid } : { ok: true, song };

@@ -39,3 +39,32 @@ export async function encodeFlac(interleaved: Int32Array, channels: number, samp
     encoder.destroy();
   }
 }
+
+/** A FLAC stream fed interleaved integer samples block by block; `finish` gives the whole file. */
+export interface FlacStream {
+  push(interleaved: Int32Array): void;
+  finish(): Uint8Array;
+}
+
+/** Start a FLAC stream (the encoder's library loads once, asynchronously). */
+export async function createFlacStream(channels: number, sampleRate: number, bits: 16 | 24): Promise<FlacStream> {
+  const instance = await flac();
+  const { Encoder } = require('libflacjs/lib/encoder') as { Encoder: new (lib: FlacLibrary, options: object) => FlacEncoder };
+  const encoder = new Encoder(instance, { sampleRate, channels, bitsPerSample: bits, compression: 5, verify: false, isOgg: false });
+  return {
+    push(interleaved) {
+      if (interleaved.length && !encoder.encode(interleaved)) {
+        encoder.destroy();
+        throw new Error('libFLAC refused the samples');
+      }
+    },
+    finish() {
+      try {
+        if (!encoder.encode()) throw new Error('libFLAC could not finish the stream');
+        return Uint8Array.from(encoder.getSamples());
+      } finally {
+        encoder.destroy();
+      }
+    },
+  };
+}

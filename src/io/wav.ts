@@ -150,17 +150,32 @@ export function encodeWavPcmInterleaved(
 const PCM_HEADER_BYTES = 12 + (8 + 16) + 8;
 
 /** A PCM file with its 44-byte header filled in and room for `dataBytes` (plus the pad byte). */
-function pcmHeader(dataBytes: number, channelCount: number, sampleRate: number, bits: 16 | 24): Uint8Array {
+/**
+ * The header alone of an integer PCM WAV of `frames` × `channelCount` (what a streamed writer
+ * puts before the samples; it must end an odd-length data chunk with one pad byte).
+ */
+export function pcmWavHeader(frames: number, channelCount: number, sampleRate: number, bits: 16 | 24): Uint8Array {
+  const dataBytes = frames * channelCount * (bits / 8);
+  return pcmHeaderFields(dataBytes, channelCount, sampleRate, bits);
+}
+
+/** Interleaved float samples → integer PCM bytes (rounded, clipped), exactly as encodeWavPcm writes its data. */
+export function quantiseInterleaved(samples: Float32Array, bits: 16 | 24, out: Uint8Array): void {
+  quantise(samples, out, 0, bits / 8, bits, 2 ** (bits - 1));
+}
+
+/** The header's bytes for a data chunk of `dataBytes` (the RIFF size counts the pad byte). */
+function pcmHeaderFields(dataBytes: number, channelCount: number, sampleRate: number, bits: 16 | 24): Uint8Array {
   if (bits !== 16 && bits !== 24) throw new RangeError(`PCM WAV is written at 16 or 24 bits, not ${bits}`);
   if (channelCount > 0xffff) throw new RangeError(`a WAV file holds at most 65535 channels, not ${channelCount}`);
   checkSampleRate(sampleRate);
   const width = bits / 8;
-  // A RIFF chunk's body is padded to an even length; the pad is not part of the data size.
-  const bytes = new Uint8Array(PCM_HEADER_BYTES + dataBytes + (dataBytes % 2));
-  checkRiffSize(bytes.length);
+  const total = PCM_HEADER_BYTES + dataBytes + (dataBytes % 2);
+  checkRiffSize(total);
+  const bytes = new Uint8Array(PCM_HEADER_BYTES);
   const view = new DataView(bytes.buffer);
   writeAscii(view, 0, 'RIFF');
-  view.setUint32(4, bytes.length - 8, true);
+  view.setUint32(4, total - 8, true);
   writeAscii(view, 8, 'WAVE');
   writeAscii(view, 12, 'fmt ');
   view.setUint32(16, 16, true);
@@ -172,6 +187,14 @@ function pcmHeader(dataBytes: number, channelCount: number, sampleRate: number, 
   view.setUint16(34, bits, true);
   writeAscii(view, 36, 'data');
   view.setUint32(40, dataBytes, true);
+  return bytes;
+}
+
+function pcmHeader(dataBytes: number, channelCount: number, sampleRate: number, bits: 16 | 24): Uint8Array {
+  const header = pcmHeaderFields(dataBytes, channelCount, sampleRate, bits);
+  // A RIFF chunk's body is padded to an even length; the pad is not part of the data size.
+  const bytes = new Uint8Array(PCM_HEADER_BYTES + dataBytes + (dataBytes % 2));
+  bytes.set(header);
   return bytes;
 }
 
@@ -449,4 +472,14 @@ function readDataLocation(bytes: Uint8Array, wholeFile = true): { float32: boole
     return undefined;
   }
   return undefined;
+}
+
+/** Interleaved float samples → 24-bit integers, rounded and clamped exactly as encodeWavPcm writes them (FLAC's input). */
+export function quantiseInt24(samples: Float32Array, out: Int32Array): void {
+  const max = 2 ** 23 - 1;
+  const min = -(2 ** 23);
+  for (let i = 0; i < samples.length; i++) {
+    const scaled = samples[i] * 2 ** 23;
+    out[i] = scaled >= max ? max : scaled <= min ? min : Math.round(scaled) | 0;
+  }
 }

@@ -146,6 +146,14 @@ export interface MasterIR {
   readonly mp3Bitrate: number;
 }
 
+/**
+ * How stems and bus stems are written to dist/: `'float32'` (32-bit float WAV: every bit the
+ * engine made, peaks above 0 dBFS kept), `'wav24'` (24-bit PCM WAV, rounded, clipped at full
+ * scale) or `'flac'` (those 24-bit samples, losslessly compressed, as `.flac`). The mix and the
+ * master are made from the float signals whatever this says.
+ */
+export type StemFormat = 'float32' | 'wav24' | 'flac';
+
 export interface SongIR {
   /** Folder name under songs/. */
   readonly id: string;
@@ -173,4 +181,6 @@ export interface SongIR {
   /** Seconds per quarter note at the opening tempo (tempo-synced effect times). */
   readonly beatSeconds: number;
   readonly master: MasterIR;
+  /** File format of the stems and bus stems in dist/. */
+  readonly stemFormat: StemFormat;
 }

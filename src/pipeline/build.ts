@@ -16,7 +16,7 @@ import { discoverSongs } from '../load/discover.ts';
 import type { SongLoader } from '../load/loader.ts';
 import { SongIrCache } from '../load/song-cache.ts';
 import { toolFingerprint } from '../paths.ts';
-import { plan, taskPlugins, type MixTask, type Task } from '../plan/graph.ts';
+import { plan, taskPlugins, type MixTask, type StripParams, type Task } from '../plan/graph.ts';
 import { buildReport, type SongReport } from '../report/report.ts';
 import { writeRoomIndex, writeSongRooms } from '../report/room/write.ts';
 import { runTask, storeMix, useStore } from '../render/run-task.ts';
@@ -457,11 +457,17 @@ function writePreview(cache: CacheStore, digest: string, path: string): boolean 
   return true;
 }
 
+/** A stem's file: the float `audio` as .wav, or the `file` output the song's stem format made. */
+function stemPath(task: string, folder: string, id: string, format: StripParams['stemFormat']): OutputPath {
+  if (!format) return { task, output: 'audio', path: `${folder}/${id}.wav` };
+  return { task, output: 'file', path: `${folder}/${id}.${format === 'flac' ? 'flac' : 'wav'}` };
+}
+
 function outputPaths(song: SongIR, tasks: readonly Task[]): OutputPath[] {
   const paths: OutputPath[] = [];
   for (const task of tasks) {
-    if (task.kind === 'stem') paths.push({ task: task.id, output: 'audio', path: `stems/${task.params.trackId}.wav` });
-    else if (task.kind === 'bus') paths.push({ task: task.id, output: 'audio', path: `buses/${task.params.busId}.wav` });
+    if (task.kind === 'stem') paths.push(stemPath(task.id, 'stems', task.params.trackId, task.params.stemFormat));
+    else if (task.kind === 'bus') paths.push(stemPath(task.id, 'buses', task.params.busId, task.params.stemFormat));
     else if (task.kind === 'mix') paths.push({ task: task.id, output: 'audio', path: 'mix.wav' });
     else if (task.kind === 'master') {
       paths.push({ task: task.id, output: 'audio', path: 'master.wav' });

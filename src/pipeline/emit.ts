@@ -82,7 +82,7 @@ export function emitSong(dir: string, files: readonly EmitFile[], cache: CacheSt
     if (!existsSync(folder)) continue;
     for (const name of readdirSync(folder)) {
       const path = resolve(folder, name);
-      if (stemFolders.includes(folder) && name.endsWith('.wav') && !wanted.has(path)) rmSync(path, { force: true });
+      if (stemFolders.includes(folder) && (name.endsWith('.wav') || name.endsWith('.flac')) && !wanted.has(path)) rmSync(path, { force: true });
       else if (isOrphanTemp(name)) rmSync(path, { force: true });
     }
   }

@@ -37,6 +37,8 @@ export interface StripParams {
   readonly seed: number;
   /** Channel ids of the sidechain keys, one per dependency after the bus sources. */
   readonly sidechains: readonly string[];
+  /** Also write the post-fader signal in this format as output `file` (what dist/ gets); absent: the float `audio` is the file. */
+  readonly stemFormat?: 'wav24' | 'flac';
 }
 
 export interface StemParams extends StripParams {
@@ -176,6 +178,8 @@ export function plan(song: SongIR, options: PlanOptions = {}): BuildGraph {
     beatSeconds: song.beatSeconds,
     seed: channel.seed,
     sidechains: channel.effects.flatMap((slot) => (slot.sidechain ? [slot.sidechain.from] : [])),
+    // Absent for float stems, so their task keys stay what they were.
+    ...(song.stemFormat !== 'float32' ? { stemFormat: song.stemFormat } : {}),
   });
   const fader = (channel: ChannelIR) => ({ panLaw: channel.panLaw, gainDb: channel.gainDb, pan: channel.pan, mute: channel.mute, invert: channel.invert, gain: channel.gainAutomation, panAutomation: channel.panAutomation });
   const keyDeps = (params: StripParams) => params.sidechains.map((from) => done.get(taskIdOf(from))!);

@@ -5,7 +5,7 @@
  * digests do. The result depends on nothing but the task's key.
  */
 import { CacheStore, type OutputRecord } from '../cache/store.ts';
-import { addWavIntoStereo, createFloat32Wav, decodeWav, encodeWavPcm, finishFloat32Wav, FLOAT32_WAV_HEADER_BYTES, interleavedFloat32, stereoFloat32Frames } from '../io/wav.ts';
+import { quantiseInt24, addWavIntoStereo, createFloat32Wav, decodeWav, encodeWavPcm, finishFloat32Wav, FLOAT32_WAV_HEADER_BYTES, interleavedFloat32, stereoFloat32Frames } from '../io/wav.ts';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { encodeMidi } from '../io/midi.ts';
 import { master } from '../master/chain.ts';
@@ -13,12 +13,15 @@ import { encodeFlac } from '../io/flac.ts';
 import { encodeMp3 } from '../io/mp3.ts';
 import { matchingEq, octaveBalance, profile, type TrackProfile } from '../master/reference.ts';
 import { tpdfDither } from '../master/dither.ts';
-import type { Task } from '../plan/graph.ts';
+import type { StripParams, Task } from '../plan/graph.ts';
 import { interleavedPeak } from '../dsp/levels.ts';
 import { renderBus, renderStem } from './stem.ts';
 import { busStreams, stemStreams, streamBus, streamStem, type StereoBlockReader } from './stream-strip.ts';
 import { readDeclaredFile } from './declared-file.ts';
 import { renderDawproject } from './dawproject-export.ts';
+import { createStemFile } from './stem-file.ts';
+import { bucketCount, clippedPeaks, PeaksMeter } from '../dsp/peaks.ts';
+import { storeMeasurement } from '../cache/measurement.ts';
 import type { Stereo } from './effect-chain.ts';
 import '../instruments/index.ts';
 import '../effects/index.ts';
@@ -109,7 +112,7 @@ export async function runTask(
         return { outputs: streamed.outputs, meta: { peak: streamed.peak }, data: {} };
       }
       const stem = await renderStem(task.params, context, keys);
-      return result({ audio: stem.wav, ...(stem.prefader ? { prefader: stem.prefader } : {}) }, { peak: stem.peak });
+      return withStemFile(task.params, stem.wav, cache, result({ audio: stem.wav, ...(stem.prefader ? { prefader: stem.prefader } : {}) }, { peak: stem.peak }));
     }
     case 'bus': {
       const count = task.params.sources.length;
@@ -126,7 +129,7 @@ export async function runTask(
       const sources = inputs.slice(0, count).map((input) => stereoFloat(read(input)));
       const keys = sidechainKeys(task.params.sidechains, inputs.slice(count), read);
       const bus = await renderBus(task.params, sources, context, keys);
-      return result({ audio: bus.wav, ...(bus.prefader ? { prefader: bus.prefader } : {}) }, { peak: bus.peak });
+      return withStemFile(task.params, bus.wav, cache, result({ audio: bus.wav, ...(bus.prefader ? { prefader: bus.prefader } : {}) }, { peak: bus.peak }));
     }
     case 'mix': {
       const { lengthSamples, sampleRate } = task.params;
@@ -208,6 +211,22 @@ function stereoBlockReader(record: OutputRecord, cache: CacheStore, read: (recor
   return { frames: samples.length >> 1, read: (start, count) => samples.subarray(2 * start, 2 * (start + count)), close() {} };
 }
 
+/** A whole-song strip's `file` output (stems: { format }), encoded from its float WAV as the streamed strip encodes its blocks. */
+async function withStemFile(params: StripParams, wav: Uint8Array, cache: CacheStore, output: TaskOutput): Promise<TaskOutput> {
+  if (!params.stemFormat) return output;
+  const samples = stereoFloat(wav);
+  const file = await createStemFile(params.stemFormat, samples.length >> 1, params.sampleRate, cache);
+  const frames = samples.length >> 1;
+  file.add(samples, frames);
+  const record = await file.finish();
+  // The room draws the file dist/ gets; a FLAC one it could not read back itself.
+  const buckets = bucketCount(frames, params.sampleRate);
+  const peaks = new PeaksMeter(frames, buckets, 2);
+  peaks.add(samples, 0, frames);
+  await storeMeasurement(cache, 'room-peaks', { digest: record.digest, buckets }, clippedPeaks(peaks.result()));
+  return { ...output, outputs: { ...output.outputs, file: record } };
+}
+
 /** The interleaved samples of a stereo float WAV that mixdown wrote. */
 function stereoFloat(bytes: Uint8Array): Float32Array {
   const parsed = interleavedFloat32(bytes);
@@ -266,14 +285,11 @@ function referenceMeta(reference: TrackProfile, mastered: TrackProfile, matchGai
 /** Interleaved 24-bit integers, rounded and clamped exactly as encodeWavPcm writes them. */
 function quantise24(channels: readonly Float32Array[]): Int32Array {
   const frames = channels[0]?.length ?? 0;
-  const out = new Int32Array(frames * channels.length);
-  const max = 2 ** 23 - 1;
-  const min = -(2 ** 23);
+  const interleaved = new Float32Array(frames * channels.length);
   channels.forEach((channel, c) => {
-    for (let i = 0, j = c; i < frames; i++, j += channels.length) {
-      const scaled = channel[i] * 2 ** 23;
-      out[j] = scaled >= max ? max : scaled <= min ? min : Math.round(scaled) | 0;
-    }
+    for (let i = 0, j = c; i < frames; i++, j += channels.length) interleaved[j] = channel[i];
   });
+  const out = new Int32Array(interleaved.length);
+  quantiseInt24(interleaved, out);
   return out;
 }

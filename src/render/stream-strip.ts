@@ -19,8 +19,9 @@ import { findInstrument } from '../registry/registry.ts';
 import { chainStreams, streamChain, type Stereo } from './effect-chain.ts';
 import { Fader } from './fader.ts';
 import { BusInput } from './bus-sum.ts';
-import { bucketCount, PeaksMeter } from '../dsp/peaks.ts';
+import { bucketCount, clippedPeaks, PeaksMeter } from '../dsp/peaks.ts';
 import { storeMeasurement } from '../cache/measurement.ts';
+import { createStemFile } from './stem-file.ts';
 import { instrumentContext, type StemContext } from './stem.ts';
 
 /** Frames per block, one size for the whole engine: 1,024 frames is 21 ms at 48 kHz, 8 KB per stereo float block. */
@@ -97,7 +98,7 @@ export async function streamBus(params: BusParams, sources: readonly StereoBlock
 async function streamStrip(params: StripParams, where: StemContext, keys: ReadonlyMap<string, Stereo>, cache: CacheStore, source: BlockSource | null): Promise<StreamedStrip> {
   const length = params.lengthSamples;
   const location = { file: where.file, song: where.song, track: params.channelId };
-  const writers: ObjectWriter[] = [];
+  const writers: { abort(): Promise<void> }[] = [];
   const open = () => {
     const writer = cache.createWriter();
     writers.push(writer);
@@ -107,6 +108,8 @@ async function streamStrip(params: StripParams, where: StemContext, keys: Readon
   try {
     const audio = open();
     const prefader = params.prefader ? open() : null;
+    const file = params.stemFormat ? await createStemFile(params.stemFormat, length, params.sampleRate, cache) : null;
+    if (file) writers.push(file);
     const fader = new Fader(params);
     const block = new Float32Array(2 * BLOCK_FRAMES);
     // The listening room's waveform of this output, measured on the way out.
@@ -115,6 +118,7 @@ async function streamStrip(params: StripParams, where: StemContext, keys: Readon
     if (!source) {
       for (let start = 0; start < length; start += BLOCK_FRAMES) {
         audio.writeFloat32(block, 2 * Math.min(BLOCK_FRAMES, length - start));
+        file?.add(block, Math.min(BLOCK_FRAMES, length - start));
         if (audio.full) await audio.room();
       }
     } else {
@@ -146,6 +150,7 @@ async function streamStrip(params: StripParams, where: StemContext, keys: Readon
           if (params.mute) block.fill(0, 0, 2 * frames);
           else fader.apply(l, r, start, frames, block);
           audio.writeFloat32(block, 2 * frames);
+          file?.add(block, frames);
           peaks.add(block, start, frames);
         }
       };
@@ -168,7 +173,11 @@ async function streamStrip(params: StripParams, where: StemContext, keys: Readon
     }
     const outputs: Record<string, OutputRecord> = { audio: cache.installWritten(await audio.finish()) };
     if (prefader) outputs.prefader = cache.installWritten(await prefader.finish());
-    await storeMeasurement(cache, 'room-peaks', { digest: outputs.audio.digest, buckets }, peaks.result());
+    if (file) outputs.file = await file.finish();
+    const measured = peaks.result();
+    await storeMeasurement(cache, 'room-peaks', { digest: outputs.audio.digest, buckets }, measured);
+    // The room draws the file dist/ gets; a FLAC one it could not read back itself.
+    if (outputs.file) await storeMeasurement(cache, 'room-peaks', { digest: outputs.file.digest, buckets }, clippedPeaks(measured));
     return { outputs, peak: params.mute ? 0 : fader.peak };
   } catch (error) {
     await Promise.all(writers.map((writer) => writer.abort()));

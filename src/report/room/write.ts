@@ -19,6 +19,11 @@ import { analyseMaster, bucketCount, cachedMeasurement, cachedPreview, LOUDNESS_
 import { renderIndexPage, renderSongPage } from './page.ts';
 import { ROOM_FORMAT, type RoomData, type RoomIndexEntry, type RoomLane, type RoomPeaks } from './types.ts';
 
+/** A stem's file in the song's folder: `.wav` (float or 24-bit) or `.flac`, as the song's stem format made it. */
+function stemFileOf(report: SongReport, folder: string, id: string): string {
+  return report.outputs.find((output) => output.path === `${folder}/${id}.flac`)?.path ?? `${folder}/${id}.wav`;
+}
+
 /** One song or variant a build just made. */
 export interface BuiltPage {
   readonly song: SongIR;
@@ -130,8 +135,8 @@ async function roomData(page: BuiltPage, context: RoomContext): Promise<RoomData
 
   // Tracks, then buses, in the song's order (the plan's order follows routing).
   const channels = [
-    ...report.tracks.map((track) => ({ id: track.id, kind: 'track' as const, output: track.output, path: `stems/${track.id}.wav` })),
-    ...report.buses.map((bus) => ({ id: bus.id, kind: 'bus' as const, output: bus.output, path: `buses/${bus.id}.wav` })),
+    ...report.tracks.map((track) => ({ id: track.id, kind: 'track' as const, output: track.output, path: stemFileOf(report, 'stems', track.id) })),
+    ...report.buses.map((bus) => ({ id: bus.id, kind: 'bus' as const, output: bus.output, path: stemFileOf(report, 'buses', bus.id) })),
   ];
   const lanes: RoomLane[] = [];
   for (const channel of channels) {
