@@ -6,7 +6,7 @@
  * so the room finds them there instead of reading the stem again.
  */
 import { hashValue } from '../ir/hash.ts';
-import type { CacheStore } from './store.ts';
+import type { ActionEntry, CacheStore } from './store.ts';
 
 /** Bump when a measurement changes for the same file. Part of every key here. */
 export const MEASUREMENT_VERSION = 'mixdown-room-analysis/1';
@@ -25,10 +25,18 @@ export async function findMeasurement<T>(cache: CacheStore, kind: string, inputs
   return stored ? (JSON.parse(new TextDecoder().decode(stored)) as T) : undefined;
 }
 
-/** Store a measurement: its object first, then the action that names it. */
-export async function storeMeasurement(cache: CacheStore, kind: string, inputs: Record<string, unknown>, value: unknown): Promise<void> {
+/**
+ * Store a measurement: its object first, then the action that names it. `share`: also hand it
+ * to the tier behind the store (the remote cache). A render task's by-product is stored
+ * unshared and returned with the task's output: the main thread shares it, so a build uploads
+ * the same whichever thread rendered (a worker's store has no tier).
+ */
+export async function storeMeasurement(cache: CacheStore, kind: string, inputs: Record<string, unknown>, value: unknown, share = true): Promise<ActionEntry> {
   const { key, named } = measurementKey(kind, inputs);
   const record = cache.putObject(new TextEncoder().encode(JSON.stringify(value)));
   await cache.flush([record.digest]);
-  cache.putActionToAllTiers({ key, kind, outputs: { data: record }, meta: {}, inputs: named });
+  const entry: ActionEntry = { key, kind, outputs: { data: record }, meta: {}, inputs: named };
+  if (share) cache.putActionToAllTiers(entry);
+  else cache.putAction(entry);
+  return entry;
 }

@@ -19,7 +19,7 @@ import { toolFingerprint } from '../paths.ts';
 import { plan, taskPlugins, type MixTask, type StripParams, type Task } from '../plan/graph.ts';
 import { buildReport, type SongReport } from '../report/report.ts';
 import { writeRoomIndex, writeSongRooms } from '../report/room/write.ts';
-import { runTask, storeMix, useStore } from '../render/run-task.ts';
+import { runTask, storeMix, useStore, type TaskOutput } from '../render/run-task.ts';
 import { WorkerPool } from '../render/pool.ts';
 import { isRegistered } from '../registry/registry.ts';
 import { analyseSong, DEFAULT_VARIANT } from './analyse.ts';
@@ -170,7 +170,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     return loader;
   };
   const pool = jobs > 1 ? new WorkerPool(jobs) : undefined;
-  const inProcess: TaskRunner = async (task, inputs, context) => runTask(task, inputs, context);
+  // Measurements a task made on the way are shared with the remote from this thread, whichever thread rendered.
+  const shared = (output: TaskOutput): TaskOutput => {
+    for (const entry of output.measurements ?? []) cache.putActionToAllTiers(entry);
+    return output;
+  };
+  const inProcess: TaskRunner = async (task, inputs, context) => shared(await runTask(task, inputs, context));
   // Stems go to workers (sidechain keys from this thread's memory travel along; a worker
   // loads the project plugins a stem uses); buses, the mix, master and MIDI run here,
   // reading their inputs from memory. Measured on the demo at --jobs 2: buses here 11.8 s,
@@ -190,7 +195,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           const bytes = cache.peekObject(input.digest);
           if (bytes) inline.set(input.digest, bytes);
         }
-        const output = await pool.run(task, inputs, context, inline);
+        const output = shared(await pool.run(task, inputs, context, inline));
         for (const [name, record] of Object.entries(output.outputs)) {
           const data = output.data[name];
           // A streamed output was written and hashed by the worker: trusted as is, read from disk when needed.

@@ -4,7 +4,7 @@
  * returns their records and the facts it measured. Big buffers never cross threads; only
  * digests do. The result depends on nothing but the task's key.
  */
-import { CacheStore, type OutputRecord } from '../cache/store.ts';
+import { CacheStore, type ActionEntry, type OutputRecord } from '../cache/store.ts';
 import { quantiseInt24, addWavIntoStereo, createFloat32Wav, decodeWav, encodeWavPcm, finishFloat32Wav, FLOAT32_WAV_HEADER_BYTES, interleavedFloat32, stereoFloat32Frames } from '../io/wav.ts';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { encodeMidi } from '../io/midi.ts';
@@ -34,6 +34,8 @@ export interface TaskOutput {
   readonly data: Record<string, Uint8Array>;
   /** Set when a worker thread rendered it (printed with --explain, never part of an output). */
   readonly inWorker?: boolean;
+  /** Measurements of the outputs made on the way (the room's peaks), stored here but not yet shared with the remote. */
+  readonly measurements?: readonly ActionEntry[];
 }
 
 export interface TaskContext {
@@ -109,7 +111,7 @@ export async function runTask(
       if (stemStreams(task.params)) {
         // Streamed straight into the store: no song-long buffers, nothing to hand back but records.
         const streamed = await streamStem(task.params, context, keys, cache);
-        return { outputs: streamed.outputs, meta: { peak: streamed.peak }, data: {} };
+        return { outputs: streamed.outputs, meta: { peak: streamed.peak }, data: {}, measurements: streamed.measurements };
       }
       const stem = await renderStem(task.params, context, keys);
       return withStemFile(task.params, stem.wav, cache, result({ audio: stem.wav, ...(stem.prefader ? { prefader: stem.prefader } : {}) }, { peak: stem.peak }));
@@ -121,7 +123,7 @@ export async function runTask(
         const readers = inputs.slice(0, count).map((input) => stereoBlockReader(input, cache, read, inline));
         try {
           const streamed = await streamBus(task.params, readers, context, keys, cache);
-          return { outputs: streamed.outputs, meta: { peak: streamed.peak }, data: {} };
+          return { outputs: streamed.outputs, meta: { peak: streamed.peak }, data: {}, measurements: streamed.measurements };
         } finally {
           for (const reader of readers) reader.close();
         }
@@ -223,8 +225,8 @@ async function withStemFile(params: StripParams, wav: Uint8Array, cache: CacheSt
   const buckets = bucketCount(frames, params.sampleRate);
   const peaks = new PeaksMeter(frames, buckets, 2);
   peaks.add(samples, 0, frames);
-  await storeMeasurement(cache, 'room-peaks', { digest: record.digest, buckets }, clippedPeaks(peaks.result()));
-  return { ...output, outputs: { ...output.outputs, file: record } };
+  const measurement = await storeMeasurement(cache, 'room-peaks', { digest: record.digest, buckets }, clippedPeaks(peaks.result()), false);
+  return { ...output, outputs: { ...output.outputs, file: record }, measurements: [measurement] };
 }
 
 /** The interleaved samples of a stereo float WAV that mixdown wrote. */

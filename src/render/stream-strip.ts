@@ -8,7 +8,7 @@
  * Used when the chain can stream (every slot has `stream`); an instrument without `stream`
  * is rendered whole first and then read out block by block.
  */
-import type { CacheStore, OutputRecord } from '../cache/store.ts';
+import type { ActionEntry, CacheStore, OutputRecord } from '../cache/store.ts';
 import type { ObjectWriter } from '../cache/object-writer.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
@@ -32,6 +32,8 @@ export interface StreamedStrip {
   readonly outputs: Record<string, OutputRecord>;
   /** Sample peak of the post-fader signal (linear). */
   readonly peak: number;
+  /** The room's measurements of the outputs, stored locally; the main thread shares them. */
+  readonly measurements: readonly ActionEntry[];
 }
 
 /** True when this bus can be rendered block by block. */
@@ -175,10 +177,10 @@ async function streamStrip(params: StripParams, where: StemContext, keys: Readon
     if (prefader) outputs.prefader = cache.installWritten(await prefader.finish());
     if (file) outputs.file = await file.finish();
     const measured = peaks.result();
-    await storeMeasurement(cache, 'room-peaks', { digest: outputs.audio.digest, buckets }, measured);
+    const measurements = [await storeMeasurement(cache, 'room-peaks', { digest: outputs.audio.digest, buckets }, measured, false)];
     // The room draws the file dist/ gets; a FLAC one it could not read back itself.
-    if (outputs.file) await storeMeasurement(cache, 'room-peaks', { digest: outputs.file.digest, buckets }, clippedPeaks(measured));
-    return { outputs, peak: params.mute ? 0 : fader.peak };
+    if (outputs.file) measurements.push(await storeMeasurement(cache, 'room-peaks', { digest: outputs.file.digest, buckets }, clippedPeaks(measured), false));
+    return { outputs, peak: params.mute ? 0 : fader.peak, measurements };
   } catch (error) {
     await Promise.all(writers.map((writer) => writer.abort()));
     throw error;
