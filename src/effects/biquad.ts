@@ -136,9 +136,11 @@ export function cascadeMagnitudeDb(sections: readonly BiquadCoefficients[], freq
  * words live in `state[offset]` and `state[offset + 1]` (float64) so a long signal can be
  * processed block by block, and coefficients swapped between blocks, without a click from
  * lost state. TDF-II keeps its state small in magnitude, which is why it tolerates
- * coefficient changes between blocks better than direct form I.
+ * coefficient changes between blocks better than direct form I. `flush` (default true) sets
+ * the state's denormals to zero at the end: a caller that splits its blocks further flushes
+ * only at the ends of the blocks it means, so any split gives the same samples.
  */
-export function processBiquad(coeffs: BiquadCoefficients, state: Float64Array, offset: number, data: Float64Array, from: number, to: number): void {
+export function processBiquad(coeffs: BiquadCoefficients, state: Float64Array, offset: number, data: Float64Array, from: number, to: number, flush = true): void {
   const b0 = coeffs.b0;
   const b1 = coeffs.b1;
   const b2 = coeffs.b2;
@@ -154,6 +156,6 @@ export function processBiquad(coeffs: BiquadCoefficients, state: Float64Array, o
     data[i] = y;
   }
   // Flush denormals: a filter ringing out into silence would otherwise crawl through subnormals.
-  state[offset] = Math.abs(s1) < 1e-30 ? 0 : s1;
-  state[offset + 1] = Math.abs(s2) < 1e-30 ? 0 : s2;
+  state[offset] = flush && Math.abs(s1) < 1e-30 ? 0 : s1;
+  state[offset + 1] = flush && Math.abs(s2) < 1e-30 ? 0 : s2;
 }

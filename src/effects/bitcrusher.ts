@@ -12,6 +12,7 @@
  * steady noise instead of distortion that follows the signal.
  */
 import { defineEffect } from '../api/define-effect.ts';
+import type { EffectBlock, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
 import { mixSeed, NOISE_STEP, noiseAt } from '../dsp/random.ts';
 
 export interface BitcrusherOptions {
@@ -30,31 +31,63 @@ export function bitcrusherLevels(bits: number): number {
   return Math.max(2, Math.round(Math.pow(2, bits)));
 }
 
-function crushChannel(channel: Float32Array, levels: number, factor: number, dither: boolean, seed: number): void {
-  const step = 2 / levels;
-  const inverse = levels / 2;
-  const lowest = -levels / 2;
-  const highest = levels / 2 - 1;
-  let phase = factor; // ≥ factor: the first sample is taken at once
-  let held = 0;
-  let noise = seed | 0;
-  for (let i = 0; i < channel.length; i++) {
-    if (phase >= factor) {
-      phase -= factor;
-      let scaled = channel[i] * inverse;
-      if (dither) {
-        // Difference of two uniforms in [−½, ½): triangular over ±1 step.
-        noise = (noise + NOISE_STEP) | 0;
-        const a = noiseAt(noise);
-        noise = (noise + NOISE_STEP) | 0;
-        scaled += 0.5 * (a - noiseAt(noise));
+/**
+ * The crusher over a song, block by block; each channel keeps its hold phase, held value and
+ * dither noise state (seeded per channel from the slot's seed).
+ */
+class BitcrusherStream implements EffectStream {
+  private readonly levels: number;
+  private readonly factor: number;
+  private readonly dither: boolean;
+  /** Per channel: the phase counter (≥ factor takes a sample; the first is taken at once) … */
+  private readonly phase: Float64Array;
+  /** … the value being held … */
+  private readonly held = new Float64Array(2);
+  /** … and the dither generator's state. */
+  private readonly noise: Int32Array;
+
+  constructor(context: EffectStreamContext<BitcrusherOptions>) {
+    const { bits, downsample, dither } = context.options;
+    this.levels = bitcrusherLevels(bits);
+    this.factor = downsample;
+    this.dither = dither;
+    this.phase = new Float64Array([downsample, downsample]);
+    this.noise = new Int32Array([mixSeed(context.seed, 0), mixSeed(context.seed, 1)]);
+  }
+
+  process(_start: number, block: EffectBlock): void {
+    const { levels, factor, dither } = this;
+    const step = 2 / levels;
+    const inverse = levels / 2;
+    const lowest = -levels / 2;
+    const highest = levels / 2 - 1;
+    for (let c = 0; c < 2; c++) {
+      const channel = block.channels[c];
+      let phase = this.phase[c];
+      let held = this.held[c];
+      let noise = this.noise[c];
+      for (let i = 0; i < channel.length; i++) {
+        if (phase >= factor) {
+          phase -= factor;
+          let scaled = channel[i] * inverse;
+          if (dither) {
+            // Difference of two uniforms in [−½, ½): triangular over ±1 step.
+            noise = (noise + NOISE_STEP) | 0;
+            const a = noiseAt(noise);
+            noise = (noise + NOISE_STEP) | 0;
+            scaled += 0.5 * (a - noiseAt(noise));
+          }
+          let level = Math.round(scaled);
+          level = level < lowest ? lowest : level > highest ? highest : level;
+          held = level * step;
+        }
+        phase += 1;
+        channel[i] = held;
       }
-      let level = Math.round(scaled);
-      level = level < lowest ? lowest : level > highest ? highest : level;
-      held = level * step;
+      this.phase[c] = phase;
+      this.held[c] = held;
+      this.noise[c] = noise;
     }
-    phase += 1;
-    channel[i] = held;
   }
 }
 
@@ -69,9 +102,5 @@ export const bitcrusher = defineEffect<BitcrusherOptions>({
     if (typeof options.dither !== 'boolean') problems.push('dither must be true or false');
     return problems;
   },
-  process(ctx) {
-    const { bits, downsample, dither } = ctx.options;
-    const levels = bitcrusherLevels(bits);
-    ctx.channels.forEach((channel, index) => crushChannel(channel, levels, downsample, dither, mixSeed(ctx.seed, index)));
-  },
+  stream: (context) => new BitcrusherStream(context),
 });

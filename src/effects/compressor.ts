@@ -11,16 +11,19 @@
  * `window` after it happens and the release runs from there; a rise reaches it at once.
  *
  * Lookahead reads the key `lookahead` seconds ahead of the audio, so the gain is already
- * coming down when a transient arrives — without delaying anything: the whole song is in
- * memory, so the gain for sample i is the one the key reached at i + lookahead. The output
- * stays aligned with its input (no latency to compensate, no comb filter when blended with
- * the dry signal). Past the key's end the gain releases as if the key had gone silent.
+ * coming down when a transient arrives: the gain for sample i is the one the key reached at
+ * i + lookahead. Streamed, that is a delay line: the stream declares the lookahead as its
+ * latency (see stream-latency.ts), the engine compensates it, and the output stays aligned
+ * with its input (no comb filter when blended with the dry signal). Past the song's end the
+ * gain releases as if the key had gone silent.
  *
  * The key is the slot's sidechain when it has one, otherwise the input itself.
  *
  * Automation: `threshold`, `ratio` and `makeup` follow their curves sample by sample.
  */
 import { defineEffect } from '../api/define-effect.ts';
+import type { EffectBlock, EffectStreamContext } from '../ir/plugin.ts';
+import { type LatentEffectStream, processThroughStream } from './stream-latency.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
 
 export type DetectionMode = 'peak' | 'rms';
@@ -96,7 +99,8 @@ export function timeCoefficient(seconds: Seconds, sampleRate: number): number {
 }
 
 /**
- * Stereo-linked level detector over a window, in dB, run chunk by chunk over a whole song.
+ * Stereo-linked level detector over a window, in dB, run chunk by chunk over a song (calls
+ * continue where the last ended, whatever arrays and offsets they use).
  * Peak: the largest |sample| of either channel over the last `windowSamples` samples (a
  * monotonic deque makes the running maximum O(1) per sample). RMS: the mean of the squared
  * louder channel over the window, +3.01 dB so a sine reads its peak level.
@@ -109,6 +113,8 @@ export class LevelDetector {
   private readonly dequeValue: Float64Array;
   private head = 0;
   private size = 0;
+  /** Samples seen so far: the deque's clock. */
+  private time = 0;
   // RMS: ring of the window's squares and their running sum.
   private readonly squares: Float64Array;
   private position = 0;
@@ -136,7 +142,8 @@ export class LevelDetector {
     const window = this.windowSamples;
     let head = this.head;
     let size = this.size;
-    for (let i = from; i < to; i++) {
+    let time = this.time;
+    for (let i = from; i < to; i++, time++) {
       const l = left[i] < 0 ? -left[i] : left[i];
       const r = right[i] < 0 ? -right[i] : right[i];
       const v = l > r ? l : r;
@@ -150,10 +157,10 @@ export class LevelDetector {
       let slot = head + size;
       if (slot >= capacity) slot -= capacity;
       value[slot] = v;
-      index[slot] = i;
+      index[slot] = time;
       size++;
-      // Indices increase along the deque, so at most the front one leaves the window per step.
-      if (index[head] <= i - window) {
+      // Times increase along the deque, so at most the front one leaves the window per step.
+      if (index[head] <= time - window) {
         head = head + 1 === capacity ? 0 : head + 1;
         size--;
       }
@@ -162,6 +169,7 @@ export class LevelDetector {
     }
     this.head = head;
     this.size = size;
+    this.time = time;
   }
 
   private runRms(left: Float32Array, right: Float32Array, from: number, to: number, out: Float64Array): void {
@@ -196,8 +204,9 @@ export class LevelDetector {
 /** Samples per detector chunk: the level buffer is this long, not the whole song. */
 export const DETECTOR_CHUNK = 4096;
 
-/** The key an effect listens to: the slot's sidechain, or its own input. Checks lengths match. */
-export function keyChannels(channels: readonly [Float32Array, Float32Array], sidechain: readonly [Float32Array, Float32Array] | null, effect: string): readonly [Float32Array, Float32Array] {
+/** The key an effect listens to in a block: the slot's sidechain, or its own input. Checks lengths match. */
+export function keyChannels(block: EffectBlock, effect: string): readonly [Float32Array, Float32Array] {
+  const { channels, sidechain } = block;
   if (!sidechain) return channels;
   if (sidechain[0].length < channels[0].length || sidechain[1].length < channels[0].length) {
     throw new Error(`${effect}: sidechain key is ${sidechain[0].length} samples, shorter than the ${channels[0].length}-sample input`);
@@ -219,63 +228,105 @@ function validateCompressor(o: Readonly<CompressorOptions>): string[] {
   return problems;
 }
 
+/**
+ * The compressor over a song, block by block. Without lookahead each sample is scaled by the
+ * gain its key reached; with it, the audio waits in a `lookahead`-sample ring while the key
+ * runs ahead (gains rounded to float32, as the whole-song form stored them).
+ */
+class CompressorStream implements LatentEffectStream {
+  readonly latency: number;
+  private readonly length: number;
+  private readonly detector: LevelDetector;
+  private readonly levels = new Float64Array(DETECTOR_CHUNK);
+  private readonly attack: number;
+  private readonly release: number;
+  private readonly knee: number;
+  /** The delayed audio (lookahead only) and where the oldest frame sits. */
+  private readonly ringLeft: Float32Array;
+  private readonly ringRight: Float32Array;
+  private ringAt = 0;
+  /** Smoothed gain reduction, dB. */
+  private reduction = 0;
+  /** Settings of the last sample in the song: what frames past its end use. */
+  private threshold: number;
+  private ratio: number;
+  private makeup: number;
+
+  constructor(context: EffectStreamContext<CompressorOptions>) {
+    const o = context.options;
+    const rate = context.sampleRate;
+    this.length = context.lengthSamples;
+    this.detector = new LevelDetector(o.detection, o.window * rate);
+    this.attack = timeCoefficient(o.attack, rate);
+    this.release = timeCoefficient(o.release, rate);
+    this.knee = o.knee;
+    this.latency = Math.round(o.lookahead * rate);
+    this.ringLeft = new Float32Array(this.latency);
+    this.ringRight = new Float32Array(this.latency);
+    this.threshold = o.threshold;
+    this.ratio = o.ratio;
+    this.makeup = o.makeup;
+  }
+
+  process(start: number, block: EffectBlock): void {
+    const [left, right] = block.channels;
+    const count = left.length;
+    const key = keyChannels(block, 'compressor');
+    const { threshold: thresholdCurve, ratio: ratioCurve, makeup: makeupCurve } = block.automation;
+    const { attack, release, knee, latency, levels, ringLeft, ringRight } = this;
+    // Frames [0, inSong) of this block are in the song; the rest is the latency's silent tail.
+    const inSong = Math.max(0, Math.min(count, this.length - start));
+    let { reduction, threshold, ratio, makeup, ringAt } = this;
+    for (let from = 0; from < count; from += DETECTOR_CHUNK) {
+      const to = Math.min(count, from + DETECTOR_CHUNK);
+      // The detector reads key samples [from, to) before any of them is overwritten below,
+      // which is what makes keying from the input itself safe in place.
+      if (from < inSong) this.detector.run(key[0], key[1], from, Math.min(to, inSong), levels);
+      for (let i = from; i < to; i++) {
+        let level = -Infinity;
+        if (i < inSong) {
+          level = levels[i - from];
+          if (thresholdCurve) threshold = thresholdCurve[i];
+          if (ratioCurve) ratio = ratioCurve[i];
+          if (makeupCurve) makeup = makeupCurve[i];
+        }
+        const target = gainComputerDb(level, threshold, ratio, knee);
+        reduction = target < reduction ? attack * reduction + (1 - attack) * target : release * reduction + (1 - release) * target;
+        // Snap a vanishing reduction to 0 so a long release cannot crawl through subnormals.
+        if (reduction > -1e-9) reduction = 0;
+        const gain = Math.exp((reduction + makeup) * DB_TO_LOG);
+        if (latency === 0) {
+          left[i] *= gain;
+          right[i] *= gain;
+          continue;
+        }
+        const delayedGain = Math.fround(gain);
+        const l = ringLeft[ringAt];
+        const r = ringRight[ringAt];
+        ringLeft[ringAt] = left[i];
+        ringRight[ringAt] = right[i];
+        if (++ringAt === latency) ringAt = 0;
+        left[i] = l * delayedGain;
+        right[i] = r * delayedGain;
+      }
+    }
+    this.reduction = reduction;
+    this.threshold = threshold;
+    this.ratio = ratio;
+    this.makeup = makeup;
+    this.ringAt = ringAt;
+  }
+}
+
+const streamCompressor = (context: EffectStreamContext<CompressorOptions>): CompressorStream => new CompressorStream(context);
+
 export const compressor = defineEffect<CompressorOptions>({
   name: 'compressor',
   version: '2',
   defaults: compressorDefaults,
   sidechain: true,
   validate: validateCompressor,
-  process(ctx) {
-    const o = ctx.options;
-    const rate = ctx.sampleRate;
-    const [left, right] = ctx.channels;
-    const key = keyChannels(ctx.channels, ctx.sidechain, 'compressor');
-    const length = left.length;
-    const detector = new LevelDetector(o.detection, o.window * rate);
-    const levels = new Float64Array(DETECTOR_CHUNK);
-    const attack = timeCoefficient(o.attack, rate);
-    const release = timeCoefficient(o.release, rate);
-    const knee = o.knee;
-    const thresholdCurve = ctx.automation.threshold;
-    const ratioCurve = ctx.automation.ratio;
-    const makeupCurve = ctx.automation.makeup;
-    const delay = Math.round(o.lookahead * rate);
-    // With lookahead the gains are found first (over the key, plus `delay` samples of silence
-    // past its end) and applied `delay` samples earlier; without it, as they come.
-    const gains = delay > 0 ? new Float32Array(length + delay) : null;
-    let reduction = 0;
-    const step = (i: number, level: number): number => {
-      const at = i < length ? i : length - 1;
-      const threshold = thresholdCurve ? thresholdCurve[at] : o.threshold;
-      const ratio = ratioCurve ? ratioCurve[at] : o.ratio;
-      const makeup = makeupCurve ? makeupCurve[at] : o.makeup;
-      const target = gainComputerDb(level, threshold, ratio, knee);
-      reduction = target < reduction ? attack * reduction + (1 - attack) * target : release * reduction + (1 - release) * target;
-      // Snap a vanishing reduction to 0 so a long release cannot crawl through subnormals.
-      if (reduction > -1e-9) reduction = 0;
-      return Math.exp((reduction + makeup) * DB_TO_LOG);
-    };
-    for (let from = 0; from < length; from += DETECTOR_CHUNK) {
-      const to = Math.min(length, from + DETECTOR_CHUNK);
-      // The detector reads key samples [from, to) before any of them is overwritten below,
-      // which is what makes keying from the input itself safe in place.
-      detector.run(key[0], key[1], from, to, levels);
-      for (let i = from; i < to; i++) {
-        const gain = step(i, levels[i - from]);
-        if (gains) gains[i] = gain;
-        else {
-          left[i] *= gain;
-          right[i] *= gain;
-        }
-      }
-    }
-    if (gains) {
-      for (let i = length; i < length + delay; i++) gains[i] = step(i, -Infinity);
-      for (let i = 0; i < length; i++) {
-        const gain = gains[i + delay];
-        left[i] *= gain;
-        right[i] *= gain;
-      }
-    }
-  },
+  stream: streamCompressor,
+  // Until processEffect compensates a stream's latency itself (see stream-latency.ts).
+  process: processThroughStream(streamCompressor),
 });

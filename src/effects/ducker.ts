@@ -10,6 +10,7 @@
  * one-pole smoothing in dB, as in the compressor: 63% of a step in `attack` or `release`.
  */
 import { defineEffect } from '../api/define-effect.ts';
+import type { EffectBlock, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
 import { isSyncedTime, type SyncedTime, syncedSeconds } from '../theory/sync.ts';
 import { DB_TO_LOG, DETECTOR_CHUNK, keyChannels, LevelDetector, timeCoefficient } from './compressor.ts';
@@ -30,38 +31,37 @@ export interface DuckerOptions {
 
 export const duckerDefaults: DuckerOptions = { amount: 12, threshold: -30, attack: 0.005, hold: 0.02, release: 0.15 };
 
-export const ducker = defineEffect<DuckerOptions>({
-  name: 'ducker',
-  version: '1',
-  defaults: duckerDefaults,
-  sidechain: true,
-  validate(o) {
-    const problems: string[] = [];
-    if (!(o.amount >= 0 && o.amount <= 120)) problems.push('amount must be from 0 to 120 dB (how far the signal drops; positive)');
-    if (!(o.threshold >= -120 && o.threshold <= 0)) problems.push('threshold must be from -120 to 0 dBFS');
-    if (!(o.attack >= 0 && o.attack <= 5)) problems.push('attack must be from 0 to 5 seconds');
-    if (!isSyncedTime(o.hold)) problems.push("hold must be seconds (≥ 0) or a note value like '16n'");
-    if (!isSyncedTime(o.release)) problems.push("release must be seconds (≥ 0) or a note value like '8n'");
-    return problems;
-  },
-  process(ctx) {
-    const o = ctx.options;
-    const rate = ctx.sampleRate;
-    const [left, right] = ctx.channels;
-    const key = keyChannels(ctx.channels, ctx.sidechain, 'ducker');
-    const length = left.length;
-    const detector = new LevelDetector('peak', KEY_WINDOW * rate);
-    const levels = new Float64Array(DETECTOR_CHUNK);
-    const attack = timeCoefficient(o.attack, rate);
-    const release = timeCoefficient(syncedSeconds(o.release, ctx.beatSeconds), rate);
-    const holdSamples = Math.round(syncedSeconds(o.hold, ctx.beatSeconds) * rate);
-    const threshold = o.threshold;
-    const depth = -o.amount;
-    let holdLeft = 0;
-    let gainDb = 0;
-    for (let from = 0; from < length; from += DETECTOR_CHUNK) {
-      const to = Math.min(length, from + DETECTOR_CHUNK);
-      detector.run(key[0], key[1], from, to, levels);
+/** The ducker over a song, block by block: detector, hold count and the smoothed gain carry over. */
+class DuckerStream implements EffectStream {
+  private readonly detector: LevelDetector;
+  private readonly levels = new Float64Array(DETECTOR_CHUNK);
+  private readonly attack: number;
+  private readonly release: number;
+  private readonly holdSamples: number;
+  private readonly threshold: number;
+  private readonly depth: number;
+  private holdLeft = 0;
+  private gainDb = 0;
+
+  constructor(context: EffectStreamContext<DuckerOptions>) {
+    const o = context.options;
+    const rate = context.sampleRate;
+    this.detector = new LevelDetector('peak', KEY_WINDOW * rate);
+    this.attack = timeCoefficient(o.attack, rate);
+    this.release = timeCoefficient(syncedSeconds(o.release, context.beatSeconds), rate);
+    this.holdSamples = Math.round(syncedSeconds(o.hold, context.beatSeconds) * rate);
+    this.threshold = o.threshold;
+    this.depth = -o.amount;
+  }
+
+  process(_start: number, block: EffectBlock): void {
+    const [left, right] = block.channels;
+    const key = keyChannels(block, 'ducker');
+    const { attack, release, holdSamples, threshold, depth, levels } = this;
+    let { holdLeft, gainDb } = this;
+    for (let from = 0; from < left.length; from += DETECTOR_CHUNK) {
+      const to = Math.min(left.length, from + DETECTOR_CHUNK);
+      this.detector.run(key[0], key[1], from, to, levels);
       for (let i = from; i < to; i++) {
         let target = 0;
         if (levels[i - from] >= threshold) {
@@ -78,5 +78,24 @@ export const ducker = defineEffect<DuckerOptions>({
         right[i] *= gain;
       }
     }
+    this.holdLeft = holdLeft;
+    this.gainDb = gainDb;
+  }
+}
+
+export const ducker = defineEffect<DuckerOptions>({
+  name: 'ducker',
+  version: '1',
+  defaults: duckerDefaults,
+  sidechain: true,
+  validate(o) {
+    const problems: string[] = [];
+    if (!(o.amount >= 0 && o.amount <= 120)) problems.push('amount must be from 0 to 120 dB (how far the signal drops; positive)');
+    if (!(o.threshold >= -120 && o.threshold <= 0)) problems.push('threshold must be from -120 to 0 dBFS');
+    if (!(o.attack >= 0 && o.attack <= 5)) problems.push('attack must be from 0 to 5 seconds');
+    if (!isSyncedTime(o.hold)) problems.push("hold must be seconds (≥ 0) or a note value like '16n'");
+    if (!isSyncedTime(o.release)) problems.push("release must be seconds (≥ 0) or a note value like '8n'");
+    return problems;
   },
+  stream: (context) => new DuckerStream(context),
 });

@@ -10,6 +10,7 @@
  * band's coefficients are re-designed every 32 samples (only when the value moved).
  */
 import { defineEffect } from '../api/define-effect.ts';
+import type { EffectBlock, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
 import type { Decibels, Hertz } from '../theory/units.ts';
 import {
   type BiquadCoefficients,
@@ -95,19 +96,19 @@ const AUTOMATION_BLOCK = 32;
 /** Block size of the float64 scratch buffer when nothing is automated. */
 const STATIC_BLOCK = 2048;
 
-/** A band as processed: its resolved settings, its sections, its automation curves. */
+/** A band as processed: its resolved settings, its sections, its automation paths. */
 interface BandState {
   readonly band: EqBand;
   sections: BiquadCoefficients[];
-  readonly gainCurve: Float32Array | undefined;
-  readonly frequencyCurve: Float32Array | undefined;
+  readonly gainPath: string;
+  readonly frequencyPath: string;
   lastGain: number;
   lastFrequency: number;
   /** Where this band's sections start in the per-channel state arrays. */
   readonly stateOffset: number;
 }
 
-function prepareBands(bands: readonly EqBandOptions[], sampleRate: number, automation: Readonly<Record<string, Float32Array>>): BandState[] {
+function prepareBands(bands: readonly EqBandOptions[], sampleRate: number): BandState[] {
   let offset = 0;
   return bands.map((input, index) => {
     const band = resolveBand(input);
@@ -115,8 +116,8 @@ function prepareBands(bands: readonly EqBandOptions[], sampleRate: number, autom
     const state: BandState = {
       band,
       sections,
-      gainCurve: automation[`bands.${index}.gain`],
-      frequencyCurve: automation[`bands.${index}.frequency`],
+      gainPath: `bands.${index}.gain`,
+      frequencyPath: `bands.${index}.frequency`,
       lastGain: band.gain,
       lastFrequency: band.frequency,
       stateOffset: offset,
@@ -126,14 +127,70 @@ function prepareBands(bands: readonly EqBandOptions[], sampleRate: number, autom
   });
 }
 
-/** Re-design an automated band from its curves' values at sample `at`, if they moved. */
-function followAutomation(state: BandState, at: number, sampleRate: number): void {
-  const gain = state.gainCurve ? state.gainCurve[at] : state.band.gain;
-  const frequency = state.frequencyCurve ? state.frequencyCurve[at] : state.band.frequency;
-  if (gain === state.lastGain && frequency === state.lastFrequency) return;
-  state.lastGain = gain;
-  state.lastFrequency = frequency;
-  state.sections = eqBandSections({ ...state.band, gain, frequency }, sampleRate);
+/**
+ * The EQ over a song, block by block. Coefficients of automated bands follow their curves on
+ * a fixed grid of song samples (every 32; 2,048 when nothing is automated), and the biquads'
+ * denormal flush happens only at the grid's lines, so any block sizes give the same samples.
+ */
+class EqStream implements EffectStream {
+  private readonly bands: BandState[];
+  private readonly sampleRate: number;
+  /** Bands with an automation curve, found in the first block (0 until then: the grid is unknown). */
+  private automated: BandState[] = [];
+  private grid = 0;
+  private readonly states: Float64Array[];
+  private readonly scratch = new Float64Array(STATIC_BLOCK);
+
+  constructor(context: EffectStreamContext<EqOptions>) {
+    this.sampleRate = context.sampleRate;
+    this.bands = prepareBands(context.options.bands, context.sampleRate);
+    const stateWords = this.bands.reduce((sum, b) => sum + 2 * b.sections.length, 0);
+    this.states = [new Float64Array(stateWords), new Float64Array(stateWords)];
+  }
+
+  process(start: number, block: EffectBlock): void {
+    const { bands, scratch, states } = this;
+    if (bands.length === 0) return;
+    const automation = block.automation;
+    if (this.grid === 0) {
+      this.automated = bands.filter((b) => automation[b.gainPath] || automation[b.frequencyPath]);
+      // Automated bands were designed from their static values; start them from the curves.
+      for (const b of this.automated) b.lastGain = Number.NaN;
+      this.grid = this.automated.length > 0 ? AUTOMATION_BLOCK : STATIC_BLOCK;
+    }
+    const grid = this.grid;
+    const count = block.channels[0].length;
+    for (let from = 0; from < count; ) {
+      const offset = (start + from) % grid;
+      if (offset === 0) for (const b of this.automated) this.followAutomation(b, automation, from);
+      const to = Math.min(count, from + grid - offset);
+      const flush = (start + to) % grid === 0;
+      for (let c = 0; c < 2; c++) {
+        const channel = block.channels[c];
+        const state = states[c];
+        const n = to - from;
+        // Copy the block to float64 so the cascade's intermediate signal is never rounded to float32.
+        for (let i = 0; i < n; i++) scratch[i] = channel[from + i];
+        for (const b of bands) {
+          for (let s = 0; s < b.sections.length; s++) processBiquad(b.sections[s], state, b.stateOffset + 2 * s, scratch, 0, n, flush);
+        }
+        for (let i = 0; i < n; i++) channel[from + i] = scratch[i];
+      }
+      from = to;
+    }
+  }
+
+  /** Re-design an automated band from its curves' values at block sample `at`, if they moved. */
+  private followAutomation(state: BandState, automation: EffectBlock['automation'], at: number): void {
+    const gainCurve = automation[state.gainPath];
+    const frequencyCurve = automation[state.frequencyPath];
+    const gain = gainCurve ? gainCurve[at] : state.band.gain;
+    const frequency = frequencyCurve ? frequencyCurve[at] : state.band.frequency;
+    if (gain === state.lastGain && frequency === state.lastFrequency) return;
+    state.lastGain = gain;
+    state.lastFrequency = frequency;
+    state.sections = eqBandSections({ ...state.band, gain, frequency }, this.sampleRate);
+  }
 }
 
 export const eq = defineEffect<EqOptions>({
@@ -144,34 +201,5 @@ export const eq = defineEffect<EqOptions>({
     if (!Array.isArray(options.bands)) return ['bands must be an array of bands like [{ type: "bell", frequency: 1000, gain: 3 }]'];
     return options.bands.flatMap(validateBand);
   },
-  process(ctx) {
-    const bands = prepareBands(ctx.options.bands, ctx.sampleRate, ctx.automation);
-    if (bands.length === 0) return;
-    const automated = bands.filter((b) => b.gainCurve || b.frequencyCurve);
-    // Automated bands were designed from their static values; start them from the curves.
-    for (const b of automated) {
-      b.lastGain = Number.NaN;
-      followAutomation(b, 0, ctx.sampleRate);
-    }
-    const blockSize = automated.length > 0 ? AUTOMATION_BLOCK : STATIC_BLOCK;
-    const stateWords = bands.reduce((sum, b) => sum + 2 * b.sections.length, 0);
-    const states = ctx.channels.map(() => new Float64Array(stateWords));
-    const scratch = new Float64Array(blockSize);
-    const length = ctx.channels[0].length;
-    for (let from = 0; from < length; from += blockSize) {
-      const to = Math.min(length, from + blockSize);
-      for (const b of automated) followAutomation(b, from, ctx.sampleRate);
-      for (let c = 0; c < ctx.channels.length; c++) {
-        const channel = ctx.channels[c];
-        const state = states[c];
-        const count = to - from;
-        // Copy the block to float64 so the cascade's intermediate signal is never rounded to float32.
-        for (let i = 0; i < count; i++) scratch[i] = channel[from + i];
-        for (const b of bands) {
-          for (let s = 0; s < b.sections.length; s++) processBiquad(b.sections[s], state, b.stateOffset + 2 * s, scratch, 0, count);
-        }
-        for (let i = 0; i < count; i++) channel[from + i] = scratch[i];
-      }
-    }
-  },
+  stream: (context) => new EqStream(context),
 });

@@ -10,6 +10,7 @@
  * a step covers 63% of its distance in `attack` seconds (opening) or `release` (closing).
  */
 import { defineEffect } from '../api/define-effect.ts';
+import type { EffectBlock, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
 import { DB_TO_LOG, DETECTOR_CHUNK, keyChannels, LevelDetector, timeCoefficient } from './compressor.ts';
 
@@ -41,44 +42,44 @@ export function gateClosedGainDb(levelDb: Decibels, options: Pick<GateOptions, '
   return Math.max(options.range, (options.ratio - 1) * (levelDb - options.threshold));
 }
 
-export const gate = defineEffect<GateOptions>({
-  name: 'gate',
-  version: '1',
-  defaults: gateDefaults,
-  sidechain: true,
-  validate(o) {
-    const problems: string[] = [];
-    if (!(o.threshold >= -120 && o.threshold <= 0)) problems.push('threshold must be from -120 to 0 dBFS');
-    if (!(o.ratio >= 1)) problems.push('ratio must be at least 1 (2 expands gently, 20 or more gates)');
-    if (!(o.range <= 0 && o.range >= -200)) problems.push('range must be from -200 to 0 dB (negative: the deepest cut)');
-    if (!(o.attack >= 0 && o.attack <= 5)) problems.push('attack must be from 0 to 5 seconds');
-    if (!(o.hold >= 0 && o.hold <= 10)) problems.push('hold must be from 0 to 10 seconds');
-    if (!(o.release >= 0 && o.release <= 10)) problems.push('release must be from 0 to 10 seconds');
-    if (!(o.hysteresis >= 0 && o.hysteresis <= 24)) problems.push('hysteresis must be from 0 to 24 dB');
-    return problems;
-  },
-  process(ctx) {
-    const o = ctx.options;
-    const rate = ctx.sampleRate;
-    const [left, right] = ctx.channels;
-    const key = keyChannels(ctx.channels, ctx.sidechain, 'gate');
-    const length = left.length;
-    const detector = new LevelDetector('peak', KEY_WINDOW * rate);
-    const levels = new Float64Array(DETECTOR_CHUNK);
-    const attack = timeCoefficient(o.attack, rate);
-    const release = timeCoefficient(o.release, rate);
-    const holdSamples = Math.round(o.hold * rate);
-    const threshold = o.threshold;
-    const closeLevel = o.threshold - o.hysteresis;
-    const slope = o.ratio - 1;
-    const range = o.range;
-    let open = false;
-    let holdLeft = 0;
-    // Start closed and settled, so a silent lead-in is not a fade.
-    let gainDb = range;
-    for (let from = 0; from < length; from += DETECTOR_CHUNK) {
-      const to = Math.min(length, from + DETECTOR_CHUNK);
-      detector.run(key[0], key[1], from, to, levels);
+/** The gate over a song, block by block: detector, open/hold state and the smoothed gain carry over. */
+class GateStream implements EffectStream {
+  private readonly detector: LevelDetector;
+  private readonly levels = new Float64Array(DETECTOR_CHUNK);
+  private readonly attack: number;
+  private readonly release: number;
+  private readonly holdSamples: number;
+  private readonly threshold: number;
+  private readonly closeLevel: number;
+  private readonly slope: number;
+  private readonly range: number;
+  private open = false;
+  private holdLeft = 0;
+  /** Smoothed gain, dB: starts closed and settled, so a silent lead-in is not a fade. */
+  private gainDb: number;
+
+  constructor(context: EffectStreamContext<GateOptions>) {
+    const o = context.options;
+    const rate = context.sampleRate;
+    this.detector = new LevelDetector('peak', KEY_WINDOW * rate);
+    this.attack = timeCoefficient(o.attack, rate);
+    this.release = timeCoefficient(o.release, rate);
+    this.holdSamples = Math.round(o.hold * rate);
+    this.threshold = o.threshold;
+    this.closeLevel = o.threshold - o.hysteresis;
+    this.slope = o.ratio - 1;
+    this.range = o.range;
+    this.gainDb = o.range;
+  }
+
+  process(_start: number, block: EffectBlock): void {
+    const [left, right] = block.channels;
+    const key = keyChannels(block, 'gate');
+    const { attack, release, holdSamples, threshold, closeLevel, slope, range, levels } = this;
+    let { open, holdLeft, gainDb } = this;
+    for (let from = 0; from < left.length; from += DETECTOR_CHUNK) {
+      const to = Math.min(left.length, from + DETECTOR_CHUNK);
+      this.detector.run(key[0], key[1], from, to, levels);
       for (let i = from; i < to; i++) {
         const level = levels[i - from];
         if (level >= threshold) {
@@ -101,5 +102,27 @@ export const gate = defineEffect<GateOptions>({
         right[i] *= gain;
       }
     }
+    this.open = open;
+    this.holdLeft = holdLeft;
+    this.gainDb = gainDb;
+  }
+}
+
+export const gate = defineEffect<GateOptions>({
+  name: 'gate',
+  version: '1',
+  defaults: gateDefaults,
+  sidechain: true,
+  validate(o) {
+    const problems: string[] = [];
+    if (!(o.threshold >= -120 && o.threshold <= 0)) problems.push('threshold must be from -120 to 0 dBFS');
+    if (!(o.ratio >= 1)) problems.push('ratio must be at least 1 (2 expands gently, 20 or more gates)');
+    if (!(o.range <= 0 && o.range >= -200)) problems.push('range must be from -200 to 0 dB (negative: the deepest cut)');
+    if (!(o.attack >= 0 && o.attack <= 5)) problems.push('attack must be from 0 to 5 seconds');
+    if (!(o.hold >= 0 && o.hold <= 10)) problems.push('hold must be from 0 to 10 seconds');
+    if (!(o.release >= 0 && o.release <= 10)) problems.push('release must be from 0 to 10 seconds');
+    if (!(o.hysteresis >= 0 && o.hysteresis <= 24)) problems.push('hysteresis must be from 0 to 24 dB');
+    return problems;
   },
+  stream: (context) => new GateStream(context),
 });

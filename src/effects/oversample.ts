@@ -11,9 +11,10 @@
  * bands are below −84 dB (tests measure ≥ 80 dB).
  *
  * Latency: every filter is linear-phase, and the decimation phases are chosen so the round
- * trip is a whole number of base samples (`oversampleLatency`). The channel is processed
- * ahead by that many samples (zeros fed after the end), so the output lines up with the
- * input sample-exactly and nothing is cut at the end.
+ * trip is a whole number of base samples (`oversampleLatency`). `oversampleChannel` processes
+ * a whole channel ahead by that many samples (zeros fed after the end), so the output lines
+ * up with the input sample-exactly and nothing is cut at the end; `OversampleStream` is the
+ * same filters for a block stream, whose output simply runs that many samples late.
  */
 import { besselI0 } from '../dsp/bessel.ts';
 
@@ -173,45 +174,86 @@ class HalfBandDown {
 }
 
 /**
+ * The oversampler as a stream: base-rate samples in, `shape` at `factor` times the rate,
+ * base-rate samples out `latency` samples later. State (the filters' histories) carries from
+ * call to call, and the filters are FIR, so any split of a signal into calls gives the same
+ * samples; only what `shape` sees per call follows the split.
+ */
+export class OversampleStream {
+  readonly factor: OversampleFactor;
+  /** Base samples the output lags the input (`oversampleLatency`). */
+  readonly latency: number;
+  /** Most base samples one `process` call takes. */
+  readonly maxCount: number;
+  /** How far the shaper's view lags the input: about half the round trip. */
+  private readonly shaperDelay: number;
+  private readonly upA: HalfBandUp;
+  private readonly upB: HalfBandUp | null;
+  private readonly downB: HalfBandDown | null;
+  private readonly downA: HalfBandDown;
+  private readonly mid: Float64Array;
+  private readonly high: Float64Array;
+
+  constructor(factor: OversampleFactor, maxCount: number = BLOCK) {
+    this.factor = factor;
+    this.latency = oversampleLatency(factor);
+    this.maxCount = maxCount;
+    this.shaperDelay = Math.round(this.latency / 2);
+    this.upA = new HalfBandUp(STAGE_A.halfTaps, STAGE_A.beta, maxCount);
+    this.upB = factor === 4 ? new HalfBandUp(STAGE_B.halfTaps, STAGE_B.beta, 2 * maxCount) : null;
+    this.downB = factor === 4 ? new HalfBandDown(STAGE_B.halfTaps, STAGE_B.beta, 2 * maxCount, false) : null;
+    this.downA = new HalfBandDown(STAGE_A.halfTaps, STAGE_A.beta, maxCount, factor === 4);
+    this.mid = new Float64Array(2 * maxCount);
+    this.high = new Float64Array(factor * maxCount);
+  }
+
+  /**
+   * Take `count` (≤ maxCount) base samples from `input[0, count)`, whose first is song sample
+   * `start`; shape them oversampled; write `count` base samples to `output[0, count)`: song
+   * samples start − latency onward. `shape` is told the song sample its block starts at.
+   */
+  process(input: ArrayLike<number>, count: number, output: Float64Array, start: number, shape: OversampledBlockFn): void {
+    if (count > this.maxCount) throw new RangeError(`oversampler: ${count} samples in one call, at most ${this.maxCount}`);
+    if (this.factor === 1) {
+      const high = this.high;
+      for (let i = 0; i < count; i++) high[i] = input[i];
+      shape(high, count, start);
+      for (let i = 0; i < count; i++) output[i] = high[i];
+      return;
+    }
+    const { upA, upB, downB, mid } = this;
+    const buffer = upA.buffer;
+    const offset = upA.inputOffset;
+    for (let i = 0; i < count; i++) buffer[offset + i] = input[i];
+    if (upB && downB) {
+      upA.run(count, upB.buffer.subarray(upB.inputOffset));
+      upB.run(2 * count, this.high);
+      shape(this.high, 4 * count, start - this.shaperDelay);
+      downB.run(this.high, 2 * count, mid);
+    } else {
+      upA.run(count, mid);
+      shape(mid, 2 * count, start - this.shaperDelay);
+    }
+    this.downA.run(mid, count, output);
+  }
+}
+
+/**
  * Run `shape` on `signal` at `factor` times its rate, in place, latency-compensated so the
  * result lines up with the input. With factor 1 the shaper sees the signal itself (as
  * float64 blocks) and nothing is filtered.
  */
 export function oversampleChannel(signal: Float32Array, factor: OversampleFactor, shape: OversampledBlockFn): void {
   const length = signal.length;
-  const latency = oversampleLatency(factor);
-  const upA = new HalfBandUp(STAGE_A.halfTaps, STAGE_A.beta, BLOCK);
-  const upB = factor === 4 ? new HalfBandUp(STAGE_B.halfTaps, STAGE_B.beta, 2 * BLOCK) : null;
-  const downB = factor === 4 ? new HalfBandDown(STAGE_B.halfTaps, STAGE_B.beta, 2 * BLOCK, false) : null;
-  const downA = new HalfBandDown(STAGE_A.halfTaps, STAGE_A.beta, BLOCK, factor === 4);
-  const mid = new Float64Array(2 * BLOCK);
-  const high = new Float64Array(factor * BLOCK);
+  const stream = new OversampleStream(factor);
+  const latency = stream.latency;
+  const input = new Float64Array(BLOCK);
   const out = new Float64Array(BLOCK);
-  // Upsampling delays the shaper's view of the song by about half the round trip.
-  const shaperDelay = Math.round(latency / 2);
   // Feed `latency` zeros past the end so the last real samples come out of the filters.
   for (let from = 0; from < length + latency; from += BLOCK) {
     const count = Math.min(BLOCK, length + latency - from);
-    if (factor === 1) {
-      for (let i = 0; i < count; i++) high[i] = signal[from + i];
-      shape(high, count, from);
-      for (let i = 0; i < count; i++) signal[from + i] = high[i];
-      continue;
-    }
-    const input = upA.buffer;
-    const offset = upA.inputOffset;
-    for (let i = 0; i < count; i++) input[offset + i] = from + i < length ? signal[from + i] : 0;
-    if (upB && downB) {
-      const inner = upB.buffer;
-      upA.run(count, inner.subarray(upB.inputOffset));
-      upB.run(2 * count, high);
-      shape(high, 4 * count, from - shaperDelay);
-      downB.run(high, 2 * count, mid);
-    } else {
-      upA.run(count, mid);
-      shape(mid, 2 * count, from - shaperDelay);
-    }
-    downA.run(mid, count, out);
+    for (let i = 0; i < count; i++) input[i] = from + i < length ? signal[from + i] : 0;
+    stream.process(input, count, out, from, shape);
     // Reading runs `latency` samples ahead of writing, so in-place is safe.
     for (let i = 0; i < count; i++) {
       const at = from + i - latency;

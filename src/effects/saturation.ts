@@ -10,8 +10,10 @@
  */
 import { defineEffect } from '../api/define-effect.ts';
 import type { Decibels, Hertz } from '../theory/units.ts';
-import { OVERSAMPLE_FACTORS, oversampleChannel, type OversampleFactor } from './oversample.ts';
+import type { EffectBlock, EffectStreamContext } from '../ir/plugin.ts';
+import { OVERSAMPLE_FACTORS, type OversampledBlockFn, type OversampleFactor, oversampleLatency, OversampleStream } from './oversample.ts';
 import { svfCoefficients, svfState, svfLowpassBlock, type SvfCoefficients } from '../dsp/svf.ts';
+import { type LatentEffectStream, processThroughStream } from './stream-latency.ts';
 
 export type SaturationType = 'tanh' | 'soft' | 'hard' | 'tube';
 export const SATURATION_TYPES: readonly SaturationType[] = ['tanh', 'soft', 'hard', 'tube'];
@@ -84,43 +86,153 @@ export function saturationCurve(type: SaturationType, x: number): number {
 
 const DB_TO_LN = Math.LN10 / 20;
 
-/** Drive gain of song sample `index`, reading the automation curve if there is one. */
-function driveGainAt(curve: Float32Array | undefined, driveDb: number, index: number): number {
-  if (!curve) return Math.exp(driveDb * DB_TO_LN);
-  const at = index < 0 ? 0 : index >= curve.length ? curve.length - 1 : index;
-  return Math.exp(curve[at] * DB_TO_LN);
+/** Frames of finished output a channel holds before the block that wants them: > the latency's slack. */
+const OUTPUT_RING = 128;
+/** Drive values kept, by song sample: the shaper reads at most ~50 samples behind the input. */
+const DRIVE_RING = 64;
+
+/**
+ * One channel's path: the drive step being gathered, the oversampler, then the DC blocker
+ * (one-pole y = x − x₁ + R·y₁ at 5 Hz), the optional tone low-pass and the output gain,
+ * rounded to float32 between stages as the whole-song form stored them.
+ */
+class SaturationChannel {
+  /** Input of the drive step being gathered (base rate), from song sample `pendingStart`. */
+  readonly pending = new Float64Array(DRIVE_BLOCK);
+  pendingCount = 0;
+  pendingStart = 0;
+  /** The step is complete and waits for the drive value at its end. */
+  waiting = false;
+  readonly oversampler: OversampleStream;
+  /** Oversampler output for one step, then the finished samples. */
+  readonly produced = new Float64Array(DRIVE_BLOCK);
+  /** Finished samples by song frame, modulo OUTPUT_RING. */
+  readonly output = new Float32Array(OUTPUT_RING);
+  dcIn = 0;
+  dcOut = 0;
+  readonly tone = svfState();
+
+  constructor(factor: OversampleFactor) {
+    this.oversampler = new OversampleStream(factor, DRIVE_BLOCK);
+  }
 }
 
 /**
- * One-pole DC blocker y = x − x₁ + R·y₁ at 5 Hz, then the optional tone low-pass and the
- * output gain, in one pass over the channel.
+ * Saturation over a song, block by block. The drive ramps in 32-sample steps on a fixed grid
+ * of song samples, each step from the gain at its start to the gain at its end, so a step is
+ * shaped only once it is complete and the drive at its end is known; with the oversampling
+ * filters' own lookahead that makes the stream's latency (see stream-latency.ts).
  */
-function finish(channel: Float32Array, sampleRate: number, blockDc: boolean, tone: number, outputGain: number): void {
-  if (blockDc) {
-    const r = Math.exp((-2 * Math.PI * 5) / sampleRate);
-    let x1 = 0;
-    let y1 = 0;
-    for (let i = 0; i < channel.length; i++) {
-      const x = channel[i];
-      y1 = x - x1 + r * y1;
-      x1 = x;
-      channel[i] = y1;
+class SaturationStream implements LatentEffectStream {
+  readonly latency: number;
+  private readonly length: number;
+  private readonly type: SaturationType;
+  private readonly bias: number;
+  private readonly offset: number;
+  private readonly factor: OversampleFactor;
+  private readonly drive: number;
+  private readonly filterLatency: number;
+  /** The shaper's view lags its input by this many base samples. */
+  private readonly shaperDelay: number;
+  /** Song frames of input the oversampler takes: the song and `filterLatency` zeros after it. */
+  private readonly feedEnd: number;
+  private readonly blockDc: boolean;
+  private readonly dcCoefficient: number;
+  private readonly tone: SvfCoefficients | null;
+  private readonly outputGain: number;
+  private readonly driveDb = new Float64Array(DRIVE_RING);
+  private readonly channels: [SaturationChannel, SaturationChannel];
+  private readonly shape: OversampledBlockFn;
+
+  constructor(context: EffectStreamContext<SaturationOptions>) {
+    const o = context.options;
+    this.length = context.lengthSamples;
+    this.type = o.type;
+    this.bias = o.bias;
+    this.offset = saturationCurve(o.type, o.bias);
+    this.factor = o.oversample;
+    this.drive = o.drive;
+    this.filterLatency = oversampleLatency(o.oversample);
+    this.shaperDelay = Math.round(this.filterLatency / 2);
+    // A step waits for its last input sample, and without oversampling for the next one's drive too.
+    this.latency = this.filterLatency + DRIVE_BLOCK - 1 + (this.shaperDelay === 0 ? 1 : 0);
+    this.feedEnd = this.length + this.filterLatency;
+    this.blockDc = o.type === 'tube' || o.bias !== 0;
+    this.dcCoefficient = Math.exp((-2 * Math.PI * 5) / context.sampleRate);
+    this.tone = o.tone > 0 ? svfCoefficients(o.tone, context.sampleRate, Math.SQRT2, { a1: 0, a2: 0, a3: 0, k: 0 }) : null;
+    this.outputGain = Math.exp(o.output * DB_TO_LN);
+    this.channels = [new SaturationChannel(o.oversample), new SaturationChannel(o.oversample)];
+    // One shaper for every step: the step's gain ramps from its start to its end.
+    this.shape = (block, count, start) => {
+      const g0 = this.driveGain(start);
+      const g1 = this.driveGain(start + count / this.factor);
+      shapeBlock(this.type, block, 0, count, g0, (g1 - g0) / count, this.bias, this.offset);
+    };
+  }
+
+  /** Drive gain at song sample `index`, clamped into the song as the drive curve is. */
+  private driveGain(index: number): number {
+    const at = index < 0 ? 0 : index >= this.length ? this.length - 1 : index;
+    return Math.exp(this.driveDb[at % DRIVE_RING] * DB_TO_LN);
+  }
+
+  process(start: number, block: EffectBlock): void {
+    const count = block.channels[0].length;
+    const curve = block.automation['drive'];
+    const { length, feedEnd, latency, channels } = this;
+    for (let i = 0; i < count; i++) {
+      const t = start + i;
+      if (t < length) this.driveDb[t % DRIVE_RING] = curve ? curve[i] : this.drive;
+      for (let c = 0; c < 2; c++) {
+        const lane = channels[c];
+        const data = block.channels[c];
+        if (lane.waiting) this.tryStep(lane, t);
+        if (t < feedEnd) {
+          if (lane.pendingCount === 0) lane.pendingStart = t;
+          lane.pending[lane.pendingCount++] = t < length ? data[i] : 0;
+          if (lane.pendingCount === DRIVE_BLOCK || t === feedEnd - 1) {
+            lane.waiting = true;
+            this.tryStep(lane, t);
+          }
+        }
+        const frame = t - latency;
+        data[i] = frame >= 0 && frame < length ? lane.output[frame % OUTPUT_RING] : 0;
+      }
     }
   }
-  if (tone > 0) {
-    const coefficients: SvfCoefficients = svfCoefficients(tone, sampleRate, Math.SQRT2, { a1: 0, a2: 0, a3: 0, k: 0 });
-    const state = svfState();
-    const block = new Float64Array(1024);
-    for (let from = 0; from < channel.length; from += block.length) {
-      const count = Math.min(block.length, channel.length - from);
-      for (let i = 0; i < count; i++) block[i] = channel[from + i];
-      svfLowpassBlock(state, coefficients, block, count);
-      for (let i = 0; i < count; i++) channel[from + i] = block[i] * outputGain;
+
+  /** Shape and finish a complete step if the drive at its end is known by song sample `now`. */
+  private tryStep(lane: SaturationChannel, now: number): void {
+    const count = lane.pendingCount;
+    const end = lane.pendingStart + count - this.shaperDelay;
+    if ((end < this.length ? end : this.length - 1) > now) return;
+    lane.waiting = false;
+    lane.pendingCount = 0;
+    const produced = lane.produced;
+    lane.oversampler.process(lane.pending, count, produced, lane.pendingStart, this.shape);
+    // produced[j] is song frame pendingStart + j − filterLatency; frames before 0 are the filters filling.
+    const first = lane.pendingStart - this.filterLatency;
+    const skip = first < 0 ? Math.min(count, -first) : 0;
+    const n = count - skip;
+    if (n === 0) return;
+    const r = this.dcCoefficient;
+    for (let j = 0; j < n; j++) {
+      let v = Math.fround(produced[skip + j]);
+      if (this.blockDc) {
+        lane.dcOut = v - lane.dcIn + r * lane.dcOut;
+        lane.dcIn = v;
+        v = Math.fround(lane.dcOut);
+      }
+      produced[j] = v;
     }
-  } else if (outputGain !== 1) {
-    for (let i = 0; i < channel.length; i++) channel[i] *= outputGain;
+    if (this.tone) svfLowpassBlock(lane.tone, this.tone, produced, n);
+    const gain = this.outputGain;
+    const scale = this.tone !== null || gain !== 1;
+    for (let j = 0; j < n; j++) lane.output[(first + skip + j) % OUTPUT_RING] = scale ? produced[j] * gain : produced[j];
   }
 }
+
+const streamSaturation = (context: EffectStreamContext<SaturationOptions>): SaturationStream => new SaturationStream(context);
 
 export const saturation = defineEffect<SaturationOptions>({
   name: 'saturation',
@@ -136,24 +248,7 @@ export const saturation = defineEffect<SaturationOptions>({
     if (!OVERSAMPLE_FACTORS.includes(options.oversample)) problems.push(`oversample must be 1, 2 or 4, got ${options.oversample}`);
     return problems;
   },
-  process(ctx) {
-    const { type, bias, tone, oversample: factor } = ctx.options;
-    const curve = ctx.automation['drive'];
-    const offset = saturationCurve(type, bias);
-    const outputGain = Math.exp(ctx.options.output * DB_TO_LN);
-    for (const channel of ctx.channels) {
-      oversampleChannel(channel, factor, (block, count, start) => {
-        const perBase = factor;
-        const chunk = DRIVE_BLOCK * perBase;
-        for (let from = 0; from < count; from += chunk) {
-          const to = Math.min(count, from + chunk);
-          const baseIndex = start + from / perBase;
-          const g0 = driveGainAt(curve, ctx.options.drive, baseIndex);
-          const g1 = curve ? driveGainAt(curve, ctx.options.drive, baseIndex + (to - from) / perBase) : g0;
-          shapeBlock(type, block, from, to, g0, (g1 - g0) / (to - from), bias, offset);
-        }
-      });
-      finish(channel, ctx.sampleRate, type === 'tube' || bias !== 0, tone, outputGain);
-    }
-  },
+  stream: streamSaturation,
+  // Until processEffect compensates a stream's latency itself (see stream-latency.ts).
+  process: processThroughStream(streamSaturation),
 });

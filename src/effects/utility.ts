@@ -8,6 +8,7 @@
  * mono pan law's −3 dB at centre would just turn everything down.)
  */
 import { defineEffect } from '../api/define-effect.ts';
+import type { EffectBlock, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
 import type { Decibels } from '../theory/units.ts';
 
 export interface UtilityOptions {
@@ -29,10 +30,22 @@ export const utilityDefaults: UtilityOptions = { gain: 0, pan: 0, invertLeft: fa
 
 /** Left and right balance gains: unity at centre, cos/sin scaled by √2 toward the far side (exact zeros at the hard sides). */
 export function balanceGains(pan: number): [number, number] {
-  const clamped = pan < -1 ? -1 : pan > 1 ? 1 : pan;
-  const angle = ((clamped + 1) * Math.PI) / 4;
-  const exact = (gain: number) => (Math.abs(gain) < 1e-12 ? 0 : gain);
-  return [clamped <= 0 ? 1 : exact(Math.cos(angle) * Math.SQRT2), clamped >= 0 ? 1 : exact(Math.sin(angle) * Math.SQRT2)];
+  return [balanceLeft(pan), balanceRight(pan)];
+}
+
+const clampPan = (pan: number) => (pan < -1 ? -1 : pan > 1 ? 1 : pan);
+const exactZero = (gain: number) => (Math.abs(gain) < 1e-12 ? 0 : gain);
+
+/** The left gain of `balanceGains` alone (no array for a loop that follows a pan curve). */
+export function balanceLeft(pan: number): number {
+  const clamped = clampPan(pan);
+  return clamped <= 0 ? 1 : exactZero(Math.cos(((clamped + 1) * Math.PI) / 4) * Math.SQRT2);
+}
+
+/** The right gain of `balanceGains` alone. */
+export function balanceRight(pan: number): number {
+  const clamped = clampPan(pan);
+  return clamped >= 0 ? 1 : exactZero(Math.sin(((clamped + 1) * Math.PI) / 4) * Math.SQRT2);
 }
 
 const DB_TO_LN = Math.LN10 / 20;
@@ -58,41 +71,63 @@ function route(left: Float32Array, right: Float32Array, options: Readonly<Utilit
   }
 }
 
-/** Static gain and balance: two constant multipliers. */
-function applyStatic(left: Float32Array, right: Float32Array, gainDb: number, pan: number): void {
-  const gain = Math.pow(10, gainDb / 20);
-  const [panLeft, panRight] = balanceGains(pan);
-  const gl = gain * panLeft;
-  const gr = gain * panRight;
-  for (let i = 0; i < left.length; i++) {
-    left[i] *= gl;
-    right[i] *= gr;
-  }
-}
-
 /**
- * Automated gain and/or balance, followed per sample. exp/cos/sin are recomputed only when
- * a curve's value changes: automation is mostly flat stretches and ramps of few values.
+ * The utility over a song, block by block. Static gain and balance are two multipliers worked
+ * out once; automated ones are followed per sample, exp/cos/sin recomputed only when a curve's
+ * value changes (automation is mostly flat stretches and ramps of few values).
  */
-function applyAutomated(left: Float32Array, right: Float32Array, options: Readonly<UtilityOptions>, gainCurve: Float32Array | undefined, panCurve: Float32Array | undefined): void {
-  let lastDb = NaN;
-  let lastPan = NaN;
-  let gain = 1;
-  let gl = 1;
-  let gr = 1;
-  for (let i = 0; i < left.length; i++) {
-    const db = gainCurve ? gainCurve[i] : options.gain;
-    const pan = panCurve ? panCurve[i] : options.pan;
-    if (db !== lastDb) {
-      lastDb = db;
-      gain = Math.exp(db * DB_TO_LN);
+class UtilityStream implements EffectStream {
+  private readonly options: Readonly<UtilityOptions>;
+  private readonly staticLeft: number;
+  private readonly staticRight: number;
+  private lastDb = NaN;
+  private lastPan = NaN;
+  private gain = 1;
+  private panLeft = 1;
+  private panRight = 1;
+
+  constructor(context: EffectStreamContext<UtilityOptions>) {
+    const o = context.options;
+    this.options = o;
+    const gain = Math.pow(10, o.gain / 20);
+    this.staticLeft = gain * balanceLeft(o.pan);
+    this.staticRight = gain * balanceRight(o.pan);
+  }
+
+  process(_start: number, block: EffectBlock): void {
+    const [left, right] = block.channels;
+    route(left, right, this.options);
+    const gainCurve = block.automation['gain'];
+    const panCurve = block.automation['pan'];
+    if (!gainCurve && !panCurve) {
+      const { staticLeft, staticRight } = this;
+      for (let i = 0; i < left.length; i++) {
+        left[i] *= staticLeft;
+        right[i] *= staticRight;
+      }
+      return;
     }
-    if (pan !== lastPan) {
-      lastPan = pan;
-      [gl, gr] = balanceGains(pan);
+    let { lastDb, lastPan, gain, panLeft, panRight } = this;
+    for (let i = 0; i < left.length; i++) {
+      const db = gainCurve ? gainCurve[i] : this.options.gain;
+      const pan = panCurve ? panCurve[i] : this.options.pan;
+      if (db !== lastDb) {
+        lastDb = db;
+        gain = Math.exp(db * DB_TO_LN);
+      }
+      if (pan !== lastPan) {
+        lastPan = pan;
+        panLeft = balanceLeft(pan);
+        panRight = balanceRight(pan);
+      }
+      left[i] *= gain * panLeft;
+      right[i] *= gain * panRight;
     }
-    left[i] *= gain * gl;
-    right[i] *= gain * gr;
+    this.lastDb = lastDb;
+    this.lastPan = lastPan;
+    this.gain = gain;
+    this.panLeft = panLeft;
+    this.panRight = panRight;
   }
 }
 
@@ -109,12 +144,5 @@ export const utility = defineEffect<UtilityOptions>({
     }
     return problems;
   },
-  process(ctx) {
-    const [left, right] = ctx.channels;
-    route(left, right, ctx.options);
-    const gainCurve = ctx.automation['gain'];
-    const panCurve = ctx.automation['pan'];
-    if (gainCurve || panCurve) applyAutomated(left, right, ctx.options, gainCurve, panCurve);
-    else applyStatic(left, right, ctx.options.gain, ctx.options.pan);
-  },
+  stream: (context) => new UtilityStream(context),
 });

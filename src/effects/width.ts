@@ -9,6 +9,7 @@
  * tighter on big systems and cuts cleaner to vinyl.
  */
 import { defineEffect } from '../api/define-effect.ts';
+import type { EffectBlock, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
 import type { Hertz } from '../theory/units.ts';
 
 export interface WidthOptions {
@@ -67,7 +68,7 @@ class Lr4Highpass {
   }
 }
 
-/** Plain M/S scaling, no crossover: skips samples where the width is exactly 1. */
+/** Plain M/S scaling of one block, no crossover: skips samples where the width is exactly 1. */
 function scaleSide(left: Float32Array, right: Float32Array, width: number, curve: Float32Array | undefined): void {
   for (let i = 0; i < left.length; i++) {
     const w = curve ? curve[i] : width;
@@ -81,21 +82,43 @@ function scaleSide(left: Float32Array, right: Float32Array, width: number, curve
   }
 }
 
-/** M/S scaling with the side high-passed, in blocks so the filter runs over a float64 side. */
-function scaleSideBassMono(left: Float32Array, right: Float32Array, width: number, curve: Float32Array | undefined, cutoff: number, sampleRate: number): void {
-  const filter = new Lr4Highpass(cutoff, sampleRate);
-  const side = new Float64Array(1024);
-  for (let from = 0; from < left.length; from += side.length) {
-    const count = Math.min(side.length, left.length - from);
-    for (let i = 0; i < count; i++) side[i] = (left[from + i] - right[from + i]) * 0.5;
-    filter.run(side, count);
-    for (let i = 0; i < count; i++) {
-      const at = from + i;
-      const w = curve ? curve[at] : width;
-      const mid = (left[at] + right[at]) * 0.5;
-      const s = side[i] * w;
-      left[at] = mid + s;
-      right[at] = mid - s;
+/** Side samples high-passed per pass through the bass-mono filter. */
+const SIDE_BLOCK = 1024;
+
+/** The width over a song, block by block; with bass mono the side's LR4 high-pass keeps its state. */
+class WidthStream implements EffectStream {
+  private readonly width: number;
+  private readonly filter: Lr4Highpass | null;
+  private readonly side: Float64Array;
+
+  constructor(context: EffectStreamContext<WidthOptions>) {
+    const { width: amount, bassMono } = context.options;
+    this.width = amount;
+    this.filter = bassMono > 0 ? new Lr4Highpass(bassMono, context.sampleRate) : null;
+    this.side = new Float64Array(this.filter ? SIDE_BLOCK : 0);
+  }
+
+  process(_start: number, block: EffectBlock): void {
+    const [left, right] = block.channels;
+    const curve = block.automation['width'];
+    const { filter, side, width } = this;
+    if (!filter) {
+      if (curve || width !== 1) scaleSide(left, right, width, curve);
+      return;
+    }
+    // M/S scaling with the side high-passed, in pieces so the filter runs over a float64 side.
+    for (let from = 0; from < left.length; from += SIDE_BLOCK) {
+      const count = Math.min(SIDE_BLOCK, left.length - from);
+      for (let i = 0; i < count; i++) side[i] = (left[from + i] - right[from + i]) * 0.5;
+      filter.run(side, count);
+      for (let i = 0; i < count; i++) {
+        const at = from + i;
+        const w = curve ? curve[at] : width;
+        const mid = (left[at] + right[at]) * 0.5;
+        const s = side[i] * w;
+        left[at] = mid + s;
+        right[at] = mid - s;
+      }
     }
   }
 }
@@ -110,11 +133,5 @@ export const width = defineEffect<WidthOptions>({
     if (!(options.bassMono === 0 || (options.bassMono >= 20 && options.bassMono <= 1000))) problems.push('bassMono must be 0 (off) or a crossover from 20 to 1000 Hz');
     return problems;
   },
-  process(ctx) {
-    const [left, right] = ctx.channels;
-    const curve = ctx.automation['width'];
-    const { width: amount, bassMono } = ctx.options;
-    if (bassMono > 0) scaleSideBassMono(left, right, amount, curve, bassMono, ctx.sampleRate);
-    else if (curve || amount !== 1) scaleSide(left, right, amount, curve);
-  },
+  stream: (context) => new WidthStream(context),
 });
