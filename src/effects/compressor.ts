@@ -22,7 +22,7 @@
  * Automation: `threshold`, `ratio` and `makeup` follow their curves sample by sample.
  */
 import { defineEffect } from '../api/define-effect.ts';
-import type { EffectBlock, EffectStreamContext } from '../ir/plugin.ts';
+import type { EffectBlock, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
 import { type LatentEffectStream, processThroughStream } from './stream-latency.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
 
@@ -214,6 +214,37 @@ export function keyChannels(block: EffectBlock, effect: string): readonly [Float
   return sidechain;
 }
 
+/**
+ * What the compressor, gate and ducker share as streams: the key (the slot's sidechain, else
+ * the input) through a level detector chunk by chunk, each chunk's levels handed to `apply`
+ * before any of its samples is overwritten, which is what makes keying from the input itself
+ * safe in place. Frames past the song's end (a latency's tail) are not detected.
+ */
+export abstract class KeyedStream implements EffectStream {
+  /** The levels of the chunk `apply` is given, dB: levels[i − from] for block sample i. */
+  protected readonly levels = new Float64Array(DETECTOR_CHUNK);
+
+  constructor(
+    private readonly effect: string,
+    private readonly detector: LevelDetector,
+    private readonly length: number,
+  ) {}
+
+  process(start: number, block: EffectBlock): void {
+    const count = block.channels[0].length;
+    const key = keyChannels(block, this.effect);
+    const inSong = Math.max(0, Math.min(count, this.length - start));
+    for (let from = 0; from < count; from += DETECTOR_CHUNK) {
+      const to = Math.min(count, from + DETECTOR_CHUNK);
+      if (from < inSong) this.detector.run(key[0], key[1], from, Math.min(to, inSong), this.levels);
+      this.apply(block, from, to, inSong);
+    }
+  }
+
+  /** Process block samples [from, to); those from `inSong` on are past the song's end. */
+  protected abstract apply(block: EffectBlock, from: number, to: number, inSong: number): void;
+}
+
 function validateCompressor(o: Readonly<CompressorOptions>): string[] {
   const problems: string[] = [];
   if (!(o.threshold >= -120 && o.threshold <= 24)) problems.push('threshold must be from -120 to 24 dBFS');
@@ -233,11 +264,8 @@ function validateCompressor(o: Readonly<CompressorOptions>): string[] {
  * gain its key reached; with it, the audio waits in a `lookahead`-sample ring while the key
  * runs ahead (gains rounded to float32, as the whole-song form stored them).
  */
-class CompressorStream implements LatentEffectStream {
+class CompressorStream extends KeyedStream implements LatentEffectStream {
   readonly latency: number;
-  private readonly length: number;
-  private readonly detector: LevelDetector;
-  private readonly levels = new Float64Array(DETECTOR_CHUNK);
   private readonly attack: number;
   private readonly release: number;
   private readonly knee: number;
@@ -255,8 +283,7 @@ class CompressorStream implements LatentEffectStream {
   constructor(context: EffectStreamContext<CompressorOptions>) {
     const o = context.options;
     const rate = context.sampleRate;
-    this.length = context.lengthSamples;
-    this.detector = new LevelDetector(o.detection, o.window * rate);
+    super('compressor', new LevelDetector(o.detection, o.window * rate), context.lengthSamples);
     this.attack = timeCoefficient(o.attack, rate);
     this.release = timeCoefficient(o.release, rate);
     this.knee = o.knee;
@@ -268,47 +295,38 @@ class CompressorStream implements LatentEffectStream {
     this.makeup = o.makeup;
   }
 
-  process(start: number, block: EffectBlock): void {
+  protected apply(block: EffectBlock, from: number, to: number, inSong: number): void {
     const [left, right] = block.channels;
-    const count = left.length;
-    const key = keyChannels(block, 'compressor');
     const { threshold: thresholdCurve, ratio: ratioCurve, makeup: makeupCurve } = block.automation;
     const { attack, release, knee, latency, levels, ringLeft, ringRight } = this;
-    // Frames [0, inSong) of this block are in the song; the rest is the latency's silent tail.
-    const inSong = Math.max(0, Math.min(count, this.length - start));
     let { reduction, threshold, ratio, makeup, ringAt } = this;
-    for (let from = 0; from < count; from += DETECTOR_CHUNK) {
-      const to = Math.min(count, from + DETECTOR_CHUNK);
-      // The detector reads key samples [from, to) before any of them is overwritten below,
-      // which is what makes keying from the input itself safe in place.
-      if (from < inSong) this.detector.run(key[0], key[1], from, Math.min(to, inSong), levels);
-      for (let i = from; i < to; i++) {
-        let level = -Infinity;
-        if (i < inSong) {
-          level = levels[i - from];
-          if (thresholdCurve) threshold = thresholdCurve[i];
-          if (ratioCurve) ratio = ratioCurve[i];
-          if (makeupCurve) makeup = makeupCurve[i];
-        }
-        const target = gainComputerDb(level, threshold, ratio, knee);
-        reduction = target < reduction ? attack * reduction + (1 - attack) * target : release * reduction + (1 - release) * target;
-        // Snap a vanishing reduction to 0 so a long release cannot crawl through subnormals.
-        if (reduction > -1e-9) reduction = 0;
-        const gain = Math.exp((reduction + makeup) * DB_TO_LOG);
-        if (latency === 0) {
-          left[i] *= gain;
-          right[i] *= gain;
-          continue;
-        }
-        const delayedGain = Math.fround(gain);
-        const l = ringLeft[ringAt];
-        const r = ringRight[ringAt];
-        ringLeft[ringAt] = left[i];
-        ringRight[ringAt] = right[i];
-        if (++ringAt === latency) ringAt = 0;
-        left[i] = l * delayedGain;
-        right[i] = r * delayedGain;
+    for (let i = from; i < to; i++) {
+      // Past the song's end the key counts as silent and the settings hold their last values.
+      let level = -Infinity;
+      if (i < inSong) {
+        level = levels[i - from];
+        if (thresholdCurve) threshold = thresholdCurve[i];
+        if (ratioCurve) ratio = ratioCurve[i];
+        if (makeupCurve) makeup = makeupCurve[i];
       }
+      const target = gainComputerDb(level, threshold, ratio, knee);
+      reduction = target < reduction ? attack * reduction + (1 - attack) * target : release * reduction + (1 - release) * target;
+      // Snap a vanishing reduction to 0 so a long release cannot crawl through subnormals.
+      if (reduction > -1e-9) reduction = 0;
+      const gain = Math.exp((reduction + makeup) * DB_TO_LOG);
+      if (latency === 0) {
+        left[i] *= gain;
+        right[i] *= gain;
+        continue;
+      }
+      const delayedGain = Math.fround(gain);
+      const l = ringLeft[ringAt];
+      const r = ringRight[ringAt];
+      ringLeft[ringAt] = left[i];
+      ringRight[ringAt] = right[i];
+      if (++ringAt === latency) ringAt = 0;
+      left[i] = l * delayedGain;
+      right[i] = r * delayedGain;
     }
     this.reduction = reduction;
     this.threshold = threshold;

@@ -10,10 +10,10 @@
  * one-pole smoothing in dB, as in the compressor: 63% of a step in `attack` or `release`.
  */
 import { defineEffect } from '../api/define-effect.ts';
-import type { EffectBlock, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
+import type { EffectBlock, EffectStreamContext } from '../ir/plugin.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
 import { isSyncedTime, type SyncedTime, syncedSeconds } from '../theory/sync.ts';
-import { DB_TO_LOG, DETECTOR_CHUNK, keyChannels, LevelDetector, timeCoefficient } from './compressor.ts';
+import { DB_TO_LOG, KeyedStream, LevelDetector, timeCoefficient } from './compressor.ts';
 import { KEY_WINDOW } from './gate.ts';
 
 export interface DuckerOptions {
@@ -32,9 +32,7 @@ export interface DuckerOptions {
 export const duckerDefaults: DuckerOptions = { amount: 12, threshold: -30, attack: 0.005, hold: 0.02, release: 0.15 };
 
 /** The ducker over a song, block by block: detector, hold count and the smoothed gain carry over. */
-class DuckerStream implements EffectStream {
-  private readonly detector: LevelDetector;
-  private readonly levels = new Float64Array(DETECTOR_CHUNK);
+class DuckerStream extends KeyedStream {
   private readonly attack: number;
   private readonly release: number;
   private readonly holdSamples: number;
@@ -46,7 +44,7 @@ class DuckerStream implements EffectStream {
   constructor(context: EffectStreamContext<DuckerOptions>) {
     const o = context.options;
     const rate = context.sampleRate;
-    this.detector = new LevelDetector('peak', KEY_WINDOW * rate);
+    super('ducker', new LevelDetector('peak', KEY_WINDOW * rate), context.lengthSamples);
     this.attack = timeCoefficient(o.attack, rate);
     this.release = timeCoefficient(syncedSeconds(o.release, context.beatSeconds), rate);
     this.holdSamples = Math.round(syncedSeconds(o.hold, context.beatSeconds) * rate);
@@ -54,29 +52,24 @@ class DuckerStream implements EffectStream {
     this.depth = -o.amount;
   }
 
-  process(_start: number, block: EffectBlock): void {
+  protected apply(block: EffectBlock, from: number, to: number): void {
     const [left, right] = block.channels;
-    const key = keyChannels(block, 'ducker');
     const { attack, release, holdSamples, threshold, depth, levels } = this;
     let { holdLeft, gainDb } = this;
-    for (let from = 0; from < left.length; from += DETECTOR_CHUNK) {
-      const to = Math.min(left.length, from + DETECTOR_CHUNK);
-      this.detector.run(key[0], key[1], from, to, levels);
-      for (let i = from; i < to; i++) {
-        let target = 0;
-        if (levels[i - from] >= threshold) {
-          holdLeft = holdSamples;
-          target = depth;
-        } else if (holdLeft > 0) {
-          holdLeft--;
-          target = depth;
-        }
-        gainDb = target < gainDb ? attack * gainDb + (1 - attack) * target : release * gainDb + (1 - release) * target;
-        if (gainDb > -1e-9) gainDb = 0;
-        const gain = Math.exp(gainDb * DB_TO_LOG);
-        left[i] *= gain;
-        right[i] *= gain;
+    for (let i = from; i < to; i++) {
+      let target = 0;
+      if (levels[i - from] >= threshold) {
+        holdLeft = holdSamples;
+        target = depth;
+      } else if (holdLeft > 0) {
+        holdLeft--;
+        target = depth;
       }
+      gainDb = target < gainDb ? attack * gainDb + (1 - attack) * target : release * gainDb + (1 - release) * target;
+      if (gainDb > -1e-9) gainDb = 0;
+      const gain = Math.exp(gainDb * DB_TO_LOG);
+      left[i] *= gain;
+      right[i] *= gain;
     }
     this.holdLeft = holdLeft;
     this.gainDb = gainDb;

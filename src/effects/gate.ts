@@ -10,9 +10,9 @@
  * a step covers 63% of its distance in `attack` seconds (opening) or `release` (closing).
  */
 import { defineEffect } from '../api/define-effect.ts';
-import type { EffectBlock, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
+import type { EffectBlock, EffectStreamContext } from '../ir/plugin.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
-import { DB_TO_LOG, DETECTOR_CHUNK, keyChannels, LevelDetector, timeCoefficient } from './compressor.ts';
+import { DB_TO_LOG, KeyedStream, LevelDetector, timeCoefficient } from './compressor.ts';
 
 /** Peak-hold of the key detector, seconds: reads sines down to 50 Hz without ripple. */
 export const KEY_WINDOW: Seconds = 0.01;
@@ -43,9 +43,7 @@ export function gateClosedGainDb(levelDb: Decibels, options: Pick<GateOptions, '
 }
 
 /** The gate over a song, block by block: detector, open/hold state and the smoothed gain carry over. */
-class GateStream implements EffectStream {
-  private readonly detector: LevelDetector;
-  private readonly levels = new Float64Array(DETECTOR_CHUNK);
+class GateStream extends KeyedStream {
   private readonly attack: number;
   private readonly release: number;
   private readonly holdSamples: number;
@@ -61,7 +59,7 @@ class GateStream implements EffectStream {
   constructor(context: EffectStreamContext<GateOptions>) {
     const o = context.options;
     const rate = context.sampleRate;
-    this.detector = new LevelDetector('peak', KEY_WINDOW * rate);
+    super('gate', new LevelDetector('peak', KEY_WINDOW * rate), context.lengthSamples);
     this.attack = timeCoefficient(o.attack, rate);
     this.release = timeCoefficient(o.release, rate);
     this.holdSamples = Math.round(o.hold * rate);
@@ -72,35 +70,30 @@ class GateStream implements EffectStream {
     this.gainDb = o.range;
   }
 
-  process(_start: number, block: EffectBlock): void {
+  protected apply(block: EffectBlock, from: number, to: number): void {
     const [left, right] = block.channels;
-    const key = keyChannels(block, 'gate');
     const { attack, release, holdSamples, threshold, closeLevel, slope, range, levels } = this;
     let { open, holdLeft, gainDb } = this;
-    for (let from = 0; from < left.length; from += DETECTOR_CHUNK) {
-      const to = Math.min(left.length, from + DETECTOR_CHUNK);
-      this.detector.run(key[0], key[1], from, to, levels);
-      for (let i = from; i < to; i++) {
-        const level = levels[i - from];
-        if (level >= threshold) {
-          open = true;
-          holdLeft = holdSamples;
-        } else if (open) {
-          if (level >= closeLevel) holdLeft = holdSamples;
-          else if (holdLeft > 0) holdLeft--;
-          else open = false;
-        }
-        let target = 0;
-        if (!open && level < threshold) {
-          target = slope * (level - threshold);
-          if (target < range) target = range;
-        }
-        gainDb = target > gainDb ? attack * gainDb + (1 - attack) * target : release * gainDb + (1 - release) * target;
-        if (gainDb > -1e-9) gainDb = 0;
-        const gain = Math.exp(gainDb * DB_TO_LOG);
-        left[i] *= gain;
-        right[i] *= gain;
+    for (let i = from; i < to; i++) {
+      const level = levels[i - from];
+      if (level >= threshold) {
+        open = true;
+        holdLeft = holdSamples;
+      } else if (open) {
+        if (level >= closeLevel) holdLeft = holdSamples;
+        else if (holdLeft > 0) holdLeft--;
+        else open = false;
       }
+      let target = 0;
+      if (!open && level < threshold) {
+        target = slope * (level - threshold);
+        if (target < range) target = range;
+      }
+      gainDb = target > gainDb ? attack * gainDb + (1 - attack) * target : release * gainDb + (1 - release) * target;
+      if (gainDb > -1e-9) gainDb = 0;
+      const gain = Math.exp(gainDb * DB_TO_LOG);
+      left[i] *= gain;
+      right[i] *= gain;
     }
     this.open = open;
     this.holdLeft = holdLeft;
