@@ -86,26 +86,26 @@ export function saturationCurve(type: SaturationType, x: number): number {
 
 const DB_TO_LN = Math.LN10 / 20;
 
-/** Frames of finished output a channel holds before the block that wants them: > the latency's slack. */
-const OUTPUT_RING = 128;
-/** Drive values kept, by song sample: the shaper reads at most ~50 samples behind the input. */
-const DRIVE_RING = 64;
+/** Frames of a block handled per pass: gathered, shaped as far as the drive allows, written out. */
+const RUN = 256;
+/** Input frames a channel can hold: a run, plus an incomplete step and one waiting for its drive. */
+const PENDING = RUN + 2 * DRIVE_BLOCK;
+/** Finished frames held until a block wants them (a power of two above a run plus the latency). */
+const OUTPUT_RING = 1024;
+/** Drive values kept, by song sample: the shaper reads at most a run and ~80 samples back. */
+const DRIVE_RING = 512;
 
 /**
- * One channel's path: the drive step being gathered, the oversampler, then the DC blocker
- * (one-pole y = x − x₁ + R·y₁ at 5 Hz), the optional tone low-pass and the output gain,
- * rounded to float32 between stages as the whole-song form stored them.
+ * One channel's path after the gathered input: the oversampler, then the DC blocker (one-pole
+ * y = x − x₁ + R·y₁ at 5 Hz), the optional tone low-pass and the output gain, rounded to
+ * float32 between stages as the whole-song form stored them.
  */
 class SaturationChannel {
-  /** Input of the drive step being gathered (base rate), from song sample `pendingStart`. */
-  readonly pending = new Float64Array(DRIVE_BLOCK);
-  pendingCount = 0;
-  pendingStart = 0;
-  /** The step is complete and waits for the drive value at its end. */
-  waiting = false;
+  /** Gathered input (base rate) from song sample `SaturationStream.pendingStart` on. */
+  readonly pending = new Float64Array(PENDING);
   readonly oversampler: OversampleStream;
-  /** Oversampler output for one step, then the finished samples. */
-  readonly produced = new Float64Array(DRIVE_BLOCK);
+  /** Oversampler output for one pass, then the finished samples. */
+  readonly produced = new Float64Array(PENDING);
   /** Finished samples by song frame, modulo OUTPUT_RING. */
   readonly output = new Float32Array(OUTPUT_RING);
   dcIn = 0;
@@ -113,7 +113,7 @@ class SaturationChannel {
   readonly tone = svfState();
 
   constructor(factor: OversampleFactor) {
-    this.oversampler = new OversampleStream(factor, DRIVE_BLOCK);
+    this.oversampler = new OversampleStream(factor, PENDING);
   }
 }
 
@@ -143,6 +143,9 @@ class SaturationStream implements LatentEffectStream {
   private readonly driveDb = new Float64Array(DRIVE_RING);
   private readonly channels: [SaturationChannel, SaturationChannel];
   private readonly shape: OversampledBlockFn;
+  /** Song sample of the channels' `pending[0]` (on the step grid), and how many are gathered. */
+  private pendingStart = 0;
+  private pendingCount = 0;
 
   constructor(context: EffectStreamContext<SaturationOptions>) {
     const o = context.options;
@@ -162,11 +165,17 @@ class SaturationStream implements LatentEffectStream {
     this.tone = o.tone > 0 ? svfCoefficients(o.tone, context.sampleRate, Math.SQRT2, { a1: 0, a2: 0, a3: 0, k: 0 }) : null;
     this.outputGain = Math.exp(o.output * DB_TO_LN);
     this.channels = [new SaturationChannel(o.oversample), new SaturationChannel(o.oversample)];
-    // One shaper for every step: the step's gain ramps from its start to its end.
+    // One shaper for every pass: steps of 32 base samples, each ramping from its start's gain to its end's.
+    const perBase = this.factor;
+    const chunk = DRIVE_BLOCK * perBase;
     this.shape = (block, count, start) => {
-      const g0 = this.driveGain(start);
-      const g1 = this.driveGain(start + count / this.factor);
-      shapeBlock(this.type, block, 0, count, g0, (g1 - g0) / count, this.bias, this.offset);
+      for (let from = 0; from < count; from += chunk) {
+        const to = Math.min(count, from + chunk);
+        const base = start + from / perBase;
+        const g0 = this.driveGain(base);
+        const g1 = this.driveGain(base + (to - from) / perBase);
+        shapeBlock(this.type, block, from, to, g0, (g1 - g0) / (to - from), this.bias, this.offset);
+      }
     };
   }
 
@@ -179,56 +188,70 @@ class SaturationStream implements LatentEffectStream {
   process(start: number, block: EffectBlock): void {
     const count = block.channels[0].length;
     const curve = block.automation['drive'];
-    const { length, feedEnd, latency, channels } = this;
-    for (let i = 0; i < count; i++) {
-      const t = start + i;
-      if (t < length) this.driveDb[t % DRIVE_RING] = curve ? curve[i] : this.drive;
+    const { length, feedEnd, latency } = this;
+    for (let from = 0; from < count; from += RUN) {
+      const to = Math.min(count, from + RUN);
+      for (let i = from; i < to && start + i < length; i++) this.driveDb[(start + i) % DRIVE_RING] = curve ? curve[i] : this.drive;
+      // Gather the run's input (silence past the song), up to where the filters stop being fed.
+      const gather = Math.max(0, Math.min(to, feedEnd - start) - from);
       for (let c = 0; c < 2; c++) {
-        const lane = channels[c];
+        const pending = this.channels[c].pending;
         const data = block.channels[c];
-        if (lane.waiting) this.tryStep(lane, t);
-        if (t < feedEnd) {
-          if (lane.pendingCount === 0) lane.pendingStart = t;
-          lane.pending[lane.pendingCount++] = t < length ? data[i] : 0;
-          if (lane.pendingCount === DRIVE_BLOCK || t === feedEnd - 1) {
-            lane.waiting = true;
-            this.tryStep(lane, t);
-          }
+        for (let j = 0; j < gather; j++) {
+          const t = start + from + j;
+          pending[this.pendingCount + j] = t < length ? data[from + j] : 0;
         }
-        const frame = t - latency;
-        data[i] = frame >= 0 && frame < length ? lane.output[frame % OUTPUT_RING] : 0;
+      }
+      this.pendingCount += gather;
+      this.shapeReady(start + to - 1);
+      for (let c = 0; c < 2; c++) {
+        const output = this.channels[c].output;
+        const data = block.channels[c];
+        for (let i = from; i < to; i++) {
+          const frame = start + i - latency;
+          data[i] = frame >= 0 && frame < length ? output[frame % OUTPUT_RING] : 0;
+        }
       }
     }
   }
 
-  /** Shape and finish a complete step if the drive at its end is known by song sample `now`. */
-  private tryStep(lane: SaturationChannel, now: number): void {
-    const count = lane.pendingCount;
-    const end = lane.pendingStart + count - this.shaperDelay;
-    if ((end < this.length ? end : this.length - 1) > now) return;
-    lane.waiting = false;
-    lane.pendingCount = 0;
-    const produced = lane.produced;
-    lane.oversampler.process(lane.pending, count, produced, lane.pendingStart, this.shape);
-    // produced[j] is song frame pendingStart + j − filterLatency; frames before 0 are the filters filling.
-    const first = lane.pendingStart - this.filterLatency;
-    const skip = first < 0 ? Math.min(count, -first) : 0;
-    const n = count - skip;
-    if (n === 0) return;
-    const r = this.dcCoefficient;
-    for (let j = 0; j < n; j++) {
-      let v = Math.fround(produced[skip + j]);
-      if (this.blockDc) {
-        lane.dcOut = v - lane.dcIn + r * lane.dcOut;
-        lane.dcIn = v;
-        v = Math.fround(lane.dcOut);
-      }
-      produced[j] = v;
+  /** Shape and finish every gathered step that is complete and whose end's drive is known by song sample `now`. */
+  private shapeReady(now: number): void {
+    const { pendingStart, pendingCount, length } = this;
+    let ready = pendingCount - (pendingCount % DRIVE_BLOCK);
+    // The song's last step may be short: it ends where the filters stop being fed.
+    if (pendingStart + pendingCount === this.feedEnd) ready = pendingCount;
+    while (ready > 0) {
+      const end = pendingStart + ready - this.shaperDelay;
+      if ((end < length ? end : length - 1) <= now) break;
+      ready -= ready % DRIVE_BLOCK || DRIVE_BLOCK;
     }
-    if (this.tone) svfLowpassBlock(lane.tone, this.tone, produced, n);
+    if (ready === 0) return;
+    // produced[j] is song frame pendingStart + j − filterLatency; frames before 0 are the filters filling.
+    const first = pendingStart - this.filterLatency;
+    const skip = first < 0 ? Math.min(ready, -first) : 0;
+    const n = ready - skip;
+    const r = this.dcCoefficient;
     const gain = this.outputGain;
     const scale = this.tone !== null || gain !== 1;
-    for (let j = 0; j < n; j++) lane.output[(first + skip + j) % OUTPUT_RING] = scale ? produced[j] * gain : produced[j];
+    for (const lane of this.channels) {
+      const produced = lane.produced;
+      lane.oversampler.process(lane.pending, ready, produced, pendingStart, this.shape);
+      lane.pending.copyWithin(0, ready, pendingCount);
+      for (let j = 0; j < n; j++) {
+        let v = Math.fround(produced[skip + j]);
+        if (this.blockDc) {
+          lane.dcOut = v - lane.dcIn + r * lane.dcOut;
+          lane.dcIn = v;
+          v = Math.fround(lane.dcOut);
+        }
+        produced[j] = v;
+      }
+      if (this.tone) svfLowpassBlock(lane.tone, this.tone, produced, n);
+      for (let j = 0; j < n; j++) lane.output[(first + skip + j) % OUTPUT_RING] = scale ? produced[j] * gain : produced[j];
+    }
+    this.pendingStart = pendingStart + ready;
+    this.pendingCount = pendingCount - ready;
   }
 }
 
