@@ -336,7 +336,12 @@ class CompressorStream extends KeyedStream implements LatentEffectStream {
   }
 }
 
-const streamCompressor = (context: EffectStreamContext<CompressorOptions>): CompressorStream => new CompressorStream(context);
+/**
+ * The compressor's block stream (latency = the lookahead). Not yet the definition's `stream`:
+ * the block chain runner does not compensate a stream's latency, and with lookahead the output
+ * would come out late (see stream-latency.ts). Until it does, `process` runs this stream whole.
+ */
+export const streamCompressor = (context: EffectStreamContext<CompressorOptions>): CompressorStream => new CompressorStream(context);
 
 export const compressor = defineEffect<CompressorOptions>({
   name: 'compressor',
@@ -344,7 +349,5 @@ export const compressor = defineEffect<CompressorOptions>({
   defaults: compressorDefaults,
   sidechain: true,
   validate: validateCompressor,
-  stream: streamCompressor,
-  // Until processEffect compensates a stream's latency itself (see stream-latency.ts).
   process: processThroughStream(streamCompressor),
 });

@@ -10,6 +10,10 @@
  * silence (the stream ignores their key and automation, and treats them as silence whatever
  * they hold), and drops the first `latency` output frames. The aligned result is then the
  * whole-song one, bit for bit. `processThroughStream` does exactly that for a whole signal.
+ *
+ * The block chain runner (render/effect-chain.ts streamChain) does not compensate latency yet,
+ * so the compressor and saturation definitions offer no `stream`: their `process` runs the
+ * stream whole through `processThroughStream`, and a chain holding one of them renders whole.
  */
 import type { EffectProcessContext, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
 import type { Samples } from '../theory/units.ts';
