@@ -33,6 +33,6 @@ export type { WidthOptions } from './width.ts';
 export { utility, utilityDefaults } from './utility.ts';
 export type { UtilityOptions } from './utility.ts';
 export type { SyncedTime } from '../theory/sync.ts';
-// DSP building blocks for plugins: oversampling around a nonlinearity.
-export { oversample, oversampleChannel, oversampleLatency, OVERSAMPLE_FACTORS } from './oversample.ts';
+// DSP building blocks for plugins: oversampling around a nonlinearity (whole signal, or as a block stream).
+export { oversample, oversampleChannel, oversampleLatency, OversampleStream, OVERSAMPLE_FACTORS } from './oversample.ts';
 export type { OversampleFactor, OversampledBlockFn } from './oversample.ts';
