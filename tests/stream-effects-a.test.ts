@@ -8,22 +8,21 @@
  * An effect that reads ahead of its input (compressor lookahead, saturation's oversampling
  * filters and drive ramps) declares `latency` on its stream: its blocks come out that many
  * frames late, and the engine feeds that many frames of silence past the song's end and
- * drops the first ones — what `streamBlocks` below does, as the chain runner must before
- * those two definitions can offer their streams (see src/effects/stream-latency.ts).
+ * drops the first ones — what `streamBlocks` below does, as the chain runner and
+ * processEffect do.
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { processEffect, type DeepPartial, type EffectDefinition, type EffectFactory, type EffectProcessContext, type EffectStreamContext, type EffectStream } from '../src/ir/plugin.ts';
+import { processEffect, type DeepPartial, type EffectFactory, type EffectProcessContext } from '../src/ir/plugin.ts';
 import { eq } from '../src/effects/eq.ts';
-import { compressor, streamCompressor } from '../src/effects/compressor.ts';
+import { compressor } from '../src/effects/compressor.ts';
 import { gate } from '../src/effects/gate.ts';
 import { ducker } from '../src/effects/ducker.ts';
-import { saturation, streamSaturation } from '../src/effects/saturation.ts';
+import { saturation } from '../src/effects/saturation.ts';
 import { bitcrusher } from '../src/effects/bitcrusher.ts';
 import { width } from '../src/effects/width.ts';
 import { utility } from '../src/effects/utility.ts';
 import { oversample, oversampleChannel, oversampleLatency as oversampleLatencyOf, OversampleStream, type OversampleFactor } from '../src/effects/oversample.ts';
-import { streamLatency } from '../src/effects/stream-latency.ts';
 import { createRandom } from '../src/dsp/random.ts';
 import type { AutomationIR, AutomationPointIR, EffectSlotIR } from '../src/ir/types.ts';
 import { chainStreams, runChain, streamChain, type ChainContext } from '../src/render/effect-chain.ts';
@@ -244,22 +243,6 @@ const EXPECTED: Record<string, string> = {
   'utility automated': 'be4971a2e114b55a1a986e23015425457a758b2e4b35f97bd45dba94babbb179',
 };
 
-/**
- * An effect's block stream. Compressor and saturation streams can have latency, which the block
- * chain runner does not compensate yet, so their definitions keep only `process` (that stream
- * run whole) and their streams are exported beside them.
- */
-const LATENT_STREAMS = new Map<string, (context: EffectStreamContext<object>) => EffectStream>([
-  ['compressor', streamCompressor as unknown as (context: EffectStreamContext<object>) => EffectStream],
-  ['saturation', streamSaturation as unknown as (context: EffectStreamContext<object>) => EffectStream],
-]);
-
-function streamOf(definition: EffectDefinition<object>): (context: EffectStreamContext<object>) => EffectStream {
-  const stream = definition.stream ?? LATENT_STREAMS.get(definition.name);
-  if (!stream) throw new Error(`${definition.name} has no stream`);
-  return stream;
-}
-
 function contextFor(kase: Case, channels: Stereo): EffectProcessContext<object> {
   return {
     sampleRate: RATE,
@@ -298,8 +281,8 @@ function wholeRun(kase: Case): Stereo {
 function streamBlocks(kase: Case, sizes: readonly number[]): Stereo {
   const full = contextFor(kase, testSignal());
   const { channels, sidechain, automation, ...rest } = full;
-  const stream = streamOf(kase.factory.definition)({ ...rest, lengthSamples: LENGTH, keyed: sidechain !== null });
-  const latency = streamLatency(stream);
+  const stream = kase.factory.definition.stream!({ ...rest, lengthSamples: LENGTH, keyed: sidechain !== null });
+  const latency = stream.latency ?? 0;
   const total = LENGTH + latency;
   const out: Stereo = [new Float32Array(total), new Float32Array(total)];
   const frame = (array: Float32Array, from: number, to: number) => {
@@ -370,10 +353,8 @@ describe('streamed effects give the whole-song samples for any block partition',
     it(kase.name, () => {
       const whole = wholeRun(kase);
       expect(sha256(whole), 'output hash recorded from the whole-song process()').toBe(EXPECTED[kase.name]);
-      // One implementation: the stream; where it can have latency, process() only runs it whole.
-      const definition = kase.factory.definition;
-      if (LATENT_STREAMS.has(definition.name)) expect([definition.stream, definition.process?.name]).toEqual([undefined, 'wholeSignalThroughStream']);
-      else expect([typeof definition.stream, definition.process]).toEqual(['function', undefined]);
+      // One implementation: the stream (processEffect runs it whole).
+      expect([typeof kase.factory.definition.stream, kase.factory.definition.process]).toEqual(['function', undefined]);
       for (const [label, sizes] of PARTITIONS) expectSameSamples(streamBlocks(kase, sizes), whole, `${kase.name}, blocks of ${label}`);
     });
   }
@@ -465,8 +446,8 @@ describe('songs shorter than, or just past, a stream’s latency', () => {
       // Blocks of 1 and 7 through the latency protocol.
       for (const size of [1, 7]) {
         const { channels, sidechain, automation, ...rest } = context(input());
-        const stream = streamOf(factory.definition)({ ...rest, lengthSamples: length, keyed: false });
-        const latency = streamLatency(stream);
+        const stream = factory.definition.stream!({ ...rest, lengthSamples: length, keyed: false });
+        const latency = stream.latency ?? 0;
         expect(latency).toBeGreaterThan(length / 2);
         const out: Stereo = [new Float32Array(length + latency), new Float32Array(length + latency)];
         for (let start = 0; start < length + latency; start += size) {
@@ -487,7 +468,7 @@ describe('songs shorter than, or just past, a stream’s latency', () => {
 });
 
 describe('through the block chain runner', () => {
-  it('a chain of the streamed effects gives runChain’s samples in 1,024-frame blocks (automation, high-passed sidechain key, wet/dry mix)', async () => {
+  it('a chain of all eight gives runChain’s samples in 1,024-frame blocks (latencies, automation, high-passed sidechain keys, wet/dry mixes)', async () => {
     const points = (...values: [number, number, AutomationPointIR['shape']][]): AutomationIR => ({
       points: values.map(([seconds, value, shape]) => ({ sample: at(seconds), value, shape, curve: 0 })),
       lfo: null,
@@ -510,6 +491,8 @@ describe('through the block chain runner', () => {
       slot('eq', eq, { bands: [{ type: 'highpass', frequency: 40, slope: 24 }, { type: 'bell', frequency: 900, q: 2 }] }, { automation: { 'bands.1.gain': points([0, -9, 'step'], [1.4, 6, 'linear'], [2.2, 12, 'exponential']) } }),
       slot('gate', gate, { threshold: -36, ratio: 4, range: -30, hold: 0.02 }, { sidechain: { from: 'kick', highpass: 60 }, mix: 0.7 }),
       slot('ducker', ducker, { amount: 8, hold: '16n', release: '8n' }, { sidechain: { from: 'kick', highpass: 0 } }),
+      slot('compressor', compressor, { threshold: -24, ratio: 6, lookahead: 0.004 }, { sidechain: { from: 'kick', highpass: 80 }, mix: 0.8, automation: { makeup: points([0, 0, 'step'], [2.5, 4, 'linear']) } }),
+      slot('saturation', saturation, { type: 'tube', oversample: 2, tone: 9000 }, { mix: 0.6, automation: { drive: points([0, 0, 'step'], [2, 18, 'linear']) } }),
       slot('bitcrusher', bitcrusher, { bits: 10, downsample: 1.5, dither: true }, { mix: 0.5 }),
       slot('width', width, { bassMono: 150 }, { automation: { width: points([0, 0.5, 'step'], [2.5, 1.8, 'linear']) } }),
       slot('utility', utility, { gain: -2 }, { automation: { pan: points([0, -0.5, 'step'], [1.2, 0.7, 'curve']) } }),
@@ -528,18 +511,23 @@ describe('through the block chain runner', () => {
     const input = testSignal();
     const chain = streamChain(slots, LENGTH, context);
     const streamed: Stereo = [new Float32Array(LENGTH), new Float32Array(LENGTH)];
+    let emitted = 0;
+    const emit = (start: number, signal: readonly Float32Array[]) => {
+      expect(start, 'frames let out in order').toBe(emitted);
+      streamed[0].set(signal[0], start);
+      streamed[1].set(signal[1], start);
+      emitted += signal[0].length;
+    };
     for (let start = 0; start < LENGTH; start += 1024) {
       const end = Math.min(LENGTH, start + 1024);
       const block: [Float32Array<ArrayBuffer>, Float32Array<ArrayBuffer>] = [input[0].slice(start, end), input[1].slice(start, end)];
-      chain.process(start, block);
-      streamed[0].set(block[0], start);
-      streamed[1].set(block[1], start);
+      chain.process(start, block, emit);
     }
+    chain.flush(emit);
+    expect(emitted, 'every frame let out once').toBe(LENGTH);
     expectSameSamples(streamed, whole, 'chain');
     // The chain did something audible: not silence, not the input.
     expect(streamed[0].reduce((peak, v) => Math.max(peak, Math.abs(v)), 0)).toBeGreaterThan(0.1);
     expect(streamed[0].filter((v, i) => v !== input[0][i]).length).toBeGreaterThan(LENGTH / 2);
-    // A chain holding a compressor or saturation renders whole until the runner compensates latency.
-    expect(chainStreams([...slots, slot('compressor', compressor, {})])).toBe(false);
   });
 });

@@ -13,7 +13,7 @@
  * Lookahead reads the key `lookahead` seconds ahead of the audio, so the gain is already
  * coming down when a transient arrives: the gain for sample i is the one the key reached at
  * i + lookahead. Streamed, that is a delay line: the stream declares the lookahead as its
- * latency (see stream-latency.ts), the engine compensates it, and the output stays aligned
+ * latency (EffectStream.latency), the engine compensates it, and the output stays aligned
  * with its input (no comb filter when blended with the dry signal). Past the song's end the
  * gain releases as if the key had gone silent.
  *
@@ -23,7 +23,6 @@
  */
 import { defineEffect } from '../api/define-effect.ts';
 import type { EffectBlock, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
-import { type LatentEffectStream, processThroughStream } from './stream-latency.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
 
 export type DetectionMode = 'peak' | 'rms';
@@ -264,7 +263,7 @@ function validateCompressor(o: Readonly<CompressorOptions>): string[] {
  * gain its key reached; with it, the audio waits in a `lookahead`-sample ring while the key
  * runs ahead (gains rounded to float32, as the whole-song form stored them).
  */
-class CompressorStream extends KeyedStream implements LatentEffectStream {
+class CompressorStream extends KeyedStream {
   readonly latency: number;
   private readonly attack: number;
   private readonly release: number;
@@ -336,18 +335,11 @@ class CompressorStream extends KeyedStream implements LatentEffectStream {
   }
 }
 
-/**
- * The compressor's block stream (latency = the lookahead). Not yet the definition's `stream`:
- * the block chain runner does not compensate a stream's latency, and with lookahead the output
- * would come out late (see stream-latency.ts). Until it does, `process` runs this stream whole.
- */
-export const streamCompressor = (context: EffectStreamContext<CompressorOptions>): CompressorStream => new CompressorStream(context);
-
 export const compressor = defineEffect<CompressorOptions>({
   name: 'compressor',
   version: '2',
   defaults: compressorDefaults,
   sidechain: true,
   validate: validateCompressor,
-  process: processThroughStream(streamCompressor),
+  stream: (context) => new CompressorStream(context),
 });

@@ -10,10 +10,9 @@
  */
 import { defineEffect } from '../api/define-effect.ts';
 import type { Decibels, Hertz } from '../theory/units.ts';
-import type { EffectBlock, EffectStreamContext } from '../ir/plugin.ts';
+import type { EffectBlock, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
 import { OVERSAMPLE_FACTORS, type OversampledBlockFn, type OversampleFactor, oversampleLatency, OversampleStream } from './oversample.ts';
 import { svfCoefficients, svfState, svfLowpassBlock, type SvfCoefficients } from '../dsp/svf.ts';
-import { type LatentEffectStream, processThroughStream } from './stream-latency.ts';
 
 export type SaturationType = 'tanh' | 'soft' | 'hard' | 'tube';
 export const SATURATION_TYPES: readonly SaturationType[] = ['tanh', 'soft', 'hard', 'tube'];
@@ -121,9 +120,10 @@ class SaturationChannel {
  * Saturation over a song, block by block. The drive ramps in 32-sample steps on a fixed grid
  * of song samples, each step from the gain at its start to the gain at its end, so a step is
  * shaped only once it is complete and the drive at its end is known; with the oversampling
- * filters' own lookahead that makes the stream's latency (see stream-latency.ts).
+ * filters' own lookahead that makes the stream's latency (EffectStream.latency): 32 frames
+ * at 1×, 58 at 2×, 65 at 4×.
  */
-class SaturationStream implements LatentEffectStream {
+class SaturationStream implements EffectStream {
   readonly latency: number;
   private readonly length: number;
   private readonly type: SaturationType;
@@ -255,12 +255,6 @@ class SaturationStream implements LatentEffectStream {
   }
 }
 
-/**
- * Saturation's block stream (latency 32 at 1×, 58 at 2×, 65 at 4×). Not yet the definition's
- * `stream`: the block chain runner does not compensate a stream's latency, and the output
- * would come out late (see stream-latency.ts). Until it does, `process` runs this stream whole.
- */
-export const streamSaturation = (context: EffectStreamContext<SaturationOptions>): SaturationStream => new SaturationStream(context);
 
 export const saturation = defineEffect<SaturationOptions>({
   name: 'saturation',
@@ -276,5 +270,5 @@ export const saturation = defineEffect<SaturationOptions>({
     if (!OVERSAMPLE_FACTORS.includes(options.oversample)) problems.push(`oversample must be 1, 2 or 4, got ${options.oversample}`);
     return problems;
   },
-  process: processThroughStream(streamSaturation),
+  stream: (context) => new SaturationStream(context),
 });
