@@ -20,10 +20,12 @@ import { defineInstrument } from '../api/define-instrument.ts';
 import { AdsrEnvelope, type Adsr } from '../dsp/envelope.ts';
 import { oscillatorBlock, WAVEFORMS, type Waveform } from '../dsp/oscillator.ts';
 import { createRandom, mixSeed } from '../dsp/random.ts';
-import { dampingFromResonance, prewarpTable, svfCoefficientsLog2, svfState, type SvfCoefficients } from '../dsp/svf.ts';
+import { dampingFromResonance, prewarpTable, svfCoefficientsLog2, type PrewarpTable, type SvfCoefficients } from '../dsp/svf.ts';
 import { midiToFrequency } from '../theory/pitch.ts';
 import type { Decibels, Hertz } from '../theory/units.ts';
-import { createLfo, lfoDefaults, tremoloGain, validateLfo, type LfoOptions } from './lfo.ts';
+import type { InstrumentStream, InstrumentStreamContext, NoteEvent } from '../ir/plugin.ts';
+import { NoteQueue, insertVoice } from '../dsp/voice-queue.ts';
+import { createLfo, lfoDefaults, tremoloGain, validateLfo, type Lfo, type LfoOptions } from './lfo.ts';
 import { filterAndEnvelopeProblems, levelAndProgramProblems } from './checks.ts';
 
 export interface SynthFilterOptions {
@@ -104,124 +106,278 @@ export const synth = defineInstrument<SynthOptions>({
     problems.push(...levelAndProgramProblems(options));
     return problems;
   },
-  render({ sampleRate, options, notes, output, automation, seed, beatSeconds }) {
-    // Automatable: 'filter.cutoff' (Hz), followed at every block edge.
-    const cutoffCurve = automation?.['filter.cutoff'];
-    const length = output[0]?.length ?? 0;
-    const level = Math.pow(10, options.level / 20);
-    const { cutoff, envAmount, keyTrack } = options.filter;
-    const damping = dampingFromResonance(options.filter.resonance);
-    const coefficients: SvfCoefficients = { a1: 0, a2: 0, a3: 0, k: damping };
-    const filter = svfState();
-    const warp = prewarpTable(sampleRate);
-    const tuning = options.octave * 12 + options.detune / 100;
-    const sensitivity = options.velocitySensitivity;
-    const block = new Float64Array(BLOCK);
-    const voiceBlock = new Float64Array(BLOCK);
+  stream: (context) => new SynthStream(context),
+});
+
+/**
+ * One sounding note between blocks: its oscillators' phases, filter state and envelopes, and
+ * its current sub-block (`BLOCK` samples or fewer, aligned to the note's start, so its arithmetic
+ * never depends on where the song's blocks fall). A sub-block that runs past the end of a song
+ * block is computed whole; what is left of it is added at the start of the next song block.
+ */
+class SynthVoice {
+  index = 0;
+  /** Song frame of note-on, and the samples it sounds (release included, cut at the song's end). */
+  start = 0;
+  span = 0;
+  /** Offset from note-on of the next sub-block to compute. */
+  offset = 0;
+  dt = 0;
+  gain = 0;
+  keyFactor = 1;
+  keyedCutoff = 0;
+  amp: AdsrEnvelope | null = null;
+  filterEnvelope: AdsrEnvelope | null = null;
+  readonly phases: Float64Array;
+  readonly coefficients: SvfCoefficients = { a1: 0, a2: 0, a3: 0, k: 0 };
+  ic1 = 0;
+  ic2 = 0;
+  /** What the coefficients were computed from (NaN: not yet). */
+  openness = NaN;
+  baseCutoff = NaN;
+  log2Base = 0;
+  wobble = NaN;
+  lfoEnd = 0;
+  /** Amplitude at the next sub-block's first sample. */
+  ampNext = 0;
+  /** The current sub-block's filtered samples, its song frame and length, how many are in the output, and the amplitude ramp there. */
+  readonly samples = new Float64Array(BLOCK);
+  at = 0;
+  count = 0;
+  added = 0;
+  level = 0;
+  step = 0;
+
+  constructor(unison: number) {
+    this.phases = new Float64Array(unison);
+  }
+}
+
+/** A track's voices, rendered a song block at a time. */
+class SynthStream implements InstrumentStream {
+  private readonly options: SynthOptions;
+  private readonly notes: readonly NoteEvent[];
+  private readonly sampleRate: number;
+  private readonly seed: number;
+  private readonly length: number;
+  /** Automatable: 'filter.cutoff' (Hz), followed at every sub-block edge. */
+  private readonly cutoffCurve: Float32Array | undefined;
+  private readonly level: number;
+  private readonly damping: number;
+  private readonly warp: PrewarpTable;
+  private readonly tuning: number;
+  private readonly unison: number;
+  /** Unison ratios: evenly spaced in cents, centred on the note (one oscillator: ratio 1). */
+  private readonly ratios: Float64Array;
+  private readonly unisonGain: number;
+  private readonly lfo: Lfo;
+  private readonly pitchLfo: number;
+  private readonly cutoffLfo: number;
+  private readonly ampLfo: boolean;
+  private readonly lfoActive: boolean;
+  /** The highest an oscillator can go: top unison voice at the top of the vibrato. */
+  private readonly topRatio: number;
+  /** One unison oscillator's sub-block before it joins the voice's sum. */
+  private readonly oscillator = new Float64Array(BLOCK);
+  private readonly queue: NoteQueue;
+  /** Sounding voices in note order, and finished ones kept for reuse. */
+  private readonly voices: SynthVoice[] = [];
+  private readonly spare: SynthVoice[] = [];
+
+  constructor({ sampleRate, options, notes, automation, seed, beatSeconds, lengthSamples }: InstrumentStreamContext<SynthOptions>) {
+    this.options = options;
+    this.notes = notes;
+    this.sampleRate = sampleRate;
+    this.seed = seed;
+    this.length = lengthSamples;
+    this.cutoffCurve = automation?.['filter.cutoff'];
+    this.level = Math.pow(10, options.level / 20);
+    this.damping = dampingFromResonance(options.filter.resonance);
+    this.warp = prewarpTable(sampleRate);
+    this.tuning = options.octave * 12 + options.detune / 100;
     const voices = options.unison;
-    // Unison ratios: evenly spaced in cents, centred on the note (one oscillator: ratio 1).
-    const ratios = new Float64Array(voices);
-    for (let k = 0; k < voices; k++) ratios[k] = voices === 1 ? 1 : Math.pow(2, ((k / (voices - 1) - 0.5) * options.unisonDetune) / 1200);
-    const phases = new Float64Array(voices);
+    this.unison = voices;
+    this.ratios = new Float64Array(voices);
+    for (let k = 0; k < voices; k++) this.ratios[k] = voices === 1 ? 1 : Math.pow(2, ((k / (voices - 1) - 0.5) * options.unisonDetune) / 1200);
     // Detuned copies drift in and out of phase, so their sum grows as √N, not N.
-    const unisonGain = voices === 1 ? 1 : 1 / Math.sqrt(voices);
-    const lfo = createLfo(options.lfo, sampleRate, beatSeconds);
-    const pitchLfo = lfo.target === 'pitch' ? lfo.depth / 1200 : 0;
-    const cutoffLfo = lfo.target === 'cutoff' ? lfo.depth : 0;
-    const ampLfo = lfo.target === 'amp';
-    const lfoActive = pitchLfo !== 0 || cutoffLfo !== 0 || ampLfo;
-    // The highest an oscillator can go: top unison voice at the top of the vibrato.
-    const topRatio = ratios[voices - 1] * Math.pow(2, pitchLfo);
-    for (let index = 0; index < notes.length; index++) {
-      const note = notes[index];
-      const start = note.startSample;
-      const pitch = note.pitch + tuning;
-      const dt = midiToFrequency(pitch) / sampleRate;
-      // At or above Nyquist a note is nothing but aliasing: leave it out.
-      if (!(dt > 0 && dt * topRatio < 0.5) || start >= length) continue;
-      const velocity = note.velocity / 127;
-      const gain = level * (1 - sensitivity + sensitivity * velocity * velocity) * unisonGain;
-      if (voices === 1) phases[0] = 0;
-      else {
-        const random = createRandom(mixSeed(seed, index));
-        for (let k = 0; k < voices; k++) phases[k] = random();
-      }
-      const amp = new AdsrEnvelope(options.envelope, sampleRate, note.lengthSamples);
-      const filterEnvelope = new AdsrEnvelope(options.filterEnvelope, sampleRate, note.lengthSamples);
-      const keyFactor = Math.pow(2, (keyTrack * (pitch - 60)) / 12);
-      const keyedCutoff = cutoff * keyFactor;
-      const span = Math.min(length - start, amp.totalSamples);
-      filter.ic1 = filter.ic2 = filter.band = filter.low = 0;
-      let openness = NaN;
-      let baseCutoff = NaN;
-      let log2Base = 0;
-      let wobble = NaN;
-      let lfoEnd = lfoActive ? lfo.at(start) : 0;
-      let ampNext = amp.at(0) * gain * (ampLfo ? tremoloGain(lfo.depth, lfoEnd) : 1);
-      for (let offset = 0; offset < span; ) {
-        const blockEnd = Math.min(offset + BLOCK, span, amp.nextBreak(offset), filterEnvelope.nextBreak(offset));
-        const count = blockEnd - offset;
-        const lfoStart = lfoEnd;
-        if (lfoActive) lfoEnd = lfo.at(start + blockEnd);
-        // Coefficients only change while the filter envelope or the LFO moves (not on the sustain plateau).
-        const opening = filterEnvelope.at(offset);
-        const base = cutoffCurve ? cutoffCurve[Math.min(cutoffCurve.length - 1, start + offset)] * keyFactor : keyedCutoff;
-        const octaves = cutoffLfo * lfoStart;
-        if (opening !== openness || base !== baseCutoff || octaves !== wobble) {
-          if (base !== baseCutoff) log2Base = Math.log2(base);
-          openness = opening;
-          baseCutoff = base;
-          wobble = octaves;
-          svfCoefficientsLog2(log2Base + envAmount * opening + octaves, warp, damping, coefficients);
-        }
-        // Vibrato: one pow() per block, centred on the block so the pitch is unbiased.
-        const bend = pitchLfo === 0 ? 1 : Math.pow(2, pitchLfo * 0.5 * (lfoStart + lfoEnd));
-        if (voices === 1) phases[0] = oscillatorBlock(options.wave, phases[0], dt * bend, block, count);
-        else {
-          block.fill(0, 0, count);
-          for (let k = 0; k < voices; k++) {
-            phases[k] = oscillatorBlock(options.wave, phases[k], dt * ratios[k] * bend, voiceBlock, count);
-            for (let j = 0; j < count; j++) block[j] += voiceBlock[j];
-          }
-        }
-        // The amplitude is exact at block edges (which include every envelope corner) and
-        // linear between them: one add per sample, and exactly 0 at note-on and at the end.
-        // The level at a block's end is the next block's start: evaluated once.
-        const from = ampNext;
-        ampNext = amp.at(blockEnd) * gain * (ampLfo ? tremoloGain(lfo.depth, lfoEnd) : 1);
-        const step = (ampNext - from) / count;
-        const at = start + offset;
-        // Songs never start a note before sample 0; if a host did, those samples are cut.
-        const skip = at < 0 ? Math.min(count, -at) : 0;
-        // Filter, level and sum in one pass (the filter state in locals): this loop is where
-        // nearly all render time goes.
-        const { a1, a2, a3 } = coefficients;
-        let ic1 = filter.ic1;
-        let ic2 = filter.ic2;
-        const first = output[0];
-        let a = from;
-        for (let j = 0; j < count; j++) {
-          const v3 = block[j] - ic2;
-          const v1 = a1 * ic1 + a2 * v3;
-          const v2 = ic2 + a2 * ic1 + a3 * v3;
-          ic1 = 2 * v1 - ic1;
-          ic2 = 2 * v2 - ic2;
-          block[j] = v2;
-          if (j >= skip) first[at + j] += v2 * a;
-          a += step;
-        }
-        filter.ic1 = ic1;
-        filter.ic2 = ic2;
-        for (let c = 1; c < output.length; c++) {
-          const channel = output[c];
-          let level = from + step * skip;
-          for (let j = skip; j < count; j++) {
-            channel[at + j] += block[j] * level;
-            level += step;
-          }
-        }
-        offset = blockEnd;
+    this.unisonGain = voices === 1 ? 1 : 1 / Math.sqrt(voices);
+    this.lfo = createLfo(options.lfo, sampleRate, beatSeconds);
+    this.pitchLfo = this.lfo.target === 'pitch' ? this.lfo.depth / 1200 : 0;
+    this.cutoffLfo = this.lfo.target === 'cutoff' ? this.lfo.depth : 0;
+    this.ampLfo = this.lfo.target === 'amp';
+    this.lfoActive = this.pitchLfo !== 0 || this.cutoffLfo !== 0 || this.ampLfo;
+    this.topRatio = this.ratios[voices - 1] * Math.pow(2, this.pitchLfo);
+    this.queue = new NoteQueue(notes);
+  }
+
+  render(blockStart: number, output: readonly Float32Array[]): void {
+    if (output.length === 0) return;
+    const blockEnd = blockStart + output[0].length;
+    for (let index = this.queue.take(blockEnd); index >= 0; index = this.queue.take(blockEnd)) {
+      const voice = this.startVoice(index);
+      if (voice) insertVoice(this.voices, voice);
+    }
+    const voices = this.voices;
+    let kept = 0;
+    for (let v = 0; v < voices.length; v++) {
+      const voice = voices[v];
+      if (voice.added < voice.count) addRest(voice, output, blockStart, blockEnd);
+      while (voice.offset < voice.span && voice.start + voice.offset < blockEnd) this.subBlock(voice, output, blockStart, blockEnd);
+      if (voice.offset >= voice.span && voice.added >= voice.count) this.spare.push(voice);
+      else voices[kept++] = voice;
+    }
+    voices.length = kept;
+  }
+
+  /** The voice for note `index`, or null when it is not heard (at or above Nyquist, or after the song's end). */
+  private startVoice(index: number): SynthVoice | null {
+    const { options, sampleRate, lfo } = this;
+    const note = this.notes[index];
+    const start = note.startSample;
+    const pitch = note.pitch + this.tuning;
+    const dt = midiToFrequency(pitch) / sampleRate;
+    // At or above Nyquist a note is nothing but aliasing: leave it out.
+    if (!(dt > 0 && dt * this.topRatio < 0.5) || start >= this.length) return null;
+    const voice = this.spare.pop() ?? new SynthVoice(this.unison);
+    const velocity = note.velocity / 127;
+    const sensitivity = options.velocitySensitivity;
+    voice.index = index;
+    voice.start = start;
+    voice.dt = dt;
+    voice.gain = this.level * (1 - sensitivity + sensitivity * velocity * velocity) * this.unisonGain;
+    const phases = voice.phases;
+    if (this.unison === 1) phases[0] = 0;
+    else {
+      const random = createRandom(mixSeed(this.seed, index));
+      for (let k = 0; k < this.unison; k++) phases[k] = random();
+    }
+    const amp = new AdsrEnvelope(options.envelope, sampleRate, note.lengthSamples);
+    voice.amp = amp;
+    voice.filterEnvelope = new AdsrEnvelope(options.filterEnvelope, sampleRate, note.lengthSamples);
+    voice.keyFactor = Math.pow(2, (options.filter.keyTrack * (pitch - 60)) / 12);
+    voice.keyedCutoff = options.filter.cutoff * voice.keyFactor;
+    voice.span = Math.min(this.length - start, amp.totalSamples);
+    voice.offset = 0;
+    voice.ic1 = voice.ic2 = 0;
+    voice.openness = NaN;
+    voice.baseCutoff = NaN;
+    voice.log2Base = 0;
+    voice.wobble = NaN;
+    voice.lfoEnd = this.lfoActive ? lfo.at(start) : 0;
+    voice.ampNext = amp.at(0) * voice.gain * (this.ampLfo ? tremoloGain(lfo.depth, voice.lfoEnd) : 1);
+    voice.count = voice.added = 0;
+    return voice;
+  }
+
+  /** Compute the voice's next sub-block whole and add what of it falls before `blockEnd`. */
+  private subBlock(voice: SynthVoice, output: readonly Float32Array[], blockStart: number, blockEnd: number): void {
+    const { lfo, cutoffCurve } = this;
+    const amp = voice.amp!;
+    const filterEnvelope = voice.filterEnvelope!;
+    const start = voice.start;
+    const offset = voice.offset;
+    const end = Math.min(offset + BLOCK, voice.span, amp.nextBreak(offset), filterEnvelope.nextBreak(offset));
+    const count = end - offset;
+    const lfoStart = voice.lfoEnd;
+    if (this.lfoActive) voice.lfoEnd = lfo.at(start + end);
+    // Coefficients only change while the filter envelope or the LFO moves (not on the sustain plateau).
+    const opening = filterEnvelope.at(offset);
+    const base = cutoffCurve ? cutoffCurve[Math.min(cutoffCurve.length - 1, start + offset)] * voice.keyFactor : voice.keyedCutoff;
+    const octaves = this.cutoffLfo * lfoStart;
+    if (opening !== voice.openness || base !== voice.baseCutoff || octaves !== voice.wobble) {
+      if (base !== voice.baseCutoff) voice.log2Base = Math.log2(base);
+      voice.openness = opening;
+      voice.baseCutoff = base;
+      voice.wobble = octaves;
+      svfCoefficientsLog2(voice.log2Base + this.options.filter.envAmount * opening + octaves, this.warp, this.damping, voice.coefficients);
+    }
+    // Vibrato: one pow() per sub-block, centred on it so the pitch is unbiased.
+    const bend = this.pitchLfo === 0 ? 1 : Math.pow(2, this.pitchLfo * 0.5 * (lfoStart + voice.lfoEnd));
+    const wave = this.options.wave;
+    const samples = voice.samples;
+    const phases = voice.phases;
+    if (this.unison === 1) phases[0] = oscillatorBlock(wave, phases[0], voice.dt * bend, samples, count);
+    else {
+      const oscillator = this.oscillator;
+      samples.fill(0, 0, count);
+      for (let k = 0; k < this.unison; k++) {
+        phases[k] = oscillatorBlock(wave, phases[k], voice.dt * this.ratios[k] * bend, oscillator, count);
+        for (let j = 0; j < count; j++) samples[j] += oscillator[j];
       }
     }
-  },
-});
+    // The amplitude is exact at sub-block edges (which include every envelope corner) and
+    // linear between them: one add per sample, and exactly 0 at note-on and at the end.
+    // The level at a sub-block's end is the next one's start: evaluated once.
+    const from = voice.ampNext;
+    voice.ampNext = amp.at(end) * voice.gain * (this.ampLfo ? tremoloGain(lfo.depth, voice.lfoEnd) : 1);
+    const step = (voice.ampNext - from) / count;
+    const at = start + offset;
+    // Samples of this sub-block inside the song block. (Notes never start before sample 0; a
+    // host that gave one would have its first samples land on negative indices, which typed
+    // arrays ignore.)
+    const inside = Math.max(0, Math.min(count, blockEnd - at));
+    const first = output[0];
+    const shift = at - blockStart;
+    // Filter, level and sum in one pass (the filter state in locals): this loop is where
+    // nearly all render time goes. The rest of the sub-block is filtered and kept.
+    const { a1, a2, a3 } = voice.coefficients;
+    let ic1 = voice.ic1;
+    let ic2 = voice.ic2;
+    let a = from;
+    let j = 0;
+    for (; j < inside; j++) {
+      const v3 = samples[j] - ic2;
+      const v1 = a1 * ic1 + a2 * v3;
+      const v2 = ic2 + a2 * ic1 + a3 * v3;
+      ic1 = 2 * v1 - ic1;
+      ic2 = 2 * v2 - ic2;
+      samples[j] = v2;
+      first[shift + j] += v2 * a;
+      a += step;
+    }
+    for (; j < count; j++) {
+      const v3 = samples[j] - ic2;
+      const v1 = a1 * ic1 + a2 * v3;
+      const v2 = ic2 + a2 * ic1 + a3 * v3;
+      ic1 = 2 * v1 - ic1;
+      ic2 = 2 * v2 - ic2;
+      samples[j] = v2;
+    }
+    voice.ic1 = ic1;
+    voice.ic2 = ic2;
+    for (let c = 1; c < output.length; c++) {
+      const channel = output[c];
+      let level = from;
+      for (let k = 0; k < inside; k++) {
+        channel[shift + k] += samples[k] * level;
+        level += step;
+      }
+    }
+    voice.offset = end;
+    voice.at = at;
+    voice.count = count;
+    voice.added = inside;
+    voice.level = a;
+    voice.step = step;
+  }
+}
+
+/** Add the part of the voice's current sub-block that falls in this song block (it began in an earlier one). */
+function addRest(voice: SynthVoice, output: readonly Float32Array[], blockStart: number, blockEnd: number): void {
+  const samples = voice.samples;
+  const from = voice.added;
+  const to = Math.min(voice.count, blockEnd - voice.at);
+  const shift = voice.at - blockStart;
+  const step = voice.step;
+  let level = voice.level;
+  for (let c = 0; c < output.length; c++) {
+    const channel = output[c];
+    level = voice.level;
+    for (let j = from; j < to; j++) {
+      channel[shift + j] += samples[j] * level;
+      level += step;
+    }
+  }
+  voice.added = to;
+  voice.level = level;
+}
