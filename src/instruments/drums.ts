@@ -9,10 +9,11 @@
  * higher, so all six GM toms sound, in GM's order. Crash cymbal on 49, ride on 51.
  */
 import { defineInstrument } from '../api/define-instrument.ts';
-import type { NoteEvent } from '../ir/plugin.ts';
+import type { InstrumentStream, InstrumentStreamContext, NoteEvent } from '../ir/plugin.ts';
 import { polyBlep } from '../dsp/blep.ts';
-import { createRandom, mixSeed } from '../dsp/random.ts';
-import { svfBandpass, svfCoefficients, svfHighpass, svfState, type SvfCoefficients } from '../dsp/svf.ts';
+import { mixSeed, NOISE_STEP, noiseAt } from '../dsp/random.ts';
+import { svfCoefficients, type SvfCoefficients } from '../dsp/svf.ts';
+import { insertVoice, NoteQueue } from '../dsp/voice-queue.ts';
 import type { Decibels, Hertz, Seconds } from '../theory/units.ts';
 
 /** GM drum note numbers the kit plays. */
@@ -122,12 +123,18 @@ const CHOKE_FADE = 0.004;
 /** The high-passed partials keep little of their energy; this brings hats level with the kit. */
 const METAL_GAIN = 8;
 
+/** What a hit's voice is given beyond its options. */
 interface Hit {
-  readonly note: NoteEvent;
+  /** Index of its note: the order hits are summed in. */
   readonly index: number;
+  /** Song frame of the hit. */
+  readonly start: number;
+  /** Velocity and kit level. */
   readonly gain: number;
-  /** Sample at which a later closed hat cuts this hit off (open hat only). */
+  /** Sample at which a later closed hat cuts this hit off (open hat only; Infinity otherwise). */
   readonly chokeAt: number;
+  /** Seed of its noise: the track's seed mixed with the note's index. */
+  readonly seed: number;
 }
 
 export const drums = defineInstrument<DrumOptions>({
@@ -160,46 +167,7 @@ export const drums = defineInstrument<DrumOptions>({
     if (!(options.ride.bell >= 0 && options.ride.bell <= 1)) problems.push('ride.bell must be from 0 to 1');
     return problems;
   },
-  render({ sampleRate, options, notes, output, seed }) {
-    const kit = Math.pow(10, options.level / 20);
-    const chokes = notes.filter((note) => note.pitch === GM_DRUMS.closedHat || note.pitch === GM_DRUMS.pedalHat).map((note) => note.startSample);
-    notes.forEach((note, index) => {
-      const velocity = note.velocity / 127;
-      const gain = kit * velocity * Math.sqrt(velocity);
-      const chokeAt = note.pitch === GM_DRUMS.openHat ? (chokes.find((at) => at > note.startSample) ?? Infinity) : Infinity;
-      const hit: Hit = { note, index, gain, chokeAt };
-      const random = createRandom(mixSeed(seed, index));
-      switch (note.pitch) {
-        case GM_DRUMS.kick:
-          return kick(hit, options.kick, sampleRate, output, random);
-        case GM_DRUMS.snare:
-          return snare(hit, options.snare, sampleRate, output, random);
-        case GM_DRUMS.clap:
-          return clap(hit, options.clap, sampleRate, output, random);
-        case GM_DRUMS.closedHat:
-          return metal(hit, options.closedHat, options.closedHat.decay, sampleRate, output);
-        case GM_DRUMS.pedalHat:
-          return metal(hit, options.closedHat, options.closedHat.decay * 0.6, sampleRate, output);
-        case GM_DRUMS.openHat:
-          return metal(hit, options.openHat, options.openHat.decay, sampleRate, output);
-        case GM_DRUMS.lowTom:
-        case GM_DRUMS.lowTom + 2:
-          return tom(hit, options.lowTom, note.pitch - GM_DRUMS.lowTom, sampleRate, output, random);
-        case GM_DRUMS.midTom:
-        case GM_DRUMS.midTom + 2:
-          return tom(hit, options.midTom, note.pitch - GM_DRUMS.midTom, sampleRate, output, random);
-        case GM_DRUMS.highTom:
-        case GM_DRUMS.highTom + 2:
-          return tom(hit, options.highTom, note.pitch - GM_DRUMS.highTom, sampleRate, output, random);
-        case GM_DRUMS.crash:
-          return cymbal(hit, options.crash, 0, false, sampleRate, output, random);
-        case GM_DRUMS.ride:
-          return cymbal(hit, options.ride, options.ride.bell, true, sampleRate, output, random);
-        default:
-          return undefined; // unmapped notes are silent, as on a GM kit without that sound
-      }
-    });
-  },
+  stream: (context) => new DrumStream(context),
 });
 
 /**
@@ -239,8 +207,6 @@ export function hitSeconds(options: Readonly<DrumOptions>, pitch: number): Secon
   }
 }
 
-type Output = readonly Float32Array[];
-
 const VOICES = ['kick', 'snare', 'clap', 'closedHat', 'openHat', 'lowTom', 'midTom', 'highTom', 'crash', 'ride'] as const;
 
 /** (1 - t/T)^4 — ends at exactly 0 after T. */
@@ -250,95 +216,337 @@ function decayAt(n: number, total: number): number {
   return x2 * x2;
 }
 
-function hitSpan(hit: Hit, decay: number, sampleRate: number, output: Output): { start: number; total: number; end: number } {
-  const total = Math.max(1, Math.round(decay * sampleRate));
-  const start = hit.note.startSample;
-  const chokeEnd = hit.chokeAt === Infinity ? Infinity : hit.chokeAt + Math.round(CHOKE_FADE * sampleRate);
-  return { start, total, end: Math.min(output[0].length, start + total, chokeEnd) };
-}
+/** The kit's hits, rendered a song block at a time: each hit a voice from its note's start to its end, summed in note order. */
+class DrumStream implements InstrumentStream {
+  private readonly options: DrumOptions;
+  private readonly notes: readonly NoteEvent[];
+  private readonly sampleRate: number;
+  private readonly seed: number;
+  private readonly length: number;
+  private readonly kit: number;
+  /** Start samples of the closed and pedal hats, in note order: they choke a ringing open hat. */
+  private readonly chokes: Float64Array;
+  private readonly chokesAscending: boolean;
+  private readonly queue: NoteQueue;
+  /** Sounding hits in note order. */
+  private readonly voices: DrumVoice[] = [];
 
-/** Extra gain for the choke fade: 1 until the choke sample, then a linear fade to zero. */
-function chokeGain(i: number, hit: Hit, sampleRate: number): number {
-  if (i < hit.chokeAt) return 1;
-  return Math.max(0, 1 - (i - hit.chokeAt) / (CHOKE_FADE * sampleRate));
-}
-
-function add(output: Output, i: number, value: number): void {
-  output[0][i] += value;
-}
-
-function kick(hit: Hit, o: KickOptions, sampleRate: number, output: Output, random: () => number): void {
-  const { start, total, end } = hitSpan(hit, o.decay, sampleRate, output);
-  const gain = hit.gain * Math.pow(10, o.level / 20);
-  const clickSamples = Math.round(0.002 * sampleRate);
-  const sweepFactor = Math.exp(-1 / (o.sweepTime * sampleRate));
-  let sweep = 1;
-  let phase = 0;
-  for (let i = start; i < end; i++) {
-    const n = i - start;
-    const frequency = o.tune * (1 + (o.sweep - 1) * sweep);
-    sweep *= sweepFactor;
-    const body = Math.sin(TWO_PI * phase);
-    phase += frequency / sampleRate;
-    if (phase >= 1) phase -= 1;
-    const click = n < clickSamples ? o.click * (random() * 2 - 1) * (1 - n / clickSamples) : 0;
-    add(output, i, (body + click) * decayAt(n, total) * gain);
+  constructor({ sampleRate, options, notes, seed, lengthSamples }: InstrumentStreamContext<DrumOptions>) {
+    this.options = options;
+    this.notes = notes;
+    this.sampleRate = sampleRate;
+    this.seed = seed;
+    this.length = lengthSamples;
+    this.kit = Math.pow(10, options.level / 20);
+    this.chokes = Float64Array.from(notes.filter((note) => note.pitch === GM_DRUMS.closedHat || note.pitch === GM_DRUMS.pedalHat), (note) => note.startSample);
+    this.chokesAscending = this.chokes.every((at, i, chokes) => i === 0 || chokes[i - 1] <= at);
+    this.queue = new NoteQueue(notes);
   }
-}
 
-function snare(hit: Hit, o: SnareOptions, sampleRate: number, output: Output, random: () => number): void {
-  const { start, total, end } = hitSpan(hit, o.decay, sampleRate, output);
-  const gain = hit.gain * Math.pow(10, o.level / 20);
-  const bodyTotal = Math.max(1, Math.round(Math.min(o.decay, 0.12) * sampleRate));
-  const filter: SvfCoefficients = svfCoefficients(1800, sampleRate, 1, { a1: 0, a2: 0, a3: 0, k: 1 });
-  const state = svfState();
-  let phase = 0;
-  const step = o.tune / sampleRate;
-  for (let i = start; i < end; i++) {
-    const n = i - start;
-    const body = n < bodyTotal ? Math.sin(TWO_PI * phase) * decayAt(n, bodyTotal) : 0;
-    phase += step;
-    if (phase >= 1) phase -= 1;
-    const wires = svfHighpass(state, filter, random() * 2 - 1) * decayAt(n, total);
-    add(output, i, ((1 - o.snappy) * body + o.snappy * wires) * gain);
-  }
-}
-
-function clap(hit: Hit, o: DrumVoiceOptions, sampleRate: number, output: Output, random: () => number): void {
-  const { start, total, end } = hitSpan(hit, o.decay, sampleRate, output);
-  const gain = hit.gain * Math.pow(10, o.level / 20) * 2;
-  const filter = svfCoefficients(o.tune, sampleRate, 0.7, { a1: 0, a2: 0, a3: 0, k: 0.7 });
-  const state = svfState();
-  // Three short bursts 10 ms apart, then the room's tail: the shape of several hands.
-  const burst = Math.round(0.01 * sampleRate);
-  for (let i = start; i < end; i++) {
-    const n = i - start;
-    const envelope = n < 3 * burst ? decayAt(n % burst, burst) : 0.6 * decayAt(n, total);
-    add(output, i, svfBandpass(state, filter, random() * 2 - 1) * envelope * gain);
-  }
-}
-
-function metal(hit: Hit, o: DrumVoiceOptions, decay: number, sampleRate: number, output: Output): void {
-  const { start, total, end } = hitSpan(hit, decay, sampleRate, output);
-  const gain = hit.gain * Math.pow(10, o.level / 20) * METAL_GAIN;
-  const increments = METAL_PARTIALS.map((frequency) => (frequency * o.tune) / sampleRate);
-  const phases = METAL_PARTIALS.map(() => 0);
-  const coefficients = svfCoefficients(7000, sampleRate, Math.SQRT2, { a1: 0, a2: 0, a3: 0, k: Math.SQRT2 });
-  const first = svfState();
-  const second = svfState();
-  for (let i = start; i < end; i++) {
-    let sum = 0;
-    for (let p = 0; p < increments.length; p++) {
-      const phase = phases[p];
-      const dt = increments[p];
-      let shifted = phase + 0.5;
-      if (shifted >= 1) shifted -= 1;
-      sum += (phase < 0.5 ? 1 : -1) + polyBlep(phase, dt) - polyBlep(shifted, dt);
-      phases[p] = phase + dt >= 1 ? phase + dt - 1 : phase + dt;
+  render(blockStart: number, output: readonly Float32Array[]): void {
+    if (output.length === 0) return;
+    const out = output[0];
+    const blockEnd = blockStart + out.length;
+    for (let index = this.queue.take(blockEnd); index >= 0; index = this.queue.take(blockEnd)) {
+      const voice = this.startVoice(index);
+      if (voice) insertVoice(this.voices, voice);
     }
-    // Two high-pass stages (24 dB/oct) leave only the sizzle above ~7 kHz.
-    const sizzle = svfHighpass(second, coefficients, svfHighpass(first, coefficients, sum / increments.length));
-    add(output, i, sizzle * decayAt(i - start, total) * chokeGain(i, hit, sampleRate) * gain);
+    const voices = this.voices;
+    let kept = 0;
+    for (let v = 0; v < voices.length; v++) {
+      const voice = voices[v];
+      voice.render(out, blockStart, blockEnd);
+      if (voice.next < voice.end) voices[kept++] = voice;
+    }
+    voices.length = kept;
+  }
+
+  /** The first closed or pedal hat (in note order) after `start`, or Infinity. */
+  private chokeAfter(start: number): number {
+    const chokes = this.chokes;
+    if (!this.chokesAscending) {
+      for (let i = 0; i < chokes.length; i++) if (chokes[i] > start) return chokes[i];
+      return Infinity;
+    }
+    let low = 0;
+    let high = chokes.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (chokes[middle] > start) high = middle;
+      else low = middle + 1;
+    }
+    return low < chokes.length ? chokes[low] : Infinity;
+  }
+
+  /** The voice for note `index`, or null when the kit has no sound there or it starts after the song's end. */
+  private startVoice(index: number): DrumVoice | null {
+    const { options, sampleRate, length } = this;
+    const note = this.notes[index];
+    if (note.startSample >= length) return null;
+    const velocity = note.velocity / 127;
+    const gain = this.kit * velocity * Math.sqrt(velocity);
+    const chokeAt = note.pitch === GM_DRUMS.openHat ? this.chokeAfter(note.startSample) : Infinity;
+    const hit: Hit = { index, start: note.startSample, gain, chokeAt, seed: mixSeed(this.seed, index) };
+    switch (note.pitch) {
+      case GM_DRUMS.kick:
+        return new KickVoice(hit, options.kick, sampleRate, length);
+      case GM_DRUMS.snare:
+        return new SnareVoice(hit, options.snare, sampleRate, length);
+      case GM_DRUMS.clap:
+        return new ClapVoice(hit, options.clap, sampleRate, length);
+      case GM_DRUMS.closedHat:
+        return new MetalVoice(hit, options.closedHat, options.closedHat.decay, sampleRate, length);
+      case GM_DRUMS.pedalHat:
+        return new MetalVoice(hit, options.closedHat, options.closedHat.decay * 0.6, sampleRate, length);
+      case GM_DRUMS.openHat:
+        return new MetalVoice(hit, options.openHat, options.openHat.decay, sampleRate, length);
+      case GM_DRUMS.lowTom:
+      case GM_DRUMS.lowTom + 2:
+        return new TomVoice(hit, options.lowTom, note.pitch - GM_DRUMS.lowTom, sampleRate, length);
+      case GM_DRUMS.midTom:
+      case GM_DRUMS.midTom + 2:
+        return new TomVoice(hit, options.midTom, note.pitch - GM_DRUMS.midTom, sampleRate, length);
+      case GM_DRUMS.highTom:
+      case GM_DRUMS.highTom + 2:
+        return new TomVoice(hit, options.highTom, note.pitch - GM_DRUMS.highTom, sampleRate, length);
+      case GM_DRUMS.crash:
+        return new CymbalVoice(hit, options.crash, 0, false, sampleRate, length);
+      case GM_DRUMS.ride:
+        return new CymbalVoice(hit, options.ride, options.ride.bell, true, sampleRate, length);
+      default:
+        return null; // unmapped notes are silent, as on a GM kit without that sound
+    }
+  }
+}
+
+// Module-local bindings: in the per-sample loops an imported name costs a property read under vite-node.
+const blep = polyBlep;
+const white = noiseAt;
+
+/**
+ * One sounding hit between blocks: `next` is the song frame it computes next, and it is done
+ * at `end` (its decay, a choke's fade or the song's end, whichever comes first). Its noise is a
+ * mulberry32 state stepped in a local (the same sequence `createRandom(seed)` gives).
+ */
+abstract class DrumVoice {
+  readonly index: number;
+  readonly start: number;
+  /** Samples of the whole hit: its (1 - t/T)^4 envelope's T. */
+  readonly total: number;
+  readonly end: number;
+  next: number;
+  protected noise: number;
+
+  constructor(hit: Hit, decay: number, sampleRate: number, length: number) {
+    this.index = hit.index;
+    this.start = hit.start;
+    this.total = Math.max(1, Math.round(decay * sampleRate));
+    const chokeEnd = hit.chokeAt === Infinity ? Infinity : hit.chokeAt + Math.round(CHOKE_FADE * sampleRate);
+    this.end = Math.min(length, this.start + this.total, chokeEnd);
+    this.next = this.start;
+    this.noise = hit.seed;
+  }
+
+  /** Add frames `next` … min(`end`, `blockEnd`) − 1 into `out`, whose first element is frame `blockStart`. */
+  abstract render(out: Float32Array, blockStart: number, blockEnd: number): void;
+}
+
+class KickVoice extends DrumVoice {
+  private readonly gain: number;
+  private readonly clickSamples: number;
+  private readonly sweepFactor: number;
+  private readonly options: KickOptions;
+  private readonly sampleRate: number;
+  private sweep = 1;
+  private phase = 0;
+
+  constructor(hit: Hit, o: KickOptions, sampleRate: number, length: number) {
+    super(hit, o.decay, sampleRate, length);
+    this.options = o;
+    this.sampleRate = sampleRate;
+    this.gain = hit.gain * Math.pow(10, o.level / 20);
+    this.clickSamples = Math.round(0.002 * sampleRate);
+    this.sweepFactor = Math.exp(-1 / (o.sweepTime * sampleRate));
+  }
+
+  render(out: Float32Array, blockStart: number, blockEnd: number): void {
+    const { start, total, gain, clickSamples, sweepFactor, sampleRate } = this;
+    const { tune, click: clickLevel } = this.options;
+    const depth = this.options.sweep - 1;
+    let { sweep, phase, noise } = this;
+    const end = Math.min(this.end, blockEnd);
+    for (let i = this.next; i < end; i++) {
+      const n = i - start;
+      const frequency = tune * (1 + depth * sweep);
+      sweep *= sweepFactor;
+      const body = Math.sin(TWO_PI * phase);
+      phase += frequency / sampleRate;
+      if (phase >= 1) phase -= 1;
+      let click = 0;
+      if (n < clickSamples) {
+        noise = (noise + NOISE_STEP) | 0;
+        click = clickLevel * white(noise) * (1 - n / clickSamples);
+      }
+      out[i - blockStart] += (body + click) * decayAt(n, total) * gain;
+    }
+    this.sweep = sweep;
+    this.phase = phase;
+    this.noise = noise;
+    this.next = Math.max(this.next, end);
+  }
+}
+
+class SnareVoice extends DrumVoice {
+  private readonly gain: number;
+  private readonly bodyTotal: number;
+  private readonly filter: SvfCoefficients;
+  private readonly step: number;
+  private readonly snappy: number;
+  private phase = 0;
+  private ic1 = 0;
+  private ic2 = 0;
+
+  constructor(hit: Hit, o: SnareOptions, sampleRate: number, length: number) {
+    super(hit, o.decay, sampleRate, length);
+    this.gain = hit.gain * Math.pow(10, o.level / 20);
+    this.bodyTotal = Math.max(1, Math.round(Math.min(o.decay, 0.12) * sampleRate));
+    this.filter = svfCoefficients(1800, sampleRate, 1, { a1: 0, a2: 0, a3: 0, k: 1 });
+    this.step = o.tune / sampleRate;
+    this.snappy = o.snappy;
+  }
+
+  render(out: Float32Array, blockStart: number, blockEnd: number): void {
+    const { start, total, gain, bodyTotal, step, snappy } = this;
+    const { a1, a2, a3, k } = this.filter;
+    const tone = 1 - snappy;
+    let { phase, ic1, ic2, noise } = this;
+    const end = Math.min(this.end, blockEnd);
+    for (let i = this.next; i < end; i++) {
+      const n = i - start;
+      const body = n < bodyTotal ? Math.sin(TWO_PI * phase) * decayAt(n, bodyTotal) : 0;
+      phase += step;
+      if (phase >= 1) phase -= 1;
+      // The wires: noise through a 1.8 kHz high-pass.
+      noise = (noise + NOISE_STEP) | 0;
+      const x = white(noise);
+      const v3 = x - ic2;
+      const v1 = a1 * ic1 + a2 * v3;
+      const v2 = ic2 + a2 * ic1 + a3 * v3;
+      ic1 = 2 * v1 - ic1;
+      ic2 = 2 * v2 - ic2;
+      const wires = (x - k * v1 - v2) * decayAt(n, total);
+      out[i - blockStart] += (tone * body + snappy * wires) * gain;
+    }
+    this.phase = phase;
+    this.ic1 = ic1;
+    this.ic2 = ic2;
+    this.noise = noise;
+    this.next = Math.max(this.next, end);
+  }
+}
+
+class ClapVoice extends DrumVoice {
+  private readonly gain: number;
+  private readonly filter: SvfCoefficients;
+  /** Three short bursts 10 ms apart, then the room's tail: the shape of several hands. */
+  private readonly burst: number;
+  private ic1 = 0;
+  private ic2 = 0;
+
+  constructor(hit: Hit, o: DrumVoiceOptions, sampleRate: number, length: number) {
+    super(hit, o.decay, sampleRate, length);
+    this.gain = hit.gain * Math.pow(10, o.level / 20) * 2;
+    this.filter = svfCoefficients(o.tune, sampleRate, 0.7, { a1: 0, a2: 0, a3: 0, k: 0.7 });
+    this.burst = Math.round(0.01 * sampleRate);
+  }
+
+  render(out: Float32Array, blockStart: number, blockEnd: number): void {
+    const { start, total, gain, burst } = this;
+    const { a1, a2, a3 } = this.filter;
+    let { ic1, ic2, noise } = this;
+    const end = Math.min(this.end, blockEnd);
+    for (let i = this.next; i < end; i++) {
+      const n = i - start;
+      const envelope = n < 3 * burst ? decayAt(n % burst, burst) : 0.6 * decayAt(n, total);
+      noise = (noise + NOISE_STEP) | 0;
+      const v3 = white(noise) - ic2;
+      const v1 = a1 * ic1 + a2 * v3;
+      const v2 = ic2 + a2 * ic1 + a3 * v3;
+      ic1 = 2 * v1 - ic1;
+      ic2 = 2 * v2 - ic2;
+      out[i - blockStart] += v1 * envelope * gain;
+    }
+    this.ic1 = ic1;
+    this.ic2 = ic2;
+    this.noise = noise;
+    this.next = Math.max(this.next, end);
+  }
+}
+
+/** Sum of the six square partials (polyBLEP edges) at `phases`, which it advances by `increments`. */
+function metalPartials(phases: Float64Array, increments: Float64Array): number {
+  let sum = 0;
+  for (let p = 0; p < 6; p++) {
+    const phase = phases[p];
+    const dt = increments[p];
+    let shifted = phase + 0.5;
+    if (shifted >= 1) shifted -= 1;
+    sum += (phase < 0.5 ? 1 : -1) + blep(phase, dt) - blep(shifted, dt);
+    phases[p] = phase + dt >= 1 ? phase + dt - 1 : phase + dt;
+  }
+  return sum;
+}
+
+/** A hi-hat: the six partials high-passed twice (24 dB/oct) so only the sizzle above ~7 kHz is left; an open hat fades out when a closed one chokes it. */
+class MetalVoice extends DrumVoice {
+  private readonly gain: number;
+  private readonly increments: Float64Array;
+  private readonly phases = new Float64Array(METAL_PARTIALS.length);
+  private readonly filter: SvfCoefficients;
+  private readonly chokeAt: number;
+  private readonly chokeFade: number;
+  private p1 = 0;
+  private p2 = 0;
+  private q1 = 0;
+  private q2 = 0;
+
+  constructor(hit: Hit, o: DrumVoiceOptions, decay: number, sampleRate: number, length: number) {
+    super(hit, decay, sampleRate, length);
+    this.gain = hit.gain * Math.pow(10, o.level / 20) * METAL_GAIN;
+    this.increments = Float64Array.from(METAL_PARTIALS, (frequency) => (frequency * o.tune) / sampleRate);
+    this.filter = svfCoefficients(7000, sampleRate, Math.SQRT2, { a1: 0, a2: 0, a3: 0, k: Math.SQRT2 });
+    this.chokeAt = hit.chokeAt;
+    this.chokeFade = CHOKE_FADE * sampleRate;
+  }
+
+  render(out: Float32Array, blockStart: number, blockEnd: number): void {
+    const { start, total, gain, increments, phases, chokeAt, chokeFade } = this;
+    const { a1, a2, a3, k } = this.filter;
+    let { p1, p2, q1, q2 } = this;
+    const end = Math.min(this.end, blockEnd);
+    for (let i = this.next; i < end; i++) {
+      const sum = metalPartials(phases, increments) / METAL_PARTIALS.length;
+      let v3 = sum - p2;
+      let v1 = a1 * p1 + a2 * v3;
+      let v2 = p2 + a2 * p1 + a3 * v3;
+      p1 = 2 * v1 - p1;
+      p2 = 2 * v2 - p2;
+      const once = sum - k * v1 - v2;
+      v3 = once - q2;
+      v1 = a1 * q1 + a2 * v3;
+      v2 = q2 + a2 * q1 + a3 * v3;
+      q1 = 2 * v1 - q1;
+      q2 = 2 * v2 - q2;
+      const sizzle = once - k * v1 - v2;
+      // A choke fades linearly to zero over CHOKE_FADE.
+      const choke = i < chokeAt ? 1 : Math.max(0, 1 - (i - chokeAt) / chokeFade);
+      out[i - blockStart] += sizzle * decayAt(i - start, total) * choke * gain;
+    }
+    this.p1 = p1;
+    this.p2 = p2;
+    this.q1 = q1;
+    this.q2 = q2;
+    this.next = Math.max(this.next, end);
   }
 }
 
@@ -348,29 +556,68 @@ function metal(hit: Hit, o: DrumVoiceOptions, decay: number, sampleRate: number,
  * at 12 × tune for the stick. `step` is 0 for the voice's own GM note and 2 for the GM tom above it
  * (played `TOM_STEP_UP` semitones higher).
  */
-function tom(hit: Hit, o: TomOptions, step: number, sampleRate: number, output: Output, random: () => number): void {
-  const { start, total, end } = hitSpan(hit, o.decay, sampleRate, output);
-  const gain = hit.gain * Math.pow(10, o.level / 20);
-  const tune = o.tune * (step === 0 ? 1 : Math.pow(2, TOM_STEP_UP / 12));
-  const sweepFactor = Math.exp(-1 / (o.sweepTime * sampleRate));
-  const overtoneTotal = Math.max(1, Math.round(total / 2));
-  const stickTotal = Math.max(1, Math.round(0.03 * sampleRate));
-  const stickFilter = svfCoefficients(Math.min(12 * tune, 0.4 * sampleRate), sampleRate, 1, { a1: 0, a2: 0, a3: 0, k: 1 });
-  const stick = svfState();
-  let sweep = 1;
-  let phase = 0;
-  let overtone = 0;
-  for (let i = start; i < end; i++) {
-    const n = i - start;
-    const frequency = tune * (1 + (o.sweep - 1) * sweep);
-    sweep *= sweepFactor;
-    const body = Math.sin(TWO_PI * phase) + (n < overtoneTotal ? 0.25 * Math.sin(TWO_PI * overtone) * decayAt(n, overtoneTotal) : 0);
-    phase += frequency / sampleRate;
-    if (phase >= 1) phase -= 1;
-    overtone += (1.593 * frequency) / sampleRate;
-    if (overtone >= 1) overtone -= 1;
-    const noise = n < stickTotal ? o.tone * svfBandpass(stick, stickFilter, random() * 2 - 1) * decayAt(n, stickTotal) : 0;
-    add(output, i, (body * decayAt(n, total) + noise) * gain);
+class TomVoice extends DrumVoice {
+  private readonly gain: number;
+  private readonly tune: number;
+  private readonly depth: number;
+  private readonly level: number;
+  private readonly sweepFactor: number;
+  private readonly overtoneTotal: number;
+  private readonly stickTotal: number;
+  private readonly stickFilter: SvfCoefficients;
+  private readonly sampleRate: number;
+  private sweep = 1;
+  private phase = 0;
+  private overtone = 0;
+  private ic1 = 0;
+  private ic2 = 0;
+
+  constructor(hit: Hit, o: TomOptions, step: number, sampleRate: number, length: number) {
+    super(hit, o.decay, sampleRate, length);
+    this.sampleRate = sampleRate;
+    this.gain = hit.gain * Math.pow(10, o.level / 20);
+    this.tune = o.tune * (step === 0 ? 1 : Math.pow(2, TOM_STEP_UP / 12));
+    this.depth = o.sweep - 1;
+    this.level = o.tone;
+    this.sweepFactor = Math.exp(-1 / (o.sweepTime * sampleRate));
+    this.overtoneTotal = Math.max(1, Math.round(this.total / 2));
+    this.stickTotal = Math.max(1, Math.round(0.03 * sampleRate));
+    this.stickFilter = svfCoefficients(Math.min(12 * this.tune, 0.4 * sampleRate), sampleRate, 1, { a1: 0, a2: 0, a3: 0, k: 1 });
+  }
+
+  render(out: Float32Array, blockStart: number, blockEnd: number): void {
+    const { start, total, gain, tune, depth, sweepFactor, overtoneTotal, stickTotal, sampleRate, level } = this;
+    const { a1, a2, a3 } = this.stickFilter;
+    let { sweep, phase, overtone, ic1, ic2, noise } = this;
+    const end = Math.min(this.end, blockEnd);
+    for (let i = this.next; i < end; i++) {
+      const n = i - start;
+      const frequency = tune * (1 + depth * sweep);
+      sweep *= sweepFactor;
+      const body = Math.sin(TWO_PI * phase) + (n < overtoneTotal ? 0.25 * Math.sin(TWO_PI * overtone) * decayAt(n, overtoneTotal) : 0);
+      phase += frequency / sampleRate;
+      if (phase >= 1) phase -= 1;
+      overtone += (1.593 * frequency) / sampleRate;
+      if (overtone >= 1) overtone -= 1;
+      let stick = 0;
+      if (n < stickTotal) {
+        noise = (noise + NOISE_STEP) | 0;
+        const v3 = white(noise) - ic2;
+        const v1 = a1 * ic1 + a2 * v3;
+        const v2 = ic2 + a2 * ic1 + a3 * v3;
+        ic1 = 2 * v1 - ic1;
+        ic2 = 2 * v2 - ic2;
+        stick = level * v1 * decayAt(n, stickTotal);
+      }
+      out[i - blockStart] += (body * decayAt(n, total) + stick) * gain;
+    }
+    this.sweep = sweep;
+    this.phase = phase;
+    this.overtone = overtone;
+    this.ic1 = ic1;
+    this.ic2 = ic2;
+    this.noise = noise;
+    this.next = Math.max(this.next, end);
   }
 }
 
@@ -386,8 +633,6 @@ const RIDE_NOISE = 0.25;
 /** Make-up gains after the high-pass: the crash keeps far more energy (lower, noisier) than the ride. */
 const CRASH_GAIN = 1.3;
 const RIDE_GAIN = METAL_GAIN;
-// A module-local binding: in the per-sample loop an imported name costs a property read under vite-node.
-const blep = polyBlep;
 
 /**
  * A cymbal: the six square partials of the hats (spread wider and ring-modulated by noise,
@@ -396,60 +641,86 @@ const blep = polyBlep;
  * the partials band-passed around 2.5 kHz × tune. Filters run inline on local state
  * (a cymbal rings for seconds, so this loop is the kit's hottest).
  */
-function cymbal(hit: Hit, o: CymbalOptions, bell: number, ride: boolean, sampleRate: number, output: Output, random: () => number): void {
-  const { start, total, end } = hitSpan(hit, o.decay, sampleRate, output);
-  const gain = hit.gain * Math.pow(10, o.level / 20) * (ride ? RIDE_GAIN : CRASH_GAIN);
-  const spread = ride ? RIDE_SPREAD : CRASH_SPREAD;
-  const increments = METAL_PARTIALS.map((frequency) => Math.min(0.45, (frequency * o.tune * spread) / sampleRate));
-  const phases = METAL_PARTIALS.map(() => 0);
-  const highpass = (ride ? RIDE_HIGHPASS : CRASH_HIGHPASS) * Math.pow(2, o.tone - 0.5);
-  const { a1, a2, a3, k } = svfCoefficients(highpass, sampleRate, Math.SQRT2, { a1: 0, a2: 0, a3: 0, k: Math.SQRT2 });
-  const b = svfCoefficients(2500 * o.tune, sampleRate, 0.3, { a1: 0, a2: 0, a3: 0, k: 0.3 });
-  const noiseShare = ride ? RIDE_NOISE : CRASH_NOISE;
-  const swellTotal = Math.max(1, Math.round(0.12 * sampleRate));
-  const bellTotal = Math.max(1, Math.round(total * 0.6));
-  const out = output[0];
+class CymbalVoice extends DrumVoice {
+  private readonly gain: number;
+  private readonly bell: number;
+  private readonly ride: boolean;
+  private readonly increments: Float64Array;
+  private readonly phases = new Float64Array(METAL_PARTIALS.length);
+  private readonly highpass: SvfCoefficients;
+  private readonly bellFilter: SvfCoefficients;
+  private readonly noiseShare: number;
+  private readonly swellTotal: number;
+  private readonly bellTotal: number;
   // Two high-pass stages (p, q) and the bell's band-pass (r): Simper SVF states.
-  let p1 = 0, p2 = 0, q1 = 0, q2 = 0, r1 = 0, r2 = 0;
-  for (let i = start; i < end; i++) {
-    const n = i - start;
-    let sum = 0;
-    for (let j = 0; j < 6; j++) {
-      const phase = phases[j];
-      const dt = increments[j];
-      let shifted = phase + 0.5;
-      if (shifted >= 1) shifted -= 1;
-      sum += (phase < 0.5 ? 1 : -1) + blep(phase, dt) - blep(shifted, dt);
-      phases[j] = phase + dt >= 1 ? phase + dt - 1 : phase + dt;
+  private p1 = 0;
+  private p2 = 0;
+  private q1 = 0;
+  private q2 = 0;
+  private r1 = 0;
+  private r2 = 0;
+
+  constructor(hit: Hit, o: CymbalOptions, bell: number, ride: boolean, sampleRate: number, length: number) {
+    super(hit, o.decay, sampleRate, length);
+    this.gain = hit.gain * Math.pow(10, o.level / 20) * (ride ? RIDE_GAIN : CRASH_GAIN);
+    this.bell = bell;
+    this.ride = ride;
+    const spread = ride ? RIDE_SPREAD : CRASH_SPREAD;
+    this.increments = Float64Array.from(METAL_PARTIALS, (frequency) => Math.min(0.45, (frequency * o.tune * spread) / sampleRate));
+    const highpass = (ride ? RIDE_HIGHPASS : CRASH_HIGHPASS) * Math.pow(2, o.tone - 0.5);
+    this.highpass = svfCoefficients(highpass, sampleRate, Math.SQRT2, { a1: 0, a2: 0, a3: 0, k: Math.SQRT2 });
+    this.bellFilter = svfCoefficients(2500 * o.tune, sampleRate, 0.3, { a1: 0, a2: 0, a3: 0, k: 0.3 });
+    this.noiseShare = ride ? RIDE_NOISE : CRASH_NOISE;
+    this.swellTotal = Math.max(1, Math.round(0.12 * sampleRate));
+    this.bellTotal = Math.max(1, Math.round(this.total * 0.6));
+  }
+
+  render(out: Float32Array, blockStart: number, blockEnd: number): void {
+    const { start, total, gain, bell, ride, increments, phases, noiseShare, swellTotal, bellTotal } = this;
+    const { a1, a2, a3, k } = this.highpass;
+    const b = this.bellFilter;
+    let { p1, p2, q1, q2, r1, r2, noise } = this;
+    const end = Math.min(this.end, blockEnd);
+    for (let i = this.next; i < end; i++) {
+      const n = i - start;
+      const metallic = metalPartials(phases, increments) / 6;
+      noise = (noise + NOISE_STEP) | 0;
+      const hiss = white(noise);
+      const source = (1 - noiseShare) * metallic + noiseShare * metallic * hiss * 2 + noiseShare * 0.5 * hiss;
+      // High-pass 1.
+      let v3 = source - p2;
+      let v1 = a1 * p1 + a2 * v3;
+      let v2 = p2 + a2 * p1 + a3 * v3;
+      p1 = 2 * v1 - p1;
+      p2 = 2 * v2 - p2;
+      const once = source - k * v1 - v2;
+      // High-pass 2.
+      v3 = once - q2;
+      v1 = a1 * q1 + a2 * v3;
+      v2 = q2 + a2 * q1 + a3 * v3;
+      q1 = 2 * v1 - q1;
+      q2 = 2 * v2 - q2;
+      const wash = once - k * v1 - v2;
+      let envelope = decayAt(n, total);
+      if (!ride && n < swellTotal) envelope += 0.8 * decayAt(n, swellTotal);
+      let ping = 0;
+      if (n < bellTotal && bell > 0) {
+        v3 = metallic - r2;
+        v1 = b.a1 * r1 + b.a2 * v3;
+        v2 = r2 + b.a2 * r1 + b.a3 * v3;
+        r1 = 2 * v1 - r1;
+        r2 = 2 * v2 - r2;
+        ping = bell * v1 * decayAt(n, bellTotal);
+      }
+      out[i - blockStart] += (wash * envelope + ping) * gain;
     }
-    const metallic = sum / 6;
-    const white = random() * 2 - 1;
-    const source = (1 - noiseShare) * metallic + noiseShare * metallic * white * 2 + noiseShare * 0.5 * white;
-    // High-pass 1.
-    let v3 = source - p2;
-    let v1 = a1 * p1 + a2 * v3;
-    let v2 = p2 + a2 * p1 + a3 * v3;
-    p1 = 2 * v1 - p1;
-    p2 = 2 * v2 - p2;
-    const once = source - k * v1 - v2;
-    // High-pass 2.
-    v3 = once - q2;
-    v1 = a1 * q1 + a2 * v3;
-    v2 = q2 + a2 * q1 + a3 * v3;
-    q1 = 2 * v1 - q1;
-    q2 = 2 * v2 - q2;
-    const wash = once - k * v1 - v2;
-    let envelope = decayAt(n, total);
-    if (!ride && n < swellTotal) envelope += 0.8 * decayAt(n, swellTotal);
-    let ping = 0;
-    if (n < bellTotal && bell > 0) {
-      v3 = metallic - r2;
-      v1 = b.a1 * r1 + b.a2 * v3;
-      v2 = r2 + b.a2 * r1 + b.a3 * v3;
-      r1 = 2 * v1 - r1;
-      r2 = 2 * v2 - r2;
-      ping = bell * v1 * decayAt(n, bellTotal);
-    }
-    out[i] += (wash * envelope + ping) * gain;
+    this.p1 = p1;
+    this.p2 = p2;
+    this.q1 = q1;
+    this.q2 = q2;
+    this.r1 = r1;
+    this.r2 = r2;
+    this.noise = noise;
+    this.next = Math.max(this.next, end);
   }
 }
