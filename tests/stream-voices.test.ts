@@ -197,3 +197,103 @@ describe('synth and drums stream in blocks with the bits of the whole-song rende
     });
   }
 });
+
+/** The most voices of `notes` sounding at once with `synth` at these options (note-on to the end of the release, cut at the song's end). */
+function mostAtOnce(notes: readonly NoteEvent[], release: number, length: number): number {
+  const edges: [number, number][] = [];
+  for (const n of notes) {
+    if (n.startSample >= length) continue;
+    edges.push([n.startSample, 1], [Math.min(length, n.startSample + n.lengthSamples + Math.max(1, Math.round(release * RATE))), -1]);
+  }
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let sounding = 0;
+  let most = 0;
+  for (const [, change] of edges) most = Math.max(most, (sounding += change));
+  return most;
+}
+
+function renderSynth(options: Parameters<typeof synth>[0], notes: NoteEvent[], length: number): Float32Array[] {
+  const output = [new Float32Array(length)];
+  renderInstrument(synth.definition, { sampleRate: RATE, options: synth(options).options, notes, output, seed: 1, readAudio: noFiles, readFile: noFiles });
+  return output;
+}
+
+describe('synth polyphony: voice stealing', () => {
+  const FADE = Math.round(0.002 * RATE);
+  const HELD = { attack: 0.005, decay: 0.05, sustain: 0.8, release: 0.5 };
+  const t1 = 24000;
+
+  it('defaults to 64 voices and checks the option', () => {
+    expect(synth().options.polyphony).toBe(64);
+    expect(synth.definition.validate!(synth({ polyphony: 0 }).options)).toContain('polyphony must be a whole number of voices from 1 to 1024');
+    expect(synth.definition.validate!(synth({ polyphony: 2.5 }).options)).toContain('polyphony must be a whole number of voices from 1 to 1024');
+    expect(synth.definition.validate!(synth({ polyphony: 8 }).options)).toEqual([]);
+  });
+
+  it('changes nothing while the notes stay within it, and steals once they do not', () => {
+    for (const c of CASES.filter((c) => c.factory === (synth as unknown))) {
+      const options = c.options as ReturnType<typeof synth>['options'];
+      const most = mostAtOnce(c.notes, options.envelope.release, c.length);
+      expect(most).toBeLessThan(64);
+      const at = (polyphony: number) => {
+        const output = Array.from({ length: c.channels }, () => new Float32Array(c.length));
+        renderInstrument(synth.definition, { sampleRate: RATE, options: { ...options, polyphony }, notes: c.notes, output, seed: c.seed, beatSeconds: c.beatSeconds, automation: c.automation, readAudio: noFiles, readFile: noFiles });
+        return output;
+      };
+      expect(digest(at(most))).toBe(c.digest);
+      expect(digest(at(most - 1))).not.toBe(c.digest);
+    }
+  });
+
+  it('holds at most N notes: N + k held notes leave exactly the newest N sounding once the stolen ones have faded', () => {
+    const N = 4;
+    const k = 3;
+    const length = 2 * RATE;
+    const first = [48, 52, 55, 59].map((pitch) => note(pitch, 0, length, 100));
+    const later = [60, 64, 67].map((pitch) => note(pitch, t1, length, 100));
+    const capped = renderSynth({ polyphony: N, envelope: HELD }, [...first, ...later], length)[0];
+    // The k oldest were stolen at t1: afterwards only the last N - k of the first notes and the k new ones sound.
+    const survivors = renderSynth({ envelope: HELD }, [...first.slice(k), ...later], length)[0];
+    const everything = renderSynth({ envelope: HELD }, [...first, ...later], length)[0];
+    expect(capped.subarray(0, t1)).toEqual(everything.subarray(0, t1));
+    expect(capped.subarray(t1 + FADE)).toEqual(survivors.subarray(t1 + FADE));
+    expect(capped.subarray(t1 + FADE)).not.toEqual(everything.subarray(t1 + FADE));
+  });
+
+  it('fades a stolen voice linearly to 0 within 2 ms', () => {
+    const length = RATE;
+    const a = note(45, 0, length, 110);
+    const b = note(69, t1, length, 90);
+    const stolen = renderSynth({ polyphony: 1, envelope: HELD }, [a, b], length)[0];
+    const alone = renderSynth({ envelope: HELD }, [a], length)[0];
+    const newcomer = renderSynth({ envelope: HELD }, [b], length)[0];
+    expect(stolen.subarray(0, t1)).toEqual(alone.subarray(0, t1));
+    expect(stolen.subarray(t1 + FADE)).toEqual(newcomer.subarray(t1 + FADE));
+    // Inside the fade: what is left of the old voice is its own signal times 1 − (i − t1) / FADE.
+    let loudest = 0;
+    for (let i = t1; i < t1 + FADE; i++) {
+      const gain = 1 - (i - t1) / FADE;
+      expect(Math.abs(stolen[i] - newcomer[i] - alone[i] * gain)).toBeLessThan(1e-6);
+      loudest = Math.max(loudest, Math.abs(alone[i]));
+    }
+    expect(loudest).toBeGreaterThan(0.05);
+  });
+
+  it('steals the oldest released voice before an older held one', () => {
+    const length = 2 * RATE;
+    // Note 1 is released (note-off at 12,000, its 0.5 s release still ringing at t1); note 0 is older but held.
+    const notes = [note(48, 0, length, 100), note(52, 100, 12000, 100), note(55, 200, length, 100), note(60, t1, length, 100)];
+    const capped = renderSynth({ polyphony: 3, envelope: HELD }, notes, length)[0];
+    const withoutReleased = renderSynth({ envelope: HELD }, [notes[0], notes[2], notes[3]], length)[0];
+    expect(capped.subarray(t1 + FADE)).toEqual(withoutReleased.subarray(t1 + FADE));
+  });
+
+  it('steals the same voices whatever the block sizes', () => {
+    const c = { ...CASES[1], options: { ...(CASES[1].options as ReturnType<typeof synth>['options']), polyphony: 3 } };
+    const whole = wholeRender(c);
+    expect(digest(whole)).not.toBe(CASES[1].digest);
+    for (const size of [1024, 333, 1]) expectSame(streamRender(c, () => size), whole);
+    const random = createRandom(5);
+    expectSame(streamRender(c, () => 1 + Math.floor(random() * 3000)), whole);
+  });
+});

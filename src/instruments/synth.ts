@@ -64,6 +64,8 @@ export interface SynthOptions {
   readonly level: Decibels;
   /** General MIDI program (0–127) written to the exported MIDI file. @default 81 (Lead 2, sawtooth) */
   readonly program: number;
+  /** Most notes sounding at once, 1–1024; a note beyond it steals a voice (the oldest released, else the oldest), faded out over 2 ms. @default 64 */
+  readonly polyphony: number;
 }
 
 export const synthDefaults: SynthOptions = {
@@ -79,6 +81,7 @@ export const synthDefaults: SynthOptions = {
   velocitySensitivity: 1,
   level: -6,
   program: 81,
+  polyphony: 64,
 };
 
 /**
@@ -88,9 +91,12 @@ export const synthDefaults: SynthOptions = {
  */
 const BLOCK = 32;
 
+/** Seconds a stolen voice takes to fade out: short enough to free it, long enough not to click. */
+const STEAL_FADE = 0.002;
+
 export const synth = defineInstrument<SynthOptions>({
   name: 'synth',
-  version: '4',
+  version: '5',
   defaults: synthDefaults,
   channels: 1,
   tail: (options) => options.envelope.release,
@@ -104,6 +110,7 @@ export const synth = defineInstrument<SynthOptions>({
     if (!(options.unisonDetune >= 0 && options.unisonDetune <= 1200)) problems.push('unisonDetune must be from 0 to 1200 cents');
     problems.push(...validateLfo(options.lfo, 'lfo'));
     problems.push(...levelAndProgramProblems(options));
+    if (!(Number.isInteger(options.polyphony) && options.polyphony >= 1 && options.polyphony <= 1024)) problems.push('polyphony must be a whole number of voices from 1 to 1024');
     return problems;
   },
   stream: (context) => new SynthStream(context),
@@ -120,6 +127,12 @@ class SynthVoice {
   /** Song frame of note-on, and the samples it sounds (release included, cut at the song's end). */
   start = 0;
   span = 0;
+  /** Song frames of note-off, and of silence for good: start + span, or the end of a steal's fade. */
+  release = 0;
+  end = 0;
+  /** Song frame where a steal began to fade it out (Infinity while it holds its note), and the fade's length. */
+  fadeAt = Infinity;
+  fade = 1;
   /** Offset from note-on of the next sub-block to compute. */
   offset = 0;
   dt = 0;
@@ -177,6 +190,8 @@ class SynthStream implements InstrumentStream {
   private readonly lfoActive: boolean;
   /** The highest an oscillator can go: top unison voice at the top of the vibrato. */
   private readonly topRatio: number;
+  /** Samples of a stolen voice's fade-out. */
+  private readonly fade: number;
   /** One unison oscillator's sub-block before it joins the voice's sum. */
   private readonly oscillator = new Float64Array(BLOCK);
   private readonly queue: NoteQueue;
@@ -207,6 +222,7 @@ class SynthStream implements InstrumentStream {
     this.ampLfo = this.lfo.target === 'amp';
     this.lfoActive = this.pitchLfo !== 0 || this.cutoffLfo !== 0 || this.ampLfo;
     this.topRatio = this.ratios[voices - 1] * Math.pow(2, this.pitchLfo);
+    this.fade = Math.max(1, Math.round(STEAL_FADE * sampleRate));
     this.queue = new NoteQueue(notes);
   }
 
@@ -215,18 +231,47 @@ class SynthStream implements InstrumentStream {
     const blockEnd = blockStart + output[0].length;
     for (let index = this.queue.take(blockEnd); index >= 0; index = this.queue.take(blockEnd)) {
       const voice = this.startVoice(index);
-      if (voice) insertVoice(this.voices, voice);
+      if (!voice) continue;
+      this.makeRoom(voice.start);
+      insertVoice(this.voices, voice);
     }
     const voices = this.voices;
     let kept = 0;
     for (let v = 0; v < voices.length; v++) {
       const voice = voices[v];
       if (voice.added < voice.count) addRest(voice, output, blockStart, blockEnd);
-      while (voice.offset < voice.span && voice.start + voice.offset < blockEnd) this.subBlock(voice, output, blockStart, blockEnd);
-      if (voice.offset >= voice.span && voice.added >= voice.count) this.spare.push(voice);
+      const until = Math.min(blockEnd, voice.end);
+      while (voice.offset < voice.span && voice.start + voice.offset < until) this.subBlock(voice, output, blockStart, blockEnd);
+      if (voice.at + voice.added >= voice.end) this.spare.push(voice);
       else voices[kept++] = voice;
     }
     voices.length = kept;
+  }
+
+  /**
+   * Before a note starting at song frame `at` takes a voice: when `polyphony` voices already
+   * hold notes there, steal one, the oldest released (past its note-off) if any, else the
+   * oldest, and fade it out from `at`. Only what each voice does at `at` decides, never where
+   * blocks fall, so streamed and whole renders steal the same voices.
+   */
+  private makeRoom(at: number): void {
+    let holding = 0;
+    let victim: SynthVoice | null = null;
+    let victimReleased = false;
+    for (const voice of this.voices) {
+      if (voice.fadeAt !== Infinity || voice.end <= at) continue;
+      holding++;
+      const released = at >= voice.release;
+      if (!victim || (released && !victimReleased) || (released === victimReleased && (voice.start < victim.start || (voice.start === victim.start && voice.index < victim.index)))) {
+        victim = voice;
+        victimReleased = released;
+      }
+    }
+    if (victim && holding >= this.options.polyphony) {
+      victim.fadeAt = at;
+      victim.fade = this.fade;
+      victim.end = Math.min(victim.end, at + this.fade);
+    }
   }
 
   /** The voice for note `index`, or null when it is not heard (at or above Nyquist, or after the song's end). */
@@ -257,6 +302,9 @@ class SynthStream implements InstrumentStream {
     voice.keyFactor = Math.pow(2, (options.filter.keyTrack * (pitch - 60)) / 12);
     voice.keyedCutoff = options.filter.cutoff * voice.keyFactor;
     voice.span = Math.min(this.length - start, amp.totalSamples);
+    voice.release = start + note.lengthSamples;
+    voice.end = start + voice.span;
+    voice.fadeAt = Infinity;
     voice.offset = 0;
     voice.ic1 = voice.ic2 = 0;
     voice.openness = NaN;
@@ -265,6 +313,7 @@ class SynthStream implements InstrumentStream {
     voice.wobble = NaN;
     voice.lfoEnd = this.lfoActive ? lfo.at(start) : 0;
     voice.ampNext = amp.at(0) * voice.gain * (this.ampLfo ? tremoloGain(lfo.depth, voice.lfoEnd) : 1);
+    voice.at = start;
     voice.count = voice.added = 0;
     return voice;
   }
@@ -312,10 +361,12 @@ class SynthStream implements InstrumentStream {
     voice.ampNext = amp.at(end) * voice.gain * (this.ampLfo ? tremoloGain(lfo.depth, voice.lfoEnd) : 1);
     const step = (voice.ampNext - from) / count;
     const at = start + offset;
-    // Samples of this sub-block inside the song block. (Notes never start before sample 0; a
+    // Samples of this sub-block inside the song block: added as they are filtered, unless the
+    // voice is being stolen (then addRest fades them). (Notes never start before sample 0; a
     // host that gave one would have its first samples land on negative indices, which typed
     // arrays ignore.)
-    const inside = Math.max(0, Math.min(count, blockEnd - at));
+    const fading = voice.fadeAt !== Infinity;
+    const inside = fading ? 0 : Math.max(0, Math.min(count, blockEnd - at));
     const first = output[0];
     const shift = at - blockStart;
     // Filter, level and sum in one pass (the filter state in locals): this loop is where
@@ -359,25 +410,43 @@ class SynthStream implements InstrumentStream {
     voice.added = inside;
     voice.level = a;
     voice.step = step;
+    if (fading) addRest(voice, output, blockStart, blockEnd);
   }
 }
 
-/** Add the part of the voice's current sub-block that falls in this song block (it began in an earlier one). */
+/**
+ * Add the part of the voice's current sub-block not yet in the output that falls in this song
+ * block (and before the voice's end): the rest of a sub-block begun in an earlier block, or a
+ * stolen voice's samples, faded linearly to 0 from where it was stolen.
+ */
 function addRest(voice: SynthVoice, output: readonly Float32Array[], blockStart: number, blockEnd: number): void {
   const samples = voice.samples;
+  const at = voice.at;
   const from = voice.added;
-  const to = Math.min(voice.count, blockEnd - voice.at);
-  const shift = voice.at - blockStart;
+  const to = Math.min(voice.count, blockEnd - at, voice.end - at);
+  const shift = at - blockStart;
   const step = voice.step;
+  const fadeAt = voice.fadeAt;
+  const fade = voice.fade;
   let level = voice.level;
   for (let c = 0; c < output.length; c++) {
     const channel = output[c];
     level = voice.level;
-    for (let j = from; j < to; j++) {
-      channel[shift + j] += samples[j] * level;
-      level += step;
+    if (fadeAt === Infinity) {
+      for (let j = from; j < to; j++) {
+        channel[shift + j] += samples[j] * level;
+        level += step;
+      }
+    } else {
+      for (let j = from; j < to; j++) {
+        const frame = at + j;
+        channel[shift + j] += samples[j] * level * (frame < fadeAt ? 1 : 1 - (frame - fadeAt) / fade);
+        level += step;
+      }
     }
   }
-  voice.added = to;
-  voice.level = level;
+  if (to > from) {
+    voice.added = to;
+    voice.level = level;
+  }
 }
