@@ -38,3 +38,20 @@ export function insertVoice<V extends IndexedVoice>(voices: V[], voice: V): void
   while (at > 0 && voices[at - 1].index > voice.index) at--;
   voices.splice(at, 0, voice);
 }
+
+/**
+ * Frames an instrument renders at a time however long a block it is asked for: a whole-song
+ * block is rendered as a run of these, so its voices come and go as they would in the engine
+ * and memory stays bounded (any split gives the same bits, by the streaming contract).
+ */
+export const VOICE_CHUNK = 1024;
+
+/** Call `render` on `output` (frames from `start`) in pieces of at most VOICE_CHUNK frames, in order. */
+export function renderInChunks(start: number, output: readonly Float32Array[], render: (start: number, output: readonly Float32Array[]) => void): void {
+  const frames = output.length === 0 ? 0 : output[0].length;
+  if (frames <= VOICE_CHUNK) return render(start, output);
+  for (let from = 0; from < frames; from += VOICE_CHUNK) {
+    const to = Math.min(frames, from + VOICE_CHUNK);
+    render(start + from, output.map((channel) => channel.subarray(from, to)));
+  }
+}

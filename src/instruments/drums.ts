@@ -13,7 +13,7 @@ import type { InstrumentStream, InstrumentStreamContext, NoteEvent } from '../ir
 import { polyBlep } from '../dsp/blep.ts';
 import { mixSeed, NOISE_STEP, noiseAt } from '../dsp/random.ts';
 import { svfCoefficients, type SvfCoefficients } from '../dsp/svf.ts';
-import { insertVoice, NoteQueue } from '../dsp/voice-queue.ts';
+import { insertVoice, NoteQueue, renderInChunks } from '../dsp/voice-queue.ts';
 import type { Decibels, Hertz, Seconds } from '../theory/units.ts';
 
 /** GM drum note numbers the kit plays. */
@@ -243,7 +243,12 @@ class DrumStream implements InstrumentStream {
     this.queue = new NoteQueue(notes);
   }
 
-  render(blockStart: number, output: readonly Float32Array[]): void {
+  render(start: number, output: readonly Float32Array[]): void {
+    renderInChunks(start, output, this.renderBlock);
+  }
+
+  /** One block of at most VOICE_CHUNK frames. */
+  private readonly renderBlock = (blockStart: number, output: readonly Float32Array[]): void => {
     if (output.length === 0) return;
     const out = output[0];
     const blockEnd = blockStart + out.length;
@@ -259,7 +264,7 @@ class DrumStream implements InstrumentStream {
       if (voice.next < voice.end) voices[kept++] = voice;
     }
     voices.length = kept;
-  }
+  };
 
   /** The first closed or pedal hat (in note order) after `start`, or Infinity. */
   private chokeAfter(start: number): number {

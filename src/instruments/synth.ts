@@ -20,11 +20,11 @@ import { defineInstrument } from '../api/define-instrument.ts';
 import { AdsrEnvelope, type Adsr } from '../dsp/envelope.ts';
 import { oscillatorBlock, WAVEFORMS, type Waveform } from '../dsp/oscillator.ts';
 import { createRandom, mixSeed } from '../dsp/random.ts';
-import { dampingFromResonance, prewarpTable, svfCoefficientsLog2, type PrewarpTable, type SvfCoefficients } from '../dsp/svf.ts';
+import { dampingFromResonance, prewarpTable, svfCoefficientsLog2, svfLowpassBlock, svfState, type PrewarpTable, type SvfCoefficients, type SvfState } from '../dsp/svf.ts';
 import { midiToFrequency } from '../theory/pitch.ts';
 import type { Decibels, Hertz } from '../theory/units.ts';
 import type { InstrumentStream, InstrumentStreamContext, NoteEvent } from '../ir/plugin.ts';
-import { NoteQueue, insertVoice } from '../dsp/voice-queue.ts';
+import { NoteQueue, insertVoice, renderInChunks } from '../dsp/voice-queue.ts';
 import { createLfo, lfoDefaults, tremoloGain, validateLfo, type Lfo, type LfoOptions } from './lfo.ts';
 import { filterAndEnvelopeProblems, levelAndProgramProblems } from './checks.ts';
 
@@ -143,8 +143,7 @@ class SynthVoice {
   filterEnvelope: AdsrEnvelope | null = null;
   readonly phases: Float64Array;
   readonly coefficients: SvfCoefficients = { a1: 0, a2: 0, a3: 0, k: 0 };
-  ic1 = 0;
-  ic2 = 0;
+  readonly filter: SvfState = svfState();
   /** What the coefficients were computed from (NaN: not yet). */
   openness = NaN;
   baseCutoff = NaN;
@@ -226,7 +225,12 @@ class SynthStream implements InstrumentStream {
     this.queue = new NoteQueue(notes);
   }
 
-  render(blockStart: number, output: readonly Float32Array[]): void {
+  render(start: number, output: readonly Float32Array[]): void {
+    renderInChunks(start, output, this.renderBlock);
+  }
+
+  /** One block of at most VOICE_CHUNK frames. */
+  private readonly renderBlock = (blockStart: number, output: readonly Float32Array[]): void => {
     if (output.length === 0) return;
     const blockEnd = blockStart + output[0].length;
     for (let index = this.queue.take(blockEnd); index >= 0; index = this.queue.take(blockEnd)) {
@@ -240,13 +244,12 @@ class SynthStream implements InstrumentStream {
     for (let v = 0; v < voices.length; v++) {
       const voice = voices[v];
       if (voice.added < voice.count) addRest(voice, output, blockStart, blockEnd);
-      const until = Math.min(blockEnd, voice.end);
-      while (voice.offset < voice.span && voice.start + voice.offset < until) this.subBlock(voice, output, blockStart, blockEnd);
+      this.renderVoice(voice, output, blockStart, blockEnd);
       if (voice.at + voice.added >= voice.end) this.spare.push(voice);
       else voices[kept++] = voice;
     }
     voices.length = kept;
-  }
+  };
 
   /**
    * Before a note starting at song frame `at` takes a voice: when `polyphony` voices already
@@ -306,7 +309,7 @@ class SynthStream implements InstrumentStream {
     voice.end = start + voice.span;
     voice.fadeAt = Infinity;
     voice.offset = 0;
-    voice.ic1 = voice.ic2 = 0;
+    voice.filter.ic1 = voice.filter.ic2 = 0;
     voice.openness = NaN;
     voice.baseCutoff = NaN;
     voice.log2Base = 0;
@@ -318,99 +321,110 @@ class SynthStream implements InstrumentStream {
     return voice;
   }
 
-  /** Compute the voice's next sub-block whole and add what of it falls before `blockEnd`. */
-  private subBlock(voice: SynthVoice, output: readonly Float32Array[], blockStart: number, blockEnd: number): void {
-    const { lfo, cutoffCurve } = this;
+  /**
+   * Render the voice's sub-blocks that begin before `blockEnd` (and before its end), each
+   * computed whole; add them, all but the part of the last past the song block, which waits in
+   * the voice for the next block. The voice's state lives in locals for the whole song block.
+   */
+  private renderVoice(voice: SynthVoice, output: readonly Float32Array[], blockStart: number, blockEnd: number): void {
+    const { lfo, cutoffCurve, lfoActive, cutoffLfo, pitchLfo, ampLfo, unison, ratios, warp, damping } = this;
+    const { wave, filter: { envAmount } } = this.options;
     const amp = voice.amp!;
     const filterEnvelope = voice.filterEnvelope!;
-    const start = voice.start;
-    const offset = voice.offset;
-    const end = Math.min(offset + BLOCK, voice.span, amp.nextBreak(offset), filterEnvelope.nextBreak(offset));
-    const count = end - offset;
-    const lfoStart = voice.lfoEnd;
-    if (this.lfoActive) voice.lfoEnd = lfo.at(start + end);
-    // Coefficients only change while the filter envelope or the LFO moves (not on the sustain plateau).
-    const opening = filterEnvelope.at(offset);
-    const base = cutoffCurve ? cutoffCurve[Math.min(cutoffCurve.length - 1, start + offset)] * voice.keyFactor : voice.keyedCutoff;
-    const octaves = this.cutoffLfo * lfoStart;
-    if (opening !== voice.openness || base !== voice.baseCutoff || octaves !== voice.wobble) {
-      if (base !== voice.baseCutoff) voice.log2Base = Math.log2(base);
-      voice.openness = opening;
-      voice.baseCutoff = base;
-      voice.wobble = octaves;
-      svfCoefficientsLog2(voice.log2Base + this.options.filter.envAmount * opening + octaves, this.warp, this.damping, voice.coefficients);
-    }
-    // Vibrato: one pow() per sub-block, centred on it so the pitch is unbiased.
-    const bend = this.pitchLfo === 0 ? 1 : Math.pow(2, this.pitchLfo * 0.5 * (lfoStart + voice.lfoEnd));
-    const wave = this.options.wave;
-    const samples = voice.samples;
-    const phases = voice.phases;
-    if (this.unison === 1) phases[0] = oscillatorBlock(wave, phases[0], voice.dt * bend, samples, count);
-    else {
-      const oscillator = this.oscillator;
-      samples.fill(0, 0, count);
-      for (let k = 0; k < this.unison; k++) {
-        phases[k] = oscillatorBlock(wave, phases[k], voice.dt * this.ratios[k] * bend, oscillator, count);
-        for (let j = 0; j < count; j++) samples[j] += oscillator[j];
-      }
-    }
-    // The amplitude is exact at sub-block edges (which include every envelope corner) and
-    // linear between them: one add per sample, and exactly 0 at note-on and at the end.
-    // The level at a sub-block's end is the next one's start: evaluated once.
-    const from = voice.ampNext;
-    voice.ampNext = amp.at(end) * voice.gain * (this.ampLfo ? tremoloGain(lfo.depth, voice.lfoEnd) : 1);
-    const step = (voice.ampNext - from) / count;
-    const at = start + offset;
-    // Samples of this sub-block inside the song block: added as they are filtered, unless the
-    // voice is being stolen (then addRest fades them). (Notes never start before sample 0; a
-    // host that gave one would have its first samples land on negative indices, which typed
-    // arrays ignore.)
-    const fading = voice.fadeAt !== Infinity;
-    const inside = fading ? 0 : Math.max(0, Math.min(count, blockEnd - at));
+    const { start, span, dt, gain, keyFactor, keyedCutoff, samples, phases, coefficients, filter } = voice;
+    const until = Math.min(blockEnd, voice.end);
     const first = output[0];
-    const shift = at - blockStart;
-    // Filter, level and sum in one pass (the filter state in locals): this loop is where
-    // nearly all render time goes. The rest of the sub-block is filtered and kept.
-    const { a1, a2, a3 } = voice.coefficients;
-    let ic1 = voice.ic1;
-    let ic2 = voice.ic2;
-    let a = from;
-    let j = 0;
-    for (; j < inside; j++) {
-      const v3 = samples[j] - ic2;
-      const v1 = a1 * ic1 + a2 * v3;
-      const v2 = ic2 + a2 * ic1 + a3 * v3;
-      ic1 = 2 * v1 - ic1;
-      ic2 = 2 * v2 - ic2;
-      samples[j] = v2;
-      first[shift + j] += v2 * a;
-      a += step;
-    }
-    for (; j < count; j++) {
-      const v3 = samples[j] - ic2;
-      const v1 = a1 * ic1 + a2 * v3;
-      const v2 = ic2 + a2 * ic1 + a3 * v3;
-      ic1 = 2 * v1 - ic1;
-      ic2 = 2 * v2 - ic2;
-      samples[j] = v2;
-    }
-    voice.ic1 = ic1;
-    voice.ic2 = ic2;
-    for (let c = 1; c < output.length; c++) {
-      const channel = output[c];
-      let level = from;
-      for (let k = 0; k < inside; k++) {
-        channel[shift + k] += samples[k] * level;
-        level += step;
+    const fading = voice.fadeAt !== Infinity;
+    let { offset, openness, baseCutoff, log2Base, wobble, lfoEnd, ampNext } = voice;
+    let { a1, a2, a3 } = coefficients;
+    let ic1 = filter.ic1;
+    let ic2 = filter.ic2;
+    while (offset < span && start + offset < until) {
+      const end = Math.min(offset + BLOCK, span, amp.nextBreak(offset), filterEnvelope.nextBreak(offset));
+      const count = end - offset;
+      const lfoStart = lfoEnd;
+      if (lfoActive) lfoEnd = lfo.at(start + end);
+      // Coefficients only change while the filter envelope or the LFO moves (not on the sustain plateau).
+      const opening = filterEnvelope.at(offset);
+      const base = cutoffCurve ? cutoffCurve[Math.min(cutoffCurve.length - 1, start + offset)] * keyFactor : keyedCutoff;
+      const octaves = cutoffLfo * lfoStart;
+      if (opening !== openness || base !== baseCutoff || octaves !== wobble) {
+        if (base !== baseCutoff) log2Base = Math.log2(base);
+        openness = opening;
+        baseCutoff = base;
+        wobble = octaves;
+        ({ a1, a2, a3 } = svfCoefficientsLog2(log2Base + envAmount * opening + octaves, warp, damping, coefficients));
       }
+      // Vibrato: one pow() per sub-block, centred on it so the pitch is unbiased.
+      const bend = pitchLfo === 0 ? 1 : Math.pow(2, pitchLfo * 0.5 * (lfoStart + lfoEnd));
+      if (unison === 1) phases[0] = oscillatorBlock(wave, phases[0], dt * bend, samples, count);
+      else {
+        const oscillator = this.oscillator;
+        samples.fill(0, 0, count);
+        for (let k = 0; k < unison; k++) {
+          phases[k] = oscillatorBlock(wave, phases[k], dt * ratios[k] * bend, oscillator, count);
+          for (let j = 0; j < count; j++) samples[j] += oscillator[j];
+        }
+      }
+      // The amplitude is exact at sub-block edges (which include every envelope corner) and
+      // linear between them: one add per sample, and exactly 0 at note-on and at the end.
+      // The level at a sub-block's end is the next one's start: evaluated once.
+      const from = ampNext;
+      ampNext = amp.at(end) * gain * (ampLfo ? tremoloGain(lfo.depth, lfoEnd) : 1);
+      const step = (ampNext - from) / count;
+      const at = start + offset;
+      offset = end;
+      voice.at = at;
+      voice.count = count;
+      voice.step = step;
+      if (fading || at < blockStart || at + count > blockEnd) {
+        // Across the song block's end, or fading out after a steal: filter the whole sub-block,
+        // add what falls in this block and keep the rest for the next. (Notes never start before
+        // sample 0; a host that gave one would have its first samples land on negative indices,
+        // which typed arrays ignore.)
+        filter.ic1 = ic1;
+        filter.ic2 = ic2;
+        svfLowpassBlock(filter, coefficients, samples, count);
+        ic1 = filter.ic1;
+        ic2 = filter.ic2;
+        voice.added = 0;
+        voice.level = from;
+        addRest(voice, output, blockStart, blockEnd);
+        continue;
+      }
+      // Filter, level and sum in one pass: this loop is where nearly all render time goes.
+      const shift = at - blockStart;
+      let a = from;
+      for (let j = 0; j < count; j++) {
+        const v3 = samples[j] - ic2;
+        const v1 = a1 * ic1 + a2 * v3;
+        const v2 = ic2 + a2 * ic1 + a3 * v3;
+        ic1 = 2 * v1 - ic1;
+        ic2 = 2 * v2 - ic2;
+        samples[j] = v2;
+        first[shift + j] += v2 * a;
+        a += step;
+      }
+      for (let c = 1; c < output.length; c++) {
+        const channel = output[c];
+        let level = from;
+        for (let j = 0; j < count; j++) {
+          channel[shift + j] += samples[j] * level;
+          level += step;
+        }
+      }
+      voice.added = count;
+      voice.level = a;
     }
-    voice.offset = end;
-    voice.at = at;
-    voice.count = count;
-    voice.added = inside;
-    voice.level = a;
-    voice.step = step;
-    if (fading) addRest(voice, output, blockStart, blockEnd);
+    filter.ic1 = ic1;
+    filter.ic2 = ic2;
+    voice.offset = offset;
+    voice.openness = openness;
+    voice.baseCutoff = baseCutoff;
+    voice.log2Base = log2Base;
+    voice.wobble = wobble;
+    voice.lfoEnd = lfoEnd;
+    voice.ampNext = ampNext;
   }
 }
 
