@@ -12,7 +12,7 @@ import { defineInstrument } from '../api/define-instrument.ts';
 import type { InstrumentStream, InstrumentStreamContext, NoteEvent } from '../ir/plugin.ts';
 import { polyBlep } from '../dsp/blep.ts';
 import { mixSeed, NOISE_STEP, noiseAt } from '../dsp/random.ts';
-import { svfCoefficients, type SvfCoefficients } from '../dsp/svf.ts';
+import { svfBandpass, svfCoefficients, svfHighpass, svfState, type SvfCoefficients } from '../dsp/svf.ts';
 import { insertVoice, NoteQueue, renderInChunks } from '../dsp/voice-queue.ts';
 import type { Decibels, Hertz, Seconds } from '../theory/units.ts';
 
@@ -327,6 +327,8 @@ class DrumStream implements InstrumentStream {
 // Module-local bindings: in the per-sample loops an imported name costs a property read under vite-node.
 const blep = polyBlep;
 const white = noiseAt;
+const highpass = svfHighpass;
+const bandpass = svfBandpass;
 
 /**
  * One sounding hit between blocks: `next` is the song frame it computes next, and it is done
@@ -407,9 +409,8 @@ class SnareVoice extends DrumVoice {
   private readonly filter: SvfCoefficients;
   private readonly step: number;
   private readonly snappy: number;
+  private readonly wires = svfState();
   private phase = 0;
-  private ic1 = 0;
-  private ic2 = 0;
 
   constructor(hit: Hit, o: SnareOptions, sampleRate: number, length: number) {
     super(hit, o.decay, sampleRate, length);
@@ -421,10 +422,9 @@ class SnareVoice extends DrumVoice {
   }
 
   render(out: Float32Array, blockStart: number, blockEnd: number): void {
-    const { start, total, gain, bodyTotal, step, snappy } = this;
-    const { a1, a2, a3, k } = this.filter;
+    const { start, total, gain, bodyTotal, step, snappy, filter, wires: state } = this;
     const tone = 1 - snappy;
-    let { phase, ic1, ic2, noise } = this;
+    let { phase, noise } = this;
     const end = Math.min(this.end, blockEnd);
     for (let i = this.next; i < end; i++) {
       const n = i - start;
@@ -433,18 +433,10 @@ class SnareVoice extends DrumVoice {
       if (phase >= 1) phase -= 1;
       // The wires: noise through a 1.8 kHz high-pass.
       noise = (noise + NOISE_STEP) | 0;
-      const x = white(noise);
-      const v3 = x - ic2;
-      const v1 = a1 * ic1 + a2 * v3;
-      const v2 = ic2 + a2 * ic1 + a3 * v3;
-      ic1 = 2 * v1 - ic1;
-      ic2 = 2 * v2 - ic2;
-      const wires = (x - k * v1 - v2) * decayAt(n, total);
+      const wires = highpass(state, filter, white(noise)) * decayAt(n, total);
       out[i - blockStart] += (tone * body + snappy * wires) * gain;
     }
     this.phase = phase;
-    this.ic1 = ic1;
-    this.ic2 = ic2;
     this.noise = noise;
     this.next = Math.max(this.next, end);
   }
@@ -455,8 +447,7 @@ class ClapVoice extends DrumVoice {
   private readonly filter: SvfCoefficients;
   /** Three short bursts 10 ms apart, then the room's tail: the shape of several hands. */
   private readonly burst: number;
-  private ic1 = 0;
-  private ic2 = 0;
+  private readonly state = svfState();
 
   constructor(hit: Hit, o: DrumVoiceOptions, sampleRate: number, length: number) {
     super(hit, o.decay, sampleRate, length);
@@ -466,23 +457,15 @@ class ClapVoice extends DrumVoice {
   }
 
   render(out: Float32Array, blockStart: number, blockEnd: number): void {
-    const { start, total, gain, burst } = this;
-    const { a1, a2, a3 } = this.filter;
-    let { ic1, ic2, noise } = this;
+    const { start, total, gain, burst, filter, state } = this;
+    let noise = this.noise;
     const end = Math.min(this.end, blockEnd);
     for (let i = this.next; i < end; i++) {
       const n = i - start;
       const envelope = n < 3 * burst ? decayAt(n % burst, burst) : 0.6 * decayAt(n, total);
       noise = (noise + NOISE_STEP) | 0;
-      const v3 = white(noise) - ic2;
-      const v1 = a1 * ic1 + a2 * v3;
-      const v2 = ic2 + a2 * ic1 + a3 * v3;
-      ic1 = 2 * v1 - ic1;
-      ic2 = 2 * v2 - ic2;
-      out[i - blockStart] += v1 * envelope * gain;
+      out[i - blockStart] += bandpass(state, filter, white(noise)) * envelope * gain;
     }
-    this.ic1 = ic1;
-    this.ic2 = ic2;
     this.noise = noise;
     this.next = Math.max(this.next, end);
   }
@@ -510,10 +493,9 @@ class MetalVoice extends DrumVoice {
   private readonly filter: SvfCoefficients;
   private readonly chokeAt: number;
   private readonly chokeFade: number;
-  private p1 = 0;
-  private p2 = 0;
-  private q1 = 0;
-  private q2 = 0;
+  /** Two high-pass stages (24 dB/oct). */
+  private readonly first = svfState();
+  private readonly second = svfState();
 
   constructor(hit: Hit, o: DrumVoiceOptions, decay: number, sampleRate: number, length: number) {
     super(hit, decay, sampleRate, length);
@@ -525,32 +507,15 @@ class MetalVoice extends DrumVoice {
   }
 
   render(out: Float32Array, blockStart: number, blockEnd: number): void {
-    const { start, total, gain, increments, phases, chokeAt, chokeFade } = this;
-    const { a1, a2, a3, k } = this.filter;
-    let { p1, p2, q1, q2 } = this;
+    const { start, total, gain, increments, phases, chokeAt, chokeFade, filter, first, second } = this;
     const end = Math.min(this.end, blockEnd);
     for (let i = this.next; i < end; i++) {
-      const sum = metalPartials(phases, increments) / METAL_PARTIALS.length;
-      let v3 = sum - p2;
-      let v1 = a1 * p1 + a2 * v3;
-      let v2 = p2 + a2 * p1 + a3 * v3;
-      p1 = 2 * v1 - p1;
-      p2 = 2 * v2 - p2;
-      const once = sum - k * v1 - v2;
-      v3 = once - q2;
-      v1 = a1 * q1 + a2 * v3;
-      v2 = q2 + a2 * q1 + a3 * v3;
-      q1 = 2 * v1 - q1;
-      q2 = 2 * v2 - q2;
-      const sizzle = once - k * v1 - v2;
+      // Two high-pass stages (24 dB/oct) leave only the sizzle above ~7 kHz.
+      const sizzle = highpass(second, filter, highpass(first, filter, metalPartials(phases, increments) / METAL_PARTIALS.length));
       // A choke fades linearly to zero over CHOKE_FADE.
       const choke = i < chokeAt ? 1 : Math.max(0, 1 - (i - chokeAt) / chokeFade);
       out[i - blockStart] += sizzle * decayAt(i - start, total) * choke * gain;
     }
-    this.p1 = p1;
-    this.p2 = p2;
-    this.q1 = q1;
-    this.q2 = q2;
     this.next = Math.max(this.next, end);
   }
 }
@@ -574,8 +539,7 @@ class TomVoice extends DrumVoice {
   private sweep = 1;
   private phase = 0;
   private overtone = 0;
-  private ic1 = 0;
-  private ic2 = 0;
+  private readonly stick = svfState();
 
   constructor(hit: Hit, o: TomOptions, step: number, sampleRate: number, length: number) {
     super(hit, o.decay, sampleRate, length);
@@ -591,9 +555,8 @@ class TomVoice extends DrumVoice {
   }
 
   render(out: Float32Array, blockStart: number, blockEnd: number): void {
-    const { start, total, gain, tune, depth, sweepFactor, overtoneTotal, stickTotal, sampleRate, level } = this;
-    const { a1, a2, a3 } = this.stickFilter;
-    let { sweep, phase, overtone, ic1, ic2, noise } = this;
+    const { start, total, gain, tune, depth, sweepFactor, overtoneTotal, stickTotal, sampleRate, level, stickFilter, stick: state } = this;
+    let { sweep, phase, overtone, noise } = this;
     const end = Math.min(this.end, blockEnd);
     for (let i = this.next; i < end; i++) {
       const n = i - start;
@@ -607,20 +570,13 @@ class TomVoice extends DrumVoice {
       let stick = 0;
       if (n < stickTotal) {
         noise = (noise + NOISE_STEP) | 0;
-        const v3 = white(noise) - ic2;
-        const v1 = a1 * ic1 + a2 * v3;
-        const v2 = ic2 + a2 * ic1 + a3 * v3;
-        ic1 = 2 * v1 - ic1;
-        ic2 = 2 * v2 - ic2;
-        stick = level * v1 * decayAt(n, stickTotal);
+        stick = level * bandpass(state, stickFilter, white(noise)) * decayAt(n, stickTotal);
       }
       out[i - blockStart] += (body * decayAt(n, total) + stick) * gain;
     }
     this.sweep = sweep;
     this.phase = phase;
     this.overtone = overtone;
-    this.ic1 = ic1;
-    this.ic2 = ic2;
     this.noise = noise;
     this.next = Math.max(this.next, end);
   }
