@@ -599,8 +599,7 @@ const RIDE_GAIN = METAL_GAIN;
  * A cymbal: the six square partials of the hats (spread wider and ring-modulated by noise,
  * which smears them into a wash), high-passed twice (24 dB/oct) so the energy sits above
  * ~3 kHz. The crash adds an attack swell on top of its long decay; the ride adds a bell,
- * the partials band-passed around 2.5 kHz × tune. Filters run inline on local state
- * (a cymbal rings for seconds, so this loop is the kit's hottest).
+ * the partials band-passed around 2.5 kHz × tune.
  */
 class CymbalVoice extends DrumVoice {
   private readonly gain: number;
@@ -613,13 +612,10 @@ class CymbalVoice extends DrumVoice {
   private readonly noiseShare: number;
   private readonly swellTotal: number;
   private readonly bellTotal: number;
-  // Two high-pass stages (p, q) and the bell's band-pass (r): Simper SVF states.
-  private p1 = 0;
-  private p2 = 0;
-  private q1 = 0;
-  private q2 = 0;
-  private r1 = 0;
-  private r2 = 0;
+  /** Two high-pass stages and the bell's band-pass. */
+  private readonly first = svfState();
+  private readonly second = svfState();
+  private readonly ring = svfState();
 
   constructor(hit: Hit, o: CymbalOptions, bell: number, ride: boolean, sampleRate: number, length: number) {
     super(hit, o.decay, sampleRate, length);
@@ -637,10 +633,8 @@ class CymbalVoice extends DrumVoice {
   }
 
   render(out: Float32Array, blockStart: number, blockEnd: number): void {
-    const { start, total, gain, bell, ride, increments, phases, noiseShare, swellTotal, bellTotal } = this;
-    const { a1, a2, a3, k } = this.highpass;
-    const b = this.bellFilter;
-    let { p1, p2, q1, q2, r1, r2, noise } = this;
+    const { start, total, gain, bell, ride, increments, phases, noiseShare, swellTotal, bellTotal, highpass: filter, bellFilter, first, second, ring } = this;
+    let noise = this.noise;
     const end = Math.min(this.end, blockEnd);
     for (let i = this.next; i < end; i++) {
       const n = i - start;
@@ -648,39 +642,12 @@ class CymbalVoice extends DrumVoice {
       noise = (noise + NOISE_STEP) | 0;
       const hiss = white(noise);
       const source = (1 - noiseShare) * metallic + noiseShare * metallic * hiss * 2 + noiseShare * 0.5 * hiss;
-      // High-pass 1.
-      let v3 = source - p2;
-      let v1 = a1 * p1 + a2 * v3;
-      let v2 = p2 + a2 * p1 + a3 * v3;
-      p1 = 2 * v1 - p1;
-      p2 = 2 * v2 - p2;
-      const once = source - k * v1 - v2;
-      // High-pass 2.
-      v3 = once - q2;
-      v1 = a1 * q1 + a2 * v3;
-      v2 = q2 + a2 * q1 + a3 * v3;
-      q1 = 2 * v1 - q1;
-      q2 = 2 * v2 - q2;
-      const wash = once - k * v1 - v2;
+      const wash = highpass(second, filter, highpass(first, filter, source));
       let envelope = decayAt(n, total);
       if (!ride && n < swellTotal) envelope += 0.8 * decayAt(n, swellTotal);
-      let ping = 0;
-      if (n < bellTotal && bell > 0) {
-        v3 = metallic - r2;
-        v1 = b.a1 * r1 + b.a2 * v3;
-        v2 = r2 + b.a2 * r1 + b.a3 * v3;
-        r1 = 2 * v1 - r1;
-        r2 = 2 * v2 - r2;
-        ping = bell * v1 * decayAt(n, bellTotal);
-      }
+      const ping = n < bellTotal && bell > 0 ? bell * bandpass(ring, bellFilter, metallic) * decayAt(n, bellTotal) : 0;
       out[i - blockStart] += (wash * envelope + ping) * gain;
     }
-    this.p1 = p1;
-    this.p2 = p2;
-    this.q1 = q1;
-    this.q2 = q2;
-    this.r1 = r1;
-    this.r2 = r2;
     this.noise = noise;
     this.next = Math.max(this.next, end);
   }
