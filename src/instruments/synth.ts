@@ -3,7 +3,12 @@
  * oscillator through a resonant low-pass (Simper SVF) whose cutoff follows the key and a
  * filter envelope, then an ADSR amplifier. A voice lasts from its note's start sample to
  * note-off plus the release, then stops. Voices are summed in note order, so the same
- * notes always give the same bits.
+ * notes always give the same bits. At most `polyphony` voices hold notes: a note past them
+ * steals the oldest released voice (else the oldest), which fades out over 2 ms.
+ *
+ * It renders as a stream, block by block: the sounding voices keep their state between song
+ * blocks, and each works in sub-blocks of at most 32 samples aligned to its own note, so any
+ * split of the song into blocks gives the same bits as one whole-song block.
  *
  * Unison stacks up to 8 oscillators per note, spread evenly over `unisonDetune` cents and
  * started at phases drawn from the track seed and the note's index (so renders repeat); they
