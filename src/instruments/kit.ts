@@ -14,17 +14,18 @@
  * } })
  * ```
  *
- * Sample pads render through the shared zone engine (`renderZones`); synth pads render each
- * hit through `drums`' own render into a scratch buffer (the note moved to the drum's GM
- * number), which is then panned, gained and choked into the output.
+ * The kit streams block by block. Sample pads render through the shared zone engine
+ * (`streamZones`); synth pads render each hit, when its note starts, through `drums` into a
+ * buffer as long as the hit (the note moved to the drum's GM number), which is then panned,
+ * gained and choked into the blocks it covers.
  */
 import { renderInstrument } from '../ir/plugin.ts';
 import { defineInstrument, mergeDefaults } from '../api/define-instrument.ts';
-import type { NoteEvent } from '../ir/plugin.ts';
+import type { InstrumentRenderContext, InstrumentStream, NoteEvent } from '../ir/plugin.ts';
 import { mixSeed } from '../dsp/random.ts';
 import type { Decibels } from '../theory/units.ts';
 import { drumDefaults, drums, GM_DRUMS, hitSeconds, type DrumOptions } from './drums.ts';
-import { EXCLUSIVE_FADE, monoPanGains, renderZones } from './sampler-engine.ts';
+import { EXCLUSIVE_FADE, monoPanGains, streamZones, type ExternalCut } from './sampler-engine.ts';
 import { readSources } from './sampler.ts';
 import type { SampleZone, ZoneEnvelope } from './zones.ts';
 
@@ -145,18 +146,9 @@ export const kit = defineInstrument<KitOptions>({
     if (!(options.tail >= 0 && options.tail <= 60)) problems.push('tail must be from 0 to 60 seconds');
     return problems;
   },
-  render(context) {
-    const { options, sampleRate, output, notes, seed } = context;
+  stream(context) {
+    const { options, sampleRate, notes, seed, lengthSamples: length } = context;
     const pads = new Map(padEntries(options));
-    const length = output[0]?.length ?? 0;
-
-    // Choke triggers by group, from every pad: each hit is cut by the next hit of its group.
-    const triggers: { sample: number; exclusiveClass: number; synth: boolean }[] = [];
-    for (const note of notes) {
-      const pad = pads.get(note.pitch);
-      const choke = pad?.choke ?? 0;
-      if (pad && choke > 0) triggers.push({ sample: note.startSample, exclusiveClass: choke, synth: isSynthPad(pad) });
-    }
 
     // Sample pads: one zone each, one-shot notes (the gate lasts the song; the file's end ends the voice).
     const zones: SampleZone[] = [];
@@ -184,56 +176,147 @@ export const kit = defineInstrument<KitOptions>({
         exclusiveClass: pad.choke ?? 0,
       });
     }
+    let samples: InstrumentStream | null = null;
     if (zones.length > 0) {
       const sampleNotes = notes.filter((note) => pads.has(note.pitch) && !isSynthPad(pads.get(note.pitch)!)).map((note) => ({ ...note, lengthSamples: Math.max(note.lengthSamples, length) }));
       // Sample pads cut each other inside the engine; synth hits of their group cut them too.
-      renderZones(zones, sources, sampleNotes, output, sampleRate, seed, {
-        roundRobin: 'cycle',
-        velocitySensitivity: options.velocitySensitivity,
-        cuts: triggers.filter((trigger) => trigger.synth),
-      });
-    }
-
-    // Synth pads: each hit through drums' render into scratch, then panned, gained, choked.
-    const synthOptions = new Map<number, DrumOptions>();
-    let scratch = new Float32Array(0);
-    const fade = Math.max(1, Math.round(EXCLUSIVE_FADE * sampleRate));
-    notes.forEach((note, index) => {
-      const pad = pads.get(note.pitch);
-      if (!pad || !isSynthPad(pad) || note.startSample >= length) return;
-      let drumOptions = synthOptions.get(note.pitch);
-      if (!drumOptions) synthOptions.set(note.pitch, (drumOptions = drumOptionsFor(pad)));
-      // Sized by the voice it plays (a kick's buffer need not cover a ride's ring).
-      const hitLength = Math.ceil(hitSeconds(drumOptions, GM_DRUMS[pad.synth]) * sampleRate) + 1;
-      if (scratch.length < hitLength) scratch = new Float32Array(hitLength);
-      const buffer = scratch.subarray(0, hitLength);
-      buffer.fill(0);
-      const hit: NoteEvent = { ...note, pitch: GM_DRUMS[pad.synth], startSample: 0 };
-      renderInstrument(drums.definition, {
-        sampleRate,
-        options: drumOptions,
-        notes: [hit],
-        output: [buffer],
-        seed: mixSeed(seed, index),
-        beatSeconds: context.beatSeconds,
-        readAudio: context.readAudio,
-        readFile: context.readFile,
-      });
-      const choke = pad.choke ?? 0;
-      let cut = Infinity;
-      if (choke > 0) for (const trigger of triggers) if (trigger.exclusiveClass === choke && trigger.sample > note.startSample && trigger.sample < cut) cut = trigger.sample;
-      const gain = Math.pow(10, ((pad.gain ?? 0) + options.level) / 20);
-      const [gainLeft, gainRight] = output.length > 1 ? monoPanGains(pad.pan ?? 0) : [1, 1];
-      const start = note.startSample;
-      const cutOffset = cut - start;
-      const end = Math.min(hitLength, length - start, cutOffset + fade);
-      const left = output[0];
-      const right = output.length > 1 ? output[1] : null;
-      for (let i = Math.max(0, -start); i < end; i++) {
-        const value = buffer[i] * gain * (i < cutOffset ? 1 : 1 - (i - cutOffset) / fade);
-        left[start + i] += value * gainLeft;
-        if (right) right[start + i] += value * gainRight;
+      const synthCuts: ExternalCut[] = [];
+      for (const note of notes) {
+        const pad = pads.get(note.pitch);
+        if (pad && isSynthPad(pad) && (pad.choke ?? 0) > 0) synthCuts.push({ sample: note.startSample, exclusiveClass: pad.choke! });
       }
-    });
+      samples = streamZones(zones, sources, sampleNotes, length, sampleRate, seed, { roundRobin: 'cycle', velocitySensitivity: options.velocitySensitivity, cuts: synthCuts });
+    }
+    const hits = new SynthHits(pads, options, context, length);
+    return {
+      render(start, output) {
+        // Per sample: every sample voice first, then the synth hits, each in note order.
+        samples?.render(start, output);
+        hits.render(start, output);
+      },
+    };
   },
 });
+
+/** A synth pad's hit: rendered whole into a scratch buffer when its note starts, then added block by block. */
+interface SynthHit {
+  readonly start: number;
+  readonly buffer: Float32Array;
+  readonly gain: number;
+  readonly gainLeft: number;
+  readonly gainRight: number;
+  /** Offset from the hit's start where its choke fade begins (Infinity if never). */
+  readonly cutOffset: number;
+  /** Offset where it ends: its length, the song's end or the end of the choke fade. */
+  readonly end: number;
+}
+
+/**
+ * The synth pads of a kit, streamed: each hit through `drums` (its note moved to the drum's GM
+ * number) into a buffer the length of its voice, panned, gained and choked into the output.
+ * Buffers go back to a pool when their hit ends, so memory follows the hits that overlap.
+ */
+class SynthHits {
+  private readonly drumOptions = new Map<number, DrumOptions>();
+  private readonly fade: number;
+  private readonly hits: SynthHit[] = [];
+  private readonly pool: Float32Array[] = [];
+  /** Next note to look at. */
+  private next = 0;
+  /** Per choke group: the index of the last note found as a cut (choke notes after a hit's start). */
+  private readonly chokeCursor = new Map<number, number>();
+
+  constructor(
+    private readonly pads: ReadonlyMap<number, KitPad>,
+    private readonly options: Readonly<KitOptions>,
+    private readonly context: Omit<InstrumentRenderContext<KitOptions>, 'output'>,
+    private readonly length: number,
+  ) {
+    this.fade = Math.max(1, Math.round(EXCLUSIVE_FADE * context.sampleRate));
+  }
+
+  render(start: number, output: readonly Float32Array[]): void {
+    const end = start + (output[0]?.length ?? 0);
+    const notes = this.context.notes;
+    while (this.next < notes.length && notes[this.next].startSample < end) {
+      const index = this.next++;
+      const note = notes[index];
+      const pad = this.pads.get(note.pitch);
+      if (pad && isSynthPad(pad) && note.startSample < this.length) this.hits.push(this.hit(note, index, pad, output.length));
+    }
+    const left = output[0];
+    const right = output.length > 1 ? output[1] : null;
+    let kept = 0;
+    for (const hit of this.hits) {
+      const from = Math.max(0, start - hit.start, -hit.start);
+      const to = Math.min(hit.end, end - hit.start);
+      const { buffer, gain, gainLeft, gainRight, cutOffset } = hit;
+      const fade = this.fade;
+      for (let i = from, at = hit.start + from - start; i < to; i++, at++) {
+        const value = buffer[i] * gain * (i < cutOffset ? 1 : 1 - (i - cutOffset) / fade);
+        left[at] += value * gainLeft;
+        if (right) right[at] += value * gainRight;
+      }
+      if (end - hit.start < hit.end) this.hits[kept++] = hit;
+      else this.pool.push(hit.buffer);
+    }
+    this.hits.length = kept;
+  }
+
+  private hit(note: NoteEvent, index: number, pad: KitSynthPad, channelCount: number): SynthHit {
+    const { context, options } = this;
+    const sampleRate = context.sampleRate;
+    let drumOptions = this.drumOptions.get(note.pitch);
+    if (!drumOptions) this.drumOptions.set(note.pitch, (drumOptions = drumOptionsFor(pad)));
+    // Sized by the voice it plays (a kick's buffer need not cover a ride's ring).
+    const hitLength = Math.ceil(hitSeconds(drumOptions, GM_DRUMS[pad.synth]) * sampleRate) + 1;
+    const buffer = this.scratch(hitLength);
+    const hit: NoteEvent = { ...note, pitch: GM_DRUMS[pad.synth], startSample: 0 };
+    renderInstrument(drums.definition, {
+      sampleRate,
+      options: drumOptions,
+      notes: [hit],
+      output: [buffer],
+      seed: mixSeed(context.seed, index),
+      beatSeconds: context.beatSeconds,
+      readAudio: context.readAudio,
+      readFile: context.readFile,
+    });
+    const choke = pad.choke ?? 0;
+    const cut = choke > 0 ? this.nextChoke(choke, note.startSample) : Infinity;
+    const [gainLeft, gainRight] = channelCount > 1 ? monoPanGains(pad.pan ?? 0) : [1, 1];
+    const start = note.startSample;
+    const cutOffset = cut - start;
+    return {
+      start,
+      buffer,
+      gain: Math.pow(10, ((pad.gain ?? 0) + options.level) / 20),
+      gainLeft,
+      gainRight,
+      cutOffset,
+      end: Math.min(hitLength, this.length - start, cutOffset + this.fade),
+    };
+  }
+
+  /** A zeroed buffer of `length` frames, from the pool when one is long enough. */
+  private scratch(length: number): Float32Array {
+    const pooled = this.pool.findIndex((buffer) => buffer.length >= length);
+    const buffer = pooled >= 0 ? this.pool.splice(pooled, 1)[0] : new Float32Array(length);
+    const view = buffer.subarray(0, length);
+    view.fill(0);
+    return view;
+  }
+
+  /** The first hit of choke group `group` (sample or synth pad) strictly after `after`; Infinity if none. */
+  private nextChoke(group: number, after: number): number {
+    const notes = this.context.notes;
+    // Hits come in start order, so the cursor only moves forward.
+    let i = this.chokeCursor.get(group) ?? 0;
+    for (; i < notes.length; i++) {
+      const note = notes[i];
+      if (note.startSample > after && (this.pads.get(note.pitch)?.choke ?? 0) === group) break;
+    }
+    this.chokeCursor.set(group, i);
+    return i < notes.length ? notes[i].startSample : Infinity;
+  }
+}

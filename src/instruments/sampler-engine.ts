@@ -26,7 +26,7 @@
  */
 import { balanceGains } from '../effects/utility.ts';
 import { createRandom } from '../dsp/random.ts';
-import type { NoteEvent } from '../ir/plugin.ts';
+import type { InstrumentStream, NoteEvent } from '../ir/plugin.ts';
 import type { SampleSource, SampleZone, ZoneEnvelope } from './zones.ts';
 import { besselI0 } from '../dsp/bessel.ts';
 
@@ -248,129 +248,320 @@ export class ZoneEnvelopeCurve {
   }
 }
 
-/** One voice to render: a zone sounding for a note. */
-interface Voice {
-  readonly note: NoteEvent;
-  readonly zone: SampleZone;
-  /** Absolute sample from which it fades out (a later note of its exclusive class); Infinity if never. */
-  cutAt: number;
+/** Where the engine finds a zone's decoded sample: a map, or a function that decodes it on first use. */
+export type SampleSources = ReadonlyMap<string, SampleSource> | ((key: string) => SampleSource | undefined);
+
+/** A trigger from outside the zones that cuts the voices of its class started before it. */
+export interface ExternalCut {
+  readonly sample: number;
+  readonly exclusiveClass: number;
 }
 
 /**
- * Render `notes` through `zones` into `output` (added in). `output` is [left, right] (or one
- * channel: sources are then summed to mono and pan is ignored). `sources` holds each zone's
- * decoded sample by `zone.sample`; zones address its frames at its own rate.
+ * Render `notes` through `zones` into `output` (added in), the whole song in one block: the
+ * same samples as `streamZones` gives block by block. `output` is [left, right] (or one
+ * channel: sources are then summed to mono and pan is ignored).
  */
 export function renderZones(
   zones: readonly SampleZone[],
-  sources: ReadonlyMap<string, SampleSource>,
+  sources: SampleSources,
   notes: readonly NoteEvent[],
   output: readonly Float32Array[],
   sampleRate: number,
   seed: number,
   options: RenderZonesOptions,
 ): void {
-  const voices = chooseVoices(zones, notes, seed, options.roundRobin);
-  assignCuts(voices, options.cuts ?? []);
-  const buffers = new Map<SampleZone, VoiceBuffer>();
-  const kernels = new Map<number, Kernel>();
   const length = output[0]?.length ?? 0;
-  const sensitivity = options.velocitySensitivity;
-  for (const voice of voices) {
-    const { note, zone } = voice;
-    if (note.startSample >= length) continue;
-    const source = sources.get(zone.sample);
-    if (!source) throw new Error(`renderZones: no decoded audio for sample '${zone.sample}'`);
-    let buffer = buffers.get(zone);
-    if (!buffer) buffers.set(zone, (buffer = buildVoiceBuffer(zone, source)));
-    if (buffer.end <= buffer.first) continue;
-    const rate = Math.pow(2, ((note.pitch - zone.rootKey) * zone.keyTrack) / 1200 + zone.tune / 1200) * (source.sampleRate / sampleRate);
-    if (!(rate > 0 && Number.isFinite(rate))) continue;
-    let kernel: Kernel | null = null;
-    if (rate !== 1 && options.interpolation === 'cubic') kernel = CUBIC;
-    else if (rate !== 1) {
-      kernel = kernels.get(rate) ?? null;
-      if (!kernel) kernels.set(rate, (kernel = interpolationKernel(rate)));
-    }
-    const velocity = note.velocity / 127;
-    const gain = Math.pow(10, zone.gainDb / 20) * (1 - sensitivity + sensitivity * velocity * velocity);
-    renderVoice(voice, buffer, kernel, rate, gain, output, sampleRate);
-  }
+  streamZones(zones, sources, notes, length, sampleRate, seed, options).render(0, output);
 }
 
-/** Pick the zones every note plays, in note order then zone order. */
-function chooseVoices(zones: readonly SampleZone[], notes: readonly NoteEvent[], seed: number, mode: 'cycle' | 'random'): Voice[] {
-  // Round-robin sets: zones with identical ranges and the same group > 0, in zone order.
-  const setOf = new Map<SampleZone, number>();
-  const sets: SampleZone[][] = [];
-  const setIds = new Map<string, number>();
-  for (const zone of zones) {
-    if (!(zone.roundRobinGroup > 0)) continue;
-    const key = `${zone.keyLow},${zone.keyHigh},${zone.velocityLow},${zone.velocityHigh},${zone.roundRobinGroup}`;
-    let id = setIds.get(key);
-    if (id === undefined) {
-      id = sets.length;
-      setIds.set(key, id);
-      sets.push([]);
-    }
-    sets[id].push(zone);
-    setOf.set(zone, id);
-  }
-  const counters = new Array<number>(sets.length).fill(0);
-  const last = new Array<number>(sets.length).fill(-1);
-  const random = createRandom(seed);
-  const voices: Voice[] = [];
-  for (const note of notes) {
-    const chosen = new Set<number>();
+/**
+ * Render `notes` through `zones` block by block, for a song `lengthSamples` long. `sources`
+ * gives each zone's decoded sample by `zone.sample`; zones address its frames at its own rate.
+ *
+ * A voice joins the active list in the block where its note starts and leaves it when it falls
+ * silent (envelope end, exclusive-class fade, sample end or song end); each block renders the
+ * active voices in note order, zone order, so every output sample is the same sum in the same
+ * order as a whole-song render. Exclusive-class triggers are looked ahead by one envelope step
+ * (`BLOCK` samples): a voice's envelope segments are then cut exactly where a whole render
+ * cuts them, whatever the block sizes.
+ */
+export function streamZones(
+  zones: readonly SampleZone[],
+  sources: SampleSources,
+  notes: readonly NoteEvent[],
+  lengthSamples: number,
+  sampleRate: number,
+  seed: number,
+  options: RenderZonesOptions,
+): InstrumentStream {
+  return new ZoneStream(zones, typeof sources === 'function' ? sources : (key) => sources.get(key), notes, lengthSamples, sampleRate, seed, options);
+}
+
+/** One voice: a zone sounding for a note, with its read position and envelope segment carried from block to block. */
+class Voice {
+  /** Absolute sample from which it fades out (a later trigger of its exclusive class); Infinity if never. */
+  cutAt = Infinity;
+  buffer: VoiceBuffer = EMPTY_BUFFER;
+  /** null: rate 1, the sample copied; CUBIC: Hermite reads; else the sinc table. */
+  kernel: Kernel | null = null;
+  rate = 1;
+  gain = 0;
+  envelope: ZoneEnvelopeCurve | null = null;
+  gainLeft = 0;
+  gainRight = 0;
+  /** Read position in the buffer. */
+  index = 0;
+  fraction = 0;
+  /** False once the voice has run off its sample's end. */
+  playing = true;
+  /** Next sample to render, counted from note-on. */
+  offset = 0;
+  /** End of the current envelope segment (from note-on): gain moves linearly by `step` inside it. */
+  segmentEnd = 0;
+  level = 0;
+  step = 0;
+  /** Whether the current segment wraps the loop. */
+  wrapping = false;
+
+  constructor(
+    readonly note: NoteEvent,
+    readonly zone: SampleZone,
+  ) {}
+}
+
+const EMPTY_BUFFER: VoiceBuffer = { channels: [], first: 0, end: 0, wrapAt: Infinity, wrapBy: 0, playOutFrom: Infinity, playOutTo: Infinity, period: 1, mode: 'none' };
+
+/** Zone choice in note order: round-robin counters and the seeded generator carried from note to note. */
+class ZoneChooser {
+  private readonly setOf = new Map<SampleZone, number>();
+  private readonly sets: SampleZone[][] = [];
+  private readonly counters: number[];
+  private readonly last: number[];
+  private readonly random: () => number;
+  private readonly chosen = new Set<number>();
+
+  constructor(
+    private readonly zones: readonly SampleZone[],
+    seed: number,
+    private readonly mode: 'cycle' | 'random',
+  ) {
+    // Round-robin sets: zones with identical ranges and the same group > 0, in zone order.
+    const setIds = new Map<string, number>();
     for (const zone of zones) {
+      if (!(zone.roundRobinGroup > 0)) continue;
+      const key = `${zone.keyLow},${zone.keyHigh},${zone.velocityLow},${zone.velocityHigh},${zone.roundRobinGroup}`;
+      let id = setIds.get(key);
+      if (id === undefined) {
+        id = this.sets.length;
+        setIds.set(key, id);
+        this.sets.push([]);
+      }
+      this.sets[id].push(zone);
+      this.setOf.set(zone, id);
+    }
+    this.counters = new Array<number>(this.sets.length).fill(0);
+    this.last = new Array<number>(this.sets.length).fill(-1);
+    this.random = createRandom(seed);
+  }
+
+  /** Append the voices `note` plays to `into`, in zone order. */
+  choose(note: NoteEvent, into: Voice[]): void {
+    const { chosen, sets, counters, last } = this;
+    chosen.clear();
+    for (const zone of this.zones) {
       if (note.pitch < zone.keyLow || note.pitch > zone.keyHigh || note.velocity < zone.velocityLow || note.velocity > zone.velocityHigh) continue;
-      const set = setOf.get(zone);
+      const set = this.setOf.get(zone);
       if (set === undefined) {
-        voices.push({ note, zone, cutAt: Infinity });
+        into.push(new Voice(note, zone));
         continue;
       }
       if (chosen.has(set)) continue;
       chosen.add(set);
       const members = sets[set];
       let index: number;
-      if (mode === 'cycle') index = counters[set]++ % members.length;
-      else if (members.length === 1 || last[set] < 0) index = Math.floor(random() * members.length);
+      if (this.mode === 'cycle') index = counters[set]++ % members.length;
+      else if (members.length === 1 || last[set] < 0) index = Math.floor(this.random() * members.length);
       else {
         // Any member but the one just played: a repeat is what round robin is meant to avoid.
-        const pick = Math.floor(random() * (members.length - 1));
+        const pick = Math.floor(this.random() * (members.length - 1));
         index = pick >= last[set] ? pick + 1 : pick;
       }
       last[set] = index;
-      voices.push({ note, zone: members[index], cutAt: Infinity });
+      into.push(new Voice(note, members[index]));
     }
   }
-  return voices;
 }
 
-/** Each voice of an exclusive class is cut by the first trigger of its class that starts later. */
-function assignCuts(voices: Voice[], external: readonly { readonly sample: number; readonly exclusiveClass: number }[]): void {
-  const triggers = new Map<number, number[]>();
-  const add = (exclusiveClass: number, sample: number) => {
-    if (!(exclusiveClass > 0)) return;
-    const list = triggers.get(exclusiveClass);
-    if (list) list.push(sample);
-    else triggers.set(exclusiveClass, [sample]);
-  };
-  for (const voice of voices) add(voice.zone.exclusiveClass, voice.note.startSample);
-  for (const cut of external) add(cut.exclusiveClass, cut.sample);
-  for (const list of triggers.values()) list.sort((a, b) => a - b);
-  for (const voice of voices) {
-    const list = triggers.get(voice.zone.exclusiveClass);
-    if (!list || !(voice.zone.exclusiveClass > 0)) continue;
-    // First trigger strictly after this voice's start (binary search).
-    let low = 0;
-    let high = list.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (list[mid] <= voice.note.startSample) low = mid + 1;
-      else high = mid;
+class ZoneStream implements InstrumentStream {
+  private readonly chooser: ZoneChooser;
+  private readonly externalCuts: readonly ExternalCut[];
+  private readonly buffers = new Map<SampleZone, VoiceBuffer>();
+  private readonly kernels = new Map<number, Kernel>();
+  private readonly fade: number;
+  /** Next note to choose zones for. */
+  private nextNote = 0;
+  /** Next external cut to apply. */
+  private nextCut = 0;
+  /** Voices chosen (their triggers applied) whose notes start after the current block. */
+  private pending: Voice[] = [];
+  /** Sounding voices, in note order, zone order. */
+  private active: Voice[] = [];
+
+  constructor(
+    zones: readonly SampleZone[],
+    private readonly source: (key: string) => SampleSource | undefined,
+    private readonly notes: readonly NoteEvent[],
+    private readonly length: number,
+    private readonly sampleRate: number,
+    seed: number,
+    private readonly options: RenderZonesOptions,
+  ) {
+    this.chooser = new ZoneChooser(zones, seed, options.roundRobin);
+    const cuts = options.cuts ?? [];
+    this.externalCuts = cuts.every((cut, i) => i === 0 || cuts[i - 1].sample <= cut.sample) ? cuts : [...cuts].sort((a, b) => a.sample - b.sample);
+    this.fade = Math.max(1, Math.round(EXCLUSIVE_FADE * sampleRate));
+  }
+
+  render(start: number, output: readonly Float32Array[]): void {
+    const end = start + (output[0]?.length ?? 0);
+    this.lookAhead(end + BLOCK);
+    this.admit(end, output.length);
+    const active = this.active;
+    let kept = 0;
+    for (let i = 0; i < active.length; i++) {
+      const voice = active[i];
+      if (this.renderVoice(voice, start, end, output)) active[kept++] = voice;
     }
-    if (low < list.length) voice.cutAt = list[low];
+    active.length = kept;
+  }
+
+  /**
+   * Choose the voices of every note starting before `until` and apply every exclusive-class
+   * trigger before it: each cuts the chosen voices of its class that started earlier (the
+   * first such trigger after a voice's start is its cut).
+   */
+  private lookAhead(until: number): void {
+    const { notes, pending } = this;
+    while (this.nextNote < notes.length && notes[this.nextNote].startSample < until) {
+      const from = pending.length;
+      this.chooser.choose(notes[this.nextNote++], pending);
+      for (let i = from; i < pending.length; i++) {
+        const voice = pending[i];
+        this.trigger(voice.zone.exclusiveClass, voice.note.startSample);
+      }
+    }
+    const cuts = this.externalCuts;
+    while (this.nextCut < cuts.length && cuts[this.nextCut].sample < until) {
+      const cut = cuts[this.nextCut++];
+      this.trigger(cut.exclusiveClass, cut.sample);
+    }
+  }
+
+  private trigger(exclusiveClass: number, sample: number): void {
+    if (!(exclusiveClass > 0)) return;
+    for (const list of [this.active, this.pending]) {
+      for (const voice of list) {
+        if (voice.zone.exclusiveClass === exclusiveClass && voice.note.startSample < sample && sample < voice.cutAt) voice.cutAt = sample;
+      }
+    }
+  }
+
+  /** Move the pending voices whose notes start before `end` into the active list, set up to play. */
+  private admit(end: number, channelCount: number): void {
+    const pending = this.pending;
+    let taken = 0;
+    while (taken < pending.length && pending[taken].note.startSample < end) {
+      const voice = pending[taken++];
+      if (voice.note.startSample < this.length && this.prepare(voice, channelCount)) this.active.push(voice);
+    }
+    if (taken > 0) pending.splice(0, taken);
+  }
+
+  /** Buffer, rate, kernel, gains and envelope of a voice; false when it cannot sound. */
+  private prepare(voice: Voice, channelCount: number): boolean {
+    const { note, zone } = voice;
+    const source = this.source(zone.sample);
+    if (!source) throw new Error(`renderZones: no decoded audio for sample '${zone.sample}'`);
+    let buffer = this.buffers.get(zone);
+    if (!buffer) this.buffers.set(zone, (buffer = buildVoiceBuffer(zone, source)));
+    if (buffer.end <= buffer.first) return false;
+    const rate = Math.pow(2, ((note.pitch - zone.rootKey) * zone.keyTrack) / 1200 + zone.tune / 1200) * (source.sampleRate / this.sampleRate);
+    if (!(rate > 0 && Number.isFinite(rate))) return false;
+    let kernel: Kernel | null = null;
+    if (rate !== 1 && this.options.interpolation === 'cubic') kernel = CUBIC;
+    else if (rate !== 1) {
+      kernel = this.kernels.get(rate) ?? null;
+      if (!kernel) this.kernels.set(rate, (kernel = interpolationKernel(rate)));
+    }
+    const sensitivity = this.options.velocitySensitivity;
+    const velocity = note.velocity / 127;
+    voice.gain = Math.pow(10, zone.gainDb / 20) * (1 - sensitivity + sensitivity * velocity * velocity);
+    voice.buffer = buffer;
+    voice.kernel = kernel;
+    voice.rate = rate;
+    voice.envelope = new ZoneEnvelopeCurve(zone.envelope, this.sampleRate, note.lengthSamples);
+    const stereoSource = buffer.channels.length > 1;
+    if (channelCount === 1) voice.gainLeft = voice.gainRight = stereoSource ? 0.5 : 1;
+    else [voice.gainLeft, voice.gainRight] = stereoSource ? balanceGains(zone.pan) : monoPanGains(zone.pan);
+    voice.index = buffer.first;
+    return true;
+  }
+
+  /** The voice's gain `n` samples after note-on: envelope × level × the exclusive-class fade from `cut`. */
+  private levelAt(voice: Voice, n: number, cut: number): number {
+    return voice.envelope!.at(n) * voice.gain * (n < cut ? 1 : Math.max(0, 1 - (n - cut) / this.fade));
+  }
+
+  /** Add the voice's part of song frames [blockStart, blockEnd) into `output`; false once it is silent for good. */
+  private renderVoice(voice: Voice, blockStart: number, blockEnd: number, output: readonly Float32Array[]): boolean {
+    const start = voice.note.startSample;
+    const envelope = voice.envelope!;
+    const stop = blockEnd - start;
+    const left = output[0];
+    const right = output.length > 1 ? output[1] : null;
+    for (;;) {
+      const cut = voice.cutAt - start;
+      const span = Math.min(this.length - start, envelope.totalSamples, cut + this.fade);
+      if (!voice.playing || voice.offset >= span) return false;
+      if (voice.offset >= stop) return true;
+      if (voice.offset === voice.segmentEnd) {
+        this.beginSegment(voice, cut, span);
+        continue;
+      }
+      const count = Math.min(voice.segmentEnd, stop) - voice.offset;
+      const at = start + voice.offset - blockStart;
+      const kernel = voice.kernel;
+      if (kernel === null) copyBlock(voice, left, right, at, count);
+      else if (kernel === CUBIC) cubicBlock(voice, left, right, at, count);
+      else interpolateBlock(voice, kernel, left, right, at, count);
+      voice.offset += count;
+    }
+  }
+
+  /**
+   * Start the envelope segment at the voice's offset: at most BLOCK samples, split at the
+   * envelope's corners, the exclusive cut and note-off, with its gain ramp. Sound before the
+   * song's start (a note before sample 0) is skipped by moving the read position on.
+   */
+  private beginSegment(voice: Voice, cut: number, span: number): void {
+    const offset = voice.offset;
+    const gate = voice.note.lengthSamples;
+    let segmentEnd = Math.min(offset + BLOCK, span, voice.envelope!.nextBreak(offset));
+    if (offset < cut && cut < segmentEnd) segmentEnd = cut;
+    // A sustain loop stops wrapping at note-off: split there so each segment has one rule.
+    if (offset < gate && gate < segmentEnd) segmentEnd = gate;
+    const mode = voice.buffer.mode;
+    voice.wrapping = mode === 'forward' || (mode === 'sustain' && offset < gate);
+    const from = this.levelAt(voice, offset, cut);
+    const to = this.levelAt(voice, segmentEnd, cut);
+    const at = voice.note.startSample + offset;
+    const skip = at < 0 ? Math.min(segmentEnd - offset, -at) : 0;
+    if (skip > 0) advance(voice, skip);
+    voice.step = (to - from) / (segmentEnd - offset);
+    voice.level = from + voice.step * skip;
+    voice.segmentEnd = segmentEnd;
+    voice.offset = offset + skip;
   }
 }
 
@@ -381,86 +572,25 @@ export function monoPanGains(pan: number): [number, number] {
   return [clamped >= 1 ? 0 : Math.cos(angle), clamped <= -1 ? 0 : Math.sin(angle)];
 }
 
-/** A voice's read position in its buffer, carried from block to block. */
-interface ReadState {
-  index: number;
-  fraction: number;
-  /** False once the voice has run off its sample's end. */
-  playing: boolean;
-}
-
-function renderVoice(voice: Voice, buffer: VoiceBuffer, kernel: Kernel | null, rate: number, gain: number, output: readonly Float32Array[], sampleRate: number): void {
-  const { note, zone } = voice;
-  const length = output[0].length;
-  const start = note.startSample;
-  const envelope = new ZoneEnvelopeCurve(zone.envelope, sampleRate, note.lengthSamples);
-  const fade = Math.max(1, Math.round(EXCLUSIVE_FADE * sampleRate));
-  const cut = voice.cutAt - start;
-  const cutEnd = cut + fade;
-  const span = Math.min(length - start, envelope.totalSamples, cutEnd);
-  const level = (n: number) => envelope.at(n) * gain * (n < cut ? 1 : Math.max(0, 1 - (n - cut) / fade));
-  const stereoSource = buffer.channels.length > 1;
-  let gainLeft: number;
-  let gainRight: number;
-  if (output.length === 1) gainLeft = gainRight = stereoSource ? 0.5 : 1;
-  else if (stereoSource) [gainLeft, gainRight] = balanceGains(zone.pan);
-  else [gainLeft, gainRight] = monoPanGains(zone.pan);
-  const left = output[0];
-  const right = output.length > 1 ? output[1] : null;
-  const state: ReadState = { index: buffer.first, fraction: 0, playing: true };
-  const gate = note.lengthSamples;
-  for (let offset = 0; offset < span && state.playing; ) {
-    let blockEnd = Math.min(offset + BLOCK, span, envelope.nextBreak(offset));
-    if (offset < cut && cut < blockEnd) blockEnd = cut;
-    // A sustain loop stops wrapping at note-off: split there so each block has one rule.
-    if (offset < gate && gate < blockEnd) blockEnd = gate;
-    const wrapping = buffer.mode === 'forward' || (buffer.mode === 'sustain' && offset < gate);
-    const from = level(offset);
-    const to = level(blockEnd);
-    const at = start + offset;
-    const skip = at < 0 ? Math.min(blockEnd - offset, -at) : 0;
-    if (skip > 0) advance(state, buffer, rate, skip, wrapping);
-    const count = blockEnd - offset - skip;
-    if (count > 0) {
-      const step = (to - from) / (blockEnd - offset);
-      const amp = from + step * skip;
-      if (kernel === null) copyBlock(state, buffer, wrapping, left, right, at + skip, count, amp, step, gainLeft, gainRight);
-      else if (kernel === CUBIC) cubicBlock(state, buffer, rate, wrapping, left, right, at + skip, count, amp, step, gainLeft, gainRight);
-      else interpolateBlock(state, buffer, kernel, rate, wrapping, left, right, at + skip, count, amp, step, gainLeft, gainRight);
-    }
-    offset = blockEnd;
-  }
-}
-
 /** Move the read position on without output (a voice starting before sample 0). */
-function advance(state: ReadState, buffer: VoiceBuffer, rate: number, count: number, wrapping: boolean): void {
-  for (let j = 0; j < count && state.playing; j++) {
-    while (wrapping && state.index >= buffer.wrapAt) state.index -= buffer.wrapBy;
-    if (!wrapping && state.index >= buffer.playOutFrom && state.index < buffer.playOutTo) {
-      state.index += buffer.period * Math.ceil((buffer.playOutTo - state.index) / buffer.period);
+function advance(voice: Voice, count: number): void {
+  const { buffer, rate, wrapping } = voice;
+  for (let j = 0; j < count && voice.playing; j++) {
+    while (wrapping && voice.index >= buffer.wrapAt) voice.index -= buffer.wrapBy;
+    if (!wrapping && voice.index >= buffer.playOutFrom && voice.index < buffer.playOutTo) {
+      voice.index += buffer.period * Math.ceil((buffer.playOutTo - voice.index) / buffer.period);
     }
-    if (state.index >= buffer.end) state.playing = false;
-    state.fraction += rate;
-    const whole = Math.floor(state.fraction);
-    state.index += whole;
-    state.fraction -= whole;
+    if (voice.index >= buffer.end) voice.playing = false;
+    voice.fraction += rate;
+    const whole = Math.floor(voice.fraction);
+    voice.index += whole;
+    voice.fraction -= whole;
   }
 }
 
 /** Rate exactly 1: the voice is the sample, copied. */
-function copyBlock(
-  state: ReadState,
-  buffer: VoiceBuffer,
-  wrapping: boolean,
-  left: Float32Array,
-  right: Float32Array | null,
-  at: number,
-  count: number,
-  amp: number,
-  step: number,
-  gainLeft: number,
-  gainRight: number,
-): void {
+function copyBlock(voice: Voice, left: Float32Array, right: Float32Array | null, at: number, count: number): void {
+  const { buffer, wrapping, step, gainLeft, gainRight } = voice;
   const a = buffer.channels[0];
   const stereo = buffer.channels.length > 1;
   const b = stereo ? buffer.channels[1] : a;
@@ -470,13 +600,13 @@ function copyBlock(
   const playOutTo = buffer.playOutTo;
   const period = buffer.period;
   const end = buffer.end;
-  let index = state.index;
-  let level = amp;
+  let index = voice.index;
+  let level = voice.level;
   for (let j = 0; j < count; j++) {
     if (index >= wrapAt) index -= wrapBy;
     if (index >= playOutFrom && index < playOutTo) index += period * Math.ceil((playOutTo - index) / period);
     if (index >= end) {
-      state.playing = false;
+      voice.playing = false;
       break;
     }
     if (right === null) left[at + j] += (stereo ? a[index] + b[index] : a[index]) * gainLeft * level;
@@ -487,7 +617,8 @@ function copyBlock(
     index++;
     level += step;
   }
-  state.index = index;
+  voice.index = index;
+  voice.level = level;
 }
 
 /** Marks cubic reads in place of a sinc kernel. */
@@ -499,20 +630,8 @@ function hermite(x0: number, x1: number, x2: number, x3: number, t: number): num
 }
 
 /** 4-point, 3rd-order Hermite reads (x[i−1] … x[i+2]): fluidsynth's default quality. */
-function cubicBlock(
-  state: ReadState,
-  buffer: VoiceBuffer,
-  rate: number,
-  wrapping: boolean,
-  left: Float32Array,
-  right: Float32Array | null,
-  at: number,
-  count: number,
-  amp: number,
-  step: number,
-  gainLeft: number,
-  gainRight: number,
-): void {
+function cubicBlock(voice: Voice, left: Float32Array, right: Float32Array | null, at: number, count: number): void {
+  const { buffer, rate, wrapping, step, gainLeft, gainRight } = voice;
   const a = buffer.channels[0];
   const stereo = buffer.channels.length > 1;
   const b = stereo ? buffer.channels[1] : a;
@@ -522,14 +641,14 @@ function cubicBlock(
   const playOutTo = buffer.playOutTo;
   const period = buffer.period;
   const end = buffer.end;
-  let index = state.index;
-  let fraction = state.fraction;
-  let level = amp;
+  let index = voice.index;
+  let fraction = voice.fraction;
+  let level = voice.level;
   for (let j = 0; j < count; ) {
     while (index >= wrapAt) index -= wrapBy;
     if (index >= playOutFrom && index < playOutTo) index += period * Math.ceil((playOutTo - index) / period);
     if (index >= end) {
-      state.playing = false;
+      voice.playing = false;
       break;
     }
     // Until the read position can reach the next wrap, play-out or end, none of the checks
@@ -567,26 +686,14 @@ function cubicBlock(
       }
     }
   }
-  state.index = index;
-  state.fraction = fraction;
+  voice.index = index;
+  voice.fraction = fraction;
+  voice.level = level;
 }
 
 /** Any other rate: windowed-sinc interpolation from the polyphase table. */
-function interpolateBlock(
-  state: ReadState,
-  buffer: VoiceBuffer,
-  kernel: Kernel,
-  rate: number,
-  wrapping: boolean,
-  left: Float32Array,
-  right: Float32Array | null,
-  at: number,
-  count: number,
-  amp: number,
-  step: number,
-  gainLeft: number,
-  gainRight: number,
-): void {
+function interpolateBlock(voice: Voice, kernel: Kernel, left: Float32Array, right: Float32Array | null, at: number, count: number): void {
+  const { buffer, rate, wrapping, step, gainLeft, gainRight } = voice;
   const a = buffer.channels[0];
   const stereo = buffer.channels.length > 1;
   const b = stereo ? buffer.channels[1] : a;
@@ -598,14 +705,14 @@ function interpolateBlock(
   const playOutTo = buffer.playOutTo;
   const period = buffer.period;
   const end = buffer.end;
-  let index = state.index;
-  let fraction = state.fraction;
-  let level = amp;
+  let index = voice.index;
+  let fraction = voice.fraction;
+  let level = voice.level;
   for (let j = 0; j < count; j++) {
     while (index >= wrapAt) index -= wrapBy;
     if (index >= playOutFrom && index < playOutTo) index += period * Math.ceil((playOutTo - index) / period);
     if (index >= end) {
-      state.playing = false;
+      voice.playing = false;
       break;
     }
     const phase = fraction * PHASES;
@@ -637,6 +744,7 @@ function interpolateBlock(
     fraction -= whole;
     level += step;
   }
-  state.index = index;
-  state.fraction = fraction;
+  voice.index = index;
+  voice.fraction = fraction;
+  voice.level = level;
 }

@@ -3,7 +3,7 @@
  * velocity range to a file, recorded at a root key; notes between roots are transposed by
  * band-limited interpolation. Zones with identical ranges in the same `group` take turns
  * (round robin); zones in group 0 all sound (layers). Rendering goes through the shared voice
- * engine (`renderZones` in sampler-engine.ts).
+ * engine (`streamZones` in sampler-engine.ts), block by block.
  *
  * ```ts
  * sampler({ zones: [
@@ -15,7 +15,7 @@
 import { defineInstrument } from '../api/define-instrument.ts';
 import type { InstrumentRenderContext } from '../ir/plugin.ts';
 import type { Decibels } from '../theory/units.ts';
-import { renderZones } from './sampler-engine.ts';
+import { streamZones } from './sampler-engine.ts';
 import type { SampleSource, SampleZone, ZoneEnvelope } from './zones.ts';
 
 /** A loop inside a sample, in seconds from the file's start (frame ÷ the file's sample rate). */
@@ -128,7 +128,7 @@ export function samplerZones(options: Readonly<SamplerOptions>, sampleRate: numb
 }
 
 /** Decoded files by path, at the song's rate (what `readAudio` gives). */
-export function readSources(context: InstrumentRenderContext<object>, paths: Iterable<string>): Map<string, SampleSource> {
+export function readSources(context: Pick<InstrumentRenderContext<object>, 'sampleRate' | 'readAudio'>, paths: Iterable<string>): Map<string, SampleSource> {
   const sources = new Map<string, SampleSource>();
   for (const path of paths) {
     if (sources.has(path)) continue;
@@ -174,11 +174,11 @@ export const sampler = defineInstrument<SamplerOptions>({
     if (!(Number.isInteger(options.program) && options.program >= 0 && options.program <= 127)) problems.push('program must be a whole number 0–127');
     return problems;
   },
-  render(context) {
+  stream(context) {
     const { options, sampleRate } = context;
     const sources = readSources(context, options.zones.map((zone) => zone.file));
     const zones = samplerZones(options, sampleRate, (file) => sources.get(file)?.channels[0]?.length ?? 0);
-    renderZones(zones, sources, context.notes, context.output, sampleRate, context.seed, {
+    return streamZones(zones, sources, context.notes, context.lengthSamples, sampleRate, context.seed, {
       roundRobin: options.roundRobin,
       velocitySensitivity: options.velocitySensitivity,
     });

@@ -12,7 +12,7 @@
 import { defineInstrument } from '../api/define-instrument.ts';
 import { detectOnsets } from '../dsp/onsets.ts';
 import type { Decibels } from '../theory/units.ts';
-import { renderZones } from './sampler-engine.ts';
+import { streamZones } from './sampler-engine.ts';
 import { readSources, validateEnvelope } from './sampler.ts';
 import type { SampleZone, ZoneEnvelope } from './zones.ts';
 
@@ -90,7 +90,7 @@ export const slicer = defineInstrument<SlicerOptions>({
     if (!(options.velocitySensitivity >= 0 && options.velocitySensitivity <= 1)) problems.push('velocitySensitivity must be from 0 to 1');
     return problems;
   },
-  render(context) {
+  stream(context) {
     const { options, sampleRate } = context;
     const sources = readSources(context, [options.file]);
     const source = sources.get(options.file)!;
@@ -125,6 +125,6 @@ export const slicer = defineInstrument<SlicerOptions>({
         exclusiveClass: 0,
       });
     }
-    renderZones(zones, sources, context.notes, context.output, sampleRate, context.seed, { roundRobin: 'cycle', velocitySensitivity: options.velocitySensitivity });
+    return streamZones(zones, sources, context.notes, context.lengthSamples, sampleRate, context.seed, { roundRobin: 'cycle', velocitySensitivity: options.velocitySensitivity });
   },
 });

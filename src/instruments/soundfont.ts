@@ -4,7 +4,7 @@
  * (§9.4): instrument values are the instrument's global zone overridden by its local zone,
  * preset values the same at preset level, and the preset's values ADD to the instrument's;
  * key and velocity ranges intersect. Each resolved pair becomes one `SampleZone` and the
- * engine (`renderZones`) does the rest: zone selection, resampling, loops, envelopes.
+ * engine (`streamZones`) does the rest: zone selection, resampling, loops, envelopes.
  *
  * What is rendered: key/velocity ranges, root key (overridingRootKey or the sample's),
  * coarse/fine tune and the sample's pitch correction, scaleTuning (→ keyTrack), keynum
@@ -36,7 +36,7 @@ import { createRequire } from 'node:module';
 import type { PresetData, SampleHeader, SF2Chunk as Sf2ChunkClass } from 'soundfont2';
 import { defineInstrument } from '../api/define-instrument.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
-import { renderZones } from './sampler-engine.ts';
+import { streamZones } from './sampler-engine.ts';
 import type { SampleSource, SampleZone } from './zones.ts';
 
 // The package's `module` entry is a browser UMD bundle that reads `window`; its CommonJS
@@ -532,12 +532,12 @@ export const soundfont = defineInstrument<SoundfontOptions>({
     if (!(options.tail >= 0 && Number.isFinite(options.tail))) problems.push('tail must be a number of seconds ≥ 0');
     return problems;
   },
-  render({ sampleRate, options, notes, output, seed, readFile }) {
-    if (notes.length === 0) return;
+  stream({ sampleRate, options, notes, lengthSamples, seed, readFile }) {
+    if (notes.length === 0) return { render() {} };
     const bank = loadSf2(readFile(options.file));
     const { zones, sources } = presetZones(bank, options.bank, options.program, options.gain);
     // velocitySensitivity 1: the engine's (velocity/127)² gain is SF2's default
     // velocity→attenuation modulator (960 cB, concave: −400·log10(velocity/127) cB).
-    renderZones(zones, sources, notes, output, sampleRate, seed, { roundRobin: 'cycle', velocitySensitivity: 1, interpolation: options.interpolation });
+    return streamZones(zones, sources, notes, lengthSamples, sampleRate, seed, { roundRobin: 'cycle', velocitySensitivity: 1, interpolation: options.interpolation });
   },
 });
