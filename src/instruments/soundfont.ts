@@ -146,26 +146,111 @@ export interface Sf2Bank {
   readonly sources: Map<string, SampleSource>;
 }
 
-export class Sf2FormatError extends Error {}
+/**
+ * A SoundFont whose bytes cannot be played: not SF2, or a file that lies about its sizes
+ * (chunks past the end of the file, record counts that do not fit their chunks, sample
+ * headers outside the sample data). `path` is set once the file's project path is known.
+ */
+export class Sf2FormatError extends Error {
+  constructor(
+    /** What is wrong, without the file's name. */
+    readonly detail: string,
+    /** The project path of the file. */
+    readonly path?: string,
+  ) {
+    super(path === undefined ? detail : `SoundFont '${path}' cannot be used: ${detail}`);
+    this.name = 'Sf2FormatError';
+  }
+}
+
+/** The pdta sub-chunks in the order SF2.04 §7.2 fixes, with their record sizes. */
+const PDTA: readonly (readonly [id: string, recordBytes: number])[] = [
+  ['phdr', 38],
+  ['pbag', 4],
+  ['pmod', 10],
+  ['pgen', 4],
+  ['inst', 22],
+  ['ibag', 4],
+  ['imod', 10],
+  ['igen', 4],
+  ['shdr', 46],
+];
+
+/**
+ * Check what soundfont2 does not before its records are read: the nine pdta chunks in order,
+ * each a whole number of records, and every index a record holds into the next list (preset
+ * → bag → generator/modulator, instrument → bag → …) in order and inside that list.
+ */
+function checkPdta(pdta: RawChunk): void {
+  const chunks = pdta.subChunks;
+  const ids = chunks.map((chunk) => chunk.id);
+  if (chunks.length !== PDTA.length || PDTA.some(([id], i) => ids[i] !== id)) {
+    throw new Sf2FormatError(`its pdta list holds ${ids.map((id) => `'${id}'`).join(', ') || 'nothing'}, not the nine chunks ${PDTA.map(([id]) => id).join(', ')} in that order`);
+  }
+  const counts = PDTA.map(([id, size], i) => {
+    if (chunks[i].length % size) throw new Sf2FormatError(`its '${id}' chunk is ${chunks[i].length} bytes, not a whole number of ${size}-byte records`);
+    return chunks[i].length / size;
+  });
+  const view = (i: number) => new DataView(chunks[i].buffer.buffer, chunks[i].buffer.byteOffset, chunks[i].length);
+  // Each u16 index field, in record order: non-decreasing, at most the target's record count.
+  const indices = (list: number, field: number, target: number) => {
+    const [id, size] = PDTA[list];
+    const data = view(list);
+    let previous = 0;
+    for (let record = 0; record < counts[list]; record++) {
+      const index = data.getUint16(record * size + field, true);
+      if (index < previous) throw new Sf2FormatError(`its '${id}' record ${record} points to ${PDTA[target][0]} record ${index}, before the previous record's ${previous}`);
+      if (index > counts[target]) throw new Sf2FormatError(`its '${id}' record ${record} points to ${PDTA[target][0]} record ${index}, but that chunk holds ${counts[target]} records`);
+      previous = index;
+    }
+  };
+  indices(0, 24, 1); // phdr.wPresetBagNdx → pbag
+  indices(1, 0, 3); // pbag.wGenNdx → pgen
+  indices(1, 2, 2); // pbag.wModNdx → pmod
+  indices(4, 20, 5); // inst.wInstBagNdx → ibag
+  indices(5, 0, 7); // ibag.wInstGenNdx → igen
+  indices(5, 2, 6); // ibag.wInstModNdx → imod
+}
+
+/**
+ * Sample headers must address the smpl chunk: start ≤ end ≤ its frames, loop points inside
+ * it and in order (ROM samples, type bit 15, address the synth's ROM and are not played).
+ */
+function checkSampleHeaders(headers: readonly SampleHeader[], smplFrames: number): void {
+  headers.forEach((header, index) => {
+    if (header.type & 0x8000) return;
+    const name = `sample ${index} ('${header.name}')`;
+    if (header.start > header.end) throw new Sf2FormatError(`${name} ends at frame ${header.end}, before its start ${header.start}`);
+    if (header.end > smplFrames) throw new Sf2FormatError(`${name} ends at frame ${header.end}, past the ${smplFrames} frames of the smpl chunk`);
+    if (header.startLoop > header.endLoop) throw new Sf2FormatError(`${name} has its loop end ${header.endLoop} before its loop start ${header.startLoop}`);
+    if (header.endLoop > smplFrames) throw new Sf2FormatError(`${name} loops up to frame ${header.endLoop}, past the ${smplFrames} frames of the smpl chunk`);
+  });
+}
+
+/** soundfont2's reads, with its errors (and any TypeError on records it did not expect) as ours. */
+function readWith<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new Sf2FormatError(`its ${what} is malformed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
 
 /** Parse SoundFont 2 bytes. Samples are converted lazily, by `presetZones`. */
 export function parseSf2(bytes: Uint8Array): Sf2Bank {
-  const top = riffChunks(bytes, 0, bytes.length);
+  const top = riffChunks(bytes, 0, bytes.length, 'the file');
   if (top.length < 1 || top[0].id !== 'RIFF' || listType(top[0]) !== 'sfbk') throw new Sf2FormatError('not a SoundFont 2 file (no RIFF sfbk header)');
   const [info, sdta, pdta] = top[0].subChunks;
   if (!info || !sdta || !pdta || listType(info) !== 'INFO' || listType(sdta) !== 'sdta' || listType(pdta) !== 'pdta') {
-    throw new Sf2FormatError('SoundFont must hold LIST INFO, LIST sdta and LIST pdta, in that order');
+    throw new Sf2FormatError('a SoundFont must hold LIST INFO, LIST sdta and LIST pdta, in that order');
   }
-  const root = new SF2Chunk(top[0] as unknown as ConstructorParameters<typeof SF2Chunk>[0]);
-  const meta = root.subChunks[0].getMetaData();
   const smpl = sdta.subChunks.find((chunk) => chunk.id === 'smpl');
-  if (!smpl) throw new Sf2FormatError('SoundFont has no smpl chunk');
-  let data: PresetData;
-  try {
-    data = root.subChunks[2].getPresetData();
-  } catch (error) {
-    throw new Sf2FormatError(`SoundFont preset data is malformed: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  if (!smpl) throw new Sf2FormatError('it has no smpl chunk');
+  checkPdta(pdta);
+  const root = new SF2Chunk(top[0] as unknown as ConstructorParameters<typeof SF2Chunk>[0]);
+  const meta = readWith('INFO list', () => root.subChunks[0].getMetaData());
+  const data: PresetData = readWith('preset data', () => root.subChunks[2].getPresetData());
+  checkSampleHeaders(data.sampleHeaders.slice(0, -1), smpl.body.length >> 1);
   const pgen = readGenerators(pdta.subChunks[3]);
   const igen = readGenerators(pdta.subChunks[7]);
 
@@ -404,16 +489,18 @@ interface RawChunk {
  * RIFF chunks of `bytes[from, to)`, in the shape soundfont2's SF2Chunk takes (id, length,
  * buffer, subChunks). soundfont2 does not export its own RIFF reader.
  */
-function riffChunks(bytes: Uint8Array, from: number, to: number): RawChunk[] {
+function riffChunks(bytes: Uint8Array, from: number, to: number, container: string): RawChunk[] {
   const chunks: RawChunk[] = [];
   for (let at = from; at + 8 <= to; ) {
     const id = String.fromCharCode(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]);
     const length = (bytes[at + 4] | (bytes[at + 5] << 8) | (bytes[at + 6] << 16) | (bytes[at + 7] << 24)) >>> 0;
     const dataEnd = at + 8 + length;
-    if (dataEnd > to) throw new Sf2FormatError(`RIFF chunk '${id}' at byte ${at} runs past the end of its container`);
+    // Checked before anything is read or allocated: a size of 4 GB is a lie, not a request.
+    if (dataEnd > to) throw new Sf2FormatError(`its '${id}' chunk at byte ${at} claims ${length} bytes, but ${container} has only ${to - at - 8} after its header (${bytes.length} bytes in the file)`);
     const isList = id === 'RIFF' || id === 'LIST';
     const buffer = bytes.subarray(at + 8, dataEnd);
-    chunks.push({ id, length, buffer, body: isList ? buffer.subarray(4) : buffer, subChunks: isList ? riffChunks(bytes, at + 12, dataEnd) : [] });
+    const inner = isList ? `its '${id}${length >= 4 ? ` ${String.fromCharCode(...buffer.subarray(0, 4))}` : ''}' chunk` : '';
+    chunks.push({ id, length, buffer, body: isList ? buffer.subarray(4) : buffer, subChunks: isList ? riffChunks(bytes, at + 12, dataEnd, inner) : [] });
     at = dataEnd + (length & 1); // chunks are word-aligned
   }
   return chunks;
@@ -425,7 +512,7 @@ function listType(chunk: RawChunk): string {
 
 /** Every record of a pgen/igen chunk, by position (operator, signed amount). */
 function readGenerators(chunk: RawChunk | undefined): { operators: Uint16Array; amounts: Int16Array } {
-  if (!chunk || chunk.length % 4) throw new Sf2FormatError('SoundFont generator chunk is missing or not a whole number of records');
+  if (!chunk || chunk.length % 4) throw new Sf2FormatError('its generator chunk is missing or not a whole number of records');
   const count = chunk.length / 4;
   const view = new DataView(chunk.buffer.buffer, chunk.buffer.byteOffset, chunk.length);
   const operators = new Uint16Array(count);
@@ -514,6 +601,16 @@ export function loadSf2(bytes: Uint8Array): Sf2Bank {
   return bank;
 }
 
+/** `loadSf2`, with a damaged file's error naming its project path. */
+export function loadNamedSf2(bytes: Uint8Array, path: string): Sf2Bank {
+  try {
+    return loadSf2(bytes);
+  } catch (error) {
+    if (error instanceof Sf2FormatError && error.path === undefined) throw new Sf2FormatError(error.detail, path);
+    throw error;
+  }
+}
+
 export const soundfont = defineInstrument<SoundfontOptions>({
   name: 'soundfont',
   version: '1',
@@ -534,7 +631,7 @@ export const soundfont = defineInstrument<SoundfontOptions>({
   },
   stream({ sampleRate, options, notes, lengthSamples, seed, readFile }) {
     if (notes.length === 0) return { render() {} };
-    const bank = loadSf2(readFile(options.file));
+    const bank = loadNamedSf2(readFile(options.file), options.file);
     const { zones, sources } = presetZones(bank, options.bank, options.program, options.gain);
     // velocitySensitivity 1: the engine's (velocity/127)² gain is SF2's default
     // velocity→attenuation modulator (960 cB, concave: −400·log10(velocity/127) cB).
