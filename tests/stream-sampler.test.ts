@@ -12,7 +12,7 @@ import { createRandom } from '../src/dsp/random.ts';
 import { kit } from '../src/instruments/kit.ts';
 import { sampler } from '../src/instruments/sampler.ts';
 import { slicer } from '../src/instruments/slicer.ts';
-import { soundfont } from '../src/instruments/soundfont.ts';
+import { loadSf2, soundfont } from '../src/instruments/soundfont.ts';
 import { writeSf2, type Sf2SampleInput } from '../src/io/sf2-write.ts';
 
 const RATE = 48000;
@@ -287,4 +287,40 @@ describe('streamed sample instruments', () => {
       }
     });
   }
+});
+
+describe('SoundFont sample memory', () => {
+  const bytes = writeSf2({
+    samples: [sf2Sample('low', 64, 6400, 48, 61), sf2Sample('high', 32, 4000, 72, 62)],
+    presets: [
+      {
+        name: 'Split',
+        bank: 0,
+        program: 0,
+        zones: [
+          // Key-scaled decay: one zone per key, all over the same stretch of 'low'.
+          { sample: 'low', keyRange: [0, 59], sampleModes: 1, keynumToDecay: 30 },
+          { sample: 'high', keyRange: [60, 127], sampleModes: 3 },
+        ],
+      },
+    ],
+  });
+  const notes = (pitches: number[]): NoteEvent[] => pitches.map((pitch, i) => ({ pitch, velocity: 100, startSample: i * 2000, lengthSamples: 3000, startTick: 0, lengthTicks: 960 }));
+  const track = (pitches: number[]): Case => ({ factory: soundfont as InstrumentFactory<object>, options: { file: 'split.sf2' }, notes: notes(pitches), frames: 24000, bytes: { 'split.sf2': bytes } });
+
+  it('decodes only the samples notes reach, once per bank, shared by the per-key zones and by every track', () => {
+    const bank = loadSf2(bytes);
+    expect(bank.voiceBuffers.frames).toBe(0);
+    // Five keys below 60: five per-key zones, one stretch of 'low' (its loop unrolled, padded).
+    renderBlocks(track([40, 41, 45, 50, 59]), () => 1024);
+    const low = bank.voiceBuffers.frames;
+    expect(low).toBeGreaterThan(6400);
+    expect(low).toBeLessThan(2 * 6400);
+    // A second track on the same bank, the same keys: nothing more is built.
+    renderBlocks(track([59, 40]), () => 333);
+    expect(bank.voiceBuffers.frames).toBe(low);
+    // A note above 60 reaches 'high': now (and only now) it is decoded.
+    renderBlocks(track([72]), () => 1024);
+    expect(bank.voiceBuffers.frames).toBeGreaterThan(low + 4000);
+  });
 });

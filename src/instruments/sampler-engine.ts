@@ -47,6 +47,11 @@ export interface RenderZonesOptions {
    * with some aliasing on upward transposition of bright samples. @default 'sinc'
    */
   readonly interpolation?: 'sinc' | 'cubic';
+  /**
+   * Voice buffers to share with other streams whose zones name the same sources (the tracks
+   * on one SoundFont bank). @default a cache of this stream's own
+   */
+  readonly buffers?: VoiceBuffers;
 }
 
 /** Fade of a voice cut by a note of its exclusive class, seconds: short enough to read as a choke, long enough not to click. */
@@ -135,14 +140,40 @@ interface VoiceBuffer {
   readonly mode: 'none' | 'forward' | 'sustain';
 }
 
-function buildVoiceBuffer(zone: SampleZone, source: SampleSource): VoiceBuffer {
-  const frames = source.channels[0]?.length ?? 0;
+/**
+ * Voice buffers by sample and stretch (`zone.sample`, start, end, loop): zones that differ only
+ * in keys, envelope or level (a SoundFont's per-key zones) share one, and so can every track
+ * whose zones name the same sources (one SoundFont bank). A buffer is built from its source the
+ * first time a voice plays that stretch, so a sample no note reaches is never read.
+ */
+export class VoiceBuffers {
+  private readonly buffers = new Map<string, VoiceBuffer>();
+
+  /** The buffer for `zone`, built from `source` when none is held for its stretch. */
+  get(zone: SampleZone, source: SampleSource): VoiceBuffer {
+    const { loop } = zone;
+    const key = `${zone.sample}\0${zone.start}\0${zone.end}\0${loop.mode}\0${loop.start}\0${loop.end}`;
+    let buffer = this.buffers.get(key);
+    if (!buffer) this.buffers.set(key, (buffer = buildVoiceBuffer(zone, source)));
+    return buffer;
+  }
+
+  /** Frames held, all channels: what the cache costs in memory (× 4 bytes). */
+  get frames(): number {
+    let frames = 0;
+    for (const buffer of this.buffers.values()) for (const channel of buffer.channels) frames += channel.length;
+    return frames;
+  }
+}
+
+function buildVoiceBuffer(zone: SampleZone, { channels: decoded }: SampleSource): VoiceBuffer {
+  const frames = decoded[0]?.length ?? 0;
   const start = clampInt(zone.start, 0, frames);
   const end = clampInt(zone.end, start, frames);
   const loopStart = Math.round(zone.loop.start);
   const loopEnd = Math.round(zone.loop.end);
   const looped = zone.loop.mode !== 'none' && loopStart >= start && loopEnd <= end && loopEnd > loopStart;
-  const sourceChannels = source.channels.slice(0, 2);
+  const sourceChannels = decoded.slice(0, 2);
   if (!looped) {
     const length = end - start;
     const channels = sourceChannels.map((data) => {
@@ -396,7 +427,7 @@ class ZoneChooser {
 class ZoneStream implements InstrumentStream {
   private readonly chooser: ZoneChooser;
   private readonly externalCuts: readonly ExternalCut[];
-  private readonly buffers = new Map<SampleZone, VoiceBuffer>();
+  private readonly buffers: VoiceBuffers;
   private readonly kernels = new Map<number, Kernel>();
   private readonly fade: number;
   /** Next note to choose zones for. */
@@ -418,6 +449,7 @@ class ZoneStream implements InstrumentStream {
     private readonly options: RenderZonesOptions,
   ) {
     this.chooser = new ZoneChooser(zones, seed, options.roundRobin);
+    this.buffers = options.buffers ?? new VoiceBuffers();
     const cuts = options.cuts ?? [];
     this.externalCuts = cuts.every((cut, i) => i === 0 || cuts[i - 1].sample <= cut.sample) ? cuts : [...cuts].sort((a, b) => a.sample - b.sample);
     this.fade = Math.max(1, Math.round(EXCLUSIVE_FADE * sampleRate));
@@ -483,8 +515,7 @@ class ZoneStream implements InstrumentStream {
     const { note, zone } = voice;
     const source = this.source(zone.sample);
     if (!source) throw new Error(`renderZones: no decoded audio for sample '${zone.sample}'`);
-    let buffer = this.buffers.get(zone);
-    if (!buffer) this.buffers.set(zone, (buffer = buildVoiceBuffer(zone, source)));
+    const buffer = this.buffers.get(zone, source);
     if (buffer.end <= buffer.first) return false;
     const rate = Math.pow(2, ((note.pitch - zone.rootKey) * zone.keyTrack) / 1200 + zone.tune / 1200) * (source.sampleRate / this.sampleRate);
     if (!(rate > 0 && Number.isFinite(rate))) return false;

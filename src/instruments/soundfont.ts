@@ -28,7 +28,8 @@
  * every later zone's bag index then points one record off and those zones read their
  * neighbours' generators. (FluidR3_GM happens to be safe: the only record dropped there is
  * pgen's terminal one.) Its `SoundFont2` constructor also copies every sample of the file
- * (3 s for FluidR3_GM); here only the samples a preset uses are converted, once per process.
+ * (3 s for FluidR3_GM); here a sample is converted only when a note first plays it, into the
+ * voice buffer every track on the bank then shares (once per worker thread).
  */
 import { GEN } from '../io/sf2-generators.ts';
 import { createHash } from 'node:crypto';
@@ -36,7 +37,7 @@ import { createRequire } from 'node:module';
 import type { PresetData, SampleHeader, SF2Chunk as Sf2ChunkClass } from 'soundfont2';
 import { defineInstrument } from '../api/define-instrument.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
-import { streamZones } from './sampler-engine.ts';
+import { streamZones, VoiceBuffers } from './sampler-engine.ts';
 import type { SampleSource, SampleZone } from './zones.ts';
 
 // The package's `module` entry is a browser UMD bundle that reads `window`; its CommonJS
@@ -134,7 +135,7 @@ export interface Sf2PresetInfo {
   readonly program: number;
 }
 
-/** A parsed SoundFont: its records, and the samples converted so far (shared by every track). */
+/** A parsed SoundFont: its records, and the voice buffers built from its samples so far (shared by every track). */
 export interface Sf2Bank {
   readonly name: string;
   readonly presets: readonly (ParsedItem & Sf2PresetInfo)[];
@@ -142,8 +143,11 @@ export interface Sf2Bank {
   readonly samples: readonly SampleHeader[];
   /** The smpl chunk: 16-bit little-endian frames. */
   readonly smpl: Uint8Array;
-  /** Decoded samples by source key (`sf2:<index>`, or `sf2:<left>+<right>` for a stereo pair). */
-  readonly sources: Map<string, SampleSource>;
+  /**
+   * The voice buffers built so far from this bank's samples (by source key — `sf2:<index>`, or
+   * `sf2:<left>+<right>` for a stereo pair — and stretch), shared by every track that plays it.
+   */
+  readonly voiceBuffers: VoiceBuffers;
 }
 
 /**
@@ -265,7 +269,7 @@ export function parseSf2(bytes: Uint8Array): Sf2Bank {
     const end = index + 1 < headers.length ? headers[index + 1].bagIndex : data.presetHeaders[headers.length].bagIndex;
     return { ...item(header.name, presetZones, header.bagIndex, end), bank: header.bank, program: header.preset };
   });
-  return { name: meta.name, presets, instruments, samples: data.sampleHeaders.slice(0, -1), smpl: smpl.body, sources: new Map() };
+  return { name: meta.name, presets, instruments, samples: data.sampleHeaders.slice(0, -1), smpl: smpl.body, voiceBuffers: new VoiceBuffers() };
 }
 
 /** The presets a bank holds, by bank then program. */
@@ -274,8 +278,8 @@ export function listPresets(bank: Sf2Bank): Sf2PresetInfo[] {
 }
 
 /**
- * The zones of one preset as the engine's `SampleZone`s, with the decoded samples they
- * address (keyed `sf2:<sample index>`). `gainDb` is added to every zone.
+ * The zones of one preset as the engine's `SampleZone`s, with the samples they address (keyed
+ * `sf2:<sample index>`), decoded when their `channels` are read. `gainDb` is added to every zone.
  */
 export function presetZones(sf2: Sf2Bank, bank: number, program: number, gainDb = 0): { zones: SampleZone[]; sources: Map<string, SampleSource> } {
   const preset = sf2.presets.find((candidate) => candidate.bank === bank && candidate.program === program);
@@ -308,11 +312,11 @@ export function presetZones(sf2: Sf2Bank, bank: number, program: number, gainDb 
         const right = made[entry.pairedWith];
         const key = `sf2:${entry.sampleIndex}+${right.sampleIndex}`;
         for (const zone of entry.zones) zones.push({ ...zone, sample: key, pan: 0 });
-        if (!sources.has(key)) sources.set(key, stereoSource(sf2, key, entry, right));
+        if (!sources.has(key)) sources.set(key, lazySource(sf2, [entry.header, right.header]));
       } else {
         zones.push(...entry.zones);
         const key = `sf2:${entry.sampleIndex}`;
-        if (!sources.has(key)) sources.set(key, sampleSource(sf2, entry.sampleIndex, entry.header));
+        if (!sources.has(key)) sources.set(key, lazySource(sf2, [entry.header]));
       }
     }
   }
@@ -455,24 +459,19 @@ function decodeFrames(sf2: Sf2Bank, header: SampleHeader): Float32Array {
   return data;
 }
 
-/** A mono sample as a source, converted once per parsed bank. */
-function sampleSource(sf2: Sf2Bank, index: number, header: SampleHeader): SampleSource {
-  const key = `sf2:${index}`;
-  const cached = sf2.sources.get(key);
-  if (cached) return cached;
-  const source: SampleSource = { sampleRate: header.sampleRate, channels: [decodeFrames(sf2, header)] };
-  sf2.sources.set(key, source);
-  return source;
-}
-
-/** A left/right pair as one two-channel source (sharing the mono sources' arrays when decoded). */
-function stereoSource(sf2: Sf2Bank, key: string, left: MadeZones, right: MadeZones): SampleSource {
-  const cached = sf2.sources.get(key);
-  if (cached) return cached;
-  const channels = [sampleSource(sf2, left.sampleIndex, left.header).channels[0], sampleSource(sf2, right.sampleIndex, right.header).channels[0]];
-  const source: SampleSource = { sampleRate: left.header.sampleRate, channels };
-  sf2.sources.set(key, source);
-  return source;
+/**
+ * A source whose frames are decoded from the smpl chunk when `channels` is read, each time:
+ * the engine reads it once per stretch it builds a voice buffer for (and keeps the buffer in
+ * the bank's `voiceBuffers`), so a sample no note reaches is never decoded and a played one is
+ * held once, as its voice buffer, not also as a decoded copy.
+ */
+function lazySource(sf2: Sf2Bank, headers: readonly SampleHeader[]): SampleSource {
+  return {
+    sampleRate: headers[0].sampleRate,
+    get channels() {
+      return headers.map((header) => decodeFrames(sf2, header));
+    },
+  };
 }
 
 interface RawChunk {
@@ -580,8 +579,9 @@ function clamp(value: number, min: number, max: number): number {
 }
 
 /**
- * Parsed banks by content hash, so the eight tracks of a song on one SoundFont parse it once
- * per worker process. Two at most: a bank holds its file's bytes and converted samples.
+ * Parsed banks by content hash (the digest of the file's bytes), so the eight tracks of a song
+ * on one SoundFont parse it once per worker thread and share its voice buffers. Two at most: a
+ * bank holds its file's bytes and the voice buffers of every sample played from it.
  */
 const parsedBanks = new Map<string, Sf2Bank>();
 const bankByBytes = new WeakMap<Uint8Array, Sf2Bank>();
@@ -635,6 +635,6 @@ export const soundfont = defineInstrument<SoundfontOptions>({
     const { zones, sources } = presetZones(bank, options.bank, options.program, options.gain);
     // velocitySensitivity 1: the engine's (velocity/127)² gain is SF2's default
     // velocity→attenuation modulator (960 cB, concave: −400·log10(velocity/127) cB).
-    return streamZones(zones, sources, notes, lengthSamples, sampleRate, seed, { roundRobin: 'cycle', velocitySensitivity: 1, interpolation: options.interpolation });
+    return streamZones(zones, sources, notes, lengthSamples, sampleRate, seed, { roundRobin: 'cycle', velocitySensitivity: 1, interpolation: options.interpolation, buffers: bank.voiceBuffers });
   },
 });
