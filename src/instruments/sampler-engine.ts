@@ -1,6 +1,7 @@
 /**
  * The sample voice engine: every sample-playing instrument (sampler, kit, slicer, SoundFont
- * presets) turns its input into `SampleZone`s and renders notes through `renderZones`.
+ * presets) turns its input into `SampleZone`s and streams notes through `streamZones`, block
+ * by block (`renderZones` is the same as one whole-song block).
  *
  * - Zone choice: a note plays every zone whose key and velocity ranges hold it. Zones with
  *   identical ranges and the same `roundRobinGroup > 0` form one round-robin set: each note
@@ -18,7 +19,10 @@
  *   'sustain' loops are followed in the buffer by the rest of the sample, so after note-off
  *   the position runs on through the current period into the tail.
  * - Envelope: delay, linear attack, hold, decay to sustain and release as (1 − t/T)³
- *   (finite, like src/dsp/envelope.ts), exact at block edges and linear within a block.
+ *   (finite, like src/dsp/envelope.ts), exact at the edges of 32-sample segments counted from
+ *   note-on and linear within one. The segments do not depend on the output blocks: a voice
+ *   carries its segment, gain ramp and read position from block to block, so any partition
+ *   of the song gives the same arithmetic, in the same order.
  * - Exclusive classes: a voice is faded out over 5 ms from the first later note (or external
  *   cut) of its class.
  *
@@ -30,7 +34,7 @@ import type { InstrumentStream, NoteEvent } from '../ir/plugin.ts';
 import type { SampleSource, SampleZone, ZoneEnvelope } from './zones.ts';
 import { besselI0 } from '../dsp/bessel.ts';
 
-/** How `renderZones` picks zones and scales velocity. */
+/** How `streamZones` picks zones and scales velocity. */
 export interface RenderZonesOptions {
   /** How a round-robin set picks its zone: in turn, or seeded-random without immediate repeats. */
   readonly roundRobin: 'cycle' | 'random';
@@ -57,8 +61,8 @@ export interface RenderZonesOptions {
 /** Fade of a voice cut by a note of its exclusive class, seconds: short enough to read as a choke, long enough not to click. */
 export const EXCLUSIVE_FADE = 0.005;
 
-/** Samples between envelope/gain updates: per-block values, linear ramps inside. */
-const BLOCK = 32;
+/** Samples between envelope/gain updates (segments from note-on): exact values at their edges, linear ramps inside. */
+const SEGMENT = 32;
 /** Kernel zero crossings each side of the centre (16–18 taps at unity, more when reading faster). */
 const ZERO_CROSSINGS = 8;
 /** Cutoff as a share of the (lower) Nyquist: the last 8% is the transition band. */
@@ -314,7 +318,7 @@ export function renderZones(
  * silent (envelope end, exclusive-class fade, sample end or song end); each block renders the
  * active voices in note order, zone order, so every output sample is the same sum in the same
  * order as a whole-song render. Exclusive-class triggers are looked ahead by one envelope step
- * (`BLOCK` samples): a voice's envelope segments are then cut exactly where a whole render
+ * (`SEGMENT` samples): a voice's envelope segments are then cut exactly where a whole render
  * cuts them, whatever the block sizes.
  */
 export function streamZones(
@@ -457,7 +461,7 @@ class ZoneStream implements InstrumentStream {
 
   render(start: number, output: readonly Float32Array[]): void {
     const end = start + (output[0]?.length ?? 0);
-    this.lookAhead(end + BLOCK);
+    this.lookAhead(end + SEGMENT);
     this.admit(end, output.length);
     const active = this.active;
     let kept = 0;
@@ -492,11 +496,8 @@ class ZoneStream implements InstrumentStream {
 
   private trigger(exclusiveClass: number, sample: number): void {
     if (!(exclusiveClass > 0)) return;
-    for (const list of [this.active, this.pending]) {
-      for (const voice of list) {
-        if (voice.zone.exclusiveClass === exclusiveClass && voice.note.startSample < sample && sample < voice.cutAt) voice.cutAt = sample;
-      }
-    }
+    cutVoices(this.active, exclusiveClass, sample);
+    cutVoices(this.pending, exclusiveClass, sample);
   }
 
   /** Move the pending voices whose notes start before `end` into the active list, set up to play. */
@@ -514,7 +515,7 @@ class ZoneStream implements InstrumentStream {
   private prepare(voice: Voice, channelCount: number): boolean {
     const { note, zone } = voice;
     const source = this.source(zone.sample);
-    if (!source) throw new Error(`renderZones: no decoded audio for sample '${zone.sample}'`);
+    if (!source) throw new Error(`no decoded audio for sample '${zone.sample}'`);
     const buffer = this.buffers.get(zone, source);
     if (buffer.end <= buffer.first) return false;
     const rate = Math.pow(2, ((note.pitch - zone.rootKey) * zone.keyTrack) / 1200 + zone.tune / 1200) * (source.sampleRate / this.sampleRate);
@@ -571,14 +572,14 @@ class ZoneStream implements InstrumentStream {
   }
 
   /**
-   * Start the envelope segment at the voice's offset: at most BLOCK samples, split at the
+   * Start the envelope segment at the voice's offset: at most SEGMENT samples, split at the
    * envelope's corners, the exclusive cut and note-off, with its gain ramp. Sound before the
    * song's start (a note before sample 0) is skipped by moving the read position on.
    */
   private beginSegment(voice: Voice, cut: number, span: number): void {
     const offset = voice.offset;
     const gate = voice.note.lengthSamples;
-    let segmentEnd = Math.min(offset + BLOCK, span, voice.envelope!.nextBreak(offset));
+    let segmentEnd = Math.min(offset + SEGMENT, span, voice.envelope!.nextBreak(offset));
     if (offset < cut && cut < segmentEnd) segmentEnd = cut;
     // A sustain loop stops wrapping at note-off: split there so each segment has one rule.
     if (offset < gate && gate < segmentEnd) segmentEnd = gate;
@@ -593,6 +594,13 @@ class ZoneStream implements InstrumentStream {
     voice.level = from + voice.step * skip;
     voice.segmentEnd = segmentEnd;
     voice.offset = offset + skip;
+  }
+}
+
+/** A trigger of `exclusiveClass` at `sample` cuts the voices of that class started before it (the earliest such trigger wins). */
+function cutVoices(voices: readonly Voice[], exclusiveClass: number, sample: number): void {
+  for (const voice of voices) {
+    if (voice.zone.exclusiveClass === exclusiveClass && voice.note.startSample < sample && sample < voice.cutAt) voice.cutAt = sample;
   }
 }
 

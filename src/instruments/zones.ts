@@ -1,7 +1,7 @@
 /**
  * The sample-zone model every sample-playing instrument renders through: the sampler, drum
  * kits with samples, the slicer, audio clips and SoundFont presets all turn their input
- * into zones and call the one voice engine (`renderZones` in sampler-engine.ts).
+ * into zones and stream them through the one voice engine (`streamZones` in sampler-engine.ts).
  */
 
 /** Envelope of a sample voice, seconds (SoundFont's volume envelope shape). */
