@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderInstrument, type NoteEvent } from '../src/ir/plugin.ts';
+import { renderInstrument, type NoteEvent, InstrumentFileError } from '../src/ir/plugin.ts';
 import { loadNamedSf2, parseSf2, Sf2FormatError, soundfont } from '../src/instruments/soundfont.ts';
 import { writeSf2 } from '../src/io/sf2-write.ts';
 import { createProject, REPO_ROOT } from './helpers/project.ts';
@@ -89,11 +89,12 @@ describe('SoundFonts that lie about their sizes', () => {
       }
       expect(thrown).toBeInstanceOf(Sf2FormatError);
       expect((thrown as Sf2FormatError).detail).toMatch(detail);
-      expect(() => loadNamedSf2(bytes, PATH)).toThrow(`SoundFont 'sounds/liar.sf2' cannot be used: ${(thrown as Sf2FormatError).detail}`);
+      expect(() => loadNamedSf2(bytes, PATH)).toThrow(`'sounds/liar.sf2' cannot be used: not a SoundFont it can use: ${(thrown as Sf2FormatError).detail}`);
+      expect(() => loadNamedSf2(bytes, PATH)).toThrow(InstrumentFileError);
       const output = [new Float32Array(4800), new Float32Array(4800)];
       expect(() =>
         renderInstrument(soundfont.definition, { sampleRate: RATE, options: soundfont({ file: PATH }).options, notes: [note()], output, seed: 1, readAudio: () => ({ sampleRate: RATE, channels: [] }), readFile: () => bytes }),
-      ).toThrow(/^SoundFont 'sounds\/liar\.sf2' cannot be used: /);
+      ).toThrow(/^'sounds\/liar\.sf2' cannot be used: not a SoundFont it can use: /);
     });
   }
 
@@ -121,17 +122,17 @@ export default defineSong({
       expect(result.ok).toBe(false);
       const problems = result.songs[0].diagnostics;
       expect(problems).toHaveLength(1);
-      // The render engine reports an instrument's error as MD301 with the track; the message names the file and the lie.
-      expect(problems[0]).toMatchObject({ code: 'MD301', song: 'liar', track: 'keys', file: 'songs/liar/song.ts' });
-      expect(problems[0].message).toMatch(/^track 'keys': instrument 'soundfont' failed while rendering: SoundFont 'sounds\/liar\.sf2' cannot be used: its 'smpl' chunk at byte \d+ claims 4294967280 bytes/);
+      // A bad file, not a bug in the instrument (MD236): the track, the file and the lie.
+      expect(problems[0]).toMatchObject({ code: 'MD236', song: 'liar', track: 'keys', file: 'songs/liar/song.ts' });
+      expect(problems[0].message).toMatch(/^track 'keys': instrument 'soundfont' cannot read 'sounds\/liar\.sf2': not a SoundFont it can use: its 'smpl' chunk at byte \d+ claims 4294967280 bytes/);
 
       // The command line: exit 1, the coded message, no stack trace, no crash.
       const run = spawnSync(process.execPath, [`${REPO_ROOT}/bin/mixdown.js`, 'build', '--jobs', '1'], { cwd: project.root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=256' } });
       const printed = run.stdout + run.stderr;
       expect(run.status, printed).toBe(1);
-      expect(printed).toContain('MD301');
+      expect(printed).toContain('MD236');
       expect(printed).toContain("track 'keys'");
-      expect(printed).toContain("SoundFont 'sounds/liar.sf2' cannot be used: its 'smpl' chunk");
+      expect(printed).toContain("cannot read 'sounds/liar.sf2': not a SoundFont it can use: its 'smpl' chunk");
       expect(printed).not.toMatch(/\n\s+at .*\.(ts|js):\d+/);
       expect(printed).not.toMatch(/internal error|heap out of memory/i);
     } finally {

@@ -36,6 +36,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { PresetData, SampleHeader, SF2Chunk as Sf2ChunkClass } from 'soundfont2';
 import { defineInstrument } from '../api/define-instrument.ts';
+import { InstrumentFileError } from '../ir/plugin.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
 import { streamZones, VoiceBuffers } from './sampler-engine.ts';
 import type { SampleSource, SampleZone } from './zones.ts';
@@ -606,7 +607,8 @@ export function loadNamedSf2(bytes: Uint8Array, path: string): Sf2Bank {
   try {
     return loadSf2(bytes);
   } catch (error) {
-    if (error instanceof Sf2FormatError && error.path === undefined) throw new Sf2FormatError(error.detail, path);
+    // A bank that lies about its sizes is a bad file, not a bug: the engine reports it as such (MD236).
+    if (error instanceof Sf2FormatError) throw new InstrumentFileError(path, `not a SoundFont it can use: ${error.detail}`);
     throw error;
   }
 }

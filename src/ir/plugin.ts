@@ -135,6 +135,22 @@ export function renderInstrument<Options extends object>(definition: InstrumentD
   definition.stream({ ...rest, lengthSamples: output[0]?.length ?? 0, channelCount: output.length === 1 ? 1 : 2 }).render(0, output);
 }
 
+/**
+ * Thrown by an instrument when a file it declared cannot be used (a SoundFont that lies about
+ * its sizes): reported as a bad instrument file naming the track and the path, not as a bug.
+ */
+export class InstrumentFileError extends Error {
+  constructor(
+    /** The file's project path. */
+    readonly path: string,
+    /** What is wrong with it, without the path. */
+    readonly detail: string,
+  ) {
+    super(`'${path}' cannot be used: ${detail}`);
+    this.name = 'InstrumentFileError';
+  }
+}
+
 /** A plain-data reference to an instrument with resolved options: what a track holds. */
 export interface InstrumentRef<Options extends object = object> {
   readonly kind: 'instrument';

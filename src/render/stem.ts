@@ -14,7 +14,7 @@ import { Fader } from './fader.ts';
 import { BusInput } from './bus-sum.ts';
 export { balanceGains, panGains } from './fader.ts';
 import { findInstrument } from '../registry/registry.ts';
-import { renderInstrument, type AudioFileData, type InstrumentRenderContext } from '../ir/plugin.ts';
+import { renderInstrument, type InstrumentFileError, type AudioFileData, type InstrumentRenderContext } from '../ir/plugin.ts';
 import { decodeAudioFile } from '../io/audio-file.ts';
 import { readDeclaredFile } from './declared-file.ts';
 
@@ -47,12 +47,23 @@ export async function renderStem(params: StemParams, where: StemContext, keys: R
   try {
     renderInstrument(definition, { ...context, output });
   } catch (error) {
-    throw new MixdownError(d.instrumentThrew(location, params.instrument.plugin, error instanceof Error ? error.message : String(error)));
+    throw instrumentError(error, location, params.instrument.plugin);
   }
   // A mono instrument feeds both sides; without inserts the same array serves as both.
   const left = output[0];
   const right = output[1] ?? (params.effects.length ? left.slice() : left);
   return strip([left, right] as Stereo, params, where, keys);
+}
+
+/** An instrument's failure as a coded error: a file it cannot use (MD236), or a bug in it (MD301). */
+export function instrumentError(error: unknown, location: { file: string; song: string; track: string }, plugin: string): MixdownError {
+  if (error instanceof MixdownError) return error;
+  // By name, not instanceof: a song's loader may hold its own copy of the class.
+  if (error instanceof Error && error.name === 'InstrumentFileError') {
+    const { path, detail } = error as InstrumentFileError;
+    return new MixdownError(d.badInstrumentFile(location, plugin, path, detail));
+  }
+  return new MixdownError(d.instrumentThrew(location, plugin, error instanceof Error ? error.message : String(error)));
 }
 
 /** What the instrument is given apart from its output: options, notes, automation curves and its declared files. */

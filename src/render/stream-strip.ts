@@ -10,8 +10,6 @@
  */
 import type { ActionEntry, CacheStore, OutputRecord } from '../cache/store.ts';
 import type { ObjectWriter } from '../cache/object-writer.ts';
-import { diagnostics as d } from '../diagnostics/catalogue.ts';
-import { MixdownError } from '../diagnostics/diagnostic.ts';
 import { float32WavHeader } from '../io/wav.ts';
 import { renderInstrument, type InstrumentDefinition, type InstrumentRenderContext, type InstrumentStream } from '../ir/plugin.ts';
 import type { BusParams, StemParams, StripParams } from '../plan/graph.ts';
@@ -22,7 +20,7 @@ import { BusInput } from './bus-sum.ts';
 import { bucketCount, clippedPeaks, PeaksMeter } from '../dsp/peaks.ts';
 import { storeMeasurement } from '../cache/measurement.ts';
 import { createStemFile } from './stem-file.ts';
-import { instrumentContext, type StemContext } from './stem.ts';
+import { instrumentContext, instrumentError, type StemContext } from './stem.ts';
 
 /** Frames per block, one size for the whole engine: 1,024 frames is 21 ms at 48 kHz, 8 KB per stereo float block. */
 export const BLOCK_FRAMES = 1024;
@@ -62,7 +60,7 @@ export async function streamStem(params: StemParams, where: StemContext, keys: R
     try {
       voices.render(start, channelCount === 2 ? [left, right] : [left]);
     } catch (error) {
-      throw new MixdownError(d.instrumentThrew(location, params.instrument.plugin, error instanceof Error ? error.message : String(error)));
+      throw instrumentError(error, location, params.instrument.plugin);
     }
     if (channelCount === 2) return [left, right];
     // A mono instrument feeds both sides; without inserts one array serves as both.
@@ -207,7 +205,6 @@ function instrumentStream(
       },
     };
   } catch (error) {
-    if (error instanceof MixdownError) throw error;
-    throw new MixdownError(d.instrumentThrew(location, plugin, error instanceof Error ? error.message : String(error)));
+    throw instrumentError(error, location, plugin);
   }
 }
