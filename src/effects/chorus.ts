@@ -5,7 +5,7 @@
  * sound, dry plus voices at equal power (−3 dB each), so a tone keeps about its level.
  */
 import { defineEffect } from '../api/define-effect.ts';
-import { checkLfoRate, checkRange, lfoHz, modulatedDelayChannel, type LfoRate } from './modulation.ts';
+import { checkLfoRate, checkRange, lfoHz, ModulatedDelay, type LfoRate } from './modulation.ts';
 
 export interface ChorusOptions {
   /** LFO rate: Hz, or a note value for one sweep cycle at the song's tempo. @default 0.8 */
@@ -50,7 +50,7 @@ export const chorus = defineEffect<ChorusOptions>({
     if (options.depth > DEPTH_SHARE * options.delay) problems.push(`depth: ${options.depth} ms must be at most ${DEPTH_SHARE} × delay (${DEPTH_SHARE * options.delay} ms); lower depth or raise delay`);
     return problems;
   },
-  process(ctx) {
+  stream(ctx) {
     const { options, sampleRate } = ctx;
     const voices = Math.min(4, Math.max(1, Math.round(options.voices)));
     const amplitude = (options.depth / 1000) * sampleRate;
@@ -59,9 +59,9 @@ export const chorus = defineEffect<ChorusOptions>({
       const offset = voices === 1 ? 0 : VOICE_SPREAD * (2 * v / (voices - 1) - 1);
       return { centre: Math.max(3 + amplitude, (options.delay / 1000) * (1 + offset) * sampleRate), phase: v / voices };
     });
-    ctx.channels.forEach((signal, channel) => {
+    const lines = [0, 1].map((channel) => {
       const lag = channel * MAX_LAG * options.spread;
-      modulatedDelayChannel(signal, {
+      return new ModulatedDelay({
         centres: voiceSettings.map((v) => v.centre),
         amplitude,
         hz,
@@ -72,5 +72,11 @@ export const chorus = defineEffect<ChorusOptions>({
         sampleRate,
       });
     });
+    return {
+      process(_start, block) {
+        lines[0].process(block.channels[0]);
+        lines[1].process(block.channels[1]);
+      },
+    };
   },
 });

@@ -6,7 +6,7 @@
  * the classic half-and-half sum, so comb peaks are at unity without feedback.
  */
 import { defineEffect } from '../api/define-effect.ts';
-import { checkLfoRate, checkRange, lfoHz, modulatedDelayChannel, type LfoRate } from './modulation.ts';
+import { checkLfoRate, checkRange, lfoHz, ModulatedDelay, type LfoRate } from './modulation.ts';
 
 export interface FlangerOptions {
   /** LFO rate: Hz, or a note value for one sweep cycle at the song's tempo. @default 0.25 */
@@ -36,23 +36,30 @@ export const flanger = defineEffect<FlangerOptions>({
       ...checkRange('spread', options.spread, 0, 1),
     ];
   },
-  process(ctx) {
+  stream(ctx) {
     const { options, sampleRate } = ctx;
     // Sweep delay + depth·(1 − cos)/2 written as centre + amplitude·sin with a −¼-cycle phase.
     const amplitude = (options.depth / 2000) * sampleRate;
     const centre = Math.max(3, (options.delay / 1000) * sampleRate) + amplitude;
     const hz = lfoHz(options.rate, ctx.beatSeconds);
-    ctx.channels.forEach((signal, channel) => {
-      modulatedDelayChannel(signal, {
-        centres: [centre],
-        amplitude,
-        hz,
-        phases: [-0.25 - channel * 0.5 * options.spread],
-        feedback: options.feedback,
-        dryGain: 0.5,
-        wetGain: 0.5,
-        sampleRate,
-      });
-    });
+    const lines = [0, 1].map(
+      (channel) =>
+        new ModulatedDelay({
+          centres: [centre],
+          amplitude,
+          hz,
+          phases: [-0.25 - channel * 0.5 * options.spread],
+          feedback: options.feedback,
+          dryGain: 0.5,
+          wetGain: 0.5,
+          sampleRate,
+        }),
+    );
+    return {
+      process(_start, block) {
+        lines[0].process(block.channels[0]);
+        lines[1].process(block.channels[1]);
+      },
+    };
   },
 });

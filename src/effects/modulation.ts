@@ -96,39 +96,69 @@ export interface ModulatedDelaySettings {
 }
 
 /**
- * One channel through a delay line read by several LFO-swept voices, in place. The line is
- * read before it is written, so the feedback loop is exactly the voice delay long (a
+ * One channel through a delay line read by several LFO-swept voices, block by block. The
+ * line is read before it is written, so the feedback loop is exactly the voice delay long (a
  * flanger's comb teeth sit where 1/delay predicts); reads need a delay ≥ 3 samples so the
  * Hermite kernel's newest tap is already written.
+ *
+ * Voice delays are computed at control-block edges (multiples of CONTROL_BLOCK from the
+ * song's first sample) and ramp linearly inside; a block that starts inside a control block
+ * continues the ramp kept from the block before, so any block sizes give the same samples.
+ * State: the line (a power of two just above the longest delay) and each voice's ramp.
  */
-export function modulatedDelayChannel(signal: Float32Array, s: ModulatedDelaySettings): void {
-  const voices = s.phases.length;
-  const maxDelay = Math.max(...s.centres) + s.amplitude + 4;
-  const buffer = new Float64Array(nextPowerOfTwo(maxDelay + 4));
-  const mask = buffer.length - 1;
-  const start = new Float64Array(voices);
-  const step = new Float64Array(voices);
-  const voiceScale = 1 / voices;
-  const { centres, amplitude, hz, feedback, dryGain, wetGain, sampleRate } = s;
-  const length = signal.length;
-  let write = 0;
-  for (let from = 0; from < length; from += CONTROL_BLOCK) {
-    for (let v = 0; v < voices; v++) {
-      const a = centres[v] + amplitude * lfoAt(hz, s.phases[v], from, sampleRate);
-      const b = centres[v] + amplitude * lfoAt(hz, s.phases[v], from + CONTROL_BLOCK, sampleRate);
-      start[v] = a;
-      step[v] = (b - a) / CONTROL_BLOCK;
+export class ModulatedDelay {
+  private readonly buffer: Float64Array;
+  private readonly mask: number;
+  private readonly centres: Float64Array;
+  private readonly phases: Float64Array;
+  /** Each voice's delay at the current control block's start, and its change per sample. */
+  private readonly rampStart: Float64Array;
+  private readonly rampStep: Float64Array;
+  private readonly settings: ModulatedDelaySettings;
+  /** Song frames processed so far: the next frame's index and the line's write position. */
+  private position = 0;
+
+  constructor(settings: ModulatedDelaySettings) {
+    this.settings = settings;
+    const maxDelay = Math.max(...settings.centres) + settings.amplitude + 4;
+    this.buffer = new Float64Array(nextPowerOfTwo(maxDelay + 4));
+    this.mask = this.buffer.length - 1;
+    this.centres = Float64Array.from(settings.centres);
+    this.phases = Float64Array.from(settings.phases);
+    this.rampStart = new Float64Array(settings.phases.length);
+    this.rampStep = new Float64Array(settings.phases.length);
+  }
+
+  /** Process the next `signal.length` frames of the channel in place. */
+  process(signal: Float32Array): void {
+    const { buffer, mask, centres, phases, rampStart, rampStep } = this;
+    const { amplitude, hz, feedback, dryGain, wetGain, sampleRate } = this.settings;
+    const voices = phases.length;
+    const voiceScale = 1 / voices;
+    const length = signal.length;
+    let write = this.position;
+    for (let i = 0; i < length; ) {
+      const offset = write % CONTROL_BLOCK;
+      if (offset === 0 || i === 0) {
+        const from = write - offset;
+        for (let v = 0; v < voices; v++) {
+          const a = centres[v] + amplitude * lfoAt(hz, phases[v], from, sampleRate);
+          const b = centres[v] + amplitude * lfoAt(hz, phases[v], from + CONTROL_BLOCK, sampleRate);
+          rampStart[v] = a;
+          rampStep[v] = (b - a) / CONTROL_BLOCK;
+        }
+      }
+      const to = Math.min(length, i + CONTROL_BLOCK - offset);
+      for (let k = offset; i < to; i++, k++) {
+        const x = signal[i];
+        let wet = 0;
+        for (let v = 0; v < voices; v++) wet += readHermite(buffer, mask, write, rampStart[v] + rampStep[v] * k);
+        wet *= voiceScale;
+        buffer[write & mask] = x + feedback * wet;
+        write++;
+        signal[i] = dryGain * x + wetGain * wet;
+      }
     }
-    const to = Math.min(length, from + CONTROL_BLOCK);
-    for (let i = from; i < to; i++) {
-      const x = signal[i];
-      const offset = i - from;
-      let wet = 0;
-      for (let v = 0; v < voices; v++) wet += readHermite(buffer, mask, write, start[v] + step[v] * offset);
-      wet *= voiceScale;
-      buffer[write & mask] = x + feedback * wet;
-      write++;
-      signal[i] = dryGain * x + wetGain * wet;
-    }
+    this.position = write;
   }
 }
