@@ -43,7 +43,7 @@ export function phaserNotches(stages: number, frequency: Hertz, sampleRate: numb
   return notches;
 }
 
-interface PhaserChannel {
+interface PhaserSettings {
   readonly stages: number;
   readonly centre: Hertz;
   readonly depth: number;
@@ -53,34 +53,69 @@ interface PhaserChannel {
   readonly sampleRate: number;
 }
 
-/** One channel through the swept allpass chain, in place. Coefficients ramp linearly per block. */
-function phaseChannel(signal: Float32Array, s: PhaserChannel): void {
-  const state = new Float64Array(s.stages);
-  const stages = s.stages;
-  const halfDepth = s.depth / 2;
-  const coefficientAt = (sample: number): number => allpassCoefficient(s.centre * Math.pow(2, halfDepth * lfoAt(s.hz, s.phase, sample, s.sampleRate)), s.sampleRate);
-  const feedback = s.feedback;
-  const length = signal.length;
-  let last = 0;
-  let a = coefficientAt(0);
-  for (let from = 0; from < length; from += CONTROL_BLOCK) {
-    const next = coefficientAt(from + CONTROL_BLOCK);
-    const step = (next - a) / CONTROL_BLOCK;
-    const to = Math.min(length, from + CONTROL_BLOCK);
-    for (let i = from; i < to; i++) {
-      const x = signal[i];
-      let y = x + feedback * last;
-      for (let k = 0; k < stages; k++) {
-        // Transposed direct form II of (a + z⁻¹)/(1 + a·z⁻¹).
-        const out = a * y + state[k];
-        state[k] = y - a * out;
-        y = out;
+/**
+ * One channel through the swept allpass chain, block by block, in place. The coefficient is
+ * computed at control-block edges (multiples of CONTROL_BLOCK from the song's first sample)
+ * and ramps linearly inside by repeated addition; the ramp (current value, step, target),
+ * the stages' states and the feedback sample carry over from block to block.
+ */
+class PhaserChannel {
+  private readonly state: Float64Array;
+  private readonly settings: PhaserSettings;
+  /** The coefficient now, its change per sample, and its value at the next control edge. */
+  private a: number;
+  private step = 0;
+  private next = 0;
+  /** The chain's last output (the feedback path). */
+  private last = 0;
+  /** Song frames processed so far. */
+  private position = 0;
+
+  constructor(settings: PhaserSettings) {
+    this.settings = settings;
+    this.state = new Float64Array(settings.stages);
+    this.a = this.coefficientAt(0);
+  }
+
+  private coefficientAt(sample: number): number {
+    const s = this.settings;
+    return allpassCoefficient(s.centre * Math.pow(2, (s.depth / 2) * lfoAt(s.hz, s.phase, sample, s.sampleRate)), s.sampleRate);
+  }
+
+  /** Process the next `signal.length` frames of the channel in place. */
+  process(signal: Float32Array): void {
+    const { state } = this;
+    const { stages, feedback } = this.settings;
+    const length = signal.length;
+    let { a, step, next, last } = this;
+    for (let i = 0; i < length; ) {
+      const offset = this.position % CONTROL_BLOCK;
+      if (offset === 0) {
+        next = this.coefficientAt(this.position + CONTROL_BLOCK);
+        step = (next - a) / CONTROL_BLOCK;
       }
-      last = y;
-      signal[i] = 0.5 * (x + y);
-      a += step;
+      const count = Math.min(length - i, CONTROL_BLOCK - offset);
+      for (const to = i + count; i < to; i++) {
+        const x = signal[i];
+        let y = x + feedback * last;
+        for (let k = 0; k < stages; k++) {
+          // Transposed direct form II of (a + z⁻¹)/(1 + a·z⁻¹).
+          const out = a * y + state[k];
+          state[k] = y - a * out;
+          y = out;
+        }
+        last = y;
+        signal[i] = 0.5 * (x + y);
+        a += step;
+      }
+      this.position += count;
+      // At the control edge the ramp lands exactly on its target.
+      if (offset + count === CONTROL_BLOCK) a = next;
     }
-    a = next;
+    this.a = a;
+    this.step = step;
+    this.next = next;
+    this.last = last;
   }
 }
 
@@ -99,12 +134,16 @@ export const phaser = defineEffect<PhaserOptions>({
     if (!Number.isInteger(options.stages) || options.stages < 2 || options.stages > 12 || options.stages % 2 !== 0) problems.push(`stages: ${options.stages} must be an even whole number 2–12`);
     return problems;
   },
-  process(ctx) {
+  stream(ctx) {
     const { options, sampleRate } = ctx;
     const stages = Math.min(12, Math.max(2, 2 * Math.round(options.stages / 2)));
     const hz = lfoHz(options.rate, ctx.beatSeconds);
-    ctx.channels.forEach((signal, channel) => {
-      phaseChannel(signal, { stages, centre: options.centre, depth: options.depth, hz, phase: -channel * 0.5 * options.spread, feedback: options.feedback, sampleRate });
-    });
+    const channels = [0, 1].map((channel) => new PhaserChannel({ stages, centre: options.centre, depth: options.depth, hz, phase: -channel * 0.5 * options.spread, feedback: options.feedback, sampleRate }));
+    return {
+      process(_start, block) {
+        channels[0].process(block.channels[0]);
+        channels[1].process(block.channels[1]);
+      },
+    };
   },
 });
