@@ -62,40 +62,76 @@ const SMOOTHING_SECONDS = 0.002;
 
 const MODE = { lowpass: 0, highpass: 1, bandpass: 2 } as const;
 
-function filterChannel(
-  channel: Float32Array,
-  sampleRate: number,
-  options: Readonly<AutoFilterOptions>,
-  startPhase: number,
-  cycleSamples: number,
-  frequencyCurve: Float32Array | undefined,
-): void {
-  const k = dampingFromResonance(options.resonance);
-  const mode = MODE[options.type];
-  const smoothing = 1 - Math.exp(-BLOCK / (SMOOTHING_SECONDS * sampleRate));
-  const nyquistLimit = sampleRate * 0.49;
-  let ic1 = 0;
-  let ic2 = 0;
-  let lfo = lfoValue(options.shape, startPhase);
-  for (let from = 0; from < channel.length; from += BLOCK) {
-    const to = Math.min(channel.length, from + BLOCK);
-    lfo += (lfoValue(options.shape, startPhase + from / cycleSamples) - lfo) * smoothing;
-    const centre = frequencyCurve ? frequencyCurve[from] : options.frequency;
-    const cutoff = Math.min(Math.max(centre * Math.pow(2, options.depth * lfo), 10), nyquistLimit);
-    // Simper's coefficients, as in src/dsp/svf.ts, kept in locals for the inner loop.
-    const g = Math.tan((Math.PI * cutoff) / sampleRate);
-    const a1 = 1 / (1 + g * (g + k));
-    const a2 = g * a1;
-    const a3 = g * a2;
-    for (let i = from; i < to; i++) {
-      const x = channel[i];
-      const v3 = x - ic2;
-      const v1 = a1 * ic1 + a2 * v3;
-      const v2 = ic2 + a2 * ic1 + a3 * v3;
-      ic1 = 2 * v1 - ic1;
-      ic2 = 2 * v2 - ic2;
-      channel[i] = mode === 0 ? v2 : mode === 1 ? x - k * v1 - v2 : v1;
+/**
+ * One channel of the swept filter, block by block, in place. The smoothed LFO, the cutoff
+ * and Simper's coefficients are updated at control-block edges (multiples of BLOCK from the
+ * song's first sample; the automated frequency is read there), so a block that starts
+ * inside a control block keeps the coefficients the edge before it set. State: the two
+ * integrators, the smoothed LFO and the coefficients.
+ */
+class AutoFilterChannel {
+  private readonly options: Readonly<AutoFilterOptions>;
+  private readonly sampleRate: number;
+  private readonly startPhase: number;
+  private readonly cycleSamples: number;
+  private readonly k: number;
+  private readonly mode: number;
+  private readonly smoothing: number;
+  private ic1 = 0;
+  private ic2 = 0;
+  private lfo: number;
+  private a1 = 0;
+  private a2 = 0;
+  private a3 = 0;
+  /** Song frames processed so far. */
+  private position = 0;
+
+  constructor(options: Readonly<AutoFilterOptions>, sampleRate: number, startPhase: number, cycleSamples: number) {
+    this.options = options;
+    this.sampleRate = sampleRate;
+    this.startPhase = startPhase;
+    this.cycleSamples = cycleSamples;
+    this.k = dampingFromResonance(options.resonance);
+    this.mode = MODE[options.type];
+    this.smoothing = 1 - Math.exp(-BLOCK / (SMOOTHING_SECONDS * sampleRate));
+    this.lfo = lfoValue(options.shape, startPhase);
+  }
+
+  /** Process the next `channel.length` frames in place; `frequencyCurve` is this block's automation. */
+  process(channel: Float32Array, frequencyCurve: Float32Array | undefined): void {
+    const { k, mode, options, sampleRate } = this;
+    const length = channel.length;
+    let { ic1, ic2, a1, a2, a3 } = this;
+    for (let from = 0; from < length; ) {
+      const offset = this.position % BLOCK;
+      if (offset === 0) {
+        this.lfo += (lfoValue(options.shape, this.startPhase + this.position / this.cycleSamples) - this.lfo) * this.smoothing;
+        const centre = frequencyCurve ? frequencyCurve[from] : options.frequency;
+        const cutoff = Math.min(Math.max(centre * Math.pow(2, options.depth * this.lfo), 10), sampleRate * 0.49);
+        // Simper's coefficients, as in src/dsp/svf.ts, kept in locals for the inner loop.
+        const g = Math.tan((Math.PI * cutoff) / sampleRate);
+        a1 = 1 / (1 + g * (g + k));
+        a2 = g * a1;
+        a3 = g * a2;
+      }
+      const to = Math.min(length, from + BLOCK - offset);
+      for (let i = from; i < to; i++) {
+        const x = channel[i];
+        const v3 = x - ic2;
+        const v1 = a1 * ic1 + a2 * v3;
+        const v2 = ic2 + a2 * ic1 + a3 * v3;
+        ic1 = 2 * v1 - ic1;
+        ic2 = 2 * v2 - ic2;
+        channel[i] = mode === 0 ? v2 : mode === 1 ? x - k * v1 - v2 : v1;
+      }
+      this.position += to - from;
+      from = to;
     }
+    this.ic1 = ic1;
+    this.ic2 = ic2;
+    this.a1 = a1;
+    this.a2 = a2;
+    this.a3 = a3;
   }
 }
 
@@ -115,11 +151,17 @@ export const autoFilter = defineEffect<AutoFilterOptions>({
     if (!(options.stereoPhase >= 0 && options.stereoPhase <= 1)) problems.push('stereoPhase must be from 0 to 1 (cycles)');
     return problems;
   },
-  process(ctx) {
-    const cycleSamples = syncedSeconds(ctx.options.rate, ctx.beatSeconds) * ctx.sampleRate;
-    const curve = ctx.automation['frequency'];
-    const [left, right] = ctx.channels;
-    filterChannel(left, ctx.sampleRate, ctx.options, ctx.options.phase, cycleSamples, curve);
-    filterChannel(right, ctx.sampleRate, ctx.options, ctx.options.phase + ctx.options.stereoPhase, cycleSamples, curve);
+  stream(ctx) {
+    const { options, sampleRate } = ctx;
+    const cycleSamples = syncedSeconds(options.rate, ctx.beatSeconds) * sampleRate;
+    const left = new AutoFilterChannel(options, sampleRate, options.phase, cycleSamples);
+    const right = new AutoFilterChannel(options, sampleRate, options.phase + options.stereoPhase, cycleSamples);
+    return {
+      process(_start, block) {
+        const curve = block.automation['frequency'];
+        left.process(block.channels[0], curve);
+        right.process(block.channels[1], curve);
+      },
+    };
   },
 });
