@@ -55,52 +55,48 @@ function onePoleGain(cutoff: Hertz, sampleRate: number): number {
   return g / (1 + g);
 }
 
-export const delay = defineEffect<DelayOptions>({
-  name: 'delay',
-  version: '1',
-  defaults: delayDefaults,
-  tail(options) {
-    const seconds = syncedSeconds(options.time, TAIL_BEAT_SECONDS);
-    const feedback = Math.min(MAX_FEEDBACK, Math.max(0, options.feedback));
-    // Echo k (from 1) has level feedback^(k−1); count echoes until that is 60 dB down.
-    const echoes = feedback < 1e-3 ? 1 : 1 + Math.ceil(3 / -Math.log10(feedback));
-    return Math.min(MAX_TAIL, echoes * seconds + options.spread);
-  },
-  validate(options) {
-    const problems: string[] = [];
-    if (!isSyncedTime(options.time) || (typeof options.time === 'number' && (options.time <= 0 || options.time > 10))) {
-      problems.push(`time: '${String(options.time)}' is not a delay time; use seconds in (0, 10] or a note value like '8n.'`);
-    }
-    problems.push(...checkRange('feedback', options.feedback, 0, MAX_FEEDBACK));
-    problems.push(...checkRange('highpass', options.highpass, 0, 20000, ' Hz'));
-    problems.push(...checkRange('lowpass', options.lowpass, 20, 96000, ' Hz'));
-    if (options.lowpass <= options.highpass) problems.push(`lowpass: ${options.lowpass} Hz must be above highpass (${options.highpass} Hz); raise lowpass or lower highpass`);
-    problems.push(...checkRange('spread', options.spread, 0, 0.1, ' s'));
-    if (typeof options.pingPong !== 'boolean') problems.push('pingPong: use true or false');
-    return problems;
-  },
-  process(ctx) {
-    const { options, sampleRate } = ctx;
-    const [left, right] = ctx.channels;
+/**
+ * The two lines, block by block: each line is a ring exactly its delay long (the longest is
+ * time + spread, at most ~10.1 s, whatever the song's length), read and written at one index;
+ * the four one-pole integrators and the read indices carry over from block to block.
+ */
+class DelayLines {
+  private readonly lineLeft: number;
+  private readonly lineRight: number;
+  private readonly bufferLeft: Float64Array;
+  private readonly bufferRight: Float64Array;
+  private readonly fixedFeedback: number;
+  private readonly pingPong: boolean;
+  private readonly lowpassOn: boolean;
+  private readonly highpassOn: boolean;
+  private readonly lowGain: number;
+  private readonly highGain: number;
+  // Filter states (trapezoidal integrators) per line; the high-pass is input − its low-pass.
+  private lowL = 0;
+  private lowR = 0;
+  private highL = 0;
+  private highR = 0;
+  private readL = 0;
+  private readR = 0;
+
+  constructor(options: Readonly<DelayOptions>, sampleRate: number, beatSeconds: number) {
+    this.lineLeft = Math.max(1, Math.round(syncedSeconds(options.time, beatSeconds) * sampleRate));
+    this.lineRight = this.lineLeft + Math.round(options.spread * sampleRate);
+    this.bufferLeft = new Float64Array(this.lineLeft);
+    this.bufferRight = new Float64Array(this.lineRight);
+    this.fixedFeedback = Math.min(MAX_FEEDBACK, Math.max(0, options.feedback));
+    this.pingPong = options.pingPong;
+    this.lowpassOn = options.lowpass < LOWPASS_OFF && options.lowpass < sampleRate * 0.49;
+    this.highpassOn = options.highpass > HIGHPASS_OFF;
+    this.lowGain = this.lowpassOn ? onePoleGain(options.lowpass, sampleRate) : 0;
+    this.highGain = this.highpassOn ? onePoleGain(options.highpass, sampleRate) : 0;
+  }
+
+  /** Replace the block's signal with its echoes; `curve` is the block's automated feedback. */
+  process(left: Float32Array, right: Float32Array, curve: Float32Array | undefined): void {
+    const { lineLeft, lineRight, bufferLeft, bufferRight, fixedFeedback, pingPong, lowpassOn, highpassOn, lowGain, highGain } = this;
+    let { lowL, lowR, highL, highR, readL, readR } = this;
     const length = left.length;
-    const lineLeft = Math.max(1, Math.round(syncedSeconds(options.time, ctx.beatSeconds) * sampleRate));
-    const lineRight = lineLeft + Math.round(options.spread * sampleRate);
-    const bufferLeft = new Float64Array(lineLeft);
-    const bufferRight = new Float64Array(lineRight);
-    const curve = ctx.automation['feedback'];
-    const fixedFeedback = Math.min(MAX_FEEDBACK, Math.max(0, options.feedback));
-    const pingPong = options.pingPong;
-    const lowpassOn = options.lowpass < LOWPASS_OFF && options.lowpass < sampleRate * 0.49;
-    const highpassOn = options.highpass > HIGHPASS_OFF;
-    const lowGain = lowpassOn ? onePoleGain(options.lowpass, sampleRate) : 0;
-    const highGain = highpassOn ? onePoleGain(options.highpass, sampleRate) : 0;
-    // Filter states (trapezoidal integrators) per line; the high-pass is input − its low-pass.
-    let lowL = 0;
-    let lowR = 0;
-    let highL = 0;
-    let highR = 0;
-    let readL = 0;
-    let readR = 0;
     for (let i = 0; i < length; i++) {
       const echoL = bufferLeft[readL];
       const echoR = bufferRight[readR];
@@ -148,5 +144,45 @@ export const delay = defineEffect<DelayOptions>({
       left[i] = echoL;
       right[i] = echoR;
     }
+    this.lowL = lowL;
+    this.lowR = lowR;
+    this.highL = highL;
+    this.highR = highR;
+    this.readL = readL;
+    this.readR = readR;
+  }
+}
+
+export const delay = defineEffect<DelayOptions>({
+  name: 'delay',
+  version: '1',
+  defaults: delayDefaults,
+  tail(options) {
+    const seconds = syncedSeconds(options.time, TAIL_BEAT_SECONDS);
+    const feedback = Math.min(MAX_FEEDBACK, Math.max(0, options.feedback));
+    // Echo k (from 1) has level feedback^(k−1); count echoes until that is 60 dB down.
+    const echoes = feedback < 1e-3 ? 1 : 1 + Math.ceil(3 / -Math.log10(feedback));
+    return Math.min(MAX_TAIL, echoes * seconds + options.spread);
+  },
+  validate(options) {
+    const problems: string[] = [];
+    if (!isSyncedTime(options.time) || (typeof options.time === 'number' && (options.time <= 0 || options.time > 10))) {
+      problems.push(`time: '${String(options.time)}' is not a delay time; use seconds in (0, 10] or a note value like '8n.'`);
+    }
+    problems.push(...checkRange('feedback', options.feedback, 0, MAX_FEEDBACK));
+    problems.push(...checkRange('highpass', options.highpass, 0, 20000, ' Hz'));
+    problems.push(...checkRange('lowpass', options.lowpass, 20, 96000, ' Hz'));
+    if (options.lowpass <= options.highpass) problems.push(`lowpass: ${options.lowpass} Hz must be above highpass (${options.highpass} Hz); raise lowpass or lower highpass`);
+    problems.push(...checkRange('spread', options.spread, 0, 0.1, ' s'));
+    if (typeof options.pingPong !== 'boolean') problems.push('pingPong: use true or false');
+    return problems;
+  },
+  stream(ctx) {
+    const lines = new DelayLines(ctx.options, ctx.sampleRate, ctx.beatSeconds);
+    return {
+      process(_start, block) {
+        lines.process(block.channels[0], block.channels[1], block.automation['feedback']);
+      },
+    };
   },
 });
