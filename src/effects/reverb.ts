@@ -115,92 +115,111 @@ function decayRatio(g: number, b: number): number {
   return sum / points;
 }
 
-export const reverb = defineEffect<ReverbOptions>({
-  name: 'reverb',
-  version: '1',
-  defaults: reverbDefaults,
-  tail(options) {
-    return Math.min(MAX_TAIL, options.predelay + options.decay);
-  },
-  validate(options) {
-    return [
-      ...checkRange('decay', options.decay, 0.1, 30, ' s'),
-      ...checkRange('size', options.size, 0.25, 2),
-      ...checkRange('predelay', options.predelay, 0, 0.5, ' s'),
-      ...checkRange('damping', options.damping, 200, 96000, ' Hz'),
-      ...checkRange('width', options.width, 0, 1),
-      ...checkRange('diffusion', options.diffusion, 0, 0.9),
-      ...checkRange('modulation', options.modulation, 0, 1),
-    ];
-  },
-  process(ctx) {
-    const { options, sampleRate } = ctx;
-    const [left, right] = ctx.channels;
-    const length = left.length;
+/**
+ * The network's state, block by block: the eight lines in one buffer (each a power-of-two
+ * region just above its longest modulated length), the four diffusers, the predelay ring,
+ * the loss filters and each line's delay ramp. Nothing depends on the song's length; a
+ * block that starts inside a control block continues the ramps set at its edge.
+ */
+class ReverbNetwork {
+  private readonly lengths: readonly number[];
+  private readonly modDepth: number;
+  private readonly region: number;
+  private readonly mask: number;
+  private readonly lines: Float64Array;
+  /** g·(1−b): loss filter input gain. */
+  private readonly feedGain = new Float64Array(LINES);
+  private readonly pole = new Float64Array(LINES);
+  private readonly state = new Float64Array(LINES);
+  private readonly outGain: number;
+  private readonly diffusers: readonly Float64Array[];
+  private readonly diffusion: number;
+  private readonly predelay: number;
+  private readonly predelayBuffer: Float64Array;
+  private readonly lfoHz: Float64Array;
+  private readonly lfoPhase: Float64Array;
+  private readonly delayStart = new Float64Array(LINES);
+  private readonly delayStep = new Float64Array(LINES);
+  private readonly side: number;
+  private readonly sampleRate: number;
+  /** Write indices of the four diffusers and the predelay ring. */
+  private i0 = 0;
+  private i1 = 0;
+  private i2 = 0;
+  private i3 = 0;
+  private predelayIndex = 0;
+  /** Song frames processed so far: also the lines' write position. */
+  private write = 0;
 
+  constructor(options: Readonly<ReverbOptions>, sampleRate: number, seed: number) {
+    this.sampleRate = sampleRate;
     const lengths = reverbLineLengths(options.size, sampleRate);
-    const modDepth = options.modulation * MODULATION_SECONDS * sampleRate;
+    this.lengths = lengths;
+    this.modDepth = options.modulation * MODULATION_SECONDS * sampleRate;
     // All lines in one buffer, each in its own power-of-two region: one array and one mask
     // in the hot loop instead of eight of each.
-    const region = nextPowerOfTwo(Math.max(...lengths) + Math.ceil(modDepth) + 4);
-    const mask = region - 1;
-    const lines = new Float64Array(LINES * region);
-    const feedGain = new Float64Array(LINES); // g·(1−b): loss filter input gain
-    const pole = new Float64Array(LINES);
-    const state = new Float64Array(LINES);
+    this.region = nextPowerOfTwo(Math.max(...lengths) + Math.ceil(this.modDepth) + 4);
+    this.mask = this.region - 1;
+    this.lines = new Float64Array(LINES * this.region);
     let totalLength = 0;
     for (let j = 0; j < LINES; j++) {
       const g = Math.pow(10, (-3 * lengths[j]) / (sampleRate * options.decay));
-      pole[j] = dampingPole(g, options.damping, sampleRate);
-      feedGain[j] = g * (1 - pole[j]);
+      this.pole[j] = dampingPole(g, options.damping, sampleRate);
+      this.feedGain[j] = g * (1 - this.pole[j]);
       totalLength += lengths[j];
     }
     // A unit impulse leaves about RT60·rate/(13.8·meanLength) of energy through the taps;
     // scale that to unity at the reference decay. Damping shortens the decay above its
     // frequency, so divide by the spectrum-averaged decay ratio too: brightness, not level.
     let dampedRatio = 0;
-    for (let j = 0; j < LINES; j++) dampedRatio += decayRatio(feedGain[j] / (1 - pole[j]), pole[j]) / LINES;
-    const outGain = Math.sqrt((13.8 * totalLength) / LINES / (sampleRate * REFERENCE_DECAY * dampedRatio * TAP_ENERGY));
-    const injectGain = 1 / Math.sqrt(LINES);
-    const hadamardScale = 1 / Math.sqrt(LINES);
+    for (let j = 0; j < LINES; j++) dampedRatio += decayRatio(this.feedGain[j] / (1 - this.pole[j]), this.pole[j]) / LINES;
+    this.outGain = Math.sqrt((13.8 * totalLength) / LINES / (sampleRate * REFERENCE_DECAY * dampedRatio * TAP_ENERGY));
 
-    // The four input diffusers (Schroeder allpasses): buffers, lengths, write indices.
-    const [n0, n1, n2, n3] = DIFFUSER_MS.map((ms) => Math.max(1, Math.round((ms / 1000) * options.size * sampleRate)));
-    const [d0, d1, d2, d3] = [n0, n1, n2, n3].map((n) => new Float64Array(n));
-    let i0 = 0;
-    let i1 = 0;
-    let i2 = 0;
-    let i3 = 0;
-    const g = options.diffusion;
+    // The four input diffusers (Schroeder allpasses).
+    this.diffusers = DIFFUSER_MS.map((ms) => new Float64Array(Math.max(1, Math.round((ms / 1000) * options.size * sampleRate))));
+    this.diffusion = options.diffusion;
 
-    const predelay = Math.round(options.predelay * sampleRate);
-    const predelayBuffer = new Float64Array(Math.max(1, predelay));
-    let predelayIndex = 0;
+    this.predelay = Math.round(options.predelay * sampleRate);
+    this.predelayBuffer = new Float64Array(Math.max(1, this.predelay));
 
     // Seeded per-line LFOs, 0.1–0.7 Hz, unrelated phases: deterministic for a given slot.
-    const random = createRandom(ctx.seed);
-    const lfoHz = Array.from({ length: LINES }, () => 0.1 + 0.6 * random());
-    const lfoPhase = Array.from({ length: LINES }, () => random());
-    const modulated = modDepth > 0;
-    const delayStart = new Float64Array(LINES);
-    const delayStep = new Float64Array(LINES);
-    const lineDelay = (j: number, sample: number): number => {
-      const cycles = (lfoHz[j] * sample) / sampleRate + lfoPhase[j];
-      return lengths[j] + modDepth * Math.sin(2 * Math.PI * (cycles % 1));
-    };
+    const random = createRandom(seed);
+    this.lfoHz = Float64Array.from({ length: LINES }, () => 0.1 + 0.6 * random());
+    this.lfoPhase = Float64Array.from({ length: LINES }, () => random());
+    this.side = 0.5 * options.width;
+  }
 
+  private lineDelay(j: number, sample: number): number {
+    const cycles = (this.lfoHz[j] * sample) / this.sampleRate + this.lfoPhase[j];
+    return this.lengths[j] + this.modDepth * Math.sin(2 * Math.PI * (cycles % 1));
+  }
+
+  /** Replace the block's signal with the reverb of it (and of everything before). */
+  process(left: Float32Array, right: Float32Array): void {
+    const { lengths, region, mask, lines, feedGain, pole, state, outGain, predelay, predelayBuffer, delayStart, delayStep, side } = this;
+    const [d0, d1, d2, d3] = this.diffusers;
+    const n0 = d0.length;
+    const n1 = d1.length;
+    const n2 = d2.length;
+    const n3 = d3.length;
+    const g = this.diffusion;
+    const modulated = this.modDepth > 0;
+    const injectGain = 1 / Math.sqrt(LINES);
+    const hadamardScale = 1 / Math.sqrt(LINES);
     const mid = 0.5;
-    const side = 0.5 * options.width;
-    let write = 0;
-    for (let start = 0; start < length; start += CONTROL_BLOCK) {
-      const end = Math.min(length, start + CONTROL_BLOCK);
-      if (modulated) {
+    let { i0, i1, i2, i3, predelayIndex, write } = this;
+    const length = left.length;
+    for (let i = 0; i < length; ) {
+      const offset = write % CONTROL_BLOCK;
+      const start = write - offset;
+      if (modulated && (offset === 0 || i === 0)) {
         for (let j = 0; j < LINES; j++) {
-          delayStart[j] = lineDelay(j, start);
-          delayStep[j] = (lineDelay(j, start + CONTROL_BLOCK) - delayStart[j]) / CONTROL_BLOCK;
+          delayStart[j] = this.lineDelay(j, start);
+          delayStep[j] = (this.lineDelay(j, start + CONTROL_BLOCK) - delayStart[j]) / CONTROL_BLOCK;
         }
       }
-      for (let i = start; i < end; i++) {
+      const end = Math.min(length, i + CONTROL_BLOCK - offset);
+      for (; i < end; i++) {
         let x = 0.5 * (left[i] + right[i]);
         if (predelay > 0) {
           const delayed = predelayBuffer[predelayIndex];
@@ -237,7 +256,7 @@ export const reverb = defineEffect<ReverbOptions>({
           let o: number;
           if (modulated) {
             // readHermiteAt, inlined: this is the reverb's innermost read.
-            const position = write - (delayStart[j] + delayStep[j] * (i - start));
+            const position = write - (delayStart[j] + delayStep[j] * (write - start));
             const floor = Math.floor(position);
             const f = position - floor;
             const xm1 = lines[base + ((floor - 1) & mask)];
@@ -300,5 +319,39 @@ export const reverb = defineEffect<ReverbOptions>({
         right[i] = outGain * (m - s);
       }
     }
+    this.i0 = i0;
+    this.i1 = i1;
+    this.i2 = i2;
+    this.i3 = i3;
+    this.predelayIndex = predelayIndex;
+    this.write = write;
+  }
+}
+
+export const reverb = defineEffect<ReverbOptions>({
+  name: 'reverb',
+  version: '1',
+  defaults: reverbDefaults,
+  tail(options) {
+    return Math.min(MAX_TAIL, options.predelay + options.decay);
+  },
+  validate(options) {
+    return [
+      ...checkRange('decay', options.decay, 0.1, 30, ' s'),
+      ...checkRange('size', options.size, 0.25, 2),
+      ...checkRange('predelay', options.predelay, 0, 0.5, ' s'),
+      ...checkRange('damping', options.damping, 200, 96000, ' Hz'),
+      ...checkRange('width', options.width, 0, 1),
+      ...checkRange('diffusion', options.diffusion, 0, 0.9),
+      ...checkRange('modulation', options.modulation, 0, 1),
+    ];
+  },
+  stream(ctx) {
+    const network = new ReverbNetwork(ctx.options, ctx.sampleRate, ctx.seed);
+    return {
+      process(_start, block) {
+        network.process(block.channels[0], block.channels[1]);
+      },
+    };
   },
 });
