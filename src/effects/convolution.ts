@@ -8,8 +8,15 @@
  * blocks of B samples, each transformed once; every input block is transformed once, kept
  * in a frequency-domain delay line, and multiplied with every IR block. Both channels
  * travel in one complex FFT (left as real part, right as imaginary) and are separated by
- * conjugate symmetry, halving the transforms. B is chosen per IR to minimise work; the song
- * is offline, so latency does not constrain it.
+ * conjugate symmetry, halving the transforms. B is chosen per IR to minimise work.
+ *
+ * Streamed with a latency of B frames: an input block is transformed once it is complete
+ * (at a multiple of B from the song's first frame, whatever blocks the engine hands over),
+ * and its output goes out during the next B frames; the engine shifts it back into line.
+ * Every output sample is therefore computed from whole input blocks, the same arithmetic
+ * for any block sizes, and the same bits as convolving the whole song at once. State: the
+ * IR spectra, the last ⌈IR/B⌉ input spectra, the block being gathered and the block being
+ * played out: it follows the IR, never the song.
  *
  * Tail: tail() sees only options, not the file, so it returns predelay alone; the song's
  * `tail` must cover the IR's length (sound past the song's end is cut).
@@ -81,47 +88,99 @@ function preparedImpulses(channels: readonly Float32Array[], predelay: number, g
   return [leftIr, rightIr];
 }
 
-/** Convolve left with `leftIr` and right with `rightIr` in place (output cut at the signal's end). */
-export function convolveStereo(left: Float32Array, right: Float32Array, leftIr: Float64Array, rightIr: Float64Array): void {
-  const irLength = Math.max(leftIr.length, rightIr.length);
-  if (irLength === 0) {
-    left.fill(0);
-    right.fill(0);
-    return;
-  }
-  const block = partitionSize(irLength);
-  const n = 2 * block;
-  const bins = block + 1;
-  const partitions = Math.ceil(irLength / block);
-  const fft = new PlannedFft(n);
-  const hl = partitionSpectra(leftIr, block, partitions, fft);
-  const hr = rightIr === leftIr ? hl : partitionSpectra(rightIr, block, partitions, fft);
-
+/**
+ * Stereo convolution, block by block, B frames late (B = partitionSize(IR), `latency`). Per
+ * frame: out goes the output computed for the frame B earlier, in goes the input; when an
+ * input block is complete it is transformed, multiplied with the IR blocks, transformed back
+ * and overlap-added into the block to play out next.
+ */
+export class StereoConvolver {
+  /** Frames the output lags the input: the partition size (0 for an empty IR, whose output is silence). */
+  readonly latency: number;
+  private readonly block: number;
+  private readonly partitions: number;
+  private readonly fft: PlannedFft | null;
+  private readonly hl: { re: Float64Array; im: Float64Array };
+  private readonly hr: { re: Float64Array; im: Float64Array };
   // Frequency-domain delay line: the last `partitions` input blocks' half-spectra per channel.
-  const xlRe = new Float64Array(partitions * bins);
-  const xlIm = new Float64Array(partitions * bins);
-  const xrRe = new Float64Array(partitions * bins);
-  const xrIm = new Float64Array(partitions * bins);
-  const ylRe = new Float64Array(bins);
-  const ylIm = new Float64Array(bins);
-  const yrRe = new Float64Array(bins);
-  const yrIm = new Float64Array(bins);
-  const re = new Float64Array(n);
-  const im = new Float64Array(n);
-  const overlapL = new Float64Array(block);
-  const overlapR = new Float64Array(block);
-  const length = left.length;
-  const blocks = Math.ceil(length / block);
+  private readonly xlRe: Float64Array;
+  private readonly xlIm: Float64Array;
+  private readonly xrRe: Float64Array;
+  private readonly xrIm: Float64Array;
+  private readonly ylRe: Float64Array;
+  private readonly ylIm: Float64Array;
+  private readonly yrRe: Float64Array;
+  private readonly yrIm: Float64Array;
+  private readonly re: Float64Array;
+  private readonly im: Float64Array;
+  private readonly overlapL: Float64Array;
+  private readonly overlapR: Float64Array;
+  /** The input block being gathered, and the output block being played out. */
+  private readonly inputL: Float64Array;
+  private readonly inputR: Float64Array;
+  private readonly outputL: Float64Array;
+  private readonly outputR: Float64Array;
+  /** Frames of the current block gathered so far, and blocks transformed so far. */
+  private fill = 0;
+  private count = 0;
 
-  for (let k = 0; k < blocks; k++) {
-    const from = k * block;
-    const count = Math.min(block, length - from);
-    re.fill(0);
-    im.fill(0);
-    for (let t = 0; t < count; t++) {
-      re[t] = left[from + t];
-      im[t] = right[from + t];
+  constructor(leftIr: Float64Array, rightIr: Float64Array) {
+    const irLength = Math.max(leftIr.length, rightIr.length);
+    const block = irLength === 0 ? 1 : partitionSize(irLength);
+    const n = 2 * block;
+    const bins = block + 1;
+    this.latency = irLength === 0 ? 0 : block;
+    this.block = block;
+    this.partitions = Math.max(1, Math.ceil(irLength / block));
+    this.fft = irLength === 0 ? null : new PlannedFft(n);
+    const empty = { re: new Float64Array(0), im: new Float64Array(0) };
+    this.hl = this.fft ? partitionSpectra(leftIr, block, this.partitions, this.fft) : empty;
+    this.hr = rightIr === leftIr || !this.fft ? this.hl : partitionSpectra(rightIr, block, this.partitions, this.fft);
+    const spectra = this.fft ? this.partitions * bins : 0;
+    [this.xlRe, this.xlIm, this.xrRe, this.xrIm] = [0, 1, 2, 3].map(() => new Float64Array(spectra));
+    [this.ylRe, this.ylIm, this.yrRe, this.yrIm] = [0, 1, 2, 3].map(() => new Float64Array(this.fft ? bins : 0));
+    [this.re, this.im] = [0, 1].map(() => new Float64Array(this.fft ? n : 0));
+    [this.overlapL, this.overlapR, this.inputL, this.inputR, this.outputL, this.outputR] = [0, 1, 2, 3, 4, 5].map(() => new Float64Array(block));
+  }
+
+  /** Take the next `left.length` input frames and put out as many output frames, `latency` late, in place. */
+  process(left: Float32Array, right: Float32Array): void {
+    const { block, inputL, inputR, outputL, outputR } = this;
+    const length = left.length;
+    if (!this.fft) {
+      left.fill(0);
+      right.fill(0);
+      return;
     }
+    for (let i = 0; i < length; ) {
+      const fill = this.fill;
+      const count = Math.min(length - i, block - fill);
+      for (let t = 0; t < count; t++) {
+        inputL[fill + t] = left[i + t];
+        inputR[fill + t] = right[i + t];
+        left[i + t] = outputL[fill + t];
+        right[i + t] = outputR[fill + t];
+      }
+      i += count;
+      this.fill = fill + count;
+      if (this.fill === block) {
+        this.convolveBlock();
+        this.fill = 0;
+      }
+    }
+  }
+
+  /** The gathered input block is complete: its output (with the overlap of the last) becomes the block to play out. */
+  private convolveBlock(): void {
+    const { block, partitions, re, im, xlRe, xlIm, xrRe, xrIm, ylRe, ylIm, yrRe, yrIm, overlapL, overlapR } = this;
+    const fft = this.fft as PlannedFft;
+    const n = 2 * block;
+    const bins = block + 1;
+    const k = this.count++;
+    re.set(this.inputL);
+    im.set(this.inputR);
+    re.fill(0, block);
+    im.fill(0, block);
     fft.transform(re, im, false);
 
     // Split the packed spectrum: X_L = (X[m] + conj X[N−m])/2, X_R = (X[m] − conj X[N−m])/2i.
@@ -146,8 +205,8 @@ export function convolveStereo(left: Float32Array, right: Float32Array, leftIr: 
     for (let p = 0; p < used; p++) {
       const x = ((k - p) % partitions) * bins;
       const h = p * bins;
-      multiplyAccumulate(xlRe, xlIm, x, hl.re, hl.im, h, ylRe, ylIm, bins);
-      multiplyAccumulate(xrRe, xrIm, x, hr.re, hr.im, h, yrRe, yrIm, bins);
+      multiplyAccumulate(xlRe, xlIm, x, this.hl.re, this.hl.im, h, ylRe, ylIm, bins);
+      multiplyAccumulate(xrRe, xrIm, x, this.hr.re, this.hr.im, h, yrRe, yrIm, bins);
     }
 
     // Repack Z = Y_L + i·Y_R over the full spectrum so one inverse FFT yields both channels.
@@ -161,9 +220,9 @@ export function convolveStereo(left: Float32Array, right: Float32Array, leftIr: 
     }
     fft.transform(re, im, true);
 
-    for (let t = 0; t < count; t++) {
-      left[from + t] = re[t] + overlapL[t];
-      right[from + t] = im[t] + overlapR[t];
+    for (let t = 0; t < block; t++) {
+      this.outputL[t] = re[t] + overlapL[t];
+      this.outputR[t] = im[t] + overlapR[t];
     }
     for (let t = 0; t < block; t++) {
       overlapL[t] = re[block + t];
@@ -212,10 +271,16 @@ export const convolution = defineEffect<ConvolutionOptions>({
     problems.push(...checkRange('predelay', options.predelay, 0, 1, ' s'));
     return problems;
   },
-  process(ctx) {
+  stream(ctx) {
     const { options, sampleRate } = ctx;
     const audio = ctx.readAudio(options.impulse);
     const [leftIr, rightIr] = preparedImpulses(audio.channels, Math.round(options.predelay * sampleRate), Math.pow(10, options.gain / 20));
-    convolveStereo(ctx.channels[0], ctx.channels[1], leftIr, rightIr);
+    const convolver = new StereoConvolver(leftIr, rightIr);
+    return {
+      latency: convolver.latency,
+      process(_start, block) {
+        convolver.process(block.channels[0], block.channels[1]);
+      },
+    };
   },
 });
