@@ -1,15 +1,20 @@
 /**
  * The mastering chain: EQ → glue compressor → multiband → stereo width → loudness normalisation into
- * a true-peak limiter. Normalisation is a loop: set the gain from the measured loudness,
- * limit, measure again (the limiter takes some loudness away), correct — until the
- * master is within 0.05 LU of its target.
+ * a true-peak limiter. None of the stages before the gain depends on it, so normalisation
+ * measures their output once (K-weighted energy per 1 ms), forecasts from it and the true-peak
+ * envelope how much loudness the limiter will take at each gain (LimiterForecast), sets the
+ * gain, and limits once, metering the output as it is written. Only when that master is more
+ * than 0.05 LU off its target does a second pass correct the gain, by the forecast's curve
+ * fitted to the first pass's measured loudness and its exact slope — never a third: the master
+ * is limited at most twice (`passes`).
  */
 import type { MasterIR } from '../ir/types.ts';
 import { compress } from './compressor.ts';
 import { applyEq } from './eq.ts';
-import { limit, limitPrepared, prepareLimiter } from './limiter.ts';
+import { LimiterForecast, loudnessSlope, meterSubSteps, subStepPeaks } from './forecast.ts';
+import { limiterCeiling, limitPrepared, prepareLimiter, type LimiterInput } from './limiter.ts';
 import { multibandCompress } from './multiband.ts';
-import { measureLoudness, withTruePeak, type LoudnessReport } from './loudness.ts';
+import { integratedOfSteps, LoudnessMeter, measureLoudness, type LoudnessReport } from './loudness.ts';
 import { peakSafeGain } from './peak-safe.ts';
 
 export interface MasterResult {
@@ -21,10 +26,16 @@ export interface MasterResult {
   readonly limiterDb: number;
   /** Deepest glue-compressor reduction, dB. */
   readonly compressorDb: number;
+  /** Limiter passes over the whole song: 1, or 2 when the first missed the loudness target by more than 0.05 LU (0 without a limiter). */
+  readonly passes: number;
 }
 
-const MAX_PASSES = 6;
+/** How close to its target the first limited master must be to be kept, LU. */
 const PRECISION_LU = 0.05;
+/** The limiter envelope is exact up to this much more gain than the forecast first pass uses, dB. */
+const ENVELOPE_HEADROOM_DB = 1;
+/** The most gain the limiter is given above what the unlimited signal needs, dB (a target out of reach under the ceiling stops here). */
+const MAX_LIMITING_DB = 24;
 
 /** Mid/side width: 0 mono, 1 unchanged, 2 twice the side. */
 function applyWidth(channels: Float32Array[], width: number): void {
@@ -38,12 +49,8 @@ function applyWidth(channels: Float32Array[], width: number): void {
   }
 }
 
-function scaled(channels: readonly Float32Array[], gain: number): Float32Array[] {
-  return channels.map((channel) => {
-    const out = new Float32Array(channel.length);
-    for (let i = 0; i < channel.length; i++) out[i] = channel[i] * gain;
-    return out;
-  });
+function scale(channels: readonly Float32Array[], gain: number): void {
+  for (const channel of channels) for (let i = 0; i < channel.length; i++) channel[i] = channel[i] * gain;
 }
 
 export function master(mix: readonly Float32Array[], sampleRate: number, settings: MasterIR): MasterResult {
@@ -52,49 +59,60 @@ export function master(mix: readonly Float32Array[], sampleRate: number, setting
   const compressorDb = settings.compressor ? compress(channels, sampleRate, settings.compressor) : 0;
   if (settings.multiband) multibandCompress(channels, sampleRate, settings.multiband);
   applyWidth(channels, settings.width);
+  const length = channels[0]?.length ?? 0;
 
   if (!settings.loudness && !settings.limiter) {
     // No loudness target and no limiter: only keep the sample peak under the ceiling.
     const { gain } = peakSafeGain(channels, settings.ceilingDb);
-    const out = scaled(channels, gain);
-    return { channels: out, loudness: measureLoudness(out, sampleRate), gainDb: 20 * Math.log10(gain), limiterDb: 0, compressorDb };
+    scale(channels, gain);
+    return { channels, loudness: measureLoudness(channels, sampleRate), gainDb: 20 * Math.log10(gain), limiterDb: 0, compressorDb, passes: 0 };
   }
   const limiter = settings.limiter ?? { ceilingDb: settings.loudness!.ceilingDb, release: 0.05, lookahead: 0.0015 };
   if (!settings.loudness) {
-    const limited = limit(channels, sampleRate, limiter);
-    return { channels: limited.channels, loudness: measureLoudness(limited.channels, sampleRate), gainDb: 0, limiterDb: limited.maxReductionDb, compressorDb };
+    // The limiter reads each sample only where it writes it: it may limit in place.
+    const meter = new LoudnessMeter(channels.length, sampleRate, length);
+    const limited = limitPrepared(prepareLimiter(channels, sampleRate, limiter.ceilingDb), 1, limiter, channels, meter);
+    return { channels, loudness: meter.report(channels), gainDb: 0, limiterDb: limited.maxReductionDb, compressorDb, passes: 1 };
   }
   const target = settings.loudness.target;
-  const before = measureLoudness(channels, sampleRate, { truePeak: false }).integrated;
-  if (!Number.isFinite(before)) {
-    return { channels, loudness: measureLoudness(channels, sampleRate), gainDb: 0, limiterDb: 0, compressorDb };
+  const before = new LoudnessMeter(channels.length, sampleRate, length);
+  const subEnergies = meterSubSteps(before, channels);
+  const unlimited = integratedOfSteps(before.weighted, before.hop);
+  if (!Number.isFinite(unlimited)) {
+    return { channels, loudness: before.report(channels), gainDb: 0, limiterDb: 0, compressorDb, passes: 0 };
   }
-  let gainDb = target - before;
-  // The envelope is found once, exact wherever up to 1 dB more gain than the first guess
-  // could reach the ceiling; each pass then only recomputes the gain curve.
-  let prepared = prepareLimiter(channels, sampleRate, limiter.ceilingDb, Math.pow(10, (gainDb + 1) / 20));
-  // Each pass overwrites the previous one's output: only the last is kept.
+  // The gain the target needs without the limiter, then with it: forecast from the envelope,
+  // which is exact up to ENVELOPE_HEADROOM_DB above the gain it is found for — found again,
+  // once, for a forecast beyond that.
+  const baseDb = target - unlimited;
+  const ceiling = limiterCeiling(limiter.ceilingDb);
+  const lookahead = Math.max(1, Math.round(limiter.lookahead * sampleRate));
+  const recovery = Math.exp(-1 / Math.max(1, limiter.release * sampleRate));
+  let gainDb = baseDb;
+  let prepared: LimiterInput | undefined;
+  let forecast: LimiterForecast | undefined;
+  for (let attempt = 0; attempt < 2 && (!prepared || Math.pow(10, gainDb / 20) > prepared.maxGain); attempt++) {
+    prepared = prepareLimiter(channels, sampleRate, limiter.ceilingDb, Math.pow(10, (gainDb + ENVELOPE_HEADROOM_DB) / 20));
+    const peaks = subStepPeaks(prepared.envelope, channels, ceiling / prepared.maxGain, before.hop, before.hops, lookahead);
+    forecast = new LimiterForecast(subEnergies, peaks, before.hop, ceiling, recovery);
+    gainDb = forecast.gainFor(target, baseDb, baseDb + MAX_LIMITING_DB);
+  }
+  // A second pass overwrites the first one's output.
   const output = channels.map((channel) => new Float32Array(channel.length));
   const pass = () => {
     const gain = Math.pow(10, gainDb / 20);
-    if (gain > prepared.maxGain) prepared = prepareLimiter(channels, sampleRate, limiter.ceilingDb, gain * 2);
-    return limitPrepared(prepared, gain, limiter, output);
+    if (!prepared || gain > prepared.maxGain) prepared = prepareLimiter(channels, sampleRate, limiter.ceilingDb, gain);
+    const meter = new LoudnessMeter(channels.length, sampleRate, length);
+    const result = limitPrepared(prepared, gain, limiter, output, meter);
+    return { ...result, meter, integrated: integratedOfSteps(meter.weighted, meter.hop) };
   };
   let result = pass();
-  let measured = measureLoudness(result.channels, sampleRate, { truePeak: false });
-  // Secant steps: limiting makes loudness grow slower than gain, and the slope says how much.
-  let previous = { gainDb, integrated: measured.integrated };
-  gainDb += target - measured.integrated;
-  for (let passes = 1; passes < MAX_PASSES && Math.abs(measured.integrated - target) > PRECISION_LU; passes++) {
+  let passes = 1;
+  if (Math.abs(result.integrated - target) > PRECISION_LU && forecast) {
+    const slope = loudnessSlope(result.meter.weighted, result.elastic, result.meter.hop);
+    gainDb = forecast.correctedGain(gainDb, result.integrated, slope, target, baseDb - MAX_LIMITING_DB, baseDb + MAX_LIMITING_DB);
     result = pass();
-    measured = measureLoudness(result.channels, sampleRate, { truePeak: false });
-    const { integrated } = measured;
-    const slope = (integrated - previous.integrated) / (gainDb - previous.gainDb);
-    previous = { gainDb, integrated };
-    gainDb += (target - integrated) / (slope > 0.05 && Number.isFinite(slope) ? slope : 1);
+    passes = 2;
   }
-  gainDb = previous.gainDb;
-  // The last pass's measurement is of the output: only its true peak is still missing.
-  const loudness = withTruePeak(measured, result.channels, sampleRate);
-  return { channels: result.channels, loudness, gainDb, limiterDb: result.maxReductionDb, compressorDb };
+  return { channels: output, loudness: result.meter.report(output), gainDb, limiterDb: result.maxReductionDb, compressorDb, passes };
 }

@@ -26,17 +26,27 @@ export function compress(channels: Float32Array[], sampleRate: number, settings:
   // RMS detector window ~10 ms.
   const rmsCoefficient = Math.exp(-1 / (0.01 * sampleRate));
   const makeup = Math.pow(10, settings.makeup / 20);
+  const rms = settings.detection === 'rms';
+  const count = channels.length;
+  const [left, right] = channels;
   let meanSquare = 0;
   let smoothed = 0;
   let deepest = 0;
   for (let i = 0; i < length; i++) {
     let peak = 0;
-    for (const x of channels) {
-      const magnitude = x[i] < 0 ? -x[i] : x[i];
-      if (magnitude > peak) peak = magnitude;
+    if (count === 2) {
+      const l = left[i] < 0 ? -left[i] : left[i];
+      const r = right[i] < 0 ? -right[i] : right[i];
+      peak = l > r ? l : r;
+    } else {
+      for (let c = 0; c < count; c++) {
+        const x = channels[c];
+        const magnitude = x[i] < 0 ? -x[i] : x[i];
+        if (magnitude > peak) peak = magnitude;
+      }
     }
     let level: number;
-    if (settings.detection === 'rms') {
+    if (rms) {
       meanSquare = rmsCoefficient * meanSquare + (1 - rmsCoefficient) * peak * peak;
       level = meanSquare > 1e-20 ? 10 * Math.log10(meanSquare) + 3.0103 : -200; // +3 dB: a sine's RMS reads as its peak
     } else level = peak > 1e-10 ? 20 * Math.log10(peak) : -200;
@@ -45,7 +55,10 @@ export function compress(channels: Float32Array[], sampleRate: number, settings:
     smoothed = target < smoothed ? attack * smoothed + (1 - attack) * target : release * smoothed + (1 - release) * target;
     if (smoothed < deepest) deepest = smoothed;
     const gain = Math.exp(smoothed * DB_TO_LOG) * makeup;
-    for (const x of channels) x[i] *= gain;
+    if (count === 2) {
+      left[i] *= gain;
+      right[i] *= gain;
+    } else for (let c = 0; c < count; c++) channels[c][i] *= gain;
   }
   return deepest;
 }

@@ -1,6 +1,7 @@
 /**
  * Loudness to ITU-R BS.1770-4 / EBU R128 (Tech 3341 meters, Tech 3342 loudness range).
- * One pass per channel: K-weight, square, and sum into 10 ms steps; every measure is then
+ * A block meter (LoudnessMeter): K-weight, square, and sum into 10 ms steps, step by step as a
+ * signal is produced or read; every measure is then
  * built from step sums — a 400 ms momentary window is 40 steps, a 3 s short-term window
  * 300. Gating and the loudness range use windows every 100 ms, as the standards define;
  * the momentary and short-term maxima use every 10 ms step, so a short burst is caught
@@ -53,42 +54,145 @@ function defaultWeights(count: number): number[] {
 const toLufs = (power: number) => (power > 0 ? -0.691 + 10 * Math.log10(power) : -Infinity);
 const toDb = (gain: number) => (gain > 0 ? 20 * Math.log10(gain) : -Infinity);
 
-/** K-weighted energy of each 10 ms step of one channel. */
-function hopEnergies(x: Float32Array, sampleRate: number, hop: number, hops: number, peak: { value: number }): Float64Array {
-  const shelf: Biquad = shelvingFilter(sampleRate);
-  const highPass: Biquad = highPassFilter(sampleRate);
-  const energies = new Float64Array(hops);
-  // Direct form I in float64: state is the last two inputs and outputs of each stage.
-  let x1 = 0;
-  let x2 = 0;
-  let y1 = 0;
-  let y2 = 0;
-  let z1 = 0;
-  let z2 = 0;
-  let i = 0;
-  let peakValue = 0;
-  for (let h = 0; h < hops; h++) {
-    let sum = 0;
-    for (const end = i + hop; i < end; i++) {
-      const input = x[i];
-      // The sample peak comes along in the same pass.
-      if (input > peakValue) peakValue = input;
-      else if (-input > peakValue) peakValue = -input;
-      const y = shelf.b0 * input + shelf.b1 * x1 + shelf.b2 * x2 - shelf.a1 * y1 - shelf.a2 * y2;
-      x2 = x1;
-      x1 = input;
-      const z = highPass.b0 * y + highPass.b1 * y1 + highPass.b2 * y2 - highPass.a1 * z1 - highPass.a2 * z2;
-      y2 = y1;
-      y1 = y;
-      z2 = z1;
-      z1 = z;
-      sum += z * z;
-    }
-    energies[h] = sum;
+/**
+ * A block meter: K-weights and squares what it is given, one 10 ms step at a time, into the
+ * channel-weighted step energies every measure is built from — so a signal can be metered as it
+ * is produced (the master's limiter feeds it each step it writes) and never needs a second read.
+ */
+export class LoudnessMeter {
+  /** Samples per step (10 ms). */
+  readonly hop: number;
+  /** Whole steps in the signal (a last partial step only counts for the peak). */
+  readonly hops: number;
+  /** Channel-weighted K-weighted energy of each step, Σ G_i · energy_i. */
+  readonly weighted: Float64Array;
+  private readonly weights: readonly number[];
+  private readonly shelf: Biquad;
+  private readonly highPass: Biquad;
+  /** Per channel the direct-form-I state x1 x2 y1 y2 z1 z2 (float64, like the filter). */
+  private readonly state: Float64Array;
+  private samplePeakValue = 0;
+  /** Per channel, the tangent's filter state (6 values). */
+  private tangentState: Float64Array | undefined;
+
+  constructor(
+    channelCount: number,
+    readonly sampleRate: number,
+    readonly length: number,
+    weights: readonly ChannelWeight[] = defaultWeights(channelCount),
+  ) {
+    if (weights.length !== channelCount) throw new RangeError(`${weights.length} weights for ${channelCount} channels`);
+    this.weights = weights;
+    this.hop = Math.round(sampleRate / STEPS_PER_SECOND);
+    this.hops = Math.floor(length / this.hop);
+    this.weighted = new Float64Array(this.hops);
+    this.shelf = shelvingFilter(sampleRate);
+    this.highPass = highPassFilter(sampleRate);
+    this.state = new Float64Array(6 * channelCount);
   }
-  for (; i < x.length; i++) if (Math.abs(x[i]) > peakValue) peakValue = Math.abs(x[i]);
-  if (peakValue > peak.value) peak.value = peakValue;
-  return energies;
+
+  /** Largest absolute sample metered so far (linear). */
+  get samplePeak(): number {
+    return this.samplePeakValue;
+  }
+
+  /**
+   * Meter step `h` (samples h·hop to (h + 1)·hop; `h === hops` is the partial tail, peak only),
+   * in order. `perSample`, when given, receives each sample's channel-weighted K-weighted energy
+   * (index 0 = the step's first sample). `tangent`, when given, is the derivative of each
+   * channel's samples by some parameter (index 0 = the step's first sample): it is K-weighted
+   * alongside (the filter is linear, so that is the derivative of the weighted signal) and the
+   * step returns Σ G_i · Σ z·z′ — half the derivative of the step's weighted energy.
+   */
+  step(channels: readonly Float32Array[], h: number, perSample?: Float64Array, tangent?: readonly Float64Array[]): number {
+    const start = h * this.hop;
+    const end = h < this.hops ? start + this.hop : this.length;
+    if (perSample) perSample.fill(0, 0, end - start);
+    const { b0: s0, b1: s1, b2: s2, a1: sa1, a2: sa2 } = this.shelf;
+    const { b0: h0, b1: h1, b2: h2, a1: ha1, a2: ha2 } = this.highPass;
+    let peakValue = this.samplePeakValue;
+    let tangentSum = 0;
+    for (let c = 0; c < channels.length; c++) {
+      const x = channels[c];
+      const weight = this.weights[c];
+      if (weight === 0 || h >= this.hops) {
+        for (let i = start; i < end; i++) if (Math.abs(x[i]) > peakValue) peakValue = Math.abs(x[i]);
+        continue;
+      }
+      // Direct form I in float64: state is the last two inputs and outputs of each stage.
+      const state = this.state;
+      const o = 6 * c;
+      let x1 = state[o];
+      let x2 = state[o + 1];
+      let y1 = state[o + 2];
+      let y2 = state[o + 3];
+      let z1 = state[o + 4];
+      let z2 = state[o + 5];
+      let sum = 0;
+      // The tangent's own filter state (u: input, v: shelf, w: high-pass) and Σ z·w.
+      const dx = tangent?.[c];
+      const tangentState = dx ? (this.tangentState ??= new Float64Array(6 * channels.length)) : undefined;
+      let u1 = tangentState?.[o] ?? 0;
+      let u2 = tangentState?.[o + 1] ?? 0;
+      let v1 = tangentState?.[o + 2] ?? 0;
+      let v2 = tangentState?.[o + 3] ?? 0;
+      let w1 = tangentState?.[o + 4] ?? 0;
+      let w2 = tangentState?.[o + 5] ?? 0;
+      let product = 0;
+      for (let i = start; i < end; i++) {
+        const input = x[i];
+        // The sample peak comes along in the same pass.
+        if (input > peakValue) peakValue = input;
+        else if (-input > peakValue) peakValue = -input;
+        const y = s0 * input + s1 * x1 + s2 * x2 - sa1 * y1 - sa2 * y2;
+        x2 = x1;
+        x1 = input;
+        const z = h0 * y + h1 * y1 + h2 * y2 - ha1 * z1 - ha2 * z2;
+        y2 = y1;
+        y1 = y;
+        z2 = z1;
+        z1 = z;
+        sum += z * z;
+        if (perSample) perSample[i - start] += weight * z * z;
+        if (dx) {
+          const d = dx[i - start];
+          const v = s0 * d + s1 * u1 + s2 * u2 - sa1 * v1 - sa2 * v2;
+          u2 = u1;
+          u1 = d;
+          const w = h0 * v + h1 * v1 + h2 * v2 - ha1 * w1 - ha2 * w2;
+          v2 = v1;
+          v1 = v;
+          w2 = w1;
+          w1 = w;
+          product += z * w;
+        }
+      }
+      if (tangentState) tangentState.set([u1, u2, v1, v2, w1, w2], o);
+      state[o] = x1;
+      state[o + 1] = x2;
+      state[o + 2] = y1;
+      state[o + 3] = y2;
+      state[o + 4] = z1;
+      state[o + 5] = z2;
+      this.weighted[h] += weight * sum;
+      tangentSum += weight * product;
+    }
+    this.samplePeakValue = peakValue;
+    return tangentSum;
+  }
+
+  /** Meter every step of a whole signal. */
+  all(channels: readonly Float32Array[]): this {
+    for (let h = 0; h <= this.hops; h++) this.step(channels, h);
+    return this;
+  }
+
+  /** The report of everything metered; the true peak needs the channels (or is the sample peak with `truePeak: false`). */
+  report(channels: readonly Float32Array[], options: { readonly truePeak?: boolean } = {}): LoudnessReport {
+    const samplePeak = this.samplePeakValue;
+    const truePeakValue = options.truePeak === false ? samplePeak : truePeak(channels, this.sampleRate, samplePeak);
+    return reportFromSteps(this.weighted, this.hop, samplePeak, truePeakValue);
+  }
 }
 
 /** Mean power of every window of `width` steps, stepping one step. Powers, not yet LUFS. */
@@ -113,32 +217,30 @@ function gate(powers: Float64Array, relative: number): number[] {
   return absolute.filter((power) => toLufs(power) > threshold);
 }
 
-export function measureLoudness(channels: readonly Float32Array[], sampleRate: number, options: LoudnessOptions = {}): LoudnessReport {
-  const weights = options.weights ?? defaultWeights(channels.length);
-  if (weights.length !== channels.length) throw new RangeError(`${weights.length} weights for ${channels.length} channels`);
-  const hop = Math.round(sampleRate / STEPS_PER_SECOND);
-  const length = channels.length ? channels[0].length : 0;
-  const hops = Math.floor(length / hop);
-  // Channel-weighted hop energies: Σ G_i · energy_i.
-  const weighted = new Float64Array(hops);
-  const peak = { value: 0 };
-  channels.forEach((channel, index) => {
-    if (weights[index] === 0) {
-      for (let i = 0; i < channel.length; i++) if (Math.abs(channel[i]) > peak.value) peak.value = Math.abs(channel[i]);
-      return;
-    }
-    const energies = hopEnergies(channel, sampleRate, hop, hops, peak);
-    for (let h = 0; h < hops; h++) weighted[h] += weights[index] * energies[h];
-  });
+/** Mean power of each gating block (400 ms, every 100 ms) of step energies. */
+function gatingBlocks(weighted: Float64Array, hop: number): Float64Array {
+  return every100ms(windowPowers(weighted, 40, hop));
+}
+
+/** Gating blocks and the range's short-term values: every 100 ms (10 steps). */
+const every100ms = (powers: Float64Array) => powers.filter((_, i) => i % 10 === 0);
+
+const integratedOfBlocks = (blocks: Float64Array) => {
+  const kept = gate(blocks, RELATIVE_GATE_INTEGRATED);
+  return kept.length ? toLufs(kept.reduce((a, b) => a + b, 0) / kept.length) : -Infinity;
+};
+
+/** Integrated (gated) loudness of channel-weighted step energies, LUFS — what a report built from them reads. */
+export function integratedOfSteps(weighted: Float64Array, hop: number): number {
+  return integratedOfBlocks(gatingBlocks(weighted, hop));
+}
+
+function reportFromSteps(weighted: Float64Array, hop: number, samplePeak: number, truePeakValue: number): LoudnessReport {
   const momentaryAll = windowPowers(weighted, 40, hop);
   const shortTermAll = windowPowers(weighted, 300, hop);
-  // Gating blocks and the range's short-term values: every 100 ms (10 steps).
-  const every100ms = (powers: Float64Array) => powers.filter((_, i) => i % 10 === 0);
   const momentaryPowers = every100ms(momentaryAll);
   const shortTermPowers = every100ms(shortTermAll);
-
-  const kept = gate(momentaryPowers, RELATIVE_GATE_INTEGRATED);
-  const integrated = kept.length ? toLufs(kept.reduce((a, b) => a + b, 0) / kept.length) : -Infinity;
+  const integrated = integratedOfBlocks(momentaryPowers);
 
   // Tech 3342: short-term values, absolute gate, relative gate 20 LU below their mean, then 10th–95th percentile.
   const rangeValues = gate(shortTermPowers, RELATIVE_GATE_RANGE)
@@ -147,7 +249,6 @@ export function measureLoudness(channels: readonly Float32Array[], sampleRate: n
   const percentile = (p: number) => rangeValues[Math.round((rangeValues.length - 1) * p)];
   const range = rangeValues.length ? percentile(0.95) - percentile(0.1) : 0;
 
-  const samplePeak = peak.value;
   const momentary = Float32Array.from(momentaryPowers, toLufs);
   const shortTerm = Float32Array.from(shortTermPowers, toLufs);
   const max = (powers: Float64Array) => toLufs(powers.reduce((a, b) => Math.max(a, b), 0));
@@ -157,10 +258,15 @@ export function measureLoudness(channels: readonly Float32Array[], sampleRate: n
     shortTermMax: max(shortTermAll),
     range,
     samplePeak: toDb(samplePeak),
-    truePeak: options.truePeak === false ? toDb(samplePeak) : toDb(truePeak(channels, sampleRate, samplePeak)),
+    truePeak: toDb(truePeakValue),
     momentary,
     shortTerm,
   };
+}
+
+export function measureLoudness(channels: readonly Float32Array[], sampleRate: number, options: LoudnessOptions = {}): LoudnessReport {
+  const length = channels.length ? channels[0].length : 0;
+  return new LoudnessMeter(channels.length, sampleRate, length, options.weights).all(channels).report(channels, options);
 }
 
 /** A report measured with `truePeak: false`, completed with the true peak of the same channels. */

@@ -167,6 +167,7 @@ export async function runTask(
         shortTermMax: loudness.shortTermMax,
         limiterDb: mastered.limiterDb,
         compressorDb: mastered.compressorDb,
+        masterPasses: mastered.passes,
         ...(reference ? referenceMeta(reference, profile(mastered.channels, sampleRate), matched?.gains) : {}),
       });
     }

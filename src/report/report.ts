@@ -32,6 +32,8 @@ export interface MasterReport {
   readonly shortTermMax: number | null;
   readonly limiterDb: number | null;
   readonly compressorDb: number | null;
+  /** Limiter passes over the song: 1, or 2 when the first missed the target by more than 0.05 LU (0 without a limiter). */
+  readonly passes: number | null;
   /** The target, when the song sets one. */
   readonly target: { readonly integrated: number; readonly tolerance: number; readonly ceilingDb: number } | null;
   /** Within tolerance of the target and under its ceiling (true when there is no target). */
@@ -144,6 +146,7 @@ function masterReport(song: SongIR, result: TaskResult): MasterReport {
     shortTermMax: round2(meta.shortTermMax),
     limiterDb: round2(meta.limiterDb),
     compressorDb: round2(meta.compressorDb),
+    passes: meta.masterPasses ?? null,
     target: loudness ? { integrated: loudness.target, tolerance: loudness.tolerance, ceilingDb: loudness.ceilingDb } : null,
     meetsTarget,
     reference: song.master.reference ? referenceReport(song.master.reference.path, meta) : null,

@@ -1,0 +1,174 @@
+/**
+ * Loudness normalisation without iterating full passes: what integrated loudness will the
+ * limiter leave at a given input gain?
+ *
+ * Before limiting, `LimiterForecast` answers from the pre-limiter signal's K-weighted energy per
+ * 1 ms sub-step and its true peak over each sub-step and the lookahead after it: at gain g a
+ * sub-step needs ceiling / (g × peak) (at most 1), the curve recovers at the release rate as the
+ * limiter's does, and the sub-step's energy scales by g² × curve². This is the limiter at 1 ms
+ * resolution, so it sets the first pass's gain close to the one that meets the target.
+ *
+ * After a metered pass, `elasticCorrection` answers exactly at the gain written and to first
+ * order around it: each 10 ms step's energy moves by the limiter's own gain sensitivity there
+ * (LimiterMeasure.elastic). Both gate and sum their steps as the meter does.
+ */
+import { integratedOfSteps, type LoudnessMeter } from './loudness.ts';
+
+/** Sub-steps per 10 ms loudness step. */
+const SUB_STEPS = 10;
+
+/** First sample of sub-step k of step h. */
+const subStart = (hop: number, h: number, k: number) => h * hop + Math.floor((k * hop) / SUB_STEPS);
+
+/**
+ * Meter a whole signal, also summing its channel-weighted K-weighted energy per sub-step
+ * (SUB_STEPS per step; the partial last step has none).
+ */
+export function meterSubSteps(meter: LoudnessMeter, channels: readonly Float32Array[]): Float64Array {
+  const { hop, hops } = meter;
+  const energies = new Float64Array(hops * SUB_STEPS);
+  const perSample = new Float64Array(hop);
+  for (let h = 0; h <= hops; h++) {
+    meter.step(channels, h, perSample);
+    if (h === hops) break;
+    for (let k = 0; k < SUB_STEPS; k++) {
+      let sum = 0;
+      for (let i = subStart(hop, h, k) - h * hop, end = subStart(hop, h, k + 1) - h * hop; i < end; i++) sum += perSample[i];
+      energies[h * SUB_STEPS + k] = sum;
+    }
+  }
+  return energies;
+}
+
+/**
+ * The largest of `envelope` over each sub-step and the `lookahead` samples after it. Values at
+ * or under `exactAbove` may be bounds, not true peaks (truePeakEnvelope's shortcut): there the
+ * sample's own magnitude stands in, so the forecast stays usable above the envelope's range.
+ */
+export function subStepPeaks(envelope: Float64Array, channels: readonly Float32Array[], exactAbove: number, hop: number, hops: number, lookahead: number): Float64Array {
+  const length = envelope.length;
+  const own = (i: number) => {
+    const value = envelope[i];
+    if (value > exactAbove) return value;
+    let magnitude = 0;
+    for (const channel of channels) magnitude = Math.max(magnitude, Math.abs(channel[i]));
+    return magnitude;
+  };
+  const peaks = new Float64Array(hops * SUB_STEPS);
+  for (let h = 0; h < hops; h++) {
+    for (let k = 0; k < SUB_STEPS; k++) {
+      let peak = 0;
+      for (let i = subStart(hop, h, k), end = Math.min(length, subStart(hop, h, k + 1) + lookahead); i < end; i++) {
+        const value = own(i);
+        if (value > peak) peak = value;
+      }
+      peaks[h * SUB_STEPS + k] = peak;
+    }
+  }
+  return peaks;
+}
+
+export class LimiterForecast {
+  private readonly steps: Float64Array;
+  private readonly recovery: number;
+
+  /**
+   * `energies` and `peaks` per sub-step (meterSubSteps, subStepPeaks) at unity gain; `ceiling`
+   * linear (the limiter's own, safety margin included); `recovery` per sample.
+   */
+  constructor(
+    private readonly energies: Float64Array,
+    private readonly peaks: Float64Array,
+    private readonly hop: number,
+    private readonly ceiling: number,
+    recovery: number,
+  ) {
+    this.steps = new Float64Array(energies.length / SUB_STEPS);
+    this.recovery = Math.pow(recovery, hop / SUB_STEPS);
+  }
+
+  /** Forecast integrated loudness of the limited signal at `gainDb`, LUFS. */
+  integratedAt(gainDb: number): number {
+    const { energies, peaks, steps, ceiling, recovery } = this;
+    const gain = Math.pow(10, gainDb / 20);
+    steps.fill(0);
+    let curve = 1;
+    for (let s = 0; s < energies.length; s++) {
+      const scaled = gain * peaks[s];
+      const need = scaled > ceiling ? ceiling / scaled : 1;
+      const recovered = 1 - (1 - curve) * recovery;
+      curve = need < recovered ? need : recovered;
+      steps[(s / SUB_STEPS) | 0] += energies[s] * gain * gain * curve * curve;
+    }
+    return integratedOfSteps(steps, this.hop);
+  }
+
+  /** The gain (dB) from `lowDb` to `highDb` whose forecast meets `target` (the nearer end when none does). */
+  gainFor(target: number, lowDb: number, highDb: number): number {
+    return solveRising((gainDb) => this.integratedAt(gainDb) - target, lowDb, highDb);
+  }
+
+  /**
+   * The gain for a second pass, after one at `gainDb` measured `measured` LUFS rising by
+   * `slope` LU per dB there (loudnessSlope): the forecast's curve, moved and scaled to pass
+   * through that measurement with that slope — L(g) ≈ measured + slope / F′(gainDb) ×
+   * (F(g) − F(gainDb)) — so the correction is exact to first order and bends as the limiter's
+   * loss grows with the gain, which a straight line from the measurement would miss. Where
+   * the forecast is flat (a target out of reach for it) the straight line is used.
+   */
+  correctedGain(gainDb: number, measured: number, slope: number, target: number, lowDb: number, highDb: number): number {
+    const delta = 0.01;
+    const forecastSlope = (this.integratedAt(gainDb + delta) - this.integratedAt(gainDb - delta)) / (2 * delta);
+    if (!(slope > 1e-3)) return target > measured ? highDb : lowDb;
+    if (!(forecastSlope > 1e-3)) return Math.max(lowDb, Math.min(highDb, gainDb + (target - measured) / slope));
+    const aim = this.integratedAt(gainDb) + ((target - measured) * forecastSlope) / slope;
+    return this.gainFor(aim, lowDb, highDb);
+  }
+}
+
+/**
+ * How fast a metered limiter pass's integrated loudness rises with its input gain, LU per dB:
+ * `weighted` are its output's step energies and `elastic` half their derivatives by the log of
+ * the gain (LimiterMeasure) — exact, as the meter K-weights the output's derivative itself —
+ * through the meter's gating (the blocks kept stay kept for an infinitesimal change).
+ */
+export function loudnessSlope(weighted: Float64Array, elastic: Float64Array, hop: number): number {
+  // Each step's energy × 10^(its slope × Δ / 10), either side of the gain.
+  const rates = Float64Array.from(weighted, (energy, h) => (energy > 0 ? elastic[h] / energy : 0) * (Math.LN10 / 10));
+  const shifted = new Float64Array(weighted.length);
+  const at = (delta: number) => {
+    for (let h = 0; h < weighted.length; h++) shifted[h] = weighted[h] * Math.exp(rates[h] * delta);
+    return integratedOfSteps(shifted, hop);
+  };
+  const delta = 0.01;
+  return (at(delta) - at(-delta)) / (2 * delta);
+}
+
+/**
+ * A root of a non-decreasing function on [low, high] by regula falsi (Illinois), to 1e-4; the
+ * nearer end when it has none there.
+ */
+function solveRising(f: (x: number) => number, low: number, high: number): number {
+  let fLow = f(low);
+  let fHigh = f(high);
+  if (fHigh <= 0) return high;
+  if (fLow >= 0) return low;
+  let side = 0;
+  for (let iteration = 0; iteration < 100 && high - low > 1e-6; iteration++) {
+    const x = (low * fHigh - high * fLow) / (fHigh - fLow);
+    const value = f(x);
+    if (Math.abs(value) < 1e-4) return x;
+    if (value < 0) {
+      low = x;
+      fLow = value;
+      if (side === -1) fHigh /= 2;
+      side = -1;
+    } else {
+      high = x;
+      fHigh = value;
+      if (side === 1) fLow /= 2;
+      side = 1;
+    }
+  }
+  return (low + high) / 2;
+}

@@ -1,0 +1,125 @@
+/**
+ * Loudness normalisation without iterating full passes (issue 13): the master is limited once
+ * at a forecast gain, and a second time only when that misses the target by more than 0.05 LU —
+ * never a third time. Every result is measured again from the output with the project's meter,
+ * and cross-checked with ffmpeg's ebur128 filter where it is installed.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { MasterIR } from '../src/ir/types.ts';
+import { encodeWavPcm } from '../src/io/wav.ts';
+import { master } from '../src/master/chain.ts';
+import { loudnessSlope } from '../src/master/forecast.ts';
+import { limitPrepared, prepareLimiter } from '../src/master/limiter.ts';
+import { integratedOfSteps, LoudnessMeter, measureLoudness } from '../src/master/loudness.ts';
+import { ffmpegSummary } from './helpers/audio.ts';
+import { drumLoop, pad } from './helpers/drum-loop.ts';
+
+const RATE = 48000;
+const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
+
+function settings(target: number, ceilingDb = -1): MasterIR {
+  return {
+    ceilingDb,
+    loudness: { target, tolerance: 0.5, ceilingDb },
+    limiter: { ceilingDb, release: 0.05, lookahead: 0.0015 },
+    eq: [],
+    compressor: null,
+    multiband: null,
+    width: 1,
+    dither: false,
+    reference: null,
+    match: null,
+    formats: [],
+    mp3Bitrate: 320,
+  };
+}
+
+/** Mastered to `target`, then measured again from the output itself. */
+function mastered(signal: Float32Array[], target: number) {
+  const result = master(signal, RATE, settings(target));
+  const measured = measureLoudness(result.channels, RATE);
+  return { result, measured };
+}
+
+function mix(a: Float32Array[], b: Float32Array[], gainB: number): Float32Array[] {
+  return a.map((channel, c) => Float32Array.from(channel, (value, i) => value + gainB * b[c][i]));
+}
+
+describe('master loudness normalisation: forecast, limit once, correct at most once', () => {
+  it('limits ordinary material once, within 0.05 LU of the target and under the ceiling', () => {
+    // A sustained pad the limiter shaves by about a dB, and a pad with a drum loop under it.
+    for (const [signal, target] of [
+      [pad(20, RATE, 3), -10],
+      [mix(pad(20, RATE, 5), drumLoop(20, RATE, 5), 0.5), -14],
+    ] as const) {
+      const { result, measured } = mastered(signal, target);
+      expect(result.limiterDb, `target ${target}`).toBeLessThan(-0.5);
+      expect(result.passes, `target ${target}`).toBe(1);
+      expect(Math.abs(measured.integrated - target), `target ${target}`).toBeLessThanOrEqual(0.05);
+      expect(measured.truePeak, `target ${target}`).toBeLessThanOrEqual(-1);
+      // The report is the output's own measurement.
+      expect(result.loudness.integrated).toBeCloseTo(measured.integrated, 9);
+      expect(result.loudness.truePeak).toBeCloseTo(measured.truePeak, 9);
+    }
+  });
+
+  it('takes at most two passes on a dry, crest-heavy drum loop limited 15–25 dB, within 0.05 LU and under the ceiling', () => {
+    for (const [seed, target] of [
+      [1, -8],
+      [7, -8],
+      [7, -10],
+    ] as const) {
+      const loop = drumLoop(30, RATE, seed);
+      const before = measureLoudness(loop, RATE);
+      // Peaks some 17 dB over the loudness: the target needs far more than the ceiling allows unlimited.
+      expect(before.truePeak - before.integrated).toBeGreaterThan(15);
+      const { result, measured } = mastered(loop, target);
+      expect(result.limiterDb, `seed ${seed}, ${target} LUFS`).toBeLessThan(-14);
+      expect(result.passes, `seed ${seed}, ${target} LUFS`).toBeLessThanOrEqual(2);
+      expect(Math.abs(measured.integrated - target), `seed ${seed}, ${target} LUFS`).toBeLessThanOrEqual(0.05);
+      expect(measured.truePeak, `seed ${seed}, ${target} LUFS`).toBeLessThanOrEqual(-1);
+    }
+  });
+
+  it.skipIf(!hasFfmpeg)('agrees with ffmpeg -af ebur128=peak=true on the hard master: loudness on target, true peak under the ceiling', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mixdown-master-passes-'));
+    try {
+      const { result } = mastered(drumLoop(30, RATE, 1), -8);
+      const file = join(dir, 'master.wav');
+      writeFileSync(file, encodeWavPcm(result.channels, RATE, 24));
+      const summary = ffmpegSummary(file);
+      // ffmpeg prints one decimal.
+      expect(Math.abs(summary.I + 8)).toBeLessThanOrEqual(0.1);
+      expect(summary.peak).toBeLessThanOrEqual(-1 + 0.1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("meters the limiter's loudness slope exactly: it matches two passes either side of the gain", () => {
+    const loop = drumLoop(10, RATE, 2);
+    const options = { ceilingDb: -1, release: 0.05, lookahead: 0.0015 };
+    const prepared = prepareLimiter(loop, RATE, -1, Math.pow(10, 26 / 20));
+    const metered = (gainDb: number) => {
+      const meter = new LoudnessMeter(2, RATE, loop[0].length);
+      const limited = limitPrepared(prepared, Math.pow(10, gainDb / 20), options, undefined, meter);
+      return { limited, meter, integrated: integratedOfSteps(meter.weighted, meter.hop) };
+    };
+    // Unlimited, lightly and heavily limited: the slope falls from 1 as the limiter holds more.
+    const slopes: number[] = [];
+    for (const gainDb of [-10, 4, 14, 24]) {
+      const { limited, meter } = metered(gainDb);
+      const slope = loudnessSlope(meter.weighted, limited.elastic, meter.hop);
+      const secant = (metered(gainDb + 0.05).integrated - metered(gainDb - 0.05).integrated) / 0.1;
+      expect(Math.abs(slope - secant), `${gainDb} dB`).toBeLessThanOrEqual(0.01);
+      slopes.push(slope);
+    }
+    expect(slopes[0]).toBeCloseTo(1, 6);
+    expect(slopes[1]).toBeLessThan(0.9);
+    expect(slopes[3]).toBeLessThan(slopes[2]);
+  });
+});
