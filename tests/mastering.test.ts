@@ -21,13 +21,15 @@ export default defineSong({
 `;
 
 describe('mastering chain', () => {
-  it('normalises to a loudness preset within ±0.2 LU and keeps the true peak under the ceiling', async () => {
+  it('normalises to a loudness preset within 0.05 LU in at most two limiter passes and keeps the true peak under the ceiling', async () => {
     const project = createProject({ songs: { s: song("{ loudness: 'streaming', eq: [{ type: 'highPass', frequency: 30, slope: 24 }, { type: 'highShelf', frequency: 8000, gain: 1.5 }], compressor: { threshold: -20, ratio: 2 }, width: 1.2 }") } });
     try {
       const result = await project.build({ strict: true });
       expect(result.ok, JSON.stringify(result.songs[0].diagnostics)).toBe(true);
       const report = JSON.parse(project.read('dist/s/report.json')).master;
-      expect(Math.abs(report.integrated + 14)).toBeLessThanOrEqual(0.2);
+      // Normalisation limits once or twice, and lands within 0.05 LU (the report rounds to 0.01).
+      expect(Math.abs(report.integrated + 14)).toBeLessThanOrEqual(0.05);
+      expect([1, 2]).toContain(report.passes);
       expect(report.truePeakDb).toBeLessThanOrEqual(-1);
       expect(report.target).toEqual({ integrated: -14, tolerance: 0.5, ceilingDb: -1 });
       expect(report.meetsTarget).toBe(true);

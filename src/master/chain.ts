@@ -53,12 +53,19 @@ function scale(channels: readonly Float32Array[], gain: number): void {
   for (const channel of channels) for (let i = 0; i < channel.length; i++) channel[i] = channel[i] * gain;
 }
 
+/** The stages before the gain, on a copy of the mix; returns the glue compressor's deepest reduction. */
+function preGain(mix: readonly Float32Array[], into: Float32Array[], sampleRate: number, settings: MasterIR): number {
+  mix.forEach((channel, c) => into[c].set(channel));
+  applyEq(into, sampleRate, settings.eq);
+  const compressorDb = settings.compressor ? compress(into, sampleRate, settings.compressor) : 0;
+  if (settings.multiband) multibandCompress(into, sampleRate, settings.multiband);
+  applyWidth(into, settings.width);
+  return compressorDb;
+}
+
 export function master(mix: readonly Float32Array[], sampleRate: number, settings: MasterIR): MasterResult {
-  const channels = mix.map((channel) => channel.slice());
-  applyEq(channels, sampleRate, settings.eq);
-  const compressorDb = settings.compressor ? compress(channels, sampleRate, settings.compressor) : 0;
-  if (settings.multiband) multibandCompress(channels, sampleRate, settings.multiband);
-  applyWidth(channels, settings.width);
+  const channels = mix.map((channel) => new Float32Array(channel.length));
+  const compressorDb = preGain(mix, channels, sampleRate, settings);
   const length = channels[0]?.length ?? 0;
 
   if (!settings.loudness && !settings.limiter) {
@@ -69,7 +76,7 @@ export function master(mix: readonly Float32Array[], sampleRate: number, setting
   }
   const limiter = settings.limiter ?? { ceilingDb: settings.loudness!.ceilingDb, release: 0.05, lookahead: 0.0015 };
   if (!settings.loudness) {
-    // The limiter reads each sample only where it writes it: it may limit in place.
+    // The limiter reads each sample only where it writes it: it limits in place.
     const meter = new LoudnessMeter(channels.length, sampleRate, length);
     const limited = limitPrepared(prepareLimiter(channels, sampleRate, limiter.ceilingDb), 1, limiter, channels, meter);
     return { channels, loudness: meter.report(channels), gainDb: 0, limiterDb: limited.maxReductionDb, compressorDb, passes: 1 };
@@ -82,37 +89,44 @@ export function master(mix: readonly Float32Array[], sampleRate: number, setting
     return { channels, loudness: before.report(channels), gainDb: 0, limiterDb: 0, compressorDb, passes: 0 };
   }
   // The gain the target needs without the limiter, then with it: forecast from the envelope,
-  // which is exact up to ENVELOPE_HEADROOM_DB above the gain it is found for — found again,
-  // once, for a forecast beyond that.
+  // which is exact up to ENVELOPE_HEADROOM_DB more. A forecast that needs more gain than that
+  // is estimated from the samples' own peaks, and the envelope found again (once) for it.
   const baseDb = target - unlimited;
+  const highestDb = baseDb + MAX_LIMITING_DB;
   const ceiling = limiterCeiling(limiter.ceilingDb);
   const lookahead = Math.max(1, Math.round(limiter.lookahead * sampleRate));
   const recovery = Math.exp(-1 / Math.max(1, limiter.release * sampleRate));
-  let gainDb = baseDb;
-  let prepared: LimiterInput | undefined;
-  let forecast: LimiterForecast | undefined;
-  for (let attempt = 0; attempt < 2 && (!prepared || Math.pow(10, gainDb / 20) > prepared.maxGain); attempt++) {
-    prepared = prepareLimiter(channels, sampleRate, limiter.ceilingDb, Math.pow(10, (gainDb + ENVELOPE_HEADROOM_DB) / 20));
-    const peaks = subStepPeaks(prepared.envelope, channels, ceiling / prepared.maxGain, before.hop, before.hops, lookahead);
-    forecast = new LimiterForecast(subEnergies, peaks, before.hop, ceiling, recovery);
-    gainDb = forecast.gainFor(target, baseDb, baseDb + MAX_LIMITING_DB);
+  const forecastFor = (input: LimiterInput, exactAbove?: number) =>
+    new LimiterForecast(subEnergies, subStepPeaks(input.envelope, channels, before.hop, before.hops, lookahead, exactAbove), before.hop, ceiling, recovery);
+  let prepared = prepareLimiter(channels, sampleRate, limiter.ceilingDb, Math.pow(10, (baseDb + ENVELOPE_HEADROOM_DB) / 20));
+  let forecast = forecastFor(prepared);
+  let exactDb = 20 * Math.log10(prepared.maxGain);
+  if (forecast.integratedAt(exactDb) < target && exactDb < highestDb) {
+    const estimateDb = forecastFor(prepared, ceiling / prepared.maxGain).gainFor(target, exactDb, highestDb);
+    prepared = prepareLimiter(channels, sampleRate, limiter.ceilingDb, Math.pow(10, (estimateDb + ENVELOPE_HEADROOM_DB) / 20));
+    forecast = forecastFor(prepared);
+    exactDb = 20 * Math.log10(prepared.maxGain);
   }
-  // A second pass overwrites the first one's output.
-  const output = channels.map((channel) => new Float32Array(channel.length));
+  let gainDb = forecast.gainFor(target, baseDb, Math.min(exactDb, highestDb));
+  // The limiter reads each sample only where it writes it, so it limits in place: the song is
+  // held once. A second pass runs the stages before the gain again (the same samples) first.
   const pass = () => {
     const gain = Math.pow(10, gainDb / 20);
-    if (!prepared || gain > prepared.maxGain) prepared = prepareLimiter(channels, sampleRate, limiter.ceilingDb, gain);
+    if (gain > prepared.maxGain) prepared = prepareLimiter(channels, sampleRate, limiter.ceilingDb, gain);
     const meter = new LoudnessMeter(channels.length, sampleRate, length);
-    const result = limitPrepared(prepared, gain, limiter, output, meter);
+    const result = limitPrepared(prepared, gain, limiter, channels, meter);
     return { ...result, meter, integrated: integratedOfSteps(meter.weighted, meter.hop) };
   };
   let result = pass();
   let passes = 1;
-  if (Math.abs(result.integrated - target) > PRECISION_LU && forecast) {
+  if (Math.abs(result.integrated - target) > PRECISION_LU) {
     const slope = loudnessSlope(result.meter.weighted, result.elastic, result.meter.hop);
-    gainDb = forecast.correctedGain(gainDb, result.integrated, slope, target, baseDb - MAX_LIMITING_DB, baseDb + MAX_LIMITING_DB);
+    preGain(mix, channels, sampleRate, settings);
+    // The forecast's shape, valid beyond the envelope's exact range too (the samples' own peaks stand in there).
+    const shape = forecastFor(prepared, ceiling / prepared.maxGain);
+    gainDb = shape.correctedGain(gainDb, result.integrated, slope, target, baseDb - MAX_LIMITING_DB, highestDb);
     result = pass();
     passes = 2;
   }
-  return { channels: output, loudness: result.meter.report(output), gainDb, limiterDb: result.maxReductionDb, compressorDb, passes };
+  return { channels, loudness: result.meter.report(channels), gainDb, limiterDb: result.maxReductionDb, compressorDb, passes };
 }

@@ -41,29 +41,34 @@ export function meterSubSteps(meter: LoudnessMeter, channels: readonly Float32Ar
 }
 
 /**
- * The largest of `envelope` over each sub-step and the `lookahead` samples after it. Values at
- * or under `exactAbove` may be bounds, not true peaks (truePeakEnvelope's shortcut): there the
- * sample's own magnitude stands in, so the forecast stays usable above the envelope's range.
+ * The largest of `envelope` over each sub-step and the sub-steps that cover the `lookahead`
+ * samples after it. With `exactAbove`, values at or under it, which may be bounds rather than
+ * true peaks (truePeakEnvelope's shortcut), are replaced by the sample's own magnitude, so the
+ * forecast stays usable for gains above the envelope's exact range (`maxGain`); without it the
+ * peaks are exact for every gain up to that range.
  */
-export function subStepPeaks(envelope: Float64Array, channels: readonly Float32Array[], exactAbove: number, hop: number, hops: number, lookahead: number): Float64Array {
-  const length = envelope.length;
-  const own = (i: number) => {
-    const value = envelope[i];
-    if (value > exactAbove) return value;
-    let magnitude = 0;
-    for (const channel of channels) magnitude = Math.max(magnitude, Math.abs(channel[i]));
-    return magnitude;
-  };
-  const peaks = new Float64Array(hops * SUB_STEPS);
-  for (let h = 0; h < hops; h++) {
-    for (let k = 0; k < SUB_STEPS; k++) {
-      let peak = 0;
-      for (let i = subStart(hop, h, k), end = Math.min(length, subStart(hop, h, k + 1) + lookahead); i < end; i++) {
-        const value = own(i);
-        if (value > peak) peak = value;
-      }
-      peaks[h * SUB_STEPS + k] = peak;
+export function subStepPeaks(envelope: Float64Array, channels: readonly Float32Array[], hop: number, hops: number, lookahead: number, exactAbove?: number): Float64Array {
+  const count = hops * SUB_STEPS;
+  const own = new Float64Array(count);
+  for (let s = 0; s < count; s++) {
+    const h = Math.floor(s / SUB_STEPS);
+    const k = s - h * SUB_STEPS;
+    let peak = 0;
+    const from = subStart(hop, h, k);
+    const to = subStart(hop, h, k + 1);
+    for (let i = from; i < to; i++) if (envelope[i] > peak) peak = envelope[i];
+    if (exactAbove !== undefined && peak <= exactAbove) {
+      peak = 0;
+      for (const channel of channels) for (let i = from; i < to; i++) if (Math.abs(channel[i]) > peak) peak = Math.abs(channel[i]);
     }
+    own[s] = peak;
+  }
+  const ahead = Math.ceil(lookahead / Math.floor(hop / SUB_STEPS));
+  const peaks = new Float64Array(count);
+  for (let s = 0; s < count; s++) {
+    let peak = own[s];
+    for (let t = s + 1; t <= Math.min(count - 1, s + ahead); t++) if (own[t] > peak) peak = own[t];
+    peaks[s] = peak;
   }
   return peaks;
 }

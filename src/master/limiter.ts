@@ -92,16 +92,7 @@ export function limitPrepared(input: LimiterInput, inputGain: number, options: L
   const queueNeed = new Float64Array(capacity);
   let head = 0;
   let tail = 0;
-  const enter = (index: number) => {
-    const peak = envelope[index] * inputGain;
-    if (peak <= ceiling) return;
-    const need = ceiling / peak;
-    while (tail !== head && queueNeed[(tail - 1) & mask] >= need) tail = (tail - 1) & mask;
-    queueIndex[tail] = index;
-    queueNeed[tail] = need;
-    tail = (tail + 1) & mask;
-  };
-  for (let index = 0; index < Math.min(length, lookahead - 1); index++) enter(index);
+  let next = 0;
   // The released curve's last `lookahead` values (a ring), for the average over the lookahead,
   // and the same for its derivative by the input gain.
   const ring = new Float64Array(lookahead);
@@ -115,15 +106,25 @@ export function limitPrepared(input: LimiterInput, inputGain: number, options: L
   const hop = meter ? meter.hop : 1024;
   const steps = Math.ceil(length / hop);
   const elastic = meter ? new Float64Array(meter.hops) : undefined;
-  const sensitivity = new Float64Array(hop);
+  const perLookahead = 1 / lookahead;
   // The output's derivative by the log of the input gain, one step at a time.
-  const tangent = meter ? channels.map(() => new Float64Array(hop)) : undefined;
+  const tangent = meter ? channels.map(() => new Float32Array(hop)) : undefined;
+  const [tangentLeft, tangentRight] = stereo && tangent ? tangent : [];
   for (let step = 0; step < steps; step++) {
     const start = step * hop;
     const end = Math.min(length, start + hop);
     for (let i = start; i < end; i++) {
-      // Sample i + lookahead - 1 enters the queue, sample i - 1 leaves it.
-      if (i + lookahead - 1 < length) enter(i + lookahead - 1);
+      // Samples up to i + lookahead - 1 enter the queue (one a sample after the first), sample
+      // i - 1 leaves it.
+      for (const last = i + lookahead < length ? i + lookahead : length; next < last; next++) {
+        const peak = envelope[next] * inputGain;
+        if (peak <= ceiling) continue;
+        const need = ceiling / peak;
+        while (tail !== head && queueNeed[(tail - 1) & mask] >= need) tail = (tail - 1) & mask;
+        queueIndex[tail] = next;
+        queueNeed[tail] = need;
+        tail = (tail + 1) & mask;
+      }
       if (tail !== head && queueIndex[head] < i) head = (head + 1) & mask;
       const windowMin = tail !== head ? queueNeed[head] : 1;
       // Release: the curve may only come back up at the release rate (lowering keeps it
@@ -154,18 +155,26 @@ export function limitPrepared(input: LimiterInput, inputGain: number, options: L
       const filled = i + 1 < lookahead ? i + 1 : lookahead;
       const gain = (sum + (lookahead - filled) * previous) / lookahead;
       if (gain < minGain) minGain = gain;
-      sensitivity[i - start] = (sumSlope + (lookahead - filled) * slope) / (lookahead * gain);
+      // d(output) / d ln(input gain) = input × input gain × d(input gain × curve) / d(input gain),
+      // taken before the output is written (it may overwrite the input).
+      const rate = tangent ? inputGain * (sumSlope + (lookahead - filled) * slope) * perLookahead : 0;
       if (stereo) {
-        outLeft[i] = left[i] * inputGain * gain;
-        outRight[i] = right[i] * inputGain * gain;
-      } else for (let c = 0; c < channels.length; c++) out[c][i] = channels[c][i] * inputGain * gain;
+        const l = left[i];
+        const r = right[i];
+        if (tangentLeft && tangentRight) {
+          tangentLeft[i - start] = l * rate;
+          tangentRight[i - start] = r * rate;
+        }
+        outLeft[i] = l * inputGain * gain;
+        outRight[i] = r * inputGain * gain;
+      } else {
+        for (let c = 0; c < channels.length; c++) {
+          if (tangent) tangent[c][i - start] = channels[c][i] * rate;
+          out[c][i] = channels[c][i] * inputGain * gain;
+        }
+      }
     }
     if (meter && elastic && tangent) {
-      for (let c = 0; c < channels.length; c++) {
-        const derivative = tangent[c];
-        const written = out[c];
-        for (let i = start; i < end; i++) derivative[i - start] = written[i] * sensitivity[i - start];
-      }
       const product = meter.step(out, step, undefined, tangent);
       if (step < meter.hops) elastic[step] = product;
     }

@@ -72,6 +72,8 @@ export class LoudnessMeter {
   /** Per channel the direct-form-I state x1 x2 y1 y2 z1 z2 (float64, like the filter). */
   private readonly state: Float64Array;
   private samplePeakValue = 0;
+  /** One step of one channel, K-weighted. */
+  private readonly filtered: Float64Array;
   /** Per channel, the tangent's filter state (6 values). */
   private tangentState: Float64Array | undefined;
 
@@ -89,6 +91,7 @@ export class LoudnessMeter {
     this.shelf = shelvingFilter(sampleRate);
     this.highPass = highPassFilter(sampleRate);
     this.state = new Float64Array(6 * channelCount);
+    this.filtered = new Float64Array(this.hop);
   }
 
   /** Largest absolute sample metered so far (linear). */
@@ -104,14 +107,16 @@ export class LoudnessMeter {
    * alongside (the filter is linear, so that is the derivative of the weighted signal) and the
    * step returns Σ G_i · Σ z·z′ — half the derivative of the step's weighted energy.
    */
-  step(channels: readonly Float32Array[], h: number, perSample?: Float64Array, tangent?: readonly Float64Array[]): number {
+  step(channels: readonly Float32Array[], h: number, perSample?: Float64Array, tangent?: readonly Float32Array[]): number {
     const start = h * this.hop;
     const end = h < this.hops ? start + this.hop : this.length;
-    if (perSample) perSample.fill(0, 0, end - start);
-    const { b0: s0, b1: s1, b2: s2, a1: sa1, a2: sa2 } = this.shelf;
-    const { b0: h0, b1: h1, b2: h2, a1: ha1, a2: ha2 } = this.highPass;
+    const count = end - start;
+    if (perSample) perSample.fill(0, 0, count);
     let peakValue = this.samplePeakValue;
     let tangentSum = 0;
+    const filtered = this.filtered;
+    const { b0: s0, b1: s1, b2: s2, a1: sa1, a2: sa2 } = this.shelf;
+    const { b0: h0, b1: h1, b2: h2, a1: ha1, a2: ha2 } = this.highPass;
     for (let c = 0; c < channels.length; c++) {
       const x = channels[c];
       const weight = this.weights[c];
@@ -129,16 +134,6 @@ export class LoudnessMeter {
       let z1 = state[o + 4];
       let z2 = state[o + 5];
       let sum = 0;
-      // The tangent's own filter state (u: input, v: shelf, w: high-pass) and Σ z·w.
-      const dx = tangent?.[c];
-      const tangentState = dx ? (this.tangentState ??= new Float64Array(6 * channels.length)) : undefined;
-      let u1 = tangentState?.[o] ?? 0;
-      let u2 = tangentState?.[o + 1] ?? 0;
-      let v1 = tangentState?.[o + 2] ?? 0;
-      let v2 = tangentState?.[o + 3] ?? 0;
-      let w1 = tangentState?.[o + 4] ?? 0;
-      let w2 = tangentState?.[o + 5] ?? 0;
-      let product = 0;
       for (let i = start; i < end; i++) {
         const input = x[i];
         // The sample peak comes along in the same pass.
@@ -153,21 +148,8 @@ export class LoudnessMeter {
         z2 = z1;
         z1 = z;
         sum += z * z;
-        if (perSample) perSample[i - start] += weight * z * z;
-        if (dx) {
-          const d = dx[i - start];
-          const v = s0 * d + s1 * u1 + s2 * u2 - sa1 * v1 - sa2 * v2;
-          u2 = u1;
-          u1 = d;
-          const w = h0 * v + h1 * v1 + h2 * v2 - ha1 * w1 - ha2 * w2;
-          v2 = v1;
-          v1 = v;
-          w2 = w1;
-          w1 = w;
-          product += z * w;
-        }
+        filtered[i - start] = z;
       }
-      if (tangentState) tangentState.set([u1, u2, v1, v2, w1, w2], o);
       state[o] = x1;
       state[o + 1] = x2;
       state[o + 2] = y1;
@@ -175,10 +157,49 @@ export class LoudnessMeter {
       state[o + 4] = z1;
       state[o + 5] = z2;
       this.weighted[h] += weight * sum;
-      tangentSum += weight * product;
+      if (perSample) for (let i = 0; i < count; i++) perSample[i] += weight * filtered[i] * filtered[i];
+      if (tangent) tangentSum += weight * this.tangentProduct(tangent[c], c, count);
     }
     this.samplePeakValue = peakValue;
     return tangentSum;
+  }
+
+  /**
+   * Σ z·z′ over the step just filtered for channel c: z′ the K-weighted tangent, with its own
+   * filter state (u: input, v: shelf, w: high-pass).
+   */
+  private tangentProduct(dx: Float32Array, c: number, count: number): number {
+    const { b0: s0, b1: s1, b2: s2, a1: sa1, a2: sa2 } = this.shelf;
+    const { b0: h0, b1: h1, b2: h2, a1: ha1, a2: ha2 } = this.highPass;
+    const state = (this.tangentState ??= new Float64Array(this.state.length));
+    const filtered = this.filtered;
+    const o = 6 * c;
+    let u1 = state[o];
+    let u2 = state[o + 1];
+    let v1 = state[o + 2];
+    let v2 = state[o + 3];
+    let w1 = state[o + 4];
+    let w2 = state[o + 5];
+    let product = 0;
+    for (let i = 0; i < count; i++) {
+      const d = dx[i];
+      const v = s0 * d + s1 * u1 + s2 * u2 - sa1 * v1 - sa2 * v2;
+      u2 = u1;
+      u1 = d;
+      const w = h0 * v + h1 * v1 + h2 * v2 - ha1 * w1 - ha2 * w2;
+      v2 = v1;
+      v1 = v;
+      w2 = w1;
+      w1 = w;
+      product += filtered[i] * w;
+    }
+    state[o] = u1;
+    state[o + 1] = u2;
+    state[o + 2] = v1;
+    state[o + 3] = v2;
+    state[o + 4] = w1;
+    state[o + 5] = w2;
+    return product;
   }
 
   /** Meter every step of a whole signal. */
@@ -267,16 +288,4 @@ function reportFromSteps(weighted: Float64Array, hop: number, samplePeak: number
 export function measureLoudness(channels: readonly Float32Array[], sampleRate: number, options: LoudnessOptions = {}): LoudnessReport {
   const length = channels.length ? channels[0].length : 0;
   return new LoudnessMeter(channels.length, sampleRate, length, options.weights).all(channels).report(channels, options);
-}
-
-/** A report measured with `truePeak: false`, completed with the true peak of the same channels. */
-export function withTruePeak(report: LoudnessReport, channels: readonly Float32Array[], sampleRate: number): LoudnessReport {
-  let samplePeak = 0;
-  for (const channel of channels) {
-    for (let i = 0; i < channel.length; i++) {
-      const magnitude = channel[i] < 0 ? -channel[i] : channel[i];
-      if (magnitude > samplePeak) samplePeak = magnitude;
-    }
-  }
-  return { ...report, truePeak: toDb(truePeak(channels, sampleRate, samplePeak)) };
 }

@@ -11,7 +11,7 @@ import type { MidiParams } from '../io/midi.ts';
 import { dawprojectFiles, dawprojectParams, type DawprojectTaskParams } from './dawproject.ts';
 
 /** Bump when any renderer's output for the same inputs changes. Part of every key. */
-export const ENGINE_VERSION = 'mixdown-engine/4';
+export const ENGINE_VERSION = 'mixdown-engine/5';
 
 /** A channel strip as a task renders it: inserts, then the fader. */
 export interface StripParams {
