@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Diagnostic } from '../src/diagnostics/diagnostic.ts';
+import { elaborateMaster } from '../src/elaborate/master.ts';
 import type { MasterIR } from '../src/ir/types.ts';
 import { encodeWavPcm } from '../src/io/wav.ts';
 import { master } from '../src/master/chain.ts';
@@ -21,21 +23,12 @@ import { drumLoop, pad } from './helpers/drum-loop.ts';
 const RATE = 48000;
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 
-function settings(target: number, ceilingDb = -1): MasterIR {
-  return {
-    ceilingDb,
-    loudness: { target, tolerance: 0.5, ceilingDb },
-    limiter: { ceilingDb, release: 0.05, lookahead: 0.0015 },
-    eq: [],
-    compressor: null,
-    multiband: null,
-    width: 1,
-    dither: false,
-    reference: null,
-    match: null,
-    formats: [],
-    mp3Bitrate: 320,
-  };
+/** The master settings a song with `master: { loudness: { target, ceiling } }` resolves to. */
+function settings(target: number, ceiling = -1): MasterIR {
+  const problems: Diagnostic[] = [];
+  const resolved = elaborateMaster({ loudness: { target, ceiling } }, RATE, { file: 'songs/s/song.ts', line: 1, column: 1, song: 's' }, problems);
+  expect(problems).toEqual([]);
+  return resolved;
 }
 
 /** Mastered to `target`, then measured again from the output itself. */

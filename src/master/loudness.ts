@@ -74,8 +74,9 @@ export class LoudnessMeter {
   private samplePeakValue = 0;
   /** One step of one channel, K-weighted. */
   private readonly filtered: Float64Array;
-  /** Per channel, the tangent's filter state (6 values). */
+  /** Per channel, the tangent's filter state (6 values), and one step of it K-weighted. */
   private tangentState: Float64Array | undefined;
+  private filteredTangent: Float64Array | undefined;
 
   constructor(
     channelCount: number,
@@ -115,91 +116,65 @@ export class LoudnessMeter {
     let peakValue = this.samplePeakValue;
     let tangentSum = 0;
     const filtered = this.filtered;
-    const { b0: s0, b1: s1, b2: s2, a1: sa1, a2: sa2 } = this.shelf;
-    const { b0: h0, b1: h1, b2: h2, a1: ha1, a2: ha2 } = this.highPass;
     for (let c = 0; c < channels.length; c++) {
       const x = channels[c];
-      const weight = this.weights[c];
-      if (weight === 0 || h >= this.hops) {
-        for (let i = start; i < end; i++) if (Math.abs(x[i]) > peakValue) peakValue = Math.abs(x[i]);
-        continue;
-      }
-      // Direct form I in float64: state is the last two inputs and outputs of each stage.
-      const state = this.state;
-      const o = 6 * c;
-      let x1 = state[o];
-      let x2 = state[o + 1];
-      let y1 = state[o + 2];
-      let y2 = state[o + 3];
-      let z1 = state[o + 4];
-      let z2 = state[o + 5];
-      let sum = 0;
+      // The sample peak comes along in the same pass.
       for (let i = start; i < end; i++) {
         const input = x[i];
-        // The sample peak comes along in the same pass.
         if (input > peakValue) peakValue = input;
         else if (-input > peakValue) peakValue = -input;
-        const y = s0 * input + s1 * x1 + s2 * x2 - sa1 * y1 - sa2 * y2;
-        x2 = x1;
-        x1 = input;
-        const z = h0 * y + h1 * y1 + h2 * y2 - ha1 * z1 - ha2 * z2;
-        y2 = y1;
-        y1 = y;
-        z2 = z1;
-        z1 = z;
-        sum += z * z;
-        filtered[i - start] = z;
       }
-      state[o] = x1;
-      state[o + 1] = x2;
-      state[o + 2] = y1;
-      state[o + 3] = y2;
-      state[o + 4] = z1;
-      state[o + 5] = z2;
+      const weight = this.weights[c];
+      if (weight === 0 || h >= this.hops) continue;
+      this.kWeight(x, start, end, this.state, 6 * c, filtered);
+      let sum = 0;
+      for (let i = 0; i < count; i++) sum += filtered[i] * filtered[i];
       this.weighted[h] += weight * sum;
       if (perSample) for (let i = 0; i < count; i++) perSample[i] += weight * filtered[i] * filtered[i];
-      if (tangent) tangentSum += weight * this.tangentProduct(tangent[c], c, count);
+      if (tangent) {
+        // The tangent, K-weighted with its own filter state.
+        const derivative = (this.filteredTangent ??= new Float64Array(this.hop));
+        this.kWeight(tangent[c], 0, count, (this.tangentState ??= new Float64Array(this.state.length)), 6 * c, derivative);
+        let product = 0;
+        for (let i = 0; i < count; i++) product += filtered[i] * derivative[i];
+        tangentSum += weight * product;
+      }
     }
     this.samplePeakValue = peakValue;
     return tangentSum;
   }
 
   /**
-   * Σ z·z′ over the step just filtered for channel c: z′ the K-weighted tangent, with its own
-   * filter state (u: input, v: shelf, w: high-pass).
+   * K-weight x[from, to) into out[0 …], continuing the filter state at state[o, o + 6): direct
+   * form I in float64, the last two inputs and outputs of each stage.
    */
-  private tangentProduct(dx: Float32Array, c: number, count: number): number {
+  private kWeight(x: Float32Array, from: number, to: number, state: Float64Array, o: number, out: Float64Array): void {
     const { b0: s0, b1: s1, b2: s2, a1: sa1, a2: sa2 } = this.shelf;
     const { b0: h0, b1: h1, b2: h2, a1: ha1, a2: ha2 } = this.highPass;
-    const state = (this.tangentState ??= new Float64Array(this.state.length));
-    const filtered = this.filtered;
-    const o = 6 * c;
-    let u1 = state[o];
-    let u2 = state[o + 1];
-    let v1 = state[o + 2];
-    let v2 = state[o + 3];
-    let w1 = state[o + 4];
-    let w2 = state[o + 5];
-    let product = 0;
-    for (let i = 0; i < count; i++) {
-      const d = dx[i];
-      const v = s0 * d + s1 * u1 + s2 * u2 - sa1 * v1 - sa2 * v2;
-      u2 = u1;
-      u1 = d;
-      const w = h0 * v + h1 * v1 + h2 * v2 - ha1 * w1 - ha2 * w2;
-      v2 = v1;
-      v1 = v;
-      w2 = w1;
-      w1 = w;
-      product += filtered[i] * w;
+    let x1 = state[o];
+    let x2 = state[o + 1];
+    let y1 = state[o + 2];
+    let y2 = state[o + 3];
+    let z1 = state[o + 4];
+    let z2 = state[o + 5];
+    for (let i = from; i < to; i++) {
+      const input = x[i];
+      const y = s0 * input + s1 * x1 + s2 * x2 - sa1 * y1 - sa2 * y2;
+      x2 = x1;
+      x1 = input;
+      const z = h0 * y + h1 * y1 + h2 * y2 - ha1 * z1 - ha2 * z2;
+      y2 = y1;
+      y1 = y;
+      z2 = z1;
+      z1 = z;
+      out[i - from] = z;
     }
-    state[o] = u1;
-    state[o + 1] = u2;
-    state[o + 2] = v1;
-    state[o + 3] = v2;
-    state[o + 4] = w1;
-    state[o + 5] = w2;
-    return product;
+    state[o] = x1;
+    state[o + 1] = x2;
+    state[o + 2] = y1;
+    state[o + 3] = y2;
+    state[o + 4] = z1;
+    state[o + 5] = z2;
   }
 
   /** Meter every step of a whole signal. */
