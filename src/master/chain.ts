@@ -5,13 +5,13 @@
  * envelope how much loudness the limiter will take at each gain (LimiterForecast), sets the
  * gain, and limits once, metering the output as it is written. Only when that master is more
  * than 0.05 LU off its target does a second pass correct the gain, by the forecast's curve
- * fitted to the first pass's measured loudness and its exact slope — never a third: the master
- * is limited at most twice (`passes`).
+ * moved to the first pass's measured loudness — never a third: the master is limited at most
+ * twice (`passes`).
  */
 import type { MasterIR } from '../ir/types.ts';
 import { compress } from './compressor.ts';
 import { applyEq } from './eq.ts';
-import { LimiterForecast, loudnessSlope, meterSubSteps, subStepPeaks } from './forecast.ts';
+import { LimiterForecast, meterSubSteps, subStepPeaks } from './forecast.ts';
 import { limiterCeiling, limitPrepared, prepareLimiter, type LimiterInput } from './limiter.ts';
 import { multibandCompress } from './multiband.ts';
 import { integratedOfSteps, LoudnessMeter, measureLoudness, type LoudnessReport } from './loudness.ts';
@@ -120,11 +120,10 @@ export function master(mix: readonly Float32Array[], sampleRate: number, setting
   let result = pass();
   let passes = 1;
   if (Math.abs(result.integrated - target) > PRECISION_LU) {
-    const slope = loudnessSlope(result.meter.weighted, result.elastic, result.meter.hop);
     preGain(mix, channels, sampleRate, settings);
     // The forecast's shape, valid beyond the envelope's exact range too (the samples' own peaks stand in there).
     const shape = forecastFor(prepared, ceiling / prepared.maxGain);
-    gainDb = shape.correctedGain(gainDb, result.integrated, slope, target, baseDb - MAX_LIMITING_DB, highestDb);
+    gainDb = shape.correctedGain(gainDb, result.integrated, target, baseDb - MAX_LIMITING_DB, highestDb);
     result = pass();
     passes = 2;
   }

@@ -8,9 +8,9 @@
  * limiter's does, and the sub-step's energy scales by g² × curve². This is the limiter at 1 ms
  * resolution, so it sets the first pass's gain close to the one that meets the target.
  *
- * After a metered pass, `elasticCorrection` answers exactly at the gain written and to first
- * order around it: each 10 ms step's energy moves by the limiter's own gain sensitivity there
- * (LimiterMeasure.elastic). Both gate and sum their steps as the meter does.
+ * After a metered pass that missed, `correctedGain` moves the forecast's curve to pass through
+ * the measured loudness and solves it again. The forecast gates and sums its steps as the meter
+ * does.
  */
 import { integratedOfSteps, type LoudnessMeter } from './loudness.ts';
 
@@ -114,39 +114,14 @@ export class LimiterForecast {
   }
 
   /**
-   * The gain for a second pass, after one at `gainDb` measured `measured` LUFS rising by
-   * `slope` LU per dB there (loudnessSlope): the forecast's curve, moved and scaled to pass
-   * through that measurement with that slope — L(g) ≈ measured + slope / F′(gainDb) ×
-   * (F(g) − F(gainDb)) — so the correction is exact to first order and bends as the limiter's
-   * loss grows with the gain, which a straight line from the measurement would miss. Where
-   * the forecast is flat (a target out of reach for it) the straight line is used.
+   * The gain for a second pass, after one at `gainDb` measured `measured` LUFS: where the
+   * forecast's curve, moved to pass through that measurement — L(g) ≈ measured + F(g) − F(gainDb)
+   * — meets `target`. The forecast's own error is nearly constant over the small correction
+   * left after a forecast first pass, so what remains is its change over that correction.
    */
-  correctedGain(gainDb: number, measured: number, slope: number, target: number, lowDb: number, highDb: number): number {
-    const delta = 0.01;
-    const forecastSlope = (this.integratedAt(gainDb + delta) - this.integratedAt(gainDb - delta)) / (2 * delta);
-    if (!(slope > 1e-3)) return target > measured ? highDb : lowDb;
-    if (!(forecastSlope > 1e-3)) return Math.max(lowDb, Math.min(highDb, gainDb + (target - measured) / slope));
-    const aim = this.integratedAt(gainDb) + ((target - measured) * forecastSlope) / slope;
-    return this.gainFor(aim, lowDb, highDb);
+  correctedGain(gainDb: number, measured: number, target: number, lowDb: number, highDb: number): number {
+    return this.gainFor(this.integratedAt(gainDb) + target - measured, lowDb, highDb);
   }
-}
-
-/**
- * How fast a metered limiter pass's integrated loudness rises with its input gain, LU per dB:
- * `weighted` are its output's step energies and `elastic` half their derivatives by the log of
- * the gain (LimiterMeasure) — exact, as the meter K-weights the output's derivative itself —
- * through the meter's gating (the blocks kept stay kept for an infinitesimal change).
- */
-export function loudnessSlope(weighted: Float64Array, elastic: Float64Array, hop: number): number {
-  // Each step's energy × 10^(its slope × Δ / 10), either side of the gain.
-  const rates = Float64Array.from(weighted, (energy, h) => (energy > 0 ? elastic[h] / energy : 0) * (Math.LN10 / 10));
-  const shifted = new Float64Array(weighted.length);
-  const at = (delta: number) => {
-    for (let h = 0; h < weighted.length; h++) shifted[h] = weighted[h] * Math.exp(rates[h] * delta);
-    return integratedOfSteps(shifted, hop);
-  };
-  const delta = 0.01;
-  return (at(delta) - at(-delta)) / (2 * delta);
 }
 
 /**

@@ -48,29 +48,13 @@ export function limit(channels: readonly Float32Array[], sampleRate: number, opt
   return limitPrepared(prepareLimiter(channels, sampleRate, options.ceilingDb), 1, options);
 }
 
-/** What a metered limiter pass reports besides the audio. */
-export interface LimiterMeasure {
-  /**
-   * Per loudness step (the meter's): half the derivative of its K-weighted energy by the log of
-   * the input gain, Σ z·z′ (LoudnessMeter.step's tangent), where each output sample's derivative
-   * is the sample times ε(n) = d ln G / d ln g — how its total gain G (input gain × limiter gain)
-   * moves with the input gain g: 1 where the limiter is idle, 0 where it holds a peak at the
-   * ceiling, in between while it recovers. Divided by the step's energy it is the step's loudness
-   * slope in dB per dB of input gain.
-   */
-  readonly elastic: Float64Array;
-}
-
 /**
  * Limit `input × gain` (gain ≤ input.maxGain), in one forward pass with O(lookahead) state
  * besides the envelope. `into`: arrays to write the result to (one per channel, the signal's
  * length; they may be the input's own arrays: each sample is read only where it is written).
- * `meter`: a loudness meter for the output, fed each step as it is written; with it the pass
- * also reports its gain sensitivity (LimiterMeasure).
+ * `meter`: a loudness meter for the output, fed each 10 ms step as it is written.
  */
-export function limitPrepared(input: LimiterInput, inputGain: number, options: LimiterOptions, into?: Float32Array[]): LimiterResult;
-export function limitPrepared(input: LimiterInput, inputGain: number, options: LimiterOptions, into: Float32Array[] | undefined, meter: LoudnessMeter): LimiterResult & LimiterMeasure;
-export function limitPrepared(input: LimiterInput, inputGain: number, options: LimiterOptions, into?: Float32Array[], meter?: LoudnessMeter): LimiterResult & Partial<LimiterMeasure> {
+export function limitPrepared(input: LimiterInput, inputGain: number, options: LimiterOptions, into?: Float32Array[], meter?: LoudnessMeter): LimiterResult {
   if (inputGain > input.maxGain * (1 + 1e-9)) throw new RangeError('limiter envelope prepared for a smaller gain');
   const { channels, sampleRate } = input;
   const length = channels[0]?.length ?? 0;
@@ -93,23 +77,14 @@ export function limitPrepared(input: LimiterInput, inputGain: number, options: L
   let head = 0;
   let tail = 0;
   let next = 0;
-  // The released curve's last `lookahead` values (a ring), for the average over the lookahead,
-  // and the same for its derivative by the input gain.
+  // The released curve's last `lookahead` values (a ring), for the average over the lookahead.
   const ring = new Float64Array(lookahead);
-  const ringSlope = new Float64Array(lookahead);
   let slot = 0;
   let previous = 1;
-  let slope = 1;
   let sum = 0;
-  let sumSlope = 0;
   let minGain = 1;
   const hop = meter ? meter.hop : 1024;
   const steps = Math.ceil(length / hop);
-  const elastic = meter ? new Float64Array(meter.hops) : undefined;
-  const perLookahead = 1 / lookahead;
-  // The output's derivative by the log of the input gain, one step at a time.
-  const tangent = meter ? channels.map(() => new Float32Array(hop)) : undefined;
-  const [tangentLeft, tangentRight] = stereo && tangent ? tangent : [];
   for (let step = 0; step < steps; step++) {
     const start = step * hop;
     const end = Math.min(length, start + hop);
@@ -127,57 +102,26 @@ export function limitPrepared(input: LimiterInput, inputGain: number, options: L
       }
       if (tail !== head && queueIndex[head] < i) head = (head + 1) & mask;
       const windowMin = tail !== head ? queueNeed[head] : 1;
-      // Release: the curve may only come back up at the release rate (lowering keeps it
-      // safe). Its derivative by the gain g of g × curve: 0 where a peak pins it to the
-      // ceiling, else the recovery's blend of 1 and the previous value.
+      // Release: the curve may only come back up at the release rate (lowering keeps it safe).
       const recovered = 1 - (1 - previous) * recovery;
-      if (windowMin < recovered) {
-        previous = windowMin;
-        slope = 0;
-      } else {
-        previous = recovered;
-        slope = 1 - recovery + recovery * slope;
-      }
+      previous = windowMin < recovered ? windowMin : recovered;
       // The average over the lookahead (smooth, and still never above the gain any sample
       // needs). Before the first full window the missing values are taken as this sample's
       // own (safe: the window minimum already covers sample i).
       const leaving = ring[slot];
-      const leavingSlope = ringSlope[slot];
       ring[slot] = previous;
-      ringSlope[slot] = slope;
       slot = slot + 1 === lookahead ? 0 : slot + 1;
       sum += previous;
-      sumSlope += slope;
-      if (i >= lookahead) {
-        sum -= leaving;
-        sumSlope -= leavingSlope;
-      }
+      if (i >= lookahead) sum -= leaving;
       const filled = i + 1 < lookahead ? i + 1 : lookahead;
       const gain = (sum + (lookahead - filled) * previous) / lookahead;
       if (gain < minGain) minGain = gain;
-      // d(output) / d ln(input gain) = input × input gain × d(input gain × curve) / d(input gain),
-      // taken before the output is written (it may overwrite the input).
-      const rate = tangent ? inputGain * (sumSlope + (lookahead - filled) * slope) * perLookahead : 0;
       if (stereo) {
-        const l = left[i];
-        const r = right[i];
-        if (tangentLeft && tangentRight) {
-          tangentLeft[i - start] = l * rate;
-          tangentRight[i - start] = r * rate;
-        }
-        outLeft[i] = l * inputGain * gain;
-        outRight[i] = r * inputGain * gain;
-      } else {
-        for (let c = 0; c < channels.length; c++) {
-          if (tangent) tangent[c][i - start] = channels[c][i] * rate;
-          out[c][i] = channels[c][i] * inputGain * gain;
-        }
-      }
+        outLeft[i] = left[i] * inputGain * gain;
+        outRight[i] = right[i] * inputGain * gain;
+      } else for (let c = 0; c < channels.length; c++) out[c][i] = channels[c][i] * inputGain * gain;
     }
-    if (meter && elastic && tangent) {
-      const product = meter.step(out, step, undefined, tangent);
-      if (step < meter.hops) elastic[step] = product;
-    }
+    meter?.step(out, step);
   }
-  return { channels: out, maxReductionDb: 20 * Math.log10(minGain), ...(elastic ? { elastic } : {}) };
+  return { channels: out, maxReductionDb: 20 * Math.log10(minGain) };
 }

@@ -74,9 +74,6 @@ export class LoudnessMeter {
   private samplePeakValue = 0;
   /** One step of one channel, K-weighted. */
   private readonly filtered: Float64Array;
-  /** Per channel, the tangent's filter state (6 values), and one step of it K-weighted. */
-  private tangentState: Float64Array | undefined;
-  private filteredTangent: Float64Array | undefined;
 
   constructor(
     channelCount: number,
@@ -103,18 +100,14 @@ export class LoudnessMeter {
   /**
    * Meter step `h` (samples h·hop to (h + 1)·hop; `h === hops` is the partial tail, peak only),
    * in order. `perSample`, when given, receives each sample's channel-weighted K-weighted energy
-   * (index 0 = the step's first sample). `tangent`, when given, is the derivative of each
-   * channel's samples by some parameter (index 0 = the step's first sample): it is K-weighted
-   * alongside (the filter is linear, so that is the derivative of the weighted signal) and the
-   * step returns Σ G_i · Σ z·z′ — half the derivative of the step's weighted energy.
+   * (index 0 = the step's first sample).
    */
-  step(channels: readonly Float32Array[], h: number, perSample?: Float64Array, tangent?: readonly Float32Array[]): number {
+  step(channels: readonly Float32Array[], h: number, perSample?: Float64Array): void {
     const start = h * this.hop;
     const end = h < this.hops ? start + this.hop : this.length;
     const count = end - start;
     if (perSample) perSample.fill(0, 0, count);
     let peakValue = this.samplePeakValue;
-    let tangentSum = 0;
     const filtered = this.filtered;
     for (let c = 0; c < channels.length; c++) {
       const x = channels[c];
@@ -131,17 +124,8 @@ export class LoudnessMeter {
       for (let i = 0; i < count; i++) sum += filtered[i] * filtered[i];
       this.weighted[h] += weight * sum;
       if (perSample) for (let i = 0; i < count; i++) perSample[i] += weight * filtered[i] * filtered[i];
-      if (tangent) {
-        // The tangent, K-weighted with its own filter state.
-        const derivative = (this.filteredTangent ??= new Float64Array(this.hop));
-        this.kWeight(tangent[c], 0, count, (this.tangentState ??= new Float64Array(this.state.length)), 6 * c, derivative);
-        let product = 0;
-        for (let i = 0; i < count; i++) product += filtered[i] * derivative[i];
-        tangentSum += weight * product;
-      }
     }
     this.samplePeakValue = peakValue;
-    return tangentSum;
   }
 
   /**
