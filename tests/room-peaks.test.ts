@@ -33,3 +33,17 @@ describe('room peaks read from a built WAV object', () => {
     });
   }
 });
+
+describe('the master analysis', () => {
+  it('skips the oversampled envelope only when the true peak is known to be under the ceiling, with the same result', async () => {
+    const { analyseMaster } = await import('../src/report/room/analysis.ts');
+    const rate = 48000;
+    const tone = (amplitude: number) => [0, 1].map((c) => new Float32Array(rate * 3).map((_, i) => amplitude * Math.sin((2 * Math.PI * (997 + c) * i) / rate)));
+    const quiet = tone(0.5); // −6 dBFS against a −1 dBTP ceiling
+    expect(analyseMaster(quiet, rate, 400, -1, true, true)).toEqual(analyseMaster(quiet, rate, 400, -1, true, false));
+    const hot = tone(0.99); // over a −1 dBTP ceiling everywhere: every 100 ms stretch is an over
+    const overs = analyseMaster(hot, rate, 400, -1, false, false).overs;
+    expect(overs.length).toBe(30);
+    expect(overs[0].dbtp).toBeGreaterThan(-1);
+  });
+});

@@ -46,13 +46,17 @@ export interface MasterAnalysis {
   readonly bands: (number | null)[];
 }
 
-/** `bands`: measure the octave balance too (report.json has it already when the song names a reference). */
-export function analyseMaster(channels: readonly Float32Array[], sampleRate: number, buckets: number, ceilingDb: number, bands: boolean): MasterAnalysis {
+/**
+ * `bands`: measure the octave balance too (report.json has it already when the song names a
+ * reference). `underCeiling`: the master's measured true peak is known to be under the ceiling,
+ * so no stretch can pass it and the oversampled envelope need not be computed (the overs are none).
+ */
+export function analyseMaster(channels: readonly Float32Array[], sampleRate: number, buckets: number, ceilingDb: number, bands: boolean, underCeiling = false): MasterAnalysis {
   const loudness = measureLoudness(channels, sampleRate, { truePeak: false });
   const curve = (values: Float32Array) => Array.from(values, (value) => (value > -70 ? round2(value) : null));
   // Overs: each 100 ms stretch whose oversampled peak passes the ceiling.
   const ceiling = Math.pow(10, ceilingDb / 20);
-  const envelope = truePeakEnvelope(channels, sampleRate, ceiling);
+  const envelope = underCeiling ? new Float32Array(0) : truePeakEnvelope(channels, sampleRate, ceiling);
   const hop = Math.round(sampleRate * LOUDNESS_STEP);
   const overs: { seconds: number; dbtp: number }[] = [];
   for (let start = 0; start < envelope.length; start += hop) {

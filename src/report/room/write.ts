@@ -149,9 +149,12 @@ async function roomData(page: BuiltPage, context: RoomContext): Promise<RoomData
   const ceilingDb = master.target?.ceilingDb ?? 0;
   const masterDigest = digestOf('master.wav')!;
   const bands = master.reference === null;
+  // The master task measured the true peak (of the float master, rounded to 0.01 dB; the 24-bit
+  // file differs from it by < 1e-5 dB): 0.02 dB under the ceiling, no 100 ms stretch can pass it.
+  const underCeiling = master.truePeakDb !== null && master.truePeakDb <= ceilingDb - 0.02;
   const analysed = await cachedMeasurement<MasterAnalysis>(cache, 'room-master', { digest: masterDigest, buckets, ceilingDb, bands }, () => {
     const audio = readAudio(cache, masterDigest);
-    return analyseMaster(audio.channels, audio.sampleRate, buckets, ceilingDb, bands);
+    return analyseMaster(audio.channels, audio.sampleRate, buckets, ceilingDb, bands, underCeiling);
   });
 
   let reference: RoomData['reference'] = null;
