@@ -474,12 +474,16 @@ function readDataLocation(bytes: Uint8Array, wholeFile = true): { float32: boole
   return undefined;
 }
 
-/** Interleaved float samples → 24-bit integers, rounded and clamped exactly as encodeWavPcm writes them (FLAC's input). */
-export function quantiseInt24(samples: Float32Array, out: Int32Array): void {
+/**
+ * Float samples → 24-bit integers, rounded and clamped exactly as encodeWavPcm writes them
+ * (FLAC's input): samples[i] goes to out[offset + i·stride], so one channel can be written
+ * straight into its interleaved slots.
+ */
+export function quantiseInt24(samples: Float32Array, out: Int32Array, offset = 0, stride = 1): void {
   const max = 2 ** 23 - 1;
   const min = -(2 ** 23);
-  for (let i = 0; i < samples.length; i++) {
+  for (let i = 0, j = offset; i < samples.length; i++, j += stride) {
     const scaled = samples[i] * 2 ** 23;
-    out[i] = scaled >= max ? max : scaled <= min ? min : Math.round(scaled) | 0;
+    out[j] = scaled >= max ? max : scaled <= min ? min : Math.round(scaled) | 0;
   }
 }

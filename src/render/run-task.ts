@@ -288,11 +288,8 @@ function referenceMeta(reference: TrackProfile, mastered: TrackProfile, matchGai
 /** Interleaved 24-bit integers, rounded and clamped exactly as encodeWavPcm writes them. */
 function quantise24(channels: readonly Float32Array[]): Int32Array {
   const frames = channels[0]?.length ?? 0;
-  const interleaved = new Float32Array(frames * channels.length);
-  channels.forEach((channel, c) => {
-    for (let i = 0, j = c; i < frames; i++, j += channels.length) interleaved[j] = channel[i];
-  });
-  const out = new Int32Array(interleaved.length);
-  quantiseInt24(interleaved, out);
+  const out = new Int32Array(frames * channels.length);
+  // Each channel straight into its interleaved slots: no interleaved float copy of the master.
+  channels.forEach((channel, c) => quantiseInt24(channel.subarray(0, frames), out, c, channels.length));
   return out;
 }
