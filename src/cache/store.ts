@@ -278,9 +278,7 @@ export class CacheStore {
       return data;
     }
     if (sha256(data) !== digest) {
-      rmSync(path, { force: true });
-      delete this.stamps[digest];
-      this.onCorrupt(digest);
+      this.discardCorrupt(digest, path);
       return undefined;
     }
     this.verified.add(digest);
@@ -329,9 +327,7 @@ export class CacheStore {
         offset += got;
       }
       if (hash && (offset !== stat.size || hash.digest('hex') !== digest)) {
-        rmSync(path, { force: true });
-        delete this.stamps[digest];
-        this.onCorrupt(digest);
+        this.discardCorrupt(digest, path);
         return false;
       }
       if (!trusted) {
@@ -342,6 +338,13 @@ export class CacheStore {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** An object whose bytes failed their digest: deleted (the next reader re-renders it) and reported. */
+  private discardCorrupt(digest: string, path: string): void {
+    rmSync(path, { force: true });
+    delete this.stamps[digest];
+    this.onCorrupt(digest);
   }
 
   /** The file of an object already known to be intact (made or verified by this thread, or its stamp unchanged), else undefined. */
