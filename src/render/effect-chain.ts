@@ -104,8 +104,11 @@ interface ChainStage {
   readonly latency: number;
   readonly key: Stereo | null;
   readonly curves: { path: string; ir: EffectSlotIR['automation'][string]; values: Float32Array }[];
-  /** Input frames the wet output has not caught up with (a lagging slot's dry signal), when mix < 1. */
-  readonly history: [Float32Array, Float32Array] | null;
+  /**
+   * A lagging slot's dry signal, when mix < 1: per channel a delay line whose first `latency`
+   * frames are the input the wet output has not caught up with; a block is appended after them.
+   */
+  readonly history: Float32Array[] | null;
   dry: [Float32Array, Float32Array];
 }
 
@@ -137,7 +140,7 @@ export function streamChain(slots: readonly EffectSlotIR[], lengthSamples: numbe
     }
     const latency = Math.max(0, Math.round(stream.latency ?? 0));
     const curves = Object.entries(slot.automation).map(([path, ir]) => ({ path, ir, values: new Float32Array(0) }));
-    const history = slot.mix < 1 && latency > 0 ? ([new Float32Array(latency), new Float32Array(latency)] as [Float32Array, Float32Array]) : null;
+    const history = slot.mix < 1 && latency > 0 ? [new Float32Array(latency), new Float32Array(latency)] : null;
     return { slot, stream, latency, key, curves, history, dry: [new Float32Array(0), new Float32Array(0)] };
   });
   // The samples the whole-signal chain checks for NaN and infinity: the first, middle and last.
@@ -162,14 +165,19 @@ export function streamChain(slots: readonly EffectSlotIR[], lengthSamples: numbe
     if (mix < 1) {
       for (let c = 0; c < 2; c++) {
         if (stage.dry[c].length !== frames) stage.dry[c] = new Float32Array(frames);
-        const history = stage.history?.[c];
-        if (!history) stage.dry[c].set(signal[c]);
+        const lines = stage.history;
+        if (!lines) stage.dry[c].set(signal[c]);
         else {
-          const joined = new Float32Array(history.length + frames);
-          joined.set(history);
-          joined.set(signal[c], history.length);
-          stage.dry[c].set(joined.subarray(0, frames));
-          history.set(joined.subarray(frames));
+          const lag = stage.latency;
+          if (lines[c].length < lag + frames) {
+            const longer = new Float32Array(lag + frames);
+            longer.set(lines[c].subarray(0, lag));
+            lines[c] = longer;
+          }
+          const line = lines[c];
+          line.set(signal[c], lag);
+          stage.dry[c].set(line.subarray(0, frames));
+          line.copyWithin(0, frames, frames + lag);
         }
       }
     }

@@ -137,8 +137,8 @@ async function streamStrip(params: StripParams, where: StemContext, keys: Readon
       const emit = (from: number, signal: Stereo) => {
         for (let offset = 0; offset < signal[0].length; offset += BLOCK_FRAMES) {
           const frames = Math.min(BLOCK_FRAMES, signal[0].length - offset);
-          const l = offset || frames < signal[0].length ? signal[0].subarray(offset, offset + frames) : signal[0];
-          const r = offset || frames < signal[1].length ? signal[1].subarray(offset, offset + frames) : signal[1];
+          const l = signal[0].subarray(offset, offset + frames);
+          const r = signal[1].subarray(offset, offset + frames);
           const start = from + offset;
           if (prefader) {
             for (let i = 0, j = 0; i < frames; i++, j += 2) {
@@ -194,11 +194,10 @@ function instrumentStream(
   location: { file: string; song: string; track: string },
   plugin: string,
 ): InstrumentStream {
-  const rest = context;
   try {
-    if (definition.stream) return definition.stream({ ...rest, lengthSamples: length, channelCount });
+    if (definition.stream) return definition.stream({ ...context, lengthSamples: length, channelCount });
     const whole = Array.from({ length: channelCount }, () => new Float32Array(length));
-    renderInstrument(definition, { ...rest, output: whole });
+    renderInstrument(definition, { ...context, output: whole });
     return {
       render(start, output) {
         output.forEach((channel, c) => channel.set(whole[c].subarray(start, start + channel.length)));
