@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../src/dsp/random.ts';
 import { tpdfDither } from '../src/master/dither.ts';
-import { addWavIntoStereo, decodeWav, encodeWavFloat32, encodeWavPcm, encodeWavPcmInterleaved, WavFormatError } from '../src/io/wav.ts';
+import { addWavIntoStereo, decodeWav, encodeWavFloat32, encodeWavPcm, encodeWavPcm16Dithered, encodeWavPcmInterleaved, WavFormatError } from '../src/io/wav.ts';
 
 function noise(length: number, seed: number, amplitude = 0.9): Float32Array {
   const random = createRandom(seed);
@@ -129,6 +129,21 @@ describe('WAV writing', () => {
     expect(view(bytes).getUint32(40, true)).toBe(9);
     expect(bytes.length).toBe(44 + 9 + 1);
     expect(view(bytes).getUint32(4, true)).toBe(bytes.length - 8);
+  });
+
+  it("writes the master's dithered 16-bit file inline with the same bytes as the dither source", () => {
+    // Loud and quiet, clipping both ways, NaN, and a length that is not a multiple of anything.
+    const make = (length: number, phase: number) =>
+      Float32Array.from({ length }, (_, i) => (i === 7 ? Number.NaN : i % 997 === 0 ? 1.5 : i % 991 === 0 ? -1.5 : Math.sin(i * 0.013 + phase) * (i < length / 2 ? 0.9 : 1e-5)));
+    const stereo = [make(48_013, 0), make(48_013, 1)];
+    for (const [channels, seed, gain] of [[stereo, 7, 1], [stereo, 0xffffffff, 0.5], [[stereo[0]], 123, 1], [[stereo[0], stereo[1], make(48_013, 2)], 5, 1]] as const) {
+      const inline = encodeWavPcm16Dithered(channels, 44100, seed, gain);
+      const source = encodeWavPcm(channels, 44100, 16, gain, tpdfDither(seed));
+      expect(Buffer.from(inline).equals(Buffer.from(source))).toBe(true);
+    }
+    // The dither is really there (not the undithered file) and depends on the seed.
+    expect(Buffer.from(encodeWavPcm16Dithered(stereo, 44100, 7)).equals(Buffer.from(encodeWavPcm(stereo, 44100, 16)))).toBe(false);
+    expect(Buffer.from(encodeWavPcm16Dithered(stereo, 44100, 7)).equals(Buffer.from(encodeWavPcm16Dithered(stereo, 44100, 8)))).toBe(false);
   });
 
   it('dithers 16-bit output with seeded TPDF noise: reproducible, and silence stays within one step', () => {

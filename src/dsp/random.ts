@@ -11,12 +11,25 @@ export function createRandom(seed: number): () => number {
 export function createRandomUint32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    state = (state + NOISE_STEP) >>> 0;
+    return randomUint32At(state);
   };
+}
+
+/** mulberry32's output for one state, as an unsigned 32-bit integer (pure: inlined by hot loops). */
+export function randomUint32At(state: number): number {
+  let t = Math.imul(state ^ (state >>> 15), state | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return (t ^ (t >>> 14)) >>> 0;
+}
+
+/**
+ * TPDF dither for one noise state, in LSBs: the difference of two 16-bit uniforms taken from
+ * one 32-bit draw (far finer than the LSB they dither), triangular over ±1 LSB.
+ */
+export function tpdfAt(state: number): number {
+  const bits = randomUint32At(state);
+  return ((bits & 0xffff) - (bits >>> 16)) / 65536;
 }
 
 /** Mix two 32-bit values into a new seed (e.g. a track seed and a hit index). */
@@ -37,7 +50,5 @@ export const NOISE_STEP = 0x6d2b79f5;
  * `createRandom(seed)` and stepping `state = seed` by NOISE_STEP give the same sequence.
  */
 export function noiseAt(state: number): number {
-  let t = Math.imul(state ^ (state >>> 15), state | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 2147483648 - 1;
+  return randomUint32At(state) / 2147483648 - 1;
 }

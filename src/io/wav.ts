@@ -5,6 +5,7 @@
  * PCM 8/16/24/32, float 32/64 and WAVE_FORMAT_EXTENSIBLE, skips unknown chunks, and
  * rejects malformed files with a WavFormatError that says what is wrong.
  */
+import { NOISE_STEP, tpdfAt } from '../dsp/random.ts';
 
 export class WavFormatError extends Error {
   constructor(message: string) {
@@ -126,6 +127,45 @@ export function encodeWavPcm(channels: readonly Float32Array[], sampleRate: numb
   const bytes = pcmHeader(frames * count * width, count, sampleRate, bits);
   // Each channel is written straight into its interleaved slots: no interleaved copy.
   for (let c = 0; c < count; c++) quantise(channels[c], bytes, PCM_HEADER_BYTES + c * width, count * width, bits, 2 ** (bits - 1) * gain);
+  return bytes;
+}
+
+/**
+ * The master's 16-bit file: `encodeWavPcm(channels, sampleRate, 16, gain, tpdfDither(seed))`
+ * byte for byte, with the TPDF noise (dsp/random.ts `tpdfAt`) drawn inline, frame by frame and
+ * channel by channel, straight from the channels: no interleaved float copy of the song and no
+ * call through a noise source per sample (together ~3× faster on a 3-minute master).
+ */
+export function encodeWavPcm16Dithered(channels: readonly Float32Array[], sampleRate: number, seed: number, gain = 1): Uint8Array {
+  const frames = frameCount(channels);
+  const count = channels.length;
+  const bytes = pcmHeader(frames * count * 2, count, sampleRate, 16);
+  const scale = 2 ** 15 * gain;
+  const max = 2 ** 15 - 1;
+  const min = -(2 ** 15);
+  // Samples go through an Int16Array on a little-endian host (the data starts at byte 44, so the view is aligned); byte stores elsewhere.
+  const words = LITTLE_ENDIAN ? new Int16Array(bytes.buffer, bytes.byteOffset + PCM_HEADER_BYTES, frames * count) : new Int16Array(frames * count);
+  let state = seed >>> 0;
+  for (let k = 0, j = 0; k < frames; k++) {
+    for (let c = 0; c < count; c++, j++) {
+      state = (state + NOISE_STEP) >>> 0;
+      const x = channels[c][k] * scale + tpdfAt(state);
+      let v: number;
+      if (x >= max) v = max;
+      else if (x <= min) v = min;
+      else {
+        v = Math.floor(x + 0.5);
+        if (v - x > 0.5) v -= 1;
+      }
+      words[j] = v;
+    }
+  }
+  if (!LITTLE_ENDIAN) {
+    for (let j = 0, at = PCM_HEADER_BYTES; j < words.length; j++, at += 2) {
+      bytes[at] = words[j];
+      bytes[at + 1] = words[j] >> 8;
+    }
+  }
   return bytes;
 }
 

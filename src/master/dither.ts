@@ -2,16 +2,16 @@
  * TPDF dither for word-length reduction: the difference of two uniform variables gives
  * triangular noise of ±1 LSB, which makes the quantisation error independent of the
  * signal (no distortion on fades, only a fixed noise floor). Seeded, so masters are
- * reproducible bit for bit. One 32-bit draw supplies both uniforms (16 bits each: far
- * finer than the LSB they dither), halving the generator's work.
+ * reproducible bit for bit. The noise itself is dsp/random.ts `tpdfAt`; the master's 16-bit
+ * file draws it inline (io/wav.ts `encodeWavPcm16Dithered`), this is the same sequence as a source.
  */
-import { createRandomUint32 } from '../dsp/random.ts';
+import { NOISE_STEP, tpdfAt } from '../dsp/random.ts';
 
 /** A source of triangular noise in LSB units, from a seed. */
 export function tpdfDither(seed: number): () => number {
-  const next = createRandomUint32(seed);
+  let state = seed >>> 0;
   return () => {
-    const bits = next();
-    return ((bits & 0xffff) - (bits >>> 16)) / 65536;
+    state = (state + NOISE_STEP) >>> 0;
+    return tpdfAt(state);
   };
 }

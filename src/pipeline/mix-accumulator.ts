@@ -61,8 +61,7 @@ export class MixAccumulator {
       // Pieces from disk are 4-aligned; an in-memory object's may not be (then one copy).
       const aligned = piece.byteOffset % 4 === 0 ? piece : piece.slice();
       const samples = new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >> 2);
-      const count = Math.min(samples.length, target.length - at);
-      for (let k = 0; k < count; k++) target[at + k] += samples[k];
+      addInto(target, at, samples);
       at += samples.length;
     });
     if (!read) return false;
@@ -77,4 +76,13 @@ export class MixAccumulator {
   complete(inputs: readonly OutputRecord[]): boolean {
     return !this.failed && this.next === this.order.length && inputs.every((input, i) => this.ready.get(this.order[i])?.digest === input.digest);
   }
+}
+
+/**
+ * target[at + k] += samples[k] for the part that fits. A plain function of its arguments: the
+ * closure above keeps `at` in its context, and a loop reading it from there ran 1.3–2× slower.
+ */
+function addInto(target: Float32Array, at: number, samples: Float32Array): void {
+  const count = Math.min(samples.length, target.length - at);
+  for (let k = 0; k < count; k++) target[at + k] += samples[k];
 }

@@ -5,14 +5,13 @@
  * digests do. The result depends on nothing but the task's key.
  */
 import { CacheStore, type ActionEntry, type OutputRecord } from '../cache/store.ts';
-import { quantiseInt24, addWavIntoStereo, createFloat32Wav, decodeWav, encodeWavPcm, finishFloat32Wav, FLOAT32_WAV_HEADER_BYTES, interleavedFloat32, stereoFloat32Frames } from '../io/wav.ts';
+import { quantiseInt24, addWavIntoStereo, encodeWavPcm16Dithered, createFloat32Wav, decodeWav, encodeWavPcm, finishFloat32Wav, FLOAT32_WAV_HEADER_BYTES, interleavedFloat32, stereoFloat32Frames } from '../io/wav.ts';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { encodeMidi } from '../io/midi.ts';
 import { master } from '../master/chain.ts';
 import { encodeFlac } from '../io/flac.ts';
 import { encodeMp3 } from '../io/mp3.ts';
 import { matchingEq, octaveBalance, profile, type TrackProfile } from '../master/reference.ts';
-import { tpdfDither } from '../master/dither.ts';
 import type { StripParams, Task } from '../plan/graph.ts';
 import { interleavedPeak } from '../dsp/levels.ts';
 import { renderBus, renderStem } from './stem.ts';
@@ -152,7 +151,7 @@ export async function runTask(
       const matched = reference && before && settings.match === 'eq' ? matchingEq(before, reference.bands, sampleRate) : undefined;
       const mastered = master(decoded, sampleRate, matched ? { ...settings, eq: [...settings.eq, ...matched.bands] } : settings);
       const outputs: Record<string, Uint8Array> = { audio: encodeWavPcm(mastered.channels, sampleRate, 24) };
-      if (task.params.settings.dither) outputs.audio16 = encodeWavPcm(mastered.channels, sampleRate, 16, 1, tpdfDither(task.params.ditherSeed));
+      if (task.params.settings.dither) outputs.audio16 = encodeWavPcm16Dithered(mastered.channels, sampleRate, task.params.ditherSeed);
       // FLAC carries exactly master.wav's 24-bit samples; MP3 is made from the float master.
       if (settings.formats.includes('flac')) outputs.flac = await encodeFlac(quantise24(mastered.channels), mastered.channels.length, sampleRate, 24);
       if (settings.formats.includes('mp3')) outputs.mp3 = encodeMp3(mastered.channels, sampleRate, settings.mp3Bitrate);
