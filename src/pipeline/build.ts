@@ -184,10 +184,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // bus went to an idle worker only while this thread or the other worker was busy: no
   // faster (cold 12.3–13.6 s against 12.7–13.0 s; buses ran 1.4–1.7× slower in a worker,
   // which loads the plugins again and gets copies of the inputs) and 300 MB more at peak.
-  const pooled: TaskRunner | undefined = pool
+  // A master goes to a worker too when the next variant's buses can use this thread meanwhile
+  // (runGraph decides): it reads only the mix, which travels along from memory.
+  const pooledFor = (masterInWorker: boolean): TaskRunner | undefined => pool
     ? async (task, inputs, context) => {
         // Project plugins are registered in this thread (the song loader ran them), not in workers.
-        if (task.kind !== 'stem') return inProcess(task, inputs, context);
+        if (task.kind !== 'stem' && !(masterInWorker && task.kind === 'master')) return inProcess(task, inputs, context);
         // Inputs this thread holds in memory travel with the task (a copy of a few hundred MB
         // at most), so a worker neither re-reads nor re-hashes them from disk.
         const inline = new Map<string, Uint8Array>();
@@ -205,8 +207,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         return output;
       }
     : undefined;
-  // Starting workers costs more than it saves for a single stem (the usual edit).
-  const runnerFor = (stemsToRender: number): TaskRunner => (pooled && stemsToRender > 1 ? pooled : inProcess);
+  const pooled = pooledFor(false);
+  const pooledWithMaster = pooledFor(true);
+  // Starting workers costs more than it saves for a single stem (the usual edit), unless a
+  // master can run in one while this thread goes on with the next variant.
+  const runnerFor = (stemsToRender: number, masterInWorker: boolean): TaskRunner =>
+    masterInWorker && pooledWithMaster ? pooledWithMaster : pooled && stemsToRender > 1 ? pooled : inProcess;
+  // Tasks the song's variants share, settled once for all of them (variants overlap).
+  const inFlight = new Map<string, Promise<TaskResult>>();
   /** Load the project plugins a graph's tasks use when this process has not run them (the analysis came from the cache). */
   const ensurePlugins = async (tasks: readonly Task[]): Promise<void> => {
     const missing = new Set<string>();
@@ -241,6 +249,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         outDir,
         runnerFor,
         ensurePlugins,
+        inFlight,
         jobs,
         useCache: options.useCache ?? true,
         variants: options.variants,
@@ -324,8 +333,14 @@ interface SongBuildContext {
   readonly cache: CacheStore;
   readonly state: EmitState;
   readonly outDir: string;
-  readonly runnerFor: (stemsToRender: number) => TaskRunner;
+  readonly runnerFor: (stemsToRender: number, masterInWorker: boolean) => TaskRunner;
   readonly ensurePlugins: (tasks: readonly Task[]) => Promise<void>;
+  readonly inFlight: Map<string, Promise<TaskResult>>;
+  /**
+   * Set while another variant of the song waits to start: called when this one's work on this
+   * thread is done and only its master (in a worker) is left, so the next one starts then.
+   */
+  readonly mainThreadDone?: () => void;
   readonly jobs: number;
   readonly useCache: boolean;
   readonly variants?: readonly string[];
@@ -352,9 +367,51 @@ async function buildSong(id: string, path: string, context: SongBuildContext): P
     const known = (await analyseSong(id, path, context.getLoader, context.songCache)) as { ok: true; songs: SongIR[] };
     return [{ song: id, variant: null, ok: false, diagnostics: [d.unknownVariant(id, (wanted ?? []).join(', '), known.songs.map((song) => song.variant ?? DEFAULT_VARIANT))] }];
   }
-  const results: SongBuildResult[] = [];
-  for (const song of selected) results.push(await buildVariant(song, context));
-  return results;
+  // Variants overlap: the next one starts when this one's master has gone to a worker (with
+  // one worker or none, when it is done). Their events are passed on in variant order, as if
+  // they had run one after another.
+  const events = new OrderedEvents(context.emit);
+  const results: Promise<SongBuildResult>[] = [];
+  let previousDone: Promise<void> = Promise.resolve();
+  for (const [index, song] of selected.entries()) {
+    await previousDone;
+    let mainThreadDone!: () => void;
+    previousDone = new Promise<void>((resolveDone) => (mainThreadDone = resolveDone));
+    const last = index === selected.length - 1;
+    const built = buildVariant(song, { ...context, emit: events.emitter(index), ...(last ? {} : { mainThreadDone }) }).finally(() => {
+      mainThreadDone();
+      events.finish(index);
+    });
+    // Observed at once (awaited below with the others): a failure must not go unhandled meanwhile.
+    built.catch(() => {});
+    results.push(built);
+  }
+  return Promise.all(results);
+}
+
+/** Events of overlapping variants, passed on in variant order: a later one's are held until the earlier ones finish. */
+class OrderedEvents {
+  private active = 0;
+  private readonly held = new Map<number, BuildEvent[]>();
+  private readonly finished = new Set<number>();
+
+  constructor(private readonly emit: (event: BuildEvent) => void) {}
+
+  emitter(index: number): (event: BuildEvent) => void {
+    return (event) => {
+      if (index === this.active) this.emit(event);
+      else this.held.set(index, [...(this.held.get(index) ?? []), event]);
+    };
+  }
+
+  finish(index: number): void {
+    this.finished.add(index);
+    while (this.finished.has(this.active)) {
+      this.active++;
+      for (const event of this.held.get(this.active) ?? []) this.emit(event);
+      this.held.delete(this.active);
+    }
+  }
 }
 
 /** Render and emit one song or variant: dist/<song>/ for the song as written, dist/<song>/<variant>/ for a variant. */
@@ -373,7 +430,8 @@ async function buildVariant(song: SongIR, context: SongBuildContext): Promise<So
       if (!(error instanceof ObjectMissingError)) throw error;
       // An object failed its digest check between planning and emitting: it was deleted,
       // so running the graph again re-renders exactly what is missing.
-      results = await runGraph(graph, song, context, true, recordName, dir);
+      // Not through the shared results either: one of them named the deleted object.
+      results = await runGraph(graph, song, { ...context, inFlight: new Map() }, true, recordName, dir);
       await context.cache.flush();
       emitSong(dir, emitFiles(results, paths), context.cache, context.state);
     }
@@ -414,17 +472,20 @@ async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: S
   // When the mix will render, sum stems into it as they complete instead of holding them all.
   const mixTask = graph.tasks.find((task): task is MixTask => task.kind === 'mix');
   const accumulator = mixTask && !(useCache && context.cache.getAction(mixTask.key)) ? new MixAccumulator(mixTask, context.cache) : undefined;
-  const runner = context.runnerFor(stemsToRender);
+  const masterInWorker = context.mainThreadDone !== undefined && context.jobs > 1;
+  const runner = context.runnerFor(stemsToRender, masterInWorker);
   const toRender = graph.tasks.filter((task) => !(useCache && context.cache.getAction(task.key)));
   const pluginsReady = context.ensurePlugins(toRender);
   const run: TaskRunner = async (task, inputs, taskContext) => {
     await pluginsReady;
     if (task.kind === 'mix' && accumulator?.complete(inputs)) return storeMix(accumulator.bytes, accumulator.samples, taskContext);
+    if (task.kind === 'master' && masterInWorker) context.mainThreadDone!();
     return runner(task, inputs, taskContext);
   };
   const results = await execute(graph, {
     cache: context.cache,
     useCache,
+    inFlight: context.inFlight,
     jobs: context.jobs,
     run,
     context: { song: song.id, file: song.file, cacheRoot: context.cache.root, projectRoot: context.root },

@@ -23,6 +23,13 @@ export interface ExecuteOptions {
   readonly onDone?: (result: TaskResult) => void;
   /** A cache object failed its digest check (it was deleted and its task re-rendered). */
   readonly onCorrupt?: (digest: string) => void;
+  /**
+   * Tasks other graphs of the same build are rendering or have rendered, by key: a task with
+   * one of these keys waits for that result instead of rendering it again, and counts as
+   * cached, as it would once the other graph's action entry is written. (Variants of a song
+   * overlap, so one may ask for a stem another has not committed yet.) Used with the cache only.
+   */
+  readonly inFlight?: Map<string, Promise<TaskResult>>;
 }
 
 export async function execute(graph: BuildGraph, options: ExecuteOptions): Promise<Map<string, TaskResult>> {
@@ -99,16 +106,26 @@ export async function execute(graph: BuildGraph, options: ExecuteOptions): Promi
     let pending = settled.get(id);
     if (!pending) {
       const task = byId.get(id)!;
+      const shared = options.useCache ? options.inFlight : undefined;
+      const elsewhere = shared?.get(task.key);
       pending = (async () => {
         const hit = options.useCache ? options.cache.getAction(task.key) : undefined;
-        const result: TaskResult = hit
-          ? { id, kind: task.kind, key: task.key, status: 'cached', outputs: hit.outputs, meta: hit.meta, seconds: 0 }
-          : await render(task);
+        let result: TaskResult;
+        if (hit) result = { id, kind: task.kind, key: task.key, status: 'cached', outputs: hit.outputs, meta: hit.meta, seconds: 0 };
+        else if (elsewhere) {
+          const other = await elsewhere;
+          result = { id, kind: task.kind, key: task.key, status: 'cached', outputs: other.outputs, meta: other.meta, seconds: 0 };
+        } else result = await render(task);
         results.set(id, result);
         options.onDone?.(result);
         return result;
       })();
       settled.set(id, pending);
+      if (shared && !elsewhere && !(options.useCache && options.cache.getAction(task.key))) {
+        shared.set(task.key, pending);
+        // Observed by whoever waits on it; a failure is reported by this graph.
+        pending.catch(() => {});
+      }
     }
     return pending;
   };
