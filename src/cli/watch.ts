@@ -9,8 +9,10 @@
  * writes the new mix as dist/<song>/preview.wav the moment it is rendered, then the master,
  * and reports the time from the save to each.
  */
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { watch as chokidarWatch } from 'chokidar';
+import { WorkerPool } from '../render/pool.ts';
 import { build, cacheDir, type BuildOptions, type BuildResult } from '../pipeline/build.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
@@ -56,6 +58,10 @@ export async function watchProject(options: WatchOptions): Promise<{ close(): Pr
   /** Whether a TypeScript source changed since the last type check (a sample's save needs none). */
   let sourcesChanged = true;
   let lastCheck: Promise<Diagnostic[]> = Promise.resolve([]);
+  // One pool for the whole session, started at once: a save's stems and buses find workers running.
+  const jobs = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
+  const workers = options.workers ?? (jobs > 1 ? new WorkerPool(jobs) : undefined);
+  const started = workers?.start().catch(() => {});
 
   const runBuild = async (savedAt: number | null) => {
     building = true;
@@ -76,7 +82,7 @@ export async function watchProject(options: WatchOptions): Promise<{ close(): Pr
         if (event.type === 'preview' && savedAt !== null) options.onPreview?.(event.song, event.variant, event.path, (performance.now() - savedAt) / 1000);
         options.onEvent?.(event);
       };
-      const result = await build({ preview: true, ...options, beforeRender, onEvent });
+      const result = await build({ preview: true, ...options, ...(workers ? { workers } : {}), beforeRender, onEvent });
       // A song that failed before rendering (a syntax error) reported its own error already.
       const failed = result.songs.filter((song) => !song.ok).map((song) => belongsTo(root, song.song));
       const others = (await checking).filter((error) => !assigned.has(error) && !failed.some((owns) => owns(error.file)));
@@ -116,6 +122,8 @@ export async function watchProject(options: WatchOptions): Promise<{ close(): Pr
     async close() {
       if (timer) clearTimeout(timer);
       await watcher.close();
+      await started;
+      if (!options.workers) await workers?.close();
     },
   };
 }

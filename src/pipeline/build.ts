@@ -76,6 +76,12 @@ export interface BuildOptions {
    * the master: what `watch` lets you hear first after a save. @default false
    */
   readonly preview?: boolean;
+  /**
+   * Worker threads kept across builds (`watch` starts them once, so every save finds them
+   * running, and sends an edit's stems and buses to them); the build does not close them.
+   * @default `jobs` workers of this build's own when `jobs` > 1
+   */
+  readonly workers?: WorkerPool;
 }
 
 export type BuildEvent =
@@ -169,27 +175,23 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
     return loader;
   };
-  const pool = jobs > 1 ? new WorkerPool(jobs) : undefined;
+  const pool = options.workers ?? (jobs > 1 ? new WorkerPool(jobs) : undefined);
   // Measurements a task made on the way are shared with the remote from this thread, whichever thread rendered.
   const shared = (output: TaskOutput): TaskOutput => {
     for (const entry of output.measurements ?? []) cache.putActionToAllTiers(entry);
     return output;
   };
   const inProcess: TaskRunner = async (task, inputs, context) => shared(await runTask(task, inputs, context));
-  // Stems go to workers (sidechain keys from this thread's memory travel along; a worker
-  // loads the project plugins a stem uses); buses, the mix, master and MIDI run here,
-  // reading their inputs from memory. Measured on the demo at --jobs 2: buses here 11.8 s,
-  // buses in workers 14.5 s (re-reading and re-hashing inputs) or 14.8 s (inputs copied
-  // along): this machine's two cores share one memory bus, and buses stream the most. A
-  // bus went to an idle worker only while this thread or the other worker was busy: no
-  // faster (cold 12.3–13.6 s against 12.7–13.0 s; buses ran 1.4–1.7× slower in a worker,
-  // which loads the plugins again and gets copies of the inputs) and 300 MB more at peak.
-  // A master goes to a worker too when the next variant's buses can use this thread meanwhile
-  // (runGraph decides): it reads only the mix, which travels along from memory.
-  const pooledFor = (masterInWorker: boolean): TaskRunner | undefined => pool
+  // In a cold build buses, the mix and MIDI run here, reading their inputs from memory.
+  // Measured on the demo at --jobs 2 (before buses streamed): buses here 11.8 s, in workers
+  // 14.5 s (re-reading and re-hashing inputs) or 14.8 s (inputs copied along), and a bus sent
+  // to an idle worker only while this thread was busy was no faster and took 300 MB more at
+  // peak: this machine's two cores share one memory bus, and buses stream the most.
+  // Which kinds go to workers is runGraph's choice per graph (see runnerFor); project plugins
+  // are registered in this thread (the song loader ran them) and loaded again by a worker.
+  const pooledFor = (kinds: ReadonlySet<Task['kind']>): TaskRunner | undefined => pool
     ? async (task, inputs, context) => {
-        // Project plugins are registered in this thread (the song loader ran them), not in workers.
-        if (task.kind !== 'stem' && !(masterInWorker && task.kind === 'master')) return inProcess(task, inputs, context);
+        if (!kinds.has(task.kind)) return inProcess(task, inputs, context);
         // Inputs this thread holds in memory travel with the task (a copy of a few hundred MB
         // at most), so a worker neither re-reads nor re-hashes them from disk.
         const inline = new Map<string, Uint8Array>();
@@ -207,12 +209,24 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         return output;
       }
     : undefined;
-  const pooled = pooledFor(false);
-  const pooledWithMaster = pooledFor(true);
-  // Starting workers costs more than it saves for a single stem (the usual edit), unless a
-  // master can run in one while this thread goes on with the next variant.
-  const runnerFor = (stemsToRender: number, masterInWorker: boolean): TaskRunner =>
-    masterInWorker && pooledWithMaster ? pooledWithMaster : pooled && stemsToRender > 1 ? pooled : inProcess;
+  const runners = new Map<string, TaskRunner>();
+  /**
+   * Stems go to workers when more than one renders (starting workers costs more than it saves
+   * for a single stem, the usual edit) or when the pool is already running (`watch` keeps one).
+   * Buses run here, reading their inputs from memory, except in an edit with a running pool:
+   * then workers are idle and two buses render at once. A master goes to a worker when the next
+   * variant can use this thread meanwhile (it reads only the mix, which travels along).
+   */
+  const runnerFor = (work: { stems: number; buses: number; masterInWorker: boolean }): TaskRunner => {
+    const kinds = new Set<Task['kind']>();
+    if (work.stems > 1 || options.workers) kinds.add('stem');
+    if (options.workers && work.buses > 1) kinds.add('bus');
+    if (work.masterInWorker) kinds.add('master');
+    if (!pool || kinds.size === 0) return inProcess;
+    const name = [...kinds].sort().join();
+    if (!runners.has(name)) runners.set(name, pooledFor(kinds)!);
+    return runners.get(name)!;
+  };
   // Tasks the song's variants share, settled once for all of them (variants overlap).
   const inFlight = new Map<string, Promise<TaskResult>>();
   /** Load the project plugins a graph's tasks use when this process has not run them (the analysis came from the cache). */
@@ -281,7 +295,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     cache.saveStamps();
     timings.save();
     await loader?.close();
-    await pool?.close();
+    if (!options.workers) await pool?.close();
   }
   const tasks = songs.flatMap((song) => song.report?.tasks ?? []);
   return {
@@ -333,7 +347,7 @@ interface SongBuildContext {
   readonly cache: CacheStore;
   readonly state: EmitState;
   readonly outDir: string;
-  readonly runnerFor: (stemsToRender: number, masterInWorker: boolean) => TaskRunner;
+  readonly runnerFor: (work: { stems: number; buses: number; masterInWorker: boolean }) => TaskRunner;
   readonly ensurePlugins: (tasks: readonly Task[]) => Promise<void>;
   readonly inFlight: Map<string, Promise<TaskResult>>;
   /**
@@ -473,7 +487,8 @@ async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: S
   const mixTask = graph.tasks.find((task): task is MixTask => task.kind === 'mix');
   const accumulator = mixTask && !(useCache && context.cache.getAction(mixTask.key)) ? new MixAccumulator(mixTask, context.cache) : undefined;
   const masterInWorker = context.mainThreadDone !== undefined && context.jobs > 1;
-  const runner = context.runnerFor(stemsToRender, masterInWorker);
+  const busesToRender = graph.tasks.filter((task) => task.kind === 'bus' && !(useCache && context.cache.getAction(task.key))).length;
+  const runner = context.runnerFor({ stems: stemsToRender, buses: busesToRender, masterInWorker });
   const toRender = graph.tasks.filter((task) => !(useCache && context.cache.getAction(task.key)));
   const pluginsReady = context.ensurePlugins(toRender);
   const run: TaskRunner = async (task, inputs, taskContext) => {

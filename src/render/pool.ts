@@ -75,7 +75,20 @@ export class WorkerPool {
       for (const pending of this.pending.values()) pending.reject(error);
       this.pending.clear();
     });
-    return { worker, ready, busy: false };
+    const slot: Slot = { worker, ready, busy: false };
+    // A worker that died (out of memory, a crash) leaves the pool: the next task starts a new
+    // one, so a pool kept across builds (`watch`) outlives a failed build.
+    worker.once('exit', () => {
+      const index = this.slots.indexOf(slot);
+      if (index >= 0) this.slots.splice(index, 1);
+    });
+    return slot;
+  }
+
+  /** Start every worker now (each loads the engine once) and wait until they are ready: `watch` does, so a save finds them running. */
+  async start(): Promise<void> {
+    while (this.slots.length < this.size) this.slots.push(this.spawn());
+    await Promise.all(this.slots.map((slot) => slot.ready));
   }
 
   async run(task: Task, inputs: OutputRecord[], context: TaskContext, inline?: Map<string, Uint8Array>): Promise<TaskOutput> {
