@@ -57,12 +57,21 @@ export async function bundledEntries() {
     } catch {
       rmSync(temp, { recursive: true, force: true }); // another process won the race
     }
-    // Old bundles are dead weight once the sources moved on.
-    for (const name of readdirSync(cacheRoot)) if (name !== print && !name.endsWith('.tmp')) rmSync(join(cacheRoot, name), { recursive: true, force: true });
+    // Old bundles are dead weight once the sources moved on, but a command still running from
+    // one (a long build, a watch, the other checkout sharing these node_modules) starts its
+    // workers from it later: the newest few stay.
+    const others = readdirSync(cacheRoot)
+      .filter((name) => name !== print && !name.endsWith('.tmp'))
+      .map((name) => ({ name, time: statSync(join(cacheRoot, name)).mtimeMs }))
+      .sort((a, b) => b.time - a.time);
+    for (const { name } of others.slice(KEPT_BUNDLES)) rmSync(join(cacheRoot, name), { recursive: true, force: true });
     return entries;
   } catch {
     return undefined;
   }
 }
+
+/** Bundles of earlier sources kept besides the current one. */
+const KEPT_BUNDLES = 3;
 
 export { packageRoot };

@@ -192,14 +192,18 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const pooledFor = (kinds: ReadonlySet<Task['kind']>): TaskRunner | undefined => pool
     ? async (task, inputs, context) => {
         if (!kinds.has(task.kind)) return inProcess(task, inputs, context);
-        // Inputs this thread holds in memory travel with the task (a copy of a few hundred MB
-        // at most), so a worker neither re-reads nor re-hashes them from disk.
+        // An input this thread knows intact on disk is read there by the worker without a
+        // re-hash; one still being written travels along from memory (a copy).
         const inline = new Map<string, Uint8Array>();
+        const trusted: string[] = [];
         for (const input of inputs) {
-          const bytes = cache.peekObject(input.digest);
-          if (bytes) inline.set(input.digest, bytes);
+          if (cache.trustedObjectFile(input.digest)) trusted.push(input.digest);
+          else {
+            const bytes = cache.peekObject(input.digest);
+            if (bytes) inline.set(input.digest, bytes);
+          }
         }
-        const output = shared(await pool.run(task, inputs, context, inline));
+        const output = shared(await pool.run(task, inputs, context, inline, trusted));
         for (const [name, record] of Object.entries(output.outputs)) {
           const data = output.data[name];
           // A streamed output was written and hashed by the worker: trusted as is, read from disk when needed.
@@ -213,14 +217,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   /**
    * Stems go to workers when more than one renders (starting workers costs more than it saves
    * for a single stem, the usual edit) or when the pool is already running (`watch` keeps one).
-   * Buses run here, reading their inputs from memory, except in an edit with a running pool:
-   * then workers are idle and two buses render at once. A master goes to a worker when the next
+   * Buses run here, reading their inputs from memory, except in an edit (one stem or none to
+   * render) or with a running pool: then workers are idle and two buses render at once. A master goes to a worker when the next
    * variant can use this thread meanwhile (it reads only the mix, which travels along).
    */
   const runnerFor = (work: { stems: number; buses: number; masterInWorker: boolean }): TaskRunner => {
     const kinds = new Set<Task['kind']>();
     if (work.stems > 1 || options.workers) kinds.add('stem');
-    if (options.workers && work.buses > 1) kinds.add('bus');
+    if (work.buses > 1 && (options.workers || work.stems <= 1)) kinds.add('bus');
     if (work.masterInWorker) kinds.add('master');
     if (!pool || kinds.size === 0) return inProcess;
     const name = [...kinds].sort().join();

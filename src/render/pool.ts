@@ -17,6 +17,8 @@ export interface WorkerRequest {
   readonly context: TaskContext;
   /** Input objects the main thread holds in memory, copied along: no disk read or re-hash in the worker. */
   readonly inline?: Map<string, Uint8Array>;
+  /** Input objects the main thread knows are intact on disk (it wrote or verified them): read there without a re-hash. */
+  readonly trusted?: readonly string[];
 }
 
 export type WorkerReply =
@@ -91,14 +93,14 @@ export class WorkerPool {
     await Promise.all(this.slots.map((slot) => slot.ready));
   }
 
-  async run(task: Task, inputs: OutputRecord[], context: TaskContext, inline?: Map<string, Uint8Array>): Promise<TaskOutput> {
+  async run(task: Task, inputs: OutputRecord[], context: TaskContext, inline?: Map<string, Uint8Array>, trusted?: readonly string[]): Promise<TaskOutput> {
     const slot = await this.acquire();
     try {
       await slot.ready;
       const id = this.nextId++;
       return await new Promise<TaskOutput>((resolveRun, rejectRun) => {
         this.pending.set(id, { resolve: resolveRun, reject: rejectRun });
-        const request: WorkerRequest = { id, task, inputs, context, ...(inline?.size ? { inline } : {}) };
+        const request: WorkerRequest = { id, task, inputs, context, ...(inline?.size ? { inline } : {}), ...(trusted?.length ? { trusted } : {}) };
         slot.worker.postMessage(request);
       });
     } finally {

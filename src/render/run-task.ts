@@ -75,6 +75,12 @@ function storeFor(root: string): CacheStore {
   return store;
 }
 
+/** Objects the main thread vouches for (it wrote or verified them in this build): this thread reads them without a re-hash. */
+export function trustObjects(cacheRoot: string, digests: readonly string[]): void {
+  const cache = storeFor(cacheRoot);
+  for (const digest of digests) cache.adoptFile({ digest, bytes: 0 });
+}
+
 /** Store a mix bus that was summed elsewhere (as its stems completed) as the mix task's output. */
 export function storeMix(bytes: Uint8Array, samples: Float32Array, context: TaskContext): TaskOutput {
   const cache = storeFor(context.cacheRoot);

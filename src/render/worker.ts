@@ -5,7 +5,7 @@ import { MixdownError } from '../diagnostics/diagnostic.ts';
 import { taskPlugins, type Task } from '../plan/graph.ts';
 import type { WorkerReply, WorkerRequest } from './pool.ts';
 import { isRegistered } from '../registry/registry.ts';
-import { InputMissingError, runTask } from './run-task.ts';
+import { InputMissingError, runTask, trustObjects } from './run-task.ts';
 
 // The launcher's globals (package root, public API) do not reach worker threads: take them
 // from the pool, so paths.ts answers here as in the main thread.
@@ -35,6 +35,7 @@ port.on('message', async (request: WorkerRequest) => {
   let reply: WorkerReply;
   try {
     await ensurePlugins(request.task, request.context.projectRoot);
+    if (request.trusted) trustObjects(request.context.cacheRoot, request.trusted);
     reply = { id: request.id, ok: true, output: await runTask(request.task, request.inputs, request.context, request.inline) };
   } catch (error) {
     if (error instanceof InputMissingError) reply = { id: request.id, ok: false, message: error.message, missing: { digest: error.digest, corrupt: error.corrupt } };
