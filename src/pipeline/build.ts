@@ -182,11 +182,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     return output;
   };
   const inProcess: TaskRunner = async (task, inputs, context) => shared(await runTask(task, inputs, context));
-  // In a cold build buses, the mix and MIDI run here, reading their inputs from memory.
-  // Measured on the demo at --jobs 2 (before buses streamed): buses here 11.8 s, in workers
-  // 14.5 s (re-reading and re-hashing inputs) or 14.8 s (inputs copied along), and a bus sent
-  // to an idle worker only while this thread was busy was no faster and took 300 MB more at
-  // peak: this machine's two cores share one memory bus, and buses stream the most.
+  // Buses went to workers only recently: before they streamed, a bus in a worker re-read and
+  // re-hashed its inputs or got copies of them, and ran 1.4–1.7× slower there (this machine's
+  // two cores share one memory bus). Now a worker reads the inputs this thread vouches for
+  // straight from their files: the demo's cold build at --jobs 2 took 43.5–44.2 s with buses
+  // in workers against 45.9–46.2 s with buses here (alternating runs on a quiet machine).
   // Which kinds go to workers is runGraph's choice per graph (see runnerFor); project plugins
   // are registered in this thread (the song loader ran them) and loaded again by a worker.
   const pooledFor = (kinds: ReadonlySet<Task['kind']>): TaskRunner | undefined => pool
@@ -217,14 +217,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   /**
    * Stems go to workers when more than one renders (starting workers costs more than it saves
    * for a single stem, the usual edit) or when the pool is already running (`watch` keeps one).
-   * Buses run here, reading their inputs from memory, except in an edit (one stem or none to
-   * render) or with a running pool: then workers are idle and two buses render at once. A master goes to a worker when the next
+   * Buses go to workers when two or more render (two at once; a single one runs here, where
+   * its inputs may still be in memory). A master goes to a worker when the next
    * variant can use this thread meanwhile (it reads only the mix, which travels along).
    */
   const runnerFor = (work: { stems: number; buses: number; masterInWorker: boolean }): TaskRunner => {
     const kinds = new Set<Task['kind']>();
     if (work.stems > 1 || options.workers) kinds.add('stem');
-    if (work.buses > 1 && (options.workers || work.stems <= 1)) kinds.add('bus');
+    if (work.buses > 1) kinds.add('bus');
     if (work.masterInWorker) kinds.add('master');
     if (!pool || kinds.size === 0) return inProcess;
     const name = [...kinds].sort().join();
