@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../src/dsp/random.ts';
 import { tpdfDither } from '../src/master/dither.ts';
-import { addWavIntoStereo, decodeWav, encodeWavFloat32, encodeWavPcm, encodeWavPcm16Dithered, encodeWavPcmInterleaved, WavFormatError } from '../src/io/wav.ts';
+import { decodeWav, encodeWavFloat32, encodeWavPcm, encodeWavPcm16Dithered, encodeWavPcmInterleaved, WavFormatError } from '../src/io/wav.ts';
 
 function noise(length: number, seed: number, amplitude = 0.9): Float32Array {
   const random = createRandom(seed);
@@ -217,13 +217,6 @@ describe('WAV reading', () => {
     ]);
     const float = new Uint8Array(new Float32Array([0.75]).buffer);
     expect(decodeWav(build(3, 32, 1, [...float], { extensible: true })).format).toBe('float');
-  });
-
-  it('adds a stereo file into an interleaved bus, and a mono file to both sides', () => {
-    const bus = new Float32Array(6);
-    addWavIntoStereo(encodeWavFloat32([Float32Array.from([1, 2, 3]), Float32Array.from([4, 5, 6])], 48000), bus);
-    addWavIntoStereo(encodeWavFloat32([Float32Array.from([10, 20, 30])], 48000), bus);
-    expect(Array.from(bus)).toEqual([11, 14, 22, 25, 33, 36]);
   });
 
   it('reads a data chunk that comes before fmt, and ignores chunks after both', () => {

@@ -12,16 +12,6 @@ export function samplePeak(channels: readonly Float32Array[]): number {
   return peak;
 }
 
-/** Largest absolute value of one (interleaved) sample array. */
-export function interleavedPeak(samples: Float32Array): number {
-  let peak = 0;
-  for (let i = 0; i < samples.length; i++) {
-    const magnitude = Math.abs(samples[i]);
-    if (magnitude > peak) peak = magnitude;
-  }
-  return peak;
-}
-
 /** Linear gain → dB; silence is -Infinity, reported as null in JSON. */
 export function toDb(gain: number): number {
   return 20 * Math.log10(gain);

@@ -457,28 +457,6 @@ export function interleavedFloat32(bytes: Uint8Array): { samples: Float32Array; 
   return { samples, channels: header.channels, frames: header.frames, sampleRate: header.sampleRate };
 }
 
-/**
- * Add a WAV file into interleaved stereo `target` (a mono file feeds both sides). For a
- * float stereo file this is one contiguous loop: how the mix sums stems.
- */
-export function addWavIntoStereo(bytes: Uint8Array, target: Float32Array): void {
-  const source = interleavedFloat32(bytes);
-  if (source && source.channels === 2) {
-    const length = Math.min(target.length, source.samples.length);
-    const samples = source.samples;
-    for (let k = 0; k < length; k++) target[k] += samples[k];
-    return;
-  }
-  const channels = source?.channels === 1 ? [source.samples] : decodeWav(bytes).channels;
-  const left = channels[0];
-  const right = channels[1] ?? channels[0];
-  const frames = Math.min(target.length / 2, left.length);
-  for (let i = 0, j = 0; i < frames; i++, j += 2) {
-    target[j] += left[i];
-    target[j + 1] += right[i];
-  }
-}
-
 /** The frames of a stereo float32 WAV whose samples start right after `header` (mixdown's own 58-byte header), else undefined. */
 export function stereoFloat32Frames(header: Uint8Array): number | undefined {
   const location = readDataLocation(header, false);

@@ -16,10 +16,10 @@ import { discoverSongs } from '../load/discover.ts';
 import type { SongLoader } from '../load/loader.ts';
 import { SongIrCache } from '../load/song-cache.ts';
 import { toolFingerprint } from '../paths.ts';
-import { plan, taskPlugins, type MixTask, type StripParams, type Task } from '../plan/graph.ts';
+import { plan, taskPlugins, type StripParams, type Task } from '../plan/graph.ts';
 import { buildReport, type SongReport } from '../report/report.ts';
 import { writeRoomIndex, writeSongRooms } from '../report/room/write.ts';
-import { runTask, storeMix, useStore, type TaskOutput } from '../render/run-task.ts';
+import { runTask, useStore, type TaskOutput } from '../render/run-task.ts';
 import { WorkerPool } from '../render/pool.ts';
 import { isRegistered } from '../registry/registry.ts';
 import { analyseSong, DEFAULT_VARIANT } from './analyse.ts';
@@ -28,7 +28,6 @@ import { execute, type TaskRunner } from './execute.ts';
 import type { OutputPath, TaskResult } from '../plan/outputs.ts';
 import { explainTask, LastBuildRecord } from './explain.ts';
 import { updateLock } from './lock.ts';
-import { MixAccumulator } from './mix-accumulator.ts';
 import { splitUnits, TimingFile, unitId, type Shard, type ShardSplit } from './shard.ts';
 
 export interface BuildOptions {
@@ -487,9 +486,6 @@ async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: S
   }
   const marked = (result: TaskResult): TaskResult => (remote?.cameFromRemote(result.key) && result.status === 'cached' ? { ...result, remote: true } : result);
   const stemsToRender = graph.tasks.filter((task) => task.kind === 'stem' && !(useCache && context.cache.getAction(task.key))).length;
-  // When the mix will render, sum stems into it as they complete instead of holding them all.
-  const mixTask = graph.tasks.find((task): task is MixTask => task.kind === 'mix');
-  const accumulator = mixTask && !(useCache && context.cache.getAction(mixTask.key)) ? new MixAccumulator(mixTask, context.cache) : undefined;
   const masterInWorker = context.mainThreadDone !== undefined && context.jobs > 1;
   const busesToRender = graph.tasks.filter((task) => task.kind === 'bus' && !(useCache && context.cache.getAction(task.key))).length;
   const runner = context.runnerFor({ stems: stemsToRender, buses: busesToRender, masterInWorker });
@@ -497,7 +493,6 @@ async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: S
   const pluginsReady = context.ensurePlugins(toRender);
   const run: TaskRunner = async (task, inputs, taskContext) => {
     await pluginsReady;
-    if (task.kind === 'mix' && accumulator?.complete(inputs)) return storeMix(accumulator.bytes, accumulator.samples, taskContext);
     if (task.kind === 'master' && masterInWorker) context.mainThreadDone!();
     return runner(task, inputs, taskContext);
   };
@@ -511,7 +506,6 @@ async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: S
     onCorrupt: (digest) => context.emit({ type: 'warning', diagnostic: d.cacheCorrupt({ file: context.cache.root }, digest) }),
     onStart: (task) => context.emit({ type: 'task-start', song: song.id, variant: song.variant, task }),
     onDone: (result) => {
-      if (result.kind === 'stem' || result.kind === 'bus') accumulator?.offer(result.id, result.outputs.audio);
       // Written here, synchronously, so it lands before the master task starts.
       if (result.kind === 'mix' && result.status === 'rendered' && context.preview && writePreview(context.cache, result.outputs.audio.digest, join(dir, 'preview.wav'))) {
         context.emit({ type: 'preview', song: song.id, variant: song.variant, path: join(dir, 'preview.wav') });

@@ -5,7 +5,7 @@
  * digests do. The result depends on nothing but the task's key.
  */
 import { CacheStore, type ActionEntry, type OutputRecord } from '../cache/store.ts';
-import { quantiseInt24, addWavIntoStereo, encodeWavPcm16Dithered, createFloat32Wav, decodeWav, encodeWavPcm, finishFloat32Wav, FLOAT32_WAV_HEADER_BYTES, interleavedFloat32, stereoFloat32Frames } from '../io/wav.ts';
+import { quantiseInt24, encodeWavPcm16Dithered, decodeWav, encodeWavPcm, FLOAT32_WAV_HEADER_BYTES, interleavedFloat32, stereoFloat32Frames } from '../io/wav.ts';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { encodeMidi } from '../io/midi.ts';
 import { master } from '../master/chain.ts';
@@ -13,12 +13,12 @@ import { encodeFlac } from '../io/flac.ts';
 import { encodeMp3 } from '../io/mp3.ts';
 import { matchingEq, octaveBalance, profile, type TrackProfile } from '../master/reference.ts';
 import type { StripParams, Task } from '../plan/graph.ts';
-import { interleavedPeak } from '../dsp/levels.ts';
 import { renderBus, renderStem } from './stem.ts';
 import { busStreams, stemStreams, streamBus, streamStem, type StereoBlockReader } from './stream-strip.ts';
 import { readDeclaredFile } from './declared-file.ts';
 import { renderDawproject } from './dawproject-export.ts';
 import { createStemFile } from './stem-file.ts';
+import { streamMix } from './stream-mix.ts';
 import { bucketCount, clippedPeaks, PeaksMeter } from '../dsp/peaks.ts';
 import { storeMeasurement } from '../cache/measurement.ts';
 import type { Stereo } from './effect-chain.ts';
@@ -81,13 +81,6 @@ export function trustObjects(cacheRoot: string, digests: readonly string[]): voi
   for (const digest of digests) cache.adoptFile({ digest, bytes: 0 });
 }
 
-/** Store a mix bus that was summed elsewhere (as its stems completed) as the mix task's output. */
-export function storeMix(bytes: Uint8Array, samples: Float32Array, context: TaskContext): TaskOutput {
-  const cache = storeFor(context.cacheRoot);
-  const audio = finishFloat32Wav(bytes, samples);
-  return { outputs: { audio: cache.putObject(audio) }, meta: { peak: interleavedPeak(samples) }, data: { audio } };
-}
-
 export async function runTask(
   task: Task,
   inputs: readonly OutputRecord[],
@@ -140,11 +133,13 @@ export async function runTask(
     }
     case 'mix': {
       const { lengthSamples, sampleRate } = task.params;
-      // Summed straight into the file's interleaved samples, in the song's track order
-      // (float addition is not associative: the order is part of the result).
-      const { bytes, samples } = createFloat32Wav(lengthSamples, 2, sampleRate);
-      for (const input of inputs) addWavIntoStereo(read(input), samples);
-      return result({ audio: finishFloat32Wav(bytes, samples) }, { peak: interleavedPeak(samples) });
+      const readers = inputs.map((input) => stereoBlockReader(input, cache, read, inline));
+      try {
+        const mixed = await streamMix(readers, lengthSamples, sampleRate, cache);
+        return { outputs: { audio: mixed.audio }, meta: { peak: mixed.peak }, data: {} };
+      } finally {
+        for (const reader of readers) reader.close();
+      }
     }
     case 'master': {
       const mixBytes = read(inputs[0]);
