@@ -89,6 +89,39 @@ function rssForTracks(count: number): number {
 }
 
 /**
+ * Issue 13's "huge song": `tracks` synth tracks × `seconds` of a note per bar each, mastered to a
+ * loudness target, built cold at the default jobs. Peak RSS against the song's size says
+ * whether memory is bounded: the same for 64 tracks as for 8, for 10 minutes as for 1.
+ */
+function hugeSong(tracks: number, seconds: number): { seconds: number; maxRssMb: number; audioMb: number } {
+  const root = mkdtempSync(join(tmpdir(), 'mixdown-huge-'));
+  try {
+    const bars = Math.round(seconds / 2); // 4/4 at 120 BPM: 2 s a bar
+    const song = [
+      "import { defineSong, repeat, synth } from 'mixdown';",
+      `const tracks = Object.fromEntries(Array.from({ length: ${tracks} }, (_, t) => [\`t\${t}\`, { instrument: synth(), gain: -36, pan: ((t % 9) - 4) / 4, notes: repeat([{ pitch: 36 + (t % 36), start: '0:0' as const, length: '2n' as const }], ${bars}, '1m') }]));`,
+      "export default defineSong({ title: 'Huge', tempo: 120, tail: 0, tracks, master: { loudness: { target: -16 } } });",
+    ].join('\n');
+    mkdirSync(join(root, 'songs', 'huge'), { recursive: true });
+    writeFileSync(join(root, 'songs', 'huge', 'song.ts'), song);
+    const figures = buildOnce(root);
+    // Every stem, the mix and the master as float32 stereo: what the build streamed.
+    const audioMb = ((tracks + 2) * seconds * 48_000 * 8) / 1e6;
+    return { seconds: figures.seconds, maxRssMb: figures.maxRssMb, audioMb };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** `npm run bench -- huge`: peak RSS of songs from 8 tracks × 1 minute to 64 tracks × 10 minutes. */
+function hugeRows(): string[][] {
+  return [[8, 60], [8, 600], [64, 60], [64, 600]].map(([tracks, seconds]) => {
+    const run = hugeSong(tracks, seconds);
+    return [`${tracks} tracks × ${seconds / 60} min`, `${run.seconds.toFixed(1)} s, peak RSS ${run.maxRssMb.toFixed(0)} MB (${(run.audioMb / 1000).toFixed(1)} GB of float audio streamed)`];
+  });
+}
+
+/**
  * A stems-dominated song (8 synth tracks of 2 minutes, unison chords, no mastering chain)
  * built cold at --jobs 1 and 2 in fresh processes, its stems phase timed by the build, best
  * of three each: issue 7's "2 jobs ≥ 1.7× faster than 1 on stems".
@@ -189,9 +222,13 @@ function printRows(rows: readonly string[][]): void {
 }
 
 export async function main(args: string[] = []): Promise<number> {
-  if (args.length > 1 || (args.length === 1 && args[0] !== 'peers')) {
-    console.error(`usage: npm run bench [-- peers]   (unknown arguments: ${args.join(' ')})`);
+  if (args.length > 1 || (args.length === 1 && args[0] !== 'peers' && args[0] !== 'huge')) {
+    console.error(`usage: npm run bench [-- peers | huge]   (unknown arguments: ${args.join(' ')})`);
     return 2;
+  }
+  if (args[0] === 'huge') {
+    printRows(hugeRows());
+    return 0;
   }
   if (args[0] === 'peers') {
     printRows(await peerRows());
