@@ -169,6 +169,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   let loader: SongLoader | undefined;
   const getLoader = async (): Promise<SongLoader> => {
     if (!loader) {
+      // A song must run, so something changed and tasks will likely render: the workers start
+      // now, loading the engine on the other core while this thread loads the song.
+      pool?.start().catch(() => {});
       const { SongLoader: Loader } = await import('../load/loader.ts');
       loader = await Loader.create(root);
     }
