@@ -3,15 +3,14 @@
  * variant starts on this thread meanwhile. The outputs must be those of a one-at-a-time
  * build, shared tasks rendered once, and the events must still come variant by variant.
  */
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CacheStore } from '../src/cache/store.ts';
 import type { BuildEvent } from '../src/pipeline/build.ts';
 import { execute } from '../src/pipeline/execute.ts';
-import { createProject, type TestProject } from './helpers/project.ts';
+import { createProject, distDigests, type TestProject } from './helpers/project.ts';
 
 const SONG = `
 import { defineSong, drums, synth, grid, removeTracks, transposeSong } from 'mixdown';
@@ -36,18 +35,7 @@ export default defineSong({
 });
 `;
 
-function digests(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (/\.(wav|mid|json)$/.test(name) && name !== 'room.json') out[relative(root, path)] = createHash('sha256').update(readFileSync(path)).digest('hex');
-    }
-  };
-  walk(join(root, 'dist'));
-  return out;
-}
+const digests = (root: string) => distDigests(root, (name) => /\.(wav|mid|json)$/.test(name) && name !== 'room.json');
 
 describe('variants at --jobs 2', () => {
   const projects: TestProject[] = [];

@@ -3,13 +3,12 @@
  * renders that stem and the buses that hear it in workers (two buses at once), writes the
  * preview before the master, and leaves exactly the outputs of a cold build of the edited song.
  */
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { watchProject } from '../src/cli/watch.ts';
 import type { BuildEvent } from '../src/pipeline/build.ts';
-import { createProject, type TestProject } from './helpers/project.ts';
+import { createProject, distDigests, type TestProject } from './helpers/project.ts';
 
 const song = (lastPitch: string) => `
 import { defineSong, synth, reverb, delay, compressor } from 'mixdown';
@@ -39,18 +38,7 @@ export default defineSong({
 });
 `;
 
-function digests(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (/\.(wav|mid)$/.test(name) && name !== 'preview.wav') out[relative(root, path)] = createHash('sha256').update(readFileSync(path)).digest('hex');
-    }
-  };
-  walk(join(root, 'dist'));
-  return out;
-}
+const digests = (root: string) => distDigests(root, (name) => /\.(wav|mid)$/.test(name) && name !== 'preview.wav');
 
 describe('watch with workers', () => {
   const projects: TestProject[] = [];

@@ -134,7 +134,8 @@ export function encodeWavPcm(channels: readonly Float32Array[], sampleRate: numb
  * The master's 16-bit file: `encodeWavPcm(channels, sampleRate, 16, gain, tpdfDither(seed))`
  * byte for byte, with the TPDF noise (dsp/random.ts `tpdfAt`) drawn inline, frame by frame and
  * channel by channel, straight from the channels: no interleaved float copy of the song and no
- * call through a noise source per sample (together ~3× faster on a 3-minute master).
+ * call through a noise source per sample (in the bundled command, a 183 s master's 16- and
+ * 24-bit encodes together went from 532 to 386 ms of self time, one profile each).
  */
 export function encodeWavPcm16Dithered(channels: readonly Float32Array[], sampleRate: number, seed: number, gain = 1): Uint8Array {
   const frames = frameCount(channels);
@@ -150,14 +151,7 @@ export function encodeWavPcm16Dithered(channels: readonly Float32Array[], sample
     for (let c = 0; c < count; c++, j++) {
       state = (state + NOISE_STEP) >>> 0;
       const x = channels[c][k] * scale + tpdfAt(state);
-      let v: number;
-      if (x >= max) v = max;
-      else if (x <= min) v = min;
-      else {
-        v = Math.floor(x + 0.5);
-        if (v - x > 0.5) v -= 1;
-      }
-      words[j] = v;
+      words[j] = roundClamped(x, min, max);
     }
   }
   if (!LITTLE_ENDIAN) {
@@ -239,11 +233,23 @@ function pcmHeader(dataBytes: number, channelCount: number, sampleRate: number, 
 }
 
 /**
+ * x rounded to the nearest integer (halves up) and clamped to [min, max]. Rounding is
+ * Math.floor(x + 0.5), corrected for the one double (0.5 − 2⁻⁵⁴) where the addition rounds
+ * up: the same result as Math.round, about three times faster in V8 (and small enough to be
+ * inlined into the loops below). NaN fails both comparisons and stays NaN: a typed array
+ * stores it as 0.
+ */
+function roundClamped(x: number, min: number, max: number): number {
+  if (x >= max) return max;
+  if (x <= min) return min;
+  const v = Math.floor(x + 0.5);
+  return v - x > 0.5 ? v - 1 : v;
+}
+
+/**
  * Quantise `source` (× `scale`, plus dither in LSBs) into little-endian integers at
- * `offset`, `offset + stride`, … of `bytes`. Byte stores make it independent of the host's
- * byte order. Rounding is Math.floor(x + 0.5), corrected for the one double (0.5 − 2⁻⁵⁴)
- * where the addition rounds up: the same result as Math.round, about three times faster in
- * V8. NaN fails both comparisons, stays NaN through the rounding and is stored as 0.
+ * `offset`, `offset + stride`, … of `bytes` (rounded and clamped by roundClamped). Byte
+ * stores make it independent of the host's byte order.
  */
 function quantise(source: Float32Array, bytes: Uint8Array, offset: number, stride: number, bits: 16 | 24, scale: number, dither?: () => number): void {
   const max = 2 ** (bits - 1) - 1;
@@ -253,13 +259,7 @@ function quantise(source: Float32Array, bytes: Uint8Array, offset: number, strid
   if (bits === 16) {
     for (let k = 0; k < length; k++, at += stride) {
       const x = dither ? source[k] * scale + dither() : source[k] * scale;
-      let v: number;
-      if (x >= max) v = max;
-      else if (x <= min) v = min;
-      else {
-        v = Math.floor(x + 0.5);
-        if (v - x > 0.5) v -= 1;
-      }
+      const v = roundClamped(x, min, max);
       bytes[at] = v;
       bytes[at + 1] = v >> 8;
     }
@@ -267,13 +267,7 @@ function quantise(source: Float32Array, bytes: Uint8Array, offset: number, strid
   }
   for (let k = 0; k < length; k++, at += stride) {
     const x = dither ? source[k] * scale + dither() : source[k] * scale;
-    let v: number;
-    if (x >= max) v = max;
-    else if (x <= min) v = min;
-    else {
-      v = Math.floor(x + 0.5);
-      if (v - x > 0.5) v -= 1;
-    }
+    const v = roundClamped(x, min, max);
     bytes[at] = v;
     bytes[at + 1] = v >> 8;
     bytes[at + 2] = v >> 16;

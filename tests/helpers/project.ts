@@ -1,7 +1,8 @@
 /** Temporary song projects for end-to-end tests: a folder with songs/ that build() runs in. */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type BuildResult } from '../../src/pipeline/build.ts';
 
@@ -40,4 +41,18 @@ export function createProject(options: { songs?: Record<string, string>; copy?: 
 export function renderedTasks(result: BuildResult, song: string): string[] {
   const report = result.songs.find((entry) => entry.song === song)?.report;
   return (report?.tasks ?? []).filter((task) => task.status === 'rendered').map((task) => task.id).sort();
+}
+
+/** sha256 of every file under the project's dist/ whose name `include` accepts, by path relative to the project. */
+export function distDigests(root: string, include: (name: string) => boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (include(name)) out[relative(root, path)] = createHash('sha256').update(readFileSync(path)).digest('hex');
+    }
+  };
+  walk(join(root, 'dist'));
+  return out;
 }
