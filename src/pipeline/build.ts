@@ -191,7 +191,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // in workers against 45.9–46.2 s with buses here (alternating runs on a quiet machine).
   // Which kinds go to workers is runGraph's choice per graph (see runnerFor); project plugins
   // are registered in this thread (the song loader ran them) and loaded again by a worker.
-  const pooledFor = (kinds: ReadonlySet<Task['kind']>): TaskRunner | undefined => pool
+  const pooledFor = (kinds: ReadonlySet<Task['kind']>, priority: number): TaskRunner | undefined => pool
     ? async (task, inputs, context) => {
         if (!kinds.has(task.kind)) return inProcess(task, inputs, context);
         // An input this thread knows intact on disk is read there by the worker without a
@@ -205,7 +205,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
             if (bytes) inline.set(input.digest, bytes);
           }
         }
-        const output = shared(await pool.run(task, inputs, context, inline, trusted));
+        const output = shared(await pool.run(task, inputs, context, inline, trusted, priority));
         for (const [name, record] of Object.entries(output.outputs)) {
           const data = output.data[name];
           // A streamed output was written and hashed by the worker: trusted as is, read from disk when needed.
@@ -220,17 +220,18 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
    * Stems go to workers when more than one renders (starting workers costs more than it saves
    * for a single stem, the usual edit) or when the pool is already running (`watch` keeps one).
    * Buses go to workers when two or more render (two at once; a single one runs here, where
-   * its inputs may still be in memory). A master goes to a worker when the next
-   * variant can use this thread meanwhile (it reads only the mix, which travels along).
+   * its inputs may still be in memory). Masters go to workers when a song's variants build
+   * together (one variant's master then renders beside another's stems). `priority`: the
+   * variant's index, so workers take the earliest variant's waiting tasks first.
    */
-  const runnerFor = (work: { stems: number; buses: number; masterInWorker: boolean }): TaskRunner => {
+  const runnerFor = (work: { stems: number; buses: number; masterInWorker: boolean }, priority: number): TaskRunner => {
     const kinds = new Set<Task['kind']>();
     if (work.stems > 1 || options.workers) kinds.add('stem');
     if (work.buses > 1) kinds.add('bus');
     if (work.masterInWorker) kinds.add('master');
     if (!pool || kinds.size === 0) return inProcess;
-    const name = [...kinds].sort().join();
-    if (!runners.has(name)) runners.set(name, pooledFor(kinds)!);
+    const name = `${[...kinds].sort().join()}@${priority}`;
+    if (!runners.has(name)) runners.set(name, pooledFor(kinds, priority)!);
     return runners.get(name)!;
   };
   // Tasks the song's variants share, settled once for all of them (variants overlap).
@@ -353,14 +354,13 @@ interface SongBuildContext {
   readonly cache: CacheStore;
   readonly state: EmitState;
   readonly outDir: string;
-  readonly runnerFor: (work: { stems: number; buses: number; masterInWorker: boolean }) => TaskRunner;
+  readonly runnerFor: (work: { stems: number; buses: number; masterInWorker: boolean }, priority: number) => TaskRunner;
   readonly ensurePlugins: (tasks: readonly Task[]) => Promise<void>;
   readonly inFlight: Map<string, Promise<TaskResult>>;
-  /**
-   * Set while another variant of the song waits to start: called when this one's work on this
-   * thread is done and only its master (in a worker) is left, so the next one starts then.
-   */
-  readonly mainThreadDone?: () => void;
+  /** This variant's place among the song's variants being built: its tasks' turn for a worker (lower first). */
+  readonly priority?: number;
+  /** The song's variants build together: masters render in workers too. */
+  readonly masterInWorker?: boolean;
   readonly jobs: number;
   readonly useCache: boolean;
   readonly variants?: readonly string[];
@@ -387,26 +387,19 @@ async function buildSong(id: string, path: string, context: SongBuildContext): P
     const known = (await analyseSong(id, path, context.getLoader, context.songCache)) as { ok: true; songs: SongIR[] };
     return [{ song: id, variant: null, ok: false, diagnostics: [d.unknownVariant(id, (wanted ?? []).join(', '), known.songs.map((song) => song.variant ?? DEFAULT_VARIANT))] }];
   }
-  // Variants overlap: the next one starts when this one's master has gone to a worker (with
-  // one worker or none, when it is done). Their events are passed on in variant order, as if
-  // they had run one after another.
+  // The variants build together: their graphs share the workers, which take the earliest
+  // variant's waiting tasks first, and the tasks they share render once. Their events are
+  // passed on in variant order, as if they had run one after another.
   const events = new OrderedEvents(context.emit);
-  const results: Promise<SongBuildResult>[] = [];
-  let previousDone: Promise<void> = Promise.resolve();
-  for (const [index, song] of selected.entries()) {
-    await previousDone;
-    let mainThreadDone!: () => void;
-    previousDone = new Promise<void>((resolveDone) => (mainThreadDone = resolveDone));
-    const last = index === selected.length - 1;
-    const built = buildVariant(song, { ...context, emit: events.emitter(index), ...(last ? {} : { mainThreadDone }) }).finally(() => {
-      mainThreadDone();
-      events.finish(index);
-    });
-    // Observed at once (awaited below with the others): a failure must not go unhandled meanwhile.
-    built.catch(() => {});
-    results.push(built);
-  }
-  return Promise.all(results);
+  const masterInWorker = selected.length > 1 && context.jobs > 1;
+  const settled = await Promise.allSettled(
+    selected.map((song, index) => buildVariant(song, { ...context, emit: events.emitter(index), priority: index, masterInWorker }).finally(() => events.finish(index))),
+  );
+  // Every variant has finished (none is left running while the build winds up); then the first failure, if any.
+  return settled.map((outcome) => {
+    if (outcome.status === 'rejected') throw outcome.reason;
+    return outcome.value;
+  });
 }
 
 /** Events of overlapping variants, passed on in variant order: a later one's are held until the earlier ones finish. */
@@ -489,14 +482,12 @@ async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: S
   }
   const marked = (result: TaskResult): TaskResult => (remote?.cameFromRemote(result.key) && result.status === 'cached' ? { ...result, remote: true } : result);
   const stemsToRender = graph.tasks.filter((task) => task.kind === 'stem' && !(useCache && context.cache.getAction(task.key))).length;
-  const masterInWorker = context.mainThreadDone !== undefined && context.jobs > 1;
   const busesToRender = graph.tasks.filter((task) => task.kind === 'bus' && !(useCache && context.cache.getAction(task.key))).length;
-  const runner = context.runnerFor({ stems: stemsToRender, buses: busesToRender, masterInWorker });
+  const runner = context.runnerFor({ stems: stemsToRender, buses: busesToRender, masterInWorker: context.masterInWorker ?? false }, context.priority ?? 0);
   const toRender = graph.tasks.filter((task) => !(useCache && context.cache.getAction(task.key)));
   const pluginsReady = context.ensurePlugins(toRender);
   const run: TaskRunner = async (task, inputs, taskContext) => {
     await pluginsReady;
-    if (task.kind === 'master' && masterInWorker) context.mainThreadDone!();
     return runner(task, inputs, taskContext);
   };
   const results = await execute(graph, {

@@ -44,7 +44,9 @@ interface Pending {
 
 export class WorkerPool {
   private readonly slots: Slot[] = [];
-  private readonly waiting: (() => void)[] = [];
+  /** Tasks waiting for a worker, each with its priority and arrival number. */
+  private readonly waiting: { readonly priority: number; readonly order: number; readonly take: (slot: Slot) => void }[] = [];
+  private arrivals = 0;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
@@ -93,8 +95,13 @@ export class WorkerPool {
     await Promise.all(this.slots.map((slot) => slot.ready));
   }
 
-  async run(task: Task, inputs: OutputRecord[], context: TaskContext, inline?: Map<string, Uint8Array>, trusted?: readonly string[]): Promise<TaskOutput> {
-    const slot = await this.acquire();
+  /**
+   * Run a task in the first free worker. When all are busy it waits its turn: the lowest
+   * `priority` first (the build gives each variant of a song its index, so the earliest
+   * variant's tasks go first and its outputs are finished first), then in order of arrival.
+   */
+  async run(task: Task, inputs: OutputRecord[], context: TaskContext, inline?: Map<string, Uint8Array>, trusted?: readonly string[], priority = 0): Promise<TaskOutput> {
+    const slot = await this.acquire(priority);
     try {
       await slot.ready;
       const id = this.nextId++;
@@ -104,26 +111,40 @@ export class WorkerPool {
         slot.worker.postMessage(request);
       });
     } finally {
-      slot.busy = false;
-      this.waiting.shift()?.();
+      this.release(slot);
     }
   }
 
-  private async acquire(): Promise<Slot> {
-    for (;;) {
-      const free = this.slots.find((slot) => !slot.busy);
-      if (free) {
-        free.busy = true;
-        return free;
-      }
-      if (this.slots.length < this.size) {
-        const slot = this.spawn();
-        slot.busy = true;
-        this.slots.push(slot);
-        return slot;
-      }
-      await new Promise<void>((resolveWait) => this.waiting.push(resolveWait));
+  private acquire(priority: number): Promise<Slot> {
+    const free = this.slots.find((slot) => !slot.busy);
+    if (free) {
+      free.busy = true;
+      return Promise.resolve(free);
     }
+    if (this.slots.length < this.size) return Promise.resolve(this.spawnBusy());
+    return new Promise<Slot>((take) => this.waiting.push({ priority, order: this.arrivals++, take }));
+  }
+
+  /** A finished task's worker goes straight to the waiting task that comes first (a dead one's place to a new worker). */
+  private release(slot: Slot): void {
+    let next = -1;
+    this.waiting.forEach((entry, index) => {
+      const best = this.waiting[next];
+      if (!best || entry.priority < best.priority || (entry.priority === best.priority && entry.order < best.order)) next = index;
+    });
+    if (next < 0) {
+      slot.busy = false;
+      return;
+    }
+    const [entry] = this.waiting.splice(next, 1);
+    entry.take(this.slots.includes(slot) ? slot : this.spawnBusy());
+  }
+
+  private spawnBusy(): Slot {
+    const slot = this.spawn();
+    slot.busy = true;
+    this.slots.push(slot);
+    return slot;
   }
 
   async close(): Promise<void> {
