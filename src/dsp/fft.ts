@@ -1,3 +1,33 @@
+/**
+ * The twiddles of every stage of an n-point `fft`, stage by stage (size 2, 4, … n: size/2
+ * values each, n − 1 in all), computed with the very expressions the butterflies used to
+ * evaluate inline — `Math.cos(step * k)`, `Math.sin(step * k)` with `step = −2π / size` — so
+ * the transform's numbers are the same bits, without a cos and a sin per butterfly.
+ */
+interface Twiddles {
+  readonly cos: Float64Array;
+  readonly sin: Float64Array;
+}
+
+const twiddleTables = new Map<number, Twiddles>();
+
+function twiddles(n: number): Twiddles {
+  let found = twiddleTables.get(n);
+  if (found) return found;
+  const cos = new Float64Array(Math.max(0, n - 1));
+  const sin = new Float64Array(Math.max(0, n - 1));
+  for (let size = 2, at = 0; size <= n; size <<= 1) {
+    const step = (-2 * Math.PI) / size;
+    for (let k = 0; k < size / 2; k++, at++) {
+      cos[at] = Math.cos(step * k);
+      sin[at] = Math.sin(step * k);
+    }
+  }
+  found = { cos, sin };
+  twiddleTables.set(n, found);
+  return found;
+}
+
 /** In-place iterative radix-2 FFT of (re, im); the length must be a power of two. */
 export function fft(re: Float64Array, im: Float64Array): void {
   const n = re.length;
@@ -7,18 +37,23 @@ export function fft(re: Float64Array, im: Float64Array): void {
     for (; j & bit; bit >>= 1) j ^= bit;
     j ^= bit;
     if (i < j) {
-      [re[i], re[j]] = [re[j], re[i]];
-      [im[i], im[j]] = [im[j], im[i]];
+      const tr = re[i];
+      re[i] = re[j];
+      re[j] = tr;
+      const ti = im[i];
+      im[i] = im[j];
+      im[j] = ti;
     }
   }
-  for (let size = 2; size <= n; size <<= 1) {
-    const step = (-2 * Math.PI) / size;
+  const { cos, sin } = twiddles(n);
+  for (let size = 2, stage = 0; size <= n; stage += size >> 1, size <<= 1) {
+    const half = size >> 1;
     for (let start = 0; start < n; start += size) {
-      for (let k = 0; k < size / 2; k++) {
-        const wr = Math.cos(step * k);
-        const wi = Math.sin(step * k);
+      for (let k = 0; k < half; k++) {
+        const wr = cos[stage + k];
+        const wi = sin[stage + k];
         const a = start + k;
-        const b = a + size / 2;
+        const b = a + half;
         const tr = re[b] * wr - im[b] * wi;
         const ti = re[b] * wi + im[b] * wr;
         re[b] = re[a] - tr;
@@ -33,7 +68,7 @@ export function fft(re: Float64Array, im: Float64Array): void {
 /**
  * A radix-2 complex FFT of one size with its twiddles and bit-reversal table precomputed:
  * for the many same-size transforms of a convolution or an onset detector (`fft` above
- * computes cos/sin inside its butterflies, fine for one-off analyses).
+ * keeps the twiddles of its historical expressions, whose bits the octave balance depends on).
  */
 export class PlannedFft {
   readonly size: number;

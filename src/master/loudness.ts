@@ -100,11 +100,12 @@ export class LoudnessMeter {
   /**
    * Meter step `h` (samples h·hop to (h + 1)·hop; `h === hops` is the partial tail, peak only),
    * in order. `perSample`, when given, receives each sample's channel-weighted K-weighted energy
-   * (index 0 = the step's first sample).
+   * (index 0 = the step's first sample). `offset`: the song position of the channels' index 0
+   * (a block of a streamed signal; the step must lie inside it).
    */
-  step(channels: readonly Float32Array[], h: number, perSample?: Float64Array): void {
-    const start = h * this.hop;
-    const end = h < this.hops ? start + this.hop : this.length;
+  step(channels: readonly Float32Array[], h: number, perSample?: Float64Array, offset = 0): void {
+    const start = h * this.hop - offset;
+    const end = (h < this.hops ? h * this.hop + this.hop : this.length) - offset;
     const count = end - start;
     if (perSample) perSample.fill(0, 0, count);
     let peakValue = this.samplePeakValue;

@@ -27,33 +27,94 @@ export interface TrackProfile {
   readonly sideToMidDb: number;
 }
 
-/** Octave-band levels (dB re total) of the mid signal, from an averaged Hann-windowed spectrum. */
-export function octaveBalance(channels: readonly Float32Array[], sampleRate: number): number[] {
-  const length = channels[0]?.length ?? 0;
-  const power = new Float64Array(FRAME / 2);
-  const frames = Math.max(1, Math.min(MAX_FRAMES, Math.floor((length - FRAME) / (FRAME / 2)) + 1));
-  const hop = frames > 1 ? Math.floor((length - FRAME) / (frames - 1)) : 0;
-  const re = new Float64Array(FRAME);
-  const im = new Float64Array(FRAME);
-  for (let f = 0; f < frames; f++) {
-    const start = f * hop;
-    for (let i = 0; i < FRAME; i++) {
+/** The Hann window of an analysis frame, by the expression the frames were always windowed with. */
+let hannWindow: Float64Array | undefined;
+function frameWindow(): Float64Array {
+  if (!hannWindow) {
+    hannWindow = new Float64Array(FRAME);
+    for (let i = 0; i < FRAME; i++) hannWindow[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (FRAME - 1));
+  }
+  return hannWindow;
+}
+
+/**
+ * The octave balance of a signal fed block by block in order (`add`): the same numbers as
+ * octaveBalance over the whole signal. It holds one analysis frame of the mid signal (a ring of
+ * 8,192 values), transforms each frame as its last sample arrives, and keeps the summed power.
+ */
+export class OctaveBalanceMeter {
+  private readonly frames: number;
+  private readonly hop: number;
+  /** The mid signal's last FRAME values, by song position modulo FRAME. */
+  private readonly ring = new Float64Array(FRAME);
+  private readonly power = new Float64Array(FRAME / 2);
+  private readonly re = new Float64Array(FRAME);
+  private readonly im = new Float64Array(FRAME);
+  /** Next frame to transform; song position of the next sample. */
+  private frame = 0;
+  private position = 0;
+
+  constructor(
+    private readonly channelCount: number,
+    private readonly sampleRate: number,
+    length: number,
+  ) {
+    this.frames = Math.max(1, Math.min(MAX_FRAMES, Math.floor((length - FRAME) / (FRAME / 2)) + 1));
+    this.hop = this.frames > 1 ? Math.floor((length - FRAME) / (this.frames - 1)) : 0;
+  }
+
+  /** Samples `position … position + count − 1` (channels[c][i] is sample position + i), in order. */
+  add(channels: readonly Float32Array[], count: number): void {
+    const { ring, channelCount } = this;
+    let position = this.position;
+    for (let i = 0; i < count; i++, position++) {
       let mid = 0;
-      for (const channel of channels) mid += channel[start + i] ?? 0;
-      re[i] = (mid / channels.length) * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (FRAME - 1)));
+      for (let c = 0; c < channelCount; c++) mid += channels[c][i];
+      ring[position & (FRAME - 1)] = mid / channelCount;
+      if (this.frame < this.frames && position === this.frame * this.hop + FRAME - 1) this.transform();
+    }
+    this.position = position;
+  }
+
+  /** The octave-band levels, dB re total (frames reaching past the end read silence there). */
+  result(): number[] {
+    // A signal shorter than one frame: its one frame is padded with silence.
+    while (this.frame < this.frames) {
+      const end = this.frame * this.hop + FRAME;
+      for (let position = this.position; position < end; position++) this.ring[position & (FRAME - 1)] = 0;
+      this.position = Math.max(this.position, end);
+      this.transform();
+    }
+    const binHz = this.sampleRate / FRAME;
+    const energies = OCTAVE_BANDS.map((centre) => {
+      let sum = 0;
+      for (let k = Math.max(1, Math.ceil(centre / Math.SQRT2 / binHz)); k < Math.min(FRAME / 2, centre * Math.SQRT2 / binHz); k++) sum += this.power[k];
+      return sum;
+    });
+    const total = energies.reduce((a, b) => a + b, 0);
+    return energies.map((energy) => (energy > 0 && total > 0 ? 10 * Math.log10(energy / total) : -120));
+  }
+
+  private transform(): void {
+    const { ring, re, im, power } = this;
+    const window = frameWindow();
+    const start = this.frame * this.hop;
+    for (let i = 0; i < FRAME; i++) {
+      re[i] = ring[(start + i) & (FRAME - 1)] * window[i];
       im[i] = 0;
     }
     fft(re, im);
     for (let k = 0; k < FRAME / 2; k++) power[k] += re[k] * re[k] + im[k] * im[k];
+    this.frame++;
   }
-  const binHz = sampleRate / FRAME;
-  const energies = OCTAVE_BANDS.map((centre) => {
-    let sum = 0;
-    for (let k = Math.max(1, Math.ceil(centre / Math.SQRT2 / binHz)); k < Math.min(FRAME / 2, centre * Math.SQRT2 / binHz); k++) sum += power[k];
-    return sum;
-  });
-  const total = energies.reduce((a, b) => a + b, 0);
-  return energies.map((energy) => (energy > 0 && total > 0 ? 10 * Math.log10(energy / total) : -120));
+}
+
+/** Octave-band levels (dB re total) of the mid signal, from an averaged Hann-windowed spectrum. */
+export function octaveBalance(channels: readonly Float32Array[], sampleRate: number): number[] {
+  const length = channels[0]?.length ?? 0;
+  const meter = new OctaveBalanceMeter(channels.length, sampleRate, length);
+  meter.add(channels, length);
+  return meter.result();
 }
 
 export function sideToMid(channels: readonly Float32Array[]): number {

@@ -21,6 +21,8 @@ import { createStemFile } from './stem-file.ts';
 import { streamMix } from './stream-mix.ts';
 import { bucketCount, clippedPeaks, PeaksMeter } from '../dsp/peaks.ts';
 import { storeMeasurement } from '../cache/measurement.ts';
+import { MASTER_ANALYSIS_KIND, MasterAnalyser, QuantiseScratch, underCeiling, type MasterAnalysisKey } from '../master/analysis.ts';
+import type { MasterIR } from '../ir/types.ts';
 import type { Stereo } from './effect-chain.ts';
 import '../instruments/index.ts';
 import '../effects/index.ts';
@@ -157,7 +159,7 @@ export async function runTask(
       if (settings.formats.includes('flac')) outputs.flac = await encodeFlac(quantise24(mastered.channels), mastered.channels.length, sampleRate, 24);
       if (settings.formats.includes('mp3')) outputs.mp3 = encodeMp3(mastered.channels, sampleRate, settings.mp3Bitrate);
       const { loudness } = mastered;
-      return result(outputs, {
+      const output = result(outputs, {
         peak: Math.pow(10, loudness.samplePeak / 20),
         gain: Math.pow(10, mastered.gainDb / 20),
         integrated: loudness.integrated,
@@ -170,12 +172,39 @@ export async function runTask(
         masterPasses: mastered.passes,
         ...(reference ? referenceMeta(reference, profile(mastered.channels, sampleRate), matched?.gains) : {}),
       });
+      const analysis = await analyseMastered(mastered.channels, sampleRate, settings, loudness.truePeak, output.outputs.audio.digest, cache);
+      return withMeasurements([analysis], output);
     }
     case 'midi':
       return result({ midi: encodeMidi(task.params) }, {});
     case 'dawproject':
       return result({ dawproject: await renderDawproject(task.params, inputs.map(read), context) }, {});
   }
+}
+
+const withMeasurements = (measurements: readonly ActionEntry[], output: TaskOutput): TaskOutput => ({ ...output, measurements: [...(output.measurements ?? []), ...measurements] });
+
+/** Frames of the master quantised and measured at a time (a whole number of 10 ms loudness steps at any rate). */
+const ANALYSIS_BLOCK_SECONDS = 1;
+
+/**
+ * The listening room's analysis of master.wav (`digest`), measured from the float master as the
+ * file stores it (24-bit), and stored as the room's measurement: the page never decodes it.
+ */
+async function analyseMastered(channels: readonly Float32Array[], sampleRate: number, settings: MasterIR, truePeakDb: number, digest: string, cache: CacheStore): Promise<ActionEntry> {
+  const length = channels[0]?.length ?? 0;
+  const ceilingDb = settings.loudness?.ceilingDb ?? 0;
+  const key: MasterAnalysisKey = { digest, buckets: bucketCount(length, sampleRate), ceilingDb, bands: settings.reference === null };
+  const reported = Number.isFinite(truePeakDb) ? Math.round(truePeakDb * 100) / 100 : null;
+  const analyser = new MasterAnalyser(channels.length, sampleRate, length, { ...key, underCeiling: underCeiling(reported, ceilingDb) });
+  const block = Math.round(sampleRate / 100) * Math.round(ANALYSIS_BLOCK_SECONDS * 100);
+  const scratch = new QuantiseScratch();
+  for (let start = 0; start < length || start === 0; start += block) {
+    const count = Math.min(block, length - start);
+    analyser.addQuantised(channels.map((channel) => channel.subarray(start, start + count)), count, scratch);
+    if (length === 0) break;
+  }
+  return storeMeasurement(cache, MASTER_ANALYSIS_KIND, { ...key }, analyser.result(), false);
 }
 
 /**

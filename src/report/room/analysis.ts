@@ -7,21 +7,13 @@
  */
 import type { CacheStore } from '../../cache/store.ts';
 import { decodeWav, encodeWavPcm, interleavedFloat32 } from '../../io/wav.ts';
-import { measureLoudness } from '../../master/loudness.ts';
-import { octaveBalance } from '../../master/reference.ts';
-import { truePeakEnvelope } from '../../master/true-peak.ts';
 import { hashValue } from '../../ir/hash.ts';
 import { findMeasurement, MEASUREMENT_VERSION, storeMeasurement } from '../../cache/measurement.ts';
 import type { RoomPeaks } from './types.ts';
-import { bucketCount, computePeaks, peaksOver, round4, scan } from '../../dsp/peaks.ts';
-
-
-/** Loudness curves and overs are drawn every 100 ms: measureLoudness's block step. */
-export const LOUDNESS_STEP = 0.1;
-
-const round2 = (value: number) => (Number.isFinite(value) ? Math.round(value * 100) / 100 : null);
+import { bucketCount, computePeaks, peaksOver, scan } from '../../dsp/peaks.ts';
 
 export { bucketCount, computePeaks };
+export { analyseMaster, LOUDNESS_STEP, type MasterAnalysis } from '../../master/analysis.ts';
 
 /**
  * The peaks of a built WAV object. A float32 file (stems, buses, the mix) is read in place,
@@ -34,43 +26,6 @@ export function peaksOfObject(cache: CacheStore, digest: string, count: number):
   if (!view) return computePeaks(decodeWav(bytes).channels, count);
   const { samples, channels, frames } = view;
   return peaksOver(frames, count, (start, end, into) => scan(samples, start * channels, Math.min(end, frames) * channels, into));
-}
-
-/** The master's loudness over time, overs and octave balance, as the page draws them. */
-export interface MasterAnalysis {
-  readonly peaks: RoomPeaks;
-  readonly momentary: (number | null)[];
-  readonly shortTerm: (number | null)[];
-  readonly overs: { seconds: number; dbtp: number }[];
-  /** Empty when not asked for. */
-  readonly bands: (number | null)[];
-}
-
-/**
- * `bands`: measure the octave balance too (report.json has it already when the song names a
- * reference). `underCeiling`: the master's measured true peak is known to be under the ceiling,
- * so no stretch can pass it and the oversampled envelope need not be computed (the overs are none).
- */
-export function analyseMaster(channels: readonly Float32Array[], sampleRate: number, buckets: number, ceilingDb: number, bands: boolean, underCeiling = false): MasterAnalysis {
-  const loudness = measureLoudness(channels, sampleRate, { truePeak: false });
-  const curve = (values: Float32Array) => Array.from(values, (value) => (value > -70 ? round2(value) : null));
-  // Overs: each 100 ms stretch whose oversampled peak passes the ceiling.
-  const ceiling = Math.pow(10, ceilingDb / 20);
-  const envelope = underCeiling ? new Float32Array(0) : truePeakEnvelope(channels, sampleRate, ceiling);
-  const hop = Math.round(sampleRate * LOUDNESS_STEP);
-  const overs: { seconds: number; dbtp: number }[] = [];
-  for (let start = 0; start < envelope.length; start += hop) {
-    let peak = 0;
-    for (let i = start, end = Math.min(envelope.length, start + hop); i < end; i++) if (envelope[i] > peak) peak = envelope[i];
-    if (peak > ceiling) overs.push({ seconds: round4(start / sampleRate), dbtp: round2(20 * Math.log10(peak))! });
-  }
-  return {
-    peaks: computePeaks(channels, buckets),
-    momentary: curve(loudness.momentary),
-    shortTerm: curve(loudness.shortTerm),
-    overs,
-    bands: bands ? octaveBalance(channels, sampleRate).map(round2) : [],
-  };
 }
 
 /**

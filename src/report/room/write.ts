@@ -11,6 +11,7 @@ import { MixdownError, type Diagnostic } from '../../diagnostics/diagnostic.ts';
 import { isOrphanTemp, writeFileAtomicSync } from '../../io/atomic.ts';
 import type { SongIR } from '../../ir/types.ts';
 import { OCTAVE_BANDS } from '../../master/reference.ts';
+import { MASTER_ANALYSIS_KIND, underCeiling, type MasterAnalysisKey } from '../../master/analysis.ts';
 import { sha256 } from '../../ir/hash.ts';
 import { readDeclaredFile } from '../../render/declared-file.ts';
 import { barToTick, TempoClock } from '../../theory/time.ts';
@@ -149,12 +150,11 @@ async function roomData(page: BuiltPage, context: RoomContext): Promise<RoomData
   const ceilingDb = master.target?.ceilingDb ?? 0;
   const masterDigest = digestOf('master.wav')!;
   const bands = master.reference === null;
-  // The master task measured the true peak (of the float master, rounded to 0.01 dB; the 24-bit
-  // file differs from it by < 1e-5 dB): 0.02 dB under the ceiling, no 100 ms stretch can pass it.
-  const underCeiling = master.truePeakDb !== null && master.truePeakDb <= ceilingDb - 0.02;
-  const analysed = await cachedMeasurement<MasterAnalysis>(cache, 'room-master', { digest: masterDigest, buckets, ceilingDb, bands }, () => {
+  // The master task measured master.wav as it wrote it; a master from an older cache is decoded here.
+  const key: MasterAnalysisKey = { digest: masterDigest, buckets, ceilingDb, bands };
+  const analysed = await cachedMeasurement<MasterAnalysis>(cache, MASTER_ANALYSIS_KIND, { ...key }, () => {
     const audio = readAudio(cache, masterDigest);
-    return analyseMaster(audio.channels, audio.sampleRate, buckets, ceilingDb, bands, underCeiling);
+    return analyseMaster(audio.channels, audio.sampleRate, buckets, ceilingDb, bands, underCeiling(master.truePeakDb, ceilingDb));
   });
 
   let reference: RoomData['reference'] = null;
