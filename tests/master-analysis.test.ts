@@ -162,6 +162,9 @@ describe('the master analysis of the float master, as master.wav stores it', () 
     const left = Float32Array.from(tones(frames, [80, 1234, 5000]), (x, i) => x * envelope(i));
     const right = Float32Array.from(noise(frames, 9, 0.4), (x, i) => x * envelope(i));
     if (level === 1) for (let i = 2 * RATE; i < 2 * RATE + 200; i++) left[i] = 1.2 * Math.sin(i * 2.5);
+    // Samples the file rounds to zero from below, and a NaN (written as 0).
+    for (let i = 100; i < 150; i++) right[i] = -1e-9;
+    right[151] = NaN;
     return [left, right];
   }
   for (const [name, level, underCeiling] of [

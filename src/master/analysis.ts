@@ -7,7 +7,6 @@
  * same numbers either way.
  */
 import { computePeaks, PeaksMeter, round4, type Peaks } from '../dsp/peaks.ts';
-import { quantiseInt24 } from '../io/wav.ts';
 import { LoudnessMeter } from './loudness.ts';
 import { OctaveBalanceMeter } from './reference.ts';
 import { truePeakEnvelope } from './true-peak.ts';
@@ -113,17 +112,23 @@ export class MasterAnalyser {
   }
 
   /**
-   * Add the next `count` frames of a float master (interleaved in `channels` as one array per
-   * channel) as master.wav stores them: each sample rounded and clamped to 24 bits as
-   * encodeWavPcm writes it, then read back as decodeWav reads it.
+   * Add the next `count` frames of a float master as master.wav stores them: each sample × 2²³
+   * clamped to the 24-bit range and rounded (halves up), as encodeWavPcm writes it,
+   * then divided by 2²³ as decodeWav reads it back (exact in float32).
    */
   addQuantised(channels: readonly Float32Array[], count: number, scratch: QuantiseScratch): void {
-    scratch.reserve(channels.length, count);
-    const { ints, floats } = scratch;
+    const floats = scratch.reserve(channels.length, count);
+    const max = 8388607;
+    const min = -8388608;
     for (let c = 0; c < channels.length; c++) {
-      quantiseInt24(channels[c].subarray(0, count), ints);
+      const x = channels[c];
       const out = floats[c];
-      for (let i = 0; i < count; i++) out[i] = ints[i] / 8388608;
+      for (let i = 0; i < count; i++) {
+        const scaled = x[i] * 8388608;
+        const value = scaled >= max ? max : scaled <= min ? min : Math.round(scaled);
+        // NaN (stored as 0) and −0 (a tiny negative sample reads back as 0) become 0.
+        out[i] = value / 8388608 || 0;
+      }
     }
     this.add(floats, count);
   }
@@ -144,12 +149,11 @@ export class MasterAnalyser {
 
 /** Reused arrays for MasterAnalyser.addQuantised. */
 export class QuantiseScratch {
-  ints = new Int32Array(0);
-  floats: Float32Array[] = [];
+  private floats: Float32Array[] = [];
 
-  reserve(channelCount: number, count: number): void {
-    if (this.ints.length < count) this.ints = new Int32Array(count);
+  reserve(channelCount: number, count: number): Float32Array[] {
     if (this.floats.length !== channelCount || (this.floats[0]?.length ?? 0) < count) this.floats = Array.from({ length: channelCount }, () => new Float32Array(count));
+    return this.floats;
   }
 }
 

@@ -50,9 +50,10 @@ export class OctaveBalanceMeter {
   private readonly power = new Float64Array(FRAME / 2);
   private readonly re = new Float64Array(FRAME);
   private readonly im = new Float64Array(FRAME);
-  /** Next frame to transform; song position of the next sample. */
+  /** Next frame to transform; song position of the next sample; the ring holds the frames' samples before this position. */
   private frame = 0;
   private position = 0;
+  private written = 0;
 
   constructor(
     private readonly channelCount: number,
@@ -63,17 +64,40 @@ export class OctaveBalanceMeter {
     this.hop = this.frames > 1 ? Math.floor((length - FRAME) / (this.frames - 1)) : 0;
   }
 
-  /** Samples `position … position + count − 1` (channels[c][i] is sample position + i), in order. */
+  /**
+   * Samples `position … position + count − 1` (channels[c][i] is sample position + i), in order.
+   * Only the samples some frame covers are read (256 frames of 8,192 cover 2.1M samples of a
+   * song of any length).
+   */
   add(channels: readonly Float32Array[], count: number): void {
-    const { ring, channelCount } = this;
-    let position = this.position;
-    for (let i = 0; i < count; i++, position++) {
-      let mid = 0;
-      for (let c = 0; c < channelCount; c++) mid += channels[c][i];
-      ring[position & (FRAME - 1)] = mid / channelCount;
-      if (this.frame < this.frames && position === this.frame * this.hop + FRAME - 1) this.transform();
+    const from = this.position;
+    const to = from + count;
+    const { ring, channelCount, hop, frames } = this;
+    for (let f = this.frame; f < frames && f * hop < to; f++) {
+      const start = f * hop;
+      // The part of this frame in the block that an earlier (overlapping) frame has not written.
+      const first = Math.max(start, from, this.written);
+      const last = Math.min(start + FRAME, to);
+      if (channelCount === 2) {
+        const [left, right] = channels;
+        for (let p = first; p < last; p++) {
+          let mid = 0;
+          mid += left[p - from];
+          mid += right[p - from];
+          ring[p & (FRAME - 1)] = mid / 2;
+        }
+      } else {
+        for (let p = first; p < last; p++) {
+          let mid = 0;
+          for (let c = 0; c < channelCount; c++) mid += channels[c][p - from];
+          ring[p & (FRAME - 1)] = mid / channelCount;
+        }
+      }
+      if (last > this.written) this.written = last;
+      if (start + FRAME > to) break;
+      this.transform();
     }
-    this.position = position;
+    this.position = to;
   }
 
   /** The octave-band levels, dB re total (frames reaching past the end read silence there). */
@@ -81,8 +105,8 @@ export class OctaveBalanceMeter {
     // A signal shorter than one frame: its one frame is padded with silence.
     while (this.frame < this.frames) {
       const end = this.frame * this.hop + FRAME;
-      for (let position = this.position; position < end; position++) this.ring[position & (FRAME - 1)] = 0;
-      this.position = Math.max(this.position, end);
+      for (let position = Math.max(this.position, this.written); position < end; position++) this.ring[position & (FRAME - 1)] = 0;
+      this.position = this.written = Math.max(this.position, end);
       this.transform();
     }
     const binHz = this.sampleRate / FRAME;
