@@ -7,18 +7,24 @@
  * than 0.05 LU off its target does a second pass correct the gain, by the forecast's curve
  * moved to the first pass's measured loudness — never a third: the master is limited at most
  * twice (`passes`).
+ *
+ * It runs a block at a time (`masterStream`): the stages before the gain stream the mix into a
+ * spool (the render task's is a temp file) while it is metered; the envelope passes and the
+ * limiting pass read the spool back, the envelope computed as they go (TruePeakEnvelopeStream),
+ * and the limited blocks go to a sink (the output files). Memory: a few blocks, the meters'
+ * 10 ms and 1 ms figures — not the song. `master` is the same chain over arrays in memory.
  */
 import type { MasterIR } from '../ir/types.ts';
-import { compress } from './compressor.ts';
-import { applyEq } from './eq.ts';
-import { LimiterForecast, meterSubSteps, subStepPeaks } from './forecast.ts';
-import { limiterCeiling, limitPrepared, prepareLimiter, type LimiterInput } from './limiter.ts';
-import { multibandCompress } from './multiband.ts';
-import { integratedOfSteps, LoudnessMeter, measureLoudness, type LoudnessReport } from './loudness.ts';
-import { peakSafeGain } from './peak-safe.ts';
+import { CompressorStream } from './compressor.ts';
+import { EqStream } from './eq.ts';
+import { LimiterForecast, meterSubStepsOf, SubStepMaxima, subStepPeaks } from './forecast.ts';
+import { limiterCeiling, LimiterStream } from './limiter.ts';
+import { MultibandStream } from './multiband.ts';
+import { integratedOfSteps, LoudnessMeter, type LoudnessReport } from './loudness.ts';
+import { peakSafeGainOf } from './peak-safe.ts';
+import { TruePeakEnvelopeStream, TruePeakStream } from './true-peak.ts';
 
-export interface MasterResult {
-  readonly channels: Float32Array[];
+export interface MasterFacts {
   readonly loudness: LoudnessReport;
   /** Gain applied before the limiter, dB. */
   readonly gainDb: number;
@@ -30,18 +36,54 @@ export interface MasterResult {
   readonly passes: number;
 }
 
+export interface MasterResult extends MasterFacts {
+  readonly channels: Float32Array[];
+}
+
+/** A block of a signal: channels[c][i] (i < count) is frame start + i. */
+export interface MasterBlock {
+  readonly channels: readonly Float32Array[];
+  readonly start: number;
+  readonly count: number;
+}
+
+/** The mix the master reads, once, in order. */
+export interface MasterSource {
+  readonly channelCount: number;
+  readonly length: number;
+  /** Blocks of `block` frames (the last may be shorter), each valid until the next is asked for; the chain changes them. */
+  blocks(block: number): Iterable<MasterBlock>;
+}
+
+/** Keeps the stages' output between the passes over it. */
+export interface MasterSpool {
+  /** Append the next block. */
+  write(channels: readonly Float32Array[], count: number): void;
+  /** Everything written, from the start, as MasterSource.blocks (the chain may change them). */
+  read(block: number): Iterable<MasterBlock>;
+}
+
+/** Where the master goes, in order, a block at a time. */
+export interface MasterSink {
+  write(block: MasterBlock): Promise<void> | void;
+  /** Forget what was written: a second limiting pass writes the master again. */
+  restart(): Promise<void> | void;
+}
+
 /** How close to its target the first limited master must be to be kept, LU. */
 const PRECISION_LU = 0.05;
 /** The limiter envelope is exact up to this much more gain than the forecast first pass uses, dB. */
 const ENVELOPE_HEADROOM_DB = 1;
 /** The most gain the limiter is given above what the unlimited signal needs, dB (a target out of reach under the ceiling stops here). */
 const MAX_LIMITING_DB = 24;
+/** Loudness steps (10 ms) per block. */
+const STEPS_PER_BLOCK = 128;
 
 /** Mid/side width: 0 mono, 1 unchanged, 2 twice the side. */
-function applyWidth(channels: Float32Array[], width: number): void {
+function applyWidth(channels: readonly Float32Array[], count: number, width: number): void {
   if (channels.length !== 2 || width === 1) return;
   const [left, right] = channels;
-  for (let i = 0; i < left.length; i++) {
+  for (let i = 0; i < count; i++) {
     const mid = (left[i] + right[i]) / 2;
     const side = ((left[i] - right[i]) / 2) * width;
     left[i] = mid + side;
@@ -49,83 +91,226 @@ function applyWidth(channels: Float32Array[], width: number): void {
   }
 }
 
-function scale(channels: readonly Float32Array[], gain: number): void {
-  for (const channel of channels) for (let i = 0; i < channel.length; i++) channel[i] = channel[i] * gain;
+/** The stages before the gain, a block at a time, in place. */
+class PreGain {
+  private readonly eq: EqStream;
+  private readonly compressor?: CompressorStream;
+  private readonly multiband?: MultibandStream;
+
+  constructor(
+    channelCount: number,
+    sampleRate: number,
+    private readonly settings: MasterIR,
+  ) {
+    this.eq = new EqStream(channelCount, sampleRate, settings.eq);
+    if (settings.compressor) this.compressor = new CompressorStream(channelCount, sampleRate, settings.compressor);
+    if (settings.multiband) this.multiband = new MultibandStream(channelCount, sampleRate, settings.multiband);
+  }
+
+  /** The glue compressor's deepest reduction, dB. */
+  get compressorDb(): number {
+    return this.compressor?.deepest ?? 0;
+  }
+
+  process(channels: readonly Float32Array[], count: number): void {
+    this.eq.process(channels, count);
+    this.compressor?.process(channels, count);
+    this.multiband?.process(channels, count);
+    applyWidth(channels, count, this.settings.width);
+  }
 }
 
-/** The stages before the gain, on a copy of the mix; returns the glue compressor's deepest reduction. */
-function preGain(mix: readonly Float32Array[], into: Float32Array[], sampleRate: number, settings: MasterIR): number {
-  mix.forEach((channel, c) => into[c].set(channel));
-  applyEq(into, sampleRate, settings.eq);
-  const compressorDb = settings.compressor ? compress(into, sampleRate, settings.compressor) : 0;
-  if (settings.multiband) multibandCompress(into, sampleRate, settings.multiband);
-  applyWidth(into, settings.width);
-  return compressorDb;
+/** The loudness steps that end in a block (the partial tail with the last). */
+function stepsOf(block: MasterBlock, hop: number, length: number): [number, number] {
+  const end = block.start + block.count;
+  return [block.start / hop, end === length ? Math.floor(length / hop) + 1 : end / hop];
 }
 
-export function master(mix: readonly Float32Array[], sampleRate: number, settings: MasterIR): MasterResult {
-  const channels = mix.map((channel) => new Float32Array(channel.length));
-  const compressorDb = preGain(mix, channels, sampleRate, settings);
-  const length = channels[0]?.length ?? 0;
+/** Master a mix a block at a time: the spool keeps the stages' output between passes, the sink gets the master. */
+export async function masterStream(source: MasterSource, spool: MasterSpool, sink: MasterSink, sampleRate: number, settings: MasterIR): Promise<MasterFacts> {
+  const { channelCount, length } = source;
+  const hop = Math.round(sampleRate / 100);
+  const limiter = settings.limiter ?? (settings.loudness ? { ceilingDb: settings.loudness.ceilingDb, release: 0.05, lookahead: 0.0015 } : undefined);
+  const lookahead = limiter ? Math.max(1, Math.round(limiter.lookahead * sampleRate)) : 0;
+  // A block reaches past the envelope's latency and the lookahead, so one block behind the reader is always ready to limit.
+  const block = hop * Math.max(STEPS_PER_BLOCK, Math.ceil((lookahead + 1024) / hop));
 
-  if (!settings.loudness && !settings.limiter) {
+  // The stages before the gain, into the spool; metered when the gain depends on the loudness.
+  const stages = new PreGain(channelCount, sampleRate, settings);
+  const before = settings.loudness ? new LoudnessMeter(channelCount, sampleRate, length) : undefined;
+  const subEnergies = new Float64Array(before ? before.hops * 10 : 0);
+  const perSample = new Float64Array(hop);
+  let peak = 0;
+  for (const piece of source.blocks(block)) {
+    stages.process(piece.channels, piece.count);
+    spool.write(piece.channels, piece.count);
+    if (before) meterSubStepsOf(before, piece.channels, piece.start, ...stepsOf(piece, hop, length), subEnergies, perSample);
+    else for (const x of piece.channels) for (let i = 0; i < piece.count; i++) if (Math.abs(x[i]) > peak) peak = Math.abs(x[i]);
+  }
+  const compressorDb = stages.compressorDb;
+
+  /** A pass over the spool scaling by `gain` into the sink, metered: the report. */
+  const scaledPass = async (gain: number, meter = new LoudnessMeter(channelCount, sampleRate, length), metered = false): Promise<LoudnessReport> => {
+    const truePeak = new TruePeakStream(channelCount, sampleRate, length);
+    for (const piece of spool.read(block)) {
+      if (gain !== 1) for (const x of piece.channels) for (let i = 0; i < piece.count; i++) x[i] = x[i] * gain;
+      const [from, to] = stepsOf(piece, hop, length);
+      if (!metered) for (let h = from; h < to; h++) meter.step(piece.channels, h, undefined, piece.start);
+      truePeak.push(piece.channels, piece.count);
+      await sink.write(piece);
+    }
+    return meter.reportWithTruePeak(truePeak.result(meter.samplePeak));
+  };
+
+  if (!settings.loudness && !limiter) {
     // No loudness target and no limiter: only keep the sample peak under the ceiling.
-    const { gain } = peakSafeGain(channels, settings.ceilingDb);
-    scale(channels, gain);
-    return { channels, loudness: measureLoudness(channels, sampleRate), gainDb: 20 * Math.log10(gain), limiterDb: 0, compressorDb, passes: 0 };
+    const { gain } = peakSafeGainOf(peak, settings.ceilingDb);
+    return { loudness: await scaledPass(gain), gainDb: 20 * Math.log10(gain), limiterDb: 0, compressorDb, passes: 0 };
   }
-  const limiter = settings.limiter ?? { ceilingDb: settings.loudness!.ceilingDb, release: 0.05, lookahead: 0.0015 };
+  const limiterOptions = limiter!;
+
+  /** Per sub-step envelope and sample maxima of the spool, the envelope exact up to `maxGain`. */
+  const envelopeOf = (maxGain: number): SubStepMaxima => {
+    const maxima = new SubStepMaxima(hop, Math.floor(length / hop));
+    const envelope = new TruePeakEnvelopeStream(channelCount, sampleRate, length, limiterCeiling(limiterOptions.ceilingDb) / maxGain);
+    let done = 0;
+    for (const piece of spool.read(block)) {
+      envelope.push(piece.channels, piece.count, done);
+      maxima.addSamples(piece.channels, piece.start, piece.start, piece.start + piece.count);
+      maxima.addEnvelope(envelope.from(done), done, done, envelope.ready);
+      done = envelope.ready;
+    }
+    return maxima;
+  };
+
+  /**
+   * Limit the spool × `gain` into the sink, the envelope exact up to `maxGain` computed as it
+   * goes (and its sub-step maxima collected when `collect`), metering the output.
+   */
+  const limitPass = async (gain: number, maxGain: number, collect: boolean) => {
+    const envelope = new TruePeakEnvelopeStream(channelCount, sampleRate, length, limiterCeiling(limiterOptions.ceilingDb) / maxGain);
+    const maxima = collect ? new SubStepMaxima(hop, Math.floor(length / hop)) : undefined;
+    const limit = new LimiterStream(channelCount, length, sampleRate, limiterOptions, gain);
+    const meter = new LoudnessMeter(channelCount, sampleRate, length);
+    const truePeak = new TruePeakStream(channelCount, sampleRate, length);
+    // The block read last waits for the next one: the envelope then reaches past its lookahead.
+    const buffers = [0, 1].map(() => Array.from({ length: channelCount }, () => new Float32Array(block)));
+    let pending: MasterBlock | undefined;
+    const flush = async (waiting: MasterBlock) => {
+      const end = waiting.start + waiting.count;
+      if (envelope.ready < Math.min(length, end + limit.lookahead)) throw new Error('master: the limiter envelope is not ready');
+      const values = envelope.from(waiting.start);
+      maxima?.addEnvelope(values, waiting.start, waiting.start, end);
+      maxima?.addSamples(waiting.channels, waiting.start, waiting.start, end);
+      limit.process(waiting.channels, waiting.channels, waiting.start, waiting.start, end, values, waiting.start);
+      const [from, to] = stepsOf(waiting, hop, length);
+      for (let h = from; h < to; h++) meter.step(waiting.channels, h, undefined, waiting.start);
+      truePeak.push(waiting.channels, waiting.count);
+      await sink.write(waiting);
+    };
+    let turn = 0;
+    for (const piece of spool.read(block)) {
+      envelope.push(piece.channels, piece.count, pending?.start ?? 0);
+      const channels = buffers[turn].map((buffer, c) => {
+        const copy = buffer.subarray(0, piece.count);
+        copy.set(piece.channels[c].subarray(0, piece.count));
+        return copy;
+      });
+      turn = 1 - turn;
+      if (pending) await flush(pending);
+      pending = { channels, start: piece.start, count: piece.count };
+    }
+    if (pending) await flush(pending);
+    return {
+      integrated: integratedOfSteps(meter.weighted, meter.hop),
+      loudness: () => meter.reportWithTruePeak(truePeak.result(meter.samplePeak)),
+      maxReductionDb: limit.maxReductionDb,
+      maxima,
+    };
+  };
+
   if (!settings.loudness) {
-    // The limiter reads each sample only where it writes it: it limits in place.
-    const meter = new LoudnessMeter(channels.length, sampleRate, length);
-    const limited = limitPrepared(prepareLimiter(channels, sampleRate, limiter.ceilingDb), 1, limiter, channels, meter);
-    return { channels, loudness: meter.report(channels), gainDb: 0, limiterDb: limited.maxReductionDb, compressorDb, passes: 1 };
+    const limited = await limitPass(1, 1, false);
+    return { loudness: limited.loudness(), gainDb: 0, limiterDb: limited.maxReductionDb, compressorDb, passes: 1 };
   }
+  const meter = before!;
   const target = settings.loudness.target;
-  const before = new LoudnessMeter(channels.length, sampleRate, length);
-  const subEnergies = meterSubSteps(before, channels);
-  const unlimited = integratedOfSteps(before.weighted, before.hop);
+  const unlimited = integratedOfSteps(meter.weighted, meter.hop);
   if (!Number.isFinite(unlimited)) {
-    return { channels, loudness: before.report(channels), gainDb: 0, limiterDb: 0, compressorDb, passes: 0 };
+    return { loudness: await scaledPass(1, meter, true), gainDb: 0, limiterDb: 0, compressorDb, passes: 0 };
   }
   // The gain the target needs without the limiter, then with it: forecast from the envelope,
   // which is exact up to ENVELOPE_HEADROOM_DB more. A forecast that needs more gain than that
   // is estimated from the samples' own peaks, and the envelope found again (once) for it.
   const baseDb = target - unlimited;
   const highestDb = baseDb + MAX_LIMITING_DB;
-  const ceiling = limiterCeiling(limiter.ceilingDb);
-  const lookahead = Math.max(1, Math.round(limiter.lookahead * sampleRate));
-  const recovery = Math.exp(-1 / Math.max(1, limiter.release * sampleRate));
-  const forecastFor = (input: LimiterInput, exactAbove?: number) =>
-    new LimiterForecast(subEnergies, subStepPeaks(input.envelope, channels, before.hop, before.hops, lookahead, exactAbove), before.hop, ceiling, recovery);
-  let prepared = prepareLimiter(channels, sampleRate, limiter.ceilingDb, Math.pow(10, (baseDb + ENVELOPE_HEADROOM_DB) / 20));
+  const ceiling = limiterCeiling(limiterOptions.ceilingDb);
+  const recovery = Math.exp(-1 / Math.max(1, limiterOptions.release * sampleRate));
+  const prepare = (maxGain: number) => ({ maxGain, maxima: envelopeOf(maxGain) });
+  const forecastFor = (input: { maxima: SubStepMaxima }, exactAbove?: number) =>
+    new LimiterForecast(subEnergies, subStepPeaks(input.maxima, meter.hop, lookahead, exactAbove), meter.hop, ceiling, recovery);
+  let prepared = prepare(Math.pow(10, (baseDb + ENVELOPE_HEADROOM_DB) / 20));
   let forecast = forecastFor(prepared);
   let exactDb = 20 * Math.log10(prepared.maxGain);
   if (forecast.integratedAt(exactDb) < target && exactDb < highestDb) {
     const estimateDb = forecastFor(prepared, ceiling / prepared.maxGain).gainFor(target, exactDb, highestDb);
-    prepared = prepareLimiter(channels, sampleRate, limiter.ceilingDb, Math.pow(10, (estimateDb + ENVELOPE_HEADROOM_DB) / 20));
+    prepared = prepare(Math.pow(10, (estimateDb + ENVELOPE_HEADROOM_DB) / 20));
     forecast = forecastFor(prepared);
     exactDb = 20 * Math.log10(prepared.maxGain);
   }
   let gainDb = forecast.gainFor(target, baseDb, Math.min(exactDb, highestDb));
-  // The limiter reads each sample only where it writes it, so it limits in place: the song is
-  // held once. A second pass runs the stages before the gain again (the same samples) first.
-  const pass = () => {
+  const pass = async () => {
     const gain = Math.pow(10, gainDb / 20);
-    if (gain > prepared.maxGain) prepared = prepareLimiter(channels, sampleRate, limiter.ceilingDb, gain);
-    const meter = new LoudnessMeter(channels.length, sampleRate, length);
-    const result = limitPrepared(prepared, gain, limiter, channels, meter);
-    return { ...result, meter, integrated: integratedOfSteps(meter.weighted, meter.hop) };
+    // A gain past the envelope's exact range: the envelope is found again for it as the pass goes.
+    const again = gain > prepared.maxGain;
+    const result = await limitPass(gain, again ? gain : prepared.maxGain, again);
+    if (again) prepared = { maxGain: gain, maxima: result.maxima! };
+    return result;
   };
-  let result = pass();
+  let result = await pass();
   let passes = 1;
   if (Math.abs(result.integrated - target) > PRECISION_LU) {
-    preGain(mix, channels, sampleRate, settings);
+    await sink.restart();
     // The forecast's shape, valid beyond the envelope's exact range too (the samples' own peaks stand in there).
     const shape = forecastFor(prepared, ceiling / prepared.maxGain);
     gainDb = shape.correctedGain(gainDb, result.integrated, target, baseDb - MAX_LIMITING_DB, highestDb);
-    result = pass();
+    result = await pass();
     passes = 2;
   }
-  return { channels, loudness: result.meter.report(channels), gainDb, limiterDb: result.maxReductionDb, compressorDb, passes };
+  return { loudness: result.loudness(), gainDb, limiterDb: result.maxReductionDb, compressorDb, passes };
+}
+
+/** A whole signal in memory as a MasterSource or a MasterSpool's content: blocks are copies (the chain changes them). */
+function* copiedBlocks(channels: readonly Float32Array[], length: number, block: number): Iterable<MasterBlock> {
+  const scratch = channels.map(() => new Float32Array(block));
+  for (let start = 0; start < length; start += block) {
+    const count = Math.min(block, length - start);
+    yield { channels: scratch.map((buffer, c) => {
+      const copy = buffer.subarray(0, count);
+      copy.set(channels[c].subarray(start, start + count));
+      return copy;
+    }), start, count };
+  }
+}
+
+/** Master a mix held in memory: the same chain, the master returned as arrays. */
+export async function master(mix: readonly Float32Array[], sampleRate: number, settings: MasterIR): Promise<MasterResult> {
+  const length = mix[0]?.length ?? 0;
+  const kept = mix.map(() => new Float32Array(length));
+  let written = 0;
+  const out = mix.map(() => new Float32Array(length));
+  const facts = await masterStream(
+    { channelCount: mix.length, length, blocks: (block) => copiedBlocks(mix, length, block) },
+    {
+      write(channels, count) {
+        kept.forEach((channel, c) => channel.set(channels[c].subarray(0, count), written));
+        written += count;
+      },
+      read: (block) => copiedBlocks(kept, length, block),
+    },
+    { write: ({ channels, start, count }) => out.forEach((channel, c) => channel.set(channels[c].subarray(0, count), start)), restart() {} },
+    sampleRate,
+    settings,
+  );
+  return { ...facts, channels: out };
 }

@@ -20,45 +20,71 @@ export function gainReductionDb(levelDb: number, s: GlueCompressorSettings): num
 
 /** Compress in place; returns the deepest reduction, dB. */
 export function compress(channels: Float32Array[], sampleRate: number, settings: GlueCompressorSettings): number {
-  const length = channels[0]?.length ?? 0;
-  const attack = Math.exp(-1 / Math.max(1, settings.attack * sampleRate));
-  const release = Math.exp(-1 / Math.max(1, settings.release * sampleRate));
-  // RMS detector window ~10 ms.
-  const rmsCoefficient = Math.exp(-1 / (0.01 * sampleRate));
-  const makeup = Math.pow(10, settings.makeup / 20);
-  const rms = settings.detection === 'rms';
-  const count = channels.length;
-  const [left, right] = channels;
-  let meanSquare = 0;
-  let smoothed = 0;
-  let deepest = 0;
-  for (let i = 0; i < length; i++) {
-    let peak = 0;
-    if (count === 2) {
-      const l = left[i] < 0 ? -left[i] : left[i];
-      const r = right[i] < 0 ? -right[i] : right[i];
-      peak = l > r ? l : r;
-    } else {
-      for (let c = 0; c < count; c++) {
-        const x = channels[c];
-        const magnitude = x[i] < 0 ? -x[i] : x[i];
-        if (magnitude > peak) peak = magnitude;
-      }
-    }
-    let level: number;
-    if (rms) {
-      meanSquare = rmsCoefficient * meanSquare + (1 - rmsCoefficient) * peak * peak;
-      level = meanSquare > 1e-20 ? 10 * Math.log10(meanSquare) + 3.0103 : -200; // +3 dB: a sine's RMS reads as its peak
-    } else level = peak > 1e-10 ? 20 * Math.log10(peak) : -200;
-    const target = gainReductionDb(level, settings);
-    // Falling (more reduction) uses the attack time, rising the release time.
-    smoothed = target < smoothed ? attack * smoothed + (1 - attack) * target : release * smoothed + (1 - release) * target;
-    if (smoothed < deepest) deepest = smoothed;
-    const gain = Math.exp(smoothed * DB_TO_LOG) * makeup;
-    if (count === 2) {
-      left[i] *= gain;
-      right[i] *= gain;
-    } else for (let c = 0; c < count; c++) channels[c][i] *= gain;
+  const stream = new CompressorStream(channels.length, sampleRate, settings);
+  stream.process(channels, channels[0]?.length ?? 0);
+  return stream.deepest;
+}
+
+/** The compressor a block at a time, in order, in place: detector and smoothed gain carry over. */
+export class CompressorStream {
+  private readonly attack: number;
+  private readonly release: number;
+  private readonly rmsCoefficient: number;
+  private readonly makeup: number;
+  private readonly rms: boolean;
+  private meanSquare = 0;
+  private smoothed = 0;
+  /** Deepest reduction so far, dB. */
+  deepest = 0;
+
+  constructor(
+    private readonly count: number,
+    sampleRate: number,
+    private readonly settings: GlueCompressorSettings,
+  ) {
+    this.attack = Math.exp(-1 / Math.max(1, settings.attack * sampleRate));
+    this.release = Math.exp(-1 / Math.max(1, settings.release * sampleRate));
+    // RMS detector window ~10 ms.
+    this.rmsCoefficient = Math.exp(-1 / (0.01 * sampleRate));
+    this.makeup = Math.pow(10, settings.makeup / 20);
+    this.rms = settings.detection === 'rms';
   }
-  return deepest;
+
+  /** The next `length` samples of each channel (channels[c][0] is the first). */
+  process(channels: readonly Float32Array[], length: number): void {
+    const { attack, release, rmsCoefficient, makeup, rms, count, settings } = this;
+    const [left, right] = channels;
+    let { meanSquare, smoothed, deepest } = this;
+    for (let i = 0; i < length; i++) {
+      let peak = 0;
+      if (count === 2) {
+        const l = left[i] < 0 ? -left[i] : left[i];
+        const r = right[i] < 0 ? -right[i] : right[i];
+        peak = l > r ? l : r;
+      } else {
+        for (let c = 0; c < count; c++) {
+          const x = channels[c];
+          const magnitude = x[i] < 0 ? -x[i] : x[i];
+          if (magnitude > peak) peak = magnitude;
+        }
+      }
+      let level: number;
+      if (rms) {
+        meanSquare = rmsCoefficient * meanSquare + (1 - rmsCoefficient) * peak * peak;
+        level = meanSquare > 1e-20 ? 10 * Math.log10(meanSquare) + 3.0103 : -200; // +3 dB: a sine's RMS reads as its peak
+      } else level = peak > 1e-10 ? 20 * Math.log10(peak) : -200;
+      const target = gainReductionDb(level, settings);
+      // Falling (more reduction) uses the attack time, rising the release time.
+      smoothed = target < smoothed ? attack * smoothed + (1 - attack) * target : release * smoothed + (1 - release) * target;
+      if (smoothed < deepest) deepest = smoothed;
+      const gain = Math.exp(smoothed * DB_TO_LOG) * makeup;
+      if (count === 2) {
+        left[i] *= gain;
+        right[i] *= gain;
+      } else for (let c = 0; c < count; c++) channels[c][i] *= gain;
+    }
+    this.meanSquare = meanSquare;
+    this.smoothed = smoothed;
+    this.deepest = deepest;
+  }
 }

@@ -74,14 +74,39 @@ export function bandResponseDb(band: EqBand, sampleRate: number, frequency: Hert
 
 /** Run every band over every channel, in place. */
 export function applyEq(channels: Float32Array[], sampleRate: number, bands: readonly EqBand[]): void {
-  for (const band of bands) {
-    for (const c of bandSections(band, sampleRate)) {
-      for (const x of channels) {
-        let x1 = 0;
-        let x2 = 0;
-        let y1 = 0;
-        let y2 = 0;
-        for (let i = 0; i < x.length; i++) {
+  new EqStream(channels.length, sampleRate, bands).process(channels, channels[0]?.length ?? 0);
+}
+
+/**
+ * The EQ a block at a time, in order, in place: each section's last two inputs and outputs per
+ * channel carry over (float64, as the whole-signal loop keeps them), so blocks give its bits.
+ */
+export class EqStream {
+  private readonly sections: Coefficients[];
+  /** Per section, per channel: x1 x2 y1 y2. */
+  private readonly state: Float64Array;
+
+  constructor(
+    private readonly channelCount: number,
+    sampleRate: number,
+    bands: readonly EqBand[],
+  ) {
+    this.sections = bands.flatMap((band) => bandSections(band, sampleRate));
+    this.state = new Float64Array(4 * this.sections.length * channelCount);
+  }
+
+  /** The next `count` samples of each channel (channels[c][0] is the first). */
+  process(channels: readonly Float32Array[], count: number): void {
+    const state = this.state;
+    this.sections.forEach((c, s) => {
+      for (let ch = 0; ch < this.channelCount; ch++) {
+        const x = channels[ch];
+        const o = 4 * (s * this.channelCount + ch);
+        let x1 = state[o];
+        let x2 = state[o + 1];
+        let y1 = state[o + 2];
+        let y2 = state[o + 3];
+        for (let i = 0; i < count; i++) {
           const input = x[i];
           const y = c.b0 * input + c.b1 * x1 + c.b2 * x2 - c.a1 * y1 - c.a2 * y2;
           x2 = x1;
@@ -90,7 +115,11 @@ export function applyEq(channels: Float32Array[], sampleRate: number, bands: rea
           y1 = y;
           x[i] = y;
         }
+        state[o] = x1;
+        state[o + 1] = x2;
+        state[o + 2] = y1;
+        state[o + 3] = y2;
       }
-    }
+    });
   }
 }

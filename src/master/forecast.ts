@@ -25,11 +25,19 @@ const subStart = (hop: number, h: number, k: number) => h * hop + Math.floor((k 
  * (SUB_STEPS per step; the partial last step has none).
  */
 export function meterSubSteps(meter: LoudnessMeter, channels: readonly Float32Array[]): Float64Array {
+  const energies = new Float64Array(meter.hops * SUB_STEPS);
+  meterSubStepsOf(meter, channels, 0, 0, meter.hops + 1, energies, new Float64Array(meter.hop));
+  return energies;
+}
+
+/**
+ * Meter steps [from, to) of a signal streamed in blocks (channels[c][p − offset] is sample p;
+ * step `hops` is the partial tail), summing each whole step's sub-step energies into `energies`.
+ */
+export function meterSubStepsOf(meter: LoudnessMeter, channels: readonly Float32Array[], offset: number, from: number, to: number, energies: Float64Array, perSample: Float64Array): void {
   const { hop, hops } = meter;
-  const energies = new Float64Array(hops * SUB_STEPS);
-  const perSample = new Float64Array(hop);
-  for (let h = 0; h <= hops; h++) {
-    meter.step(channels, h, perSample);
+  for (let h = from; h < to; h++) {
+    meter.step(channels, h, perSample, offset);
     if (h === hops) break;
     for (let k = 0; k < SUB_STEPS; k++) {
       let sum = 0;
@@ -37,31 +45,72 @@ export function meterSubSteps(meter: LoudnessMeter, channels: readonly Float32Ar
       energies[h * SUB_STEPS + k] = sum;
     }
   }
-  return energies;
+}
+
+/** Per sub-step, the largest envelope value and the largest sample magnitude (over channels). */
+export class SubStepMaxima {
+  readonly envelope: Float64Array;
+  readonly samples: Float64Array;
+
+  constructor(
+    private readonly hop: number,
+    private readonly hops: number,
+  ) {
+    this.envelope = new Float64Array(hops * SUB_STEPS);
+    this.samples = new Float64Array(hops * SUB_STEPS);
+  }
+
+  /** Fold values of positions [from, to) into the sub-steps' maxima: values[p − base] is position p's. */
+  private fold(into: Float64Array, values: Float64Array | Float32Array, base: number, from: number, to: number, magnitude: boolean): void {
+    const { hop } = this;
+    const end = Math.min(to, this.hops * hop);
+    for (let h = Math.floor(from / hop); h * hop < end; h++) {
+      for (let k = 0; k < SUB_STEPS; k++) {
+        const a = Math.max(from, subStart(hop, h, k));
+        const b = Math.min(end, subStart(hop, h, k + 1));
+        if (a >= b) continue;
+        const s = h * SUB_STEPS + k;
+        let peak = into[s];
+        if (magnitude) {
+          for (let i = a; i < b; i++) if (Math.abs(values[i - base]) > peak) peak = Math.abs(values[i - base]);
+        } else for (let i = a; i < b; i++) if (values[i - base] > peak) peak = values[i - base];
+        into[s] = peak;
+      }
+    }
+  }
+
+  /** Envelope values of positions [from, to): envelope[p − base]. */
+  addEnvelope(envelope: Float64Array, base: number, from: number, to: number): void {
+    this.fold(this.envelope, envelope, base, from, to, false);
+  }
+
+  /** Samples of positions [from, to): channels[c][p − base]. */
+  addSamples(channels: readonly Float32Array[], base: number, from: number, to: number): void {
+    for (const channel of channels) this.fold(this.samples, channel, base, from, to, true);
+  }
+}
+
+/** SubStepMaxima of a whole signal and its envelope. */
+export function subStepMaxima(envelope: Float64Array, channels: readonly Float32Array[], hop: number, hops: number): SubStepMaxima {
+  const maxima = new SubStepMaxima(hop, hops);
+  maxima.addEnvelope(envelope, 0, 0, envelope.length);
+  maxima.addSamples(channels, 0, 0, envelope.length);
+  return maxima;
 }
 
 /**
- * The largest of `envelope` over each sub-step and the sub-steps that cover the `lookahead`
+ * The largest of the envelope over each sub-step and the sub-steps that cover the `lookahead`
  * samples after it. With `exactAbove`, values at or under it, which may be bounds rather than
  * true peaks (truePeakEnvelope's shortcut), are replaced by the sample's own magnitude, so the
  * forecast stays usable for gains above the envelope's exact range (`maxGain`); without it the
  * peaks are exact for every gain up to that range.
  */
-export function subStepPeaks(envelope: Float64Array, channels: readonly Float32Array[], hop: number, hops: number, lookahead: number, exactAbove?: number): Float64Array {
-  const count = hops * SUB_STEPS;
+export function subStepPeaks(maxima: SubStepMaxima, hop: number, lookahead: number, exactAbove?: number): Float64Array {
+  const count = maxima.envelope.length;
   const own = new Float64Array(count);
   for (let s = 0; s < count; s++) {
-    const h = Math.floor(s / SUB_STEPS);
-    const k = s - h * SUB_STEPS;
-    let peak = 0;
-    const from = subStart(hop, h, k);
-    const to = subStart(hop, h, k + 1);
-    for (let i = from; i < to; i++) if (envelope[i] > peak) peak = envelope[i];
-    if (exactAbove !== undefined && peak <= exactAbove) {
-      peak = 0;
-      for (const channel of channels) for (let i = from; i < to; i++) if (Math.abs(channel[i]) > peak) peak = Math.abs(channel[i]);
-    }
-    own[s] = peak;
+    const peak = maxima.envelope[s];
+    own[s] = exactAbove !== undefined && peak <= exactAbove ? maxima.samples[s] : peak;
   }
   const ahead = Math.ceil(lookahead / Math.floor(hop / SUB_STEPS));
   const peaks = new Float64Array(count);

@@ -58,41 +58,78 @@ export function limitPrepared(input: LimiterInput, inputGain: number, options: L
   if (inputGain > input.maxGain * (1 + 1e-9)) throw new RangeError('limiter envelope prepared for a smaller gain');
   const { channels, sampleRate } = input;
   const length = channels[0]?.length ?? 0;
-  const ceiling = limiterCeiling(options.ceilingDb);
-  const envelope = input.envelope;
-  const lookahead = Math.max(1, Math.round(options.lookahead * sampleRate));
-  const recovery = Math.exp(-1 / Math.max(1, options.release * sampleRate));
   const out = channels.map((_, c) => (into?.[c]?.length === length ? into[c] : new Float32Array(length)));
-  const stereo = channels.length === 2;
-  const [left, right] = channels;
-  const [outLeft, outRight] = out;
-
-  // The gain each sample requires (ceiling / its true peak × gain, at most 1), and its minimum
-  // over [n, n + lookahead): a monotonic queue of the samples ahead that need less than 1 (the
-  // rest need exactly 1), each entering `lookahead` samples early.
-  const capacity = 2 ** Math.ceil(Math.log2(lookahead + 1));
-  const mask = capacity - 1;
-  const queueIndex = new Int32Array(capacity);
-  const queueNeed = new Float64Array(capacity);
-  let head = 0;
-  let tail = 0;
-  let next = 0;
-  // The released curve's last `lookahead` values (a ring), for the average over the lookahead.
-  const ring = new Float64Array(lookahead);
-  let slot = 0;
-  let previous = 1;
-  let sum = 0;
-  let minGain = 1;
+  const limiter = new LimiterStream(channels.length, length, sampleRate, options, inputGain);
   const hop = meter ? meter.hop : 1024;
-  const steps = Math.ceil(length / hop);
-  for (let step = 0; step < steps; step++) {
-    const start = step * hop;
-    const end = Math.min(length, start + hop);
-    for (let i = start; i < end; i++) {
+  for (let start = 0, step = 0; start < length; start += hop, step++) {
+    limiter.process(channels, out, 0, start, Math.min(length, start + hop), input.envelope, 0);
+    meter?.step(out, step);
+  }
+  return { channels: out, maxReductionDb: limiter.maxReductionDb };
+}
+
+/**
+ * The limiter a block at a time, in order: the gain each sample requires (ceiling / its true
+ * peak × gain, at most 1), its minimum over [n, n + lookahead) — a monotonic queue of the
+ * samples ahead that need less than 1 (the rest need exactly 1), each entering `lookahead`
+ * samples early — released at the release rate and averaged over the lookahead.
+ */
+export class LimiterStream {
+  readonly lookahead: number;
+  private readonly ceiling: number;
+  private readonly recovery: number;
+  private readonly mask: number;
+  private readonly queueIndex: Int32Array;
+  private readonly queueNeed: Float64Array;
+  private head = 0;
+  private tail = 0;
+  /** The next sample to enter the queue. */
+  private next = 0;
+  /** The released curve's last `lookahead` values (a ring), for the average over the lookahead. */
+  private readonly ring: Float64Array;
+  private slot = 0;
+  private previous = 1;
+  private sum = 0;
+  private minGain = 1;
+
+  constructor(
+    private readonly channelCount: number,
+    private readonly length: number,
+    sampleRate: number,
+    options: LimiterOptions,
+    private readonly inputGain: number,
+  ) {
+    this.ceiling = limiterCeiling(options.ceilingDb);
+    this.lookahead = Math.max(1, Math.round(options.lookahead * sampleRate));
+    this.recovery = Math.exp(-1 / Math.max(1, options.release * sampleRate));
+    const capacity = 2 ** Math.ceil(Math.log2(this.lookahead + 1));
+    this.mask = capacity - 1;
+    this.queueIndex = new Int32Array(capacity);
+    this.queueNeed = new Float64Array(capacity);
+    this.ring = new Float64Array(this.lookahead);
+  }
+
+  /** Deepest gain reduction so far, dB (0 or negative). */
+  get maxReductionDb(): number {
+    return 20 * Math.log10(this.minGain);
+  }
+
+  /**
+   * Limit samples [from, to) (in order, after the ones before): channels[c][p − base] is sample
+   * p, written to out[c][p − base] (may be the same arrays); envelope[p − envelopeBase] is the
+   * envelope at p, read up to to + lookahead − 2 (or the end).
+   */
+  process(channels: readonly Float32Array[], out: readonly Float32Array[], base: number, from: number, to: number, envelope: Float64Array, envelopeBase: number): void {
+    const { length, lookahead, ceiling, recovery, mask, queueIndex, queueNeed, ring, inputGain, channelCount } = this;
+    let { head, tail, next, slot, previous, sum, minGain } = this;
+    const stereo = channelCount === 2;
+    const [left, right] = channels;
+    const [outLeft, outRight] = out;
+    for (let i = from; i < to; i++) {
       // Samples up to i + lookahead - 1 enter the queue (one a sample after the first), sample
       // i - 1 leaves it.
       for (const last = i + lookahead < length ? i + lookahead : length; next < last; next++) {
-        const peak = envelope[next] * inputGain;
+        const peak = envelope[next - envelopeBase] * inputGain;
         if (peak <= ceiling) continue;
         const need = ceiling / peak;
         while (tail !== head && queueNeed[(tail - 1) & mask] >= need) tail = (tail - 1) & mask;
@@ -116,12 +153,12 @@ export function limitPrepared(input: LimiterInput, inputGain: number, options: L
       const filled = i + 1 < lookahead ? i + 1 : lookahead;
       const gain = (sum + (lookahead - filled) * previous) / lookahead;
       if (gain < minGain) minGain = gain;
+      const j = i - base;
       if (stereo) {
-        outLeft[i] = left[i] * inputGain * gain;
-        outRight[i] = right[i] * inputGain * gain;
-      } else for (let c = 0; c < channels.length; c++) out[c][i] = channels[c][i] * inputGain * gain;
+        outLeft[j] = left[j] * inputGain * gain;
+        outRight[j] = right[j] * inputGain * gain;
+      } else for (let c = 0; c < channelCount; c++) out[c][j] = channels[c][j] * inputGain * gain;
     }
-    meter?.step(out, step);
+    Object.assign(this, { head, tail, next, slot, previous, sum, minGain });
   }
-  return { channels: out, maxReductionDb: 20 * Math.log10(minGain) };
 }

@@ -171,8 +171,12 @@ export class LoudnessMeter {
   /** The report of everything metered; the true peak needs the channels (or is the sample peak with `truePeak: false`). */
   report(channels: readonly Float32Array[], options: { readonly truePeak?: boolean } = {}): LoudnessReport {
     const samplePeak = this.samplePeakValue;
-    const truePeakValue = options.truePeak === false ? samplePeak : truePeak(channels, this.sampleRate, samplePeak);
-    return reportFromSteps(this.weighted, this.hop, samplePeak, truePeakValue);
+    return this.reportWithTruePeak(options.truePeak === false ? samplePeak : truePeak(channels, this.sampleRate, samplePeak));
+  }
+
+  /** The report, with the true peak (linear) measured elsewhere (a streamed signal's TruePeakStream). */
+  reportWithTruePeak(truePeakValue: number): LoudnessReport {
+    return reportFromSteps(this.weighted, this.hop, this.samplePeakValue, truePeakValue);
   }
 }
 

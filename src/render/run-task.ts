@@ -152,7 +152,7 @@ export async function runTask(
       const reference = settings.reference ? readReference(settings.reference, context) : undefined;
       const before = reference ? octaveBalance(decoded, sampleRate) : undefined;
       const matched = reference && before && settings.match === 'eq' ? matchingEq(before, reference.bands, sampleRate) : undefined;
-      const mastered = master(decoded, sampleRate, matched ? { ...settings, eq: [...settings.eq, ...matched.bands] } : settings);
+      const mastered = await master(decoded, sampleRate, matched ? { ...settings, eq: [...settings.eq, ...matched.bands] } : settings);
       const outputs: Record<string, Uint8Array> = { audio: encodeWavPcm(mastered.channels, sampleRate, 24) };
       if (task.params.settings.dither) outputs.audio16 = encodeWavPcm16Dithered(mastered.channels, sampleRate, task.params.ditherSeed);
       // FLAC carries exactly master.wav's 24-bit samples; MP3 is made from the float master.
