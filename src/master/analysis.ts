@@ -9,7 +9,8 @@
 import { computePeaks, PeaksMeter, round4, type Peaks } from '../dsp/peaks.ts';
 import { LoudnessMeter } from './loudness.ts';
 import { OctaveBalanceMeter } from './reference.ts';
-import { truePeakEnvelope } from './true-peak.ts';
+import { truePeakEnvelope, TruePeakEnvelopeStream } from './true-peak.ts';
+import type { CacheStore } from '../cache/store.ts';
 
 /** Loudness curves and overs are drawn every 100 ms: the loudness meter's block step. */
 export const LOUDNESS_STEP = 0.1;
@@ -33,7 +34,7 @@ export interface MasterAnalysis {
   readonly peaks: Peaks;
   readonly momentary: (number | null)[];
   readonly shortTerm: (number | null)[];
-  readonly overs: { seconds: number; dbtp: number }[];
+  readonly overs: Over[];
   /** Empty when not asked for. */
   readonly bands: (number | null)[];
 }
@@ -157,18 +158,96 @@ export class QuantiseScratch {
   }
 }
 
-/** Each 100 ms stretch whose oversampled peak passes the ceiling. */
-function overs(channels: readonly Float32Array[], sampleRate: number, ceilingDb: number): { seconds: number; dbtp: number }[] {
-  const ceiling = Math.pow(10, ceilingDb / 20);
-  const envelope = truePeakEnvelope(channels, sampleRate, ceiling);
-  const hop = Math.round(sampleRate * LOUDNESS_STEP);
-  const found: { seconds: number; dbtp: number }[] = [];
-  for (let start = 0; start < envelope.length; start += hop) {
-    let peak = 0;
-    for (let i = start, end = Math.min(envelope.length, start + hop); i < end; i++) if (envelope[i] > peak) peak = envelope[i];
-    if (peak > ceiling) found.push({ seconds: round4(start / sampleRate), dbtp: round2(20 * Math.log10(peak))! });
+type Over = { seconds: number; dbtp: number };
+
+/** The 100 ms stretches whose oversampled peak passes the ceiling, from envelope values fed in order. */
+class OversMeter {
+  private readonly ceiling: number;
+  private readonly hop: number;
+  readonly found: Over[] = [];
+  /** The stretch being folded and its peak so far. */
+  private stretch = 0;
+  private peak = 0;
+
+  constructor(
+    private readonly sampleRate: number,
+    ceilingDb: number,
+    private readonly length: number,
+  ) {
+    this.ceiling = Math.pow(10, ceilingDb / 20);
+    this.hop = Math.round(sampleRate * LOUDNESS_STEP);
   }
-  return found;
+
+  /** Envelope values of positions [from, to): values[p − base]. */
+  add(values: Float64Array, base: number, from: number, to: number): void {
+    for (let p = from; p < to; p++) {
+      if (values[p - base] > this.peak) this.peak = values[p - base];
+      if (p + 1 === Math.min(this.length, (this.stretch + 1) * this.hop)) this.close();
+    }
+  }
+
+  private close(): void {
+    const start = this.stretch * this.hop;
+    if (this.peak > this.ceiling) this.found.push({ seconds: round4(start / this.sampleRate), dbtp: round2(20 * Math.log10(this.peak))! });
+    this.stretch++;
+    this.peak = 0;
+  }
+}
+
+/** Each 100 ms stretch whose oversampled peak passes the ceiling. */
+function overs(channels: readonly Float32Array[], sampleRate: number, ceilingDb: number): Over[] {
+  const length = channels[0]?.length ?? 0;
+  const meter = new OversMeter(sampleRate, ceilingDb, length);
+  meter.add(truePeakEnvelope(channels, sampleRate, Math.pow(10, ceilingDb / 20)), 0, 0, length);
+  return meter.found;
+}
+
+/**
+ * The overs of a master.wav in the store (24-bit PCM as the master task writes it), read in
+ * pieces: the oversampled envelope computed as they come, never the whole file in memory.
+ */
+export function masterOvers(cache: CacheStore, digest: string, ceilingDb: number): Over[] {
+  let meter: OversMeter | undefined;
+  let envelope: TruePeakEnvelopeStream | undefined;
+  let channelCount = 0;
+  let left = 0;
+  let carry = new Uint8Array(0);
+  let done = 0;
+  const read = cache.readObjectInPieces(digest, 44, (piece) => {
+    if (!meter) {
+      const view = new DataView(piece.buffer, piece.byteOffset, piece.byteLength);
+      channelCount = view.getUint16(22, true);
+      const sampleRate = view.getUint32(24, true);
+      if (view.getUint16(34, true) !== 24 || view.getUint16(20, true) !== 1) throw new Error(`room: master ${digest} is not 24-bit PCM`);
+      left = view.getUint32(40, true);
+      const frames = left / (3 * channelCount);
+      meter = new OversMeter(sampleRate, ceilingDb, frames);
+      envelope = new TruePeakEnvelopeStream(channelCount, sampleRate, frames, Math.pow(10, ceilingDb / 20));
+      return;
+    }
+    const data = concat(carry, piece.subarray(0, Math.min(piece.byteLength, left)));
+    left -= Math.min(piece.byteLength, left);
+    const frameBytes = 3 * channelCount;
+    const count = Math.floor(data.byteLength / frameBytes);
+    carry = data.slice(count * frameBytes);
+    const channels = Array.from({ length: channelCount }, () => new Float32Array(count));
+    for (let i = 0, at = 0; i < count; i++) {
+      for (let c = 0; c < channelCount; c++, at += 3) channels[c][i] = (((data[at] | (data[at + 1] << 8) | (data[at + 2] << 16)) << 8) >> 8) / 8388608;
+    }
+    envelope!.push(channels, count, done);
+    meter.add(envelope!.from(done), done, done, envelope!.ready);
+    done = envelope!.ready;
+  });
+  if (!read || !meter) throw new Error(`room: cache object ${digest} is missing`);
+  return meter.found;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.byteLength === 0) return b;
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a);
+  out.set(b, a.byteLength);
+  return out;
 }
 
 /** The analysis of a whole decoded master (see MasterAnalysisOptions). */

@@ -5,13 +5,11 @@
  * digests do. The result depends on nothing but the task's key.
  */
 import { CacheStore, type ActionEntry, type OutputRecord } from '../cache/store.ts';
-import { quantiseInt24, encodeWavPcm16Dithered, decodeWav, encodeWavPcm, FLOAT32_WAV_HEADER_BYTES, interleavedFloat32, stereoFloat32Frames } from '../io/wav.ts';
+import { decodeWav, FLOAT32_WAV_HEADER_BYTES, interleavedFloat32, stereoFloat32Frames } from '../io/wav.ts';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { encodeMidi } from '../io/midi.ts';
-import { master } from '../master/chain.ts';
-import { encodeFlac } from '../io/flac.ts';
-import { encodeMp3 } from '../io/mp3.ts';
-import { matchingEq, octaveBalance, profile, type TrackProfile } from '../master/reference.ts';
+import { mixSource, streamMaster } from './master-task.ts';
+import { matchingEq, OctaveBalanceMeter, profile, type TrackProfile } from '../master/reference.ts';
 import type { StripParams, Task } from '../plan/graph.ts';
 import { renderBus, renderStem } from './stem.ts';
 import { busStreams, stemStreams, streamBus, streamStem, type StereoBlockReader } from './stream-strip.ts';
@@ -21,8 +19,6 @@ import { createStemFile } from './stem-file.ts';
 import { streamMix } from './stream-mix.ts';
 import { bucketCount, clippedPeaks, PeaksMeter } from '../dsp/peaks.ts';
 import { storeMeasurement } from '../cache/measurement.ts';
-import { MASTER_ANALYSIS_KIND, MasterAnalyser, QuantiseScratch, underCeiling, type MasterAnalysisKey } from '../master/analysis.ts';
-import type { MasterIR } from '../ir/types.ts';
 import type { Stereo } from './effect-chain.ts';
 import '../instruments/index.ts';
 import '../effects/index.ts';
@@ -144,67 +140,44 @@ export async function runTask(
       }
     }
     case 'master': {
-      const mixBytes = read(inputs[0]);
-      const mix = interleavedFloat32(mixBytes);
-      const decoded = mix ? deinterleave(mix.samples, mix.channels) : decodeWav(mixBytes).channels;
-      const sampleRate = mix?.sampleRate ?? decodeWav(mixBytes).sampleRate;
+      const source = mixSource(inputs[0], cache, inline?.get(inputs[0].digest), () => read(inputs[0]));
+      const { sampleRate } = source;
       const settings = task.params.settings;
       const reference = settings.reference ? readReference(settings.reference, context) : undefined;
-      const before = reference ? octaveBalance(decoded, sampleRate) : undefined;
-      const matched = reference && before && settings.match === 'eq' ? matchingEq(before, reference.bands, sampleRate) : undefined;
-      const mastered = await master(decoded, sampleRate, matched ? { ...settings, eq: [...settings.eq, ...matched.bands] } : settings);
-      const outputs: Record<string, Uint8Array> = { audio: encodeWavPcm(mastered.channels, sampleRate, 24) };
-      if (task.params.settings.dither) outputs.audio16 = encodeWavPcm16Dithered(mastered.channels, sampleRate, task.params.ditherSeed);
-      // FLAC carries exactly master.wav's 24-bit samples; MP3 is made from the float master.
-      if (settings.formats.includes('flac')) outputs.flac = await encodeFlac(quantise24(mastered.channels), mastered.channels.length, sampleRate, 24);
-      if (settings.formats.includes('mp3')) outputs.mp3 = encodeMp3(mastered.channels, sampleRate, settings.mp3Bitrate);
-      const { loudness } = mastered;
-      const output = result(outputs, {
-        peak: Math.pow(10, loudness.samplePeak / 20),
-        gain: Math.pow(10, mastered.gainDb / 20),
-        integrated: loudness.integrated,
-        range: loudness.range,
-        truePeak: loudness.truePeak,
-        momentaryMax: loudness.momentaryMax,
-        shortTermMax: loudness.shortTermMax,
-        limiterDb: mastered.limiterDb,
-        compressorDb: mastered.compressorDb,
-        masterPasses: mastered.passes,
-        ...(reference ? referenceMeta(reference, profile(mastered.channels, sampleRate), matched?.gains) : {}),
-      });
-      const analysis = await analyseMastered(mastered.channels, sampleRate, settings, loudness.truePeak, output.outputs.audio.digest, cache);
-      return withMeasurements([analysis], output);
+      // The matching EQ needs the mix's balance before the chain: one read of the mix more.
+      let matched: ReturnType<typeof matchingEq> | undefined;
+      if (reference && settings.match === 'eq') {
+        const balance = new OctaveBalanceMeter(source.channelCount, sampleRate, source.length);
+        for (const block of source.blocks(65536)) balance.add(block.channels, block.count);
+        matched = matchingEq(balance.result(), reference.bands, sampleRate);
+      }
+      const streamed = await streamMaster(source, matched ? { ...settings, eq: [...settings.eq, ...matched.bands] } : settings, task.params.ditherSeed, sampleRate, cache);
+      const { loudness } = streamed.facts;
+      const profile = streamed.profile && { integrated: loudness.integrated, range: loudness.range, truePeak: loudness.truePeak, ...streamed.profile };
+      return {
+        outputs: streamed.outputs,
+        data: {},
+        measurements: streamed.measurements,
+        meta: {
+          peak: Math.pow(10, loudness.samplePeak / 20),
+          gain: Math.pow(10, streamed.facts.gainDb / 20),
+          integrated: loudness.integrated,
+          range: loudness.range,
+          truePeak: loudness.truePeak,
+          momentaryMax: loudness.momentaryMax,
+          shortTermMax: loudness.shortTermMax,
+          limiterDb: streamed.facts.limiterDb,
+          compressorDb: streamed.facts.compressorDb,
+          masterPasses: streamed.facts.passes,
+          ...(reference && profile ? referenceMeta(reference, profile, matched?.gains) : {}),
+        },
+      };
     }
     case 'midi':
       return result({ midi: encodeMidi(task.params) }, {});
     case 'dawproject':
       return result({ dawproject: await renderDawproject(task.params, inputs.map(read), context) }, {});
   }
-}
-
-const withMeasurements = (measurements: readonly ActionEntry[], output: TaskOutput): TaskOutput => ({ ...output, measurements: [...(output.measurements ?? []), ...measurements] });
-
-/** Frames of the master quantised and measured at a time (a whole number of 10 ms loudness steps at any rate). */
-const ANALYSIS_BLOCK_SECONDS = 1;
-
-/**
- * The listening room's analysis of master.wav (`digest`), measured from the float master as the
- * file stores it (24-bit), and stored as the room's measurement: the page never decodes it.
- */
-async function analyseMastered(channels: readonly Float32Array[], sampleRate: number, settings: MasterIR, truePeakDb: number, digest: string, cache: CacheStore): Promise<ActionEntry> {
-  const length = channels[0]?.length ?? 0;
-  const ceilingDb = settings.loudness?.ceilingDb ?? 0;
-  const key: MasterAnalysisKey = { digest, buckets: bucketCount(length, sampleRate), ceilingDb, bands: settings.reference === null };
-  const reported = Number.isFinite(truePeakDb) ? Math.round(truePeakDb * 100) / 100 : null;
-  const analyser = new MasterAnalyser(channels.length, sampleRate, length, { ...key, underCeiling: underCeiling(reported, ceilingDb) });
-  const block = Math.round(sampleRate / 100) * Math.round(ANALYSIS_BLOCK_SECONDS * 100);
-  const scratch = new QuantiseScratch();
-  for (let start = 0; start < length || start === 0; start += block) {
-    const count = Math.min(block, length - start);
-    analyser.addQuantised(channels.map((channel) => channel.subarray(start, start + count)), count, scratch);
-    if (length === 0) break;
-  }
-  return storeMeasurement(cache, MASTER_ANALYSIS_KIND, { ...key }, analyser.result(), false);
 }
 
 /**
@@ -312,13 +285,4 @@ function referenceMeta(reference: TrackProfile, mastered: TrackProfile, matchGai
     if (matchGains) meta[`match${i}`] = matchGains[i];
   });
   return meta;
-}
-
-/** Interleaved 24-bit integers, rounded and clamped exactly as encodeWavPcm writes them. */
-function quantise24(channels: readonly Float32Array[]): Int32Array {
-  const frames = channels[0]?.length ?? 0;
-  const out = new Int32Array(frames * channels.length);
-  // Each channel straight into its interleaved slots: no interleaved float copy of the master.
-  channels.forEach((channel, c) => quantiseInt24(channel.subarray(0, frames), out, c, channels.length));
-  return out;
 }

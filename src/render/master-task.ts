@@ -1,0 +1,314 @@
+/**
+ * The master task, streamed: the mix is read a block at a time (from memory when this thread
+ * holds it, else from its file), the chain's stages write their output to a temp float file in
+ * the store's folder (the spool its passes read back), and the master goes block by block into
+ * master.wav, master-16.wav and the FLAC/MP3 files, and into the listening room's analysis of
+ * master.wav (MasterAnalyser) — no song-long array anywhere. A second limiting pass starts the
+ * files again.
+ */
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ActionEntry, CacheStore, OutputRecord } from '../cache/store.ts';
+import { storeMeasurement } from '../cache/measurement.ts';
+import type { ObjectWriter } from '../cache/object-writer.ts';
+import { bucketCount } from '../dsp/peaks.ts';
+import { NOISE_STEP } from '../dsp/random.ts';
+import { tempPath } from '../io/atomic.ts';
+import { createFlacStream, type FlacStream } from '../io/flac.ts';
+import { Mp3Stream } from '../io/mp3.ts';
+import { decodeWav, encodeWavPcm, encodeWavPcm16Dithered, FLOAT32_WAV_HEADER_BYTES, interleavedFloat32, pcmWavHeader, quantiseInt24, stereoFloat32Frames } from '../io/wav.ts';
+import type { MasterIR } from '../ir/types.ts';
+import { MASTER_ANALYSIS_KIND, MasterAnalyser, masterOvers, QuantiseScratch, underCeiling, type MasterAnalysisKey } from '../master/analysis.ts';
+import { masterStream, type MasterBlock, type MasterFacts, type MasterSink, type MasterSource, type MasterSpool } from '../master/chain.ts';
+import { OctaveBalanceMeter } from '../master/reference.ts';
+
+/** The mix as a MasterSource; `whole` reads it whole (a layout other than mixdown's stereo float, or a missing object: it throws). */
+export function mixSource(record: OutputRecord, cache: CacheStore, held: Uint8Array | undefined, whole: () => Uint8Array): MasterSource & { readonly sampleRate: number } {
+  const bytes = held ?? cache.peekObject(record.digest);
+  const inMemory = bytes ? interleavedFloat32(bytes) : undefined;
+  if (inMemory) return { ...interleavedSource(inMemory.samples, inMemory.channels, inMemory.frames), sampleRate: inMemory.sampleRate };
+  let file = cache.trustedObjectFile(record.digest);
+  // Checked in pieces first (its digest), then read a block at a time.
+  if (!file && cache.readObjectInPieces(record.digest, 0, () => {})) file = cache.trustedObjectFile(record.digest);
+  if (file) {
+    const fd = openSync(file, 'r');
+    try {
+      const header = new Uint8Array(FLOAT32_WAV_HEADER_BYTES);
+      const frames = readSync(fd, header, 0, header.byteLength, 0) === header.byteLength ? stereoFloat32Frames(header) : undefined;
+      if (frames !== undefined) return { ...fileSource(file, FLOAT32_WAV_HEADER_BYTES, 2, frames, whole), sampleRate: new DataView(header.buffer).getUint32(24, true) };
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const decoded = decodeWav(whole());
+  const channels = decoded.channels as Float32Array[];
+  const length = channels[0]?.length ?? 0;
+  return { channelCount: channels.length, length, sampleRate: decoded.sampleRate, blocks: (block) => copies(channels, length, block) };
+}
+
+/** Decoded channels as blocks (subarrays: the chain may change them, they are this task's own). */
+function* copies(channels: readonly Float32Array[], length: number, block: number): Iterable<MasterBlock> {
+  for (let start = 0; start < length; start += block) {
+    const count = Math.min(block, length - start);
+    yield { channels: channels.map((channel) => channel.subarray(start, start + count)), start, count };
+  }
+}
+
+/** Interleaved float samples in memory as blocks of channels. */
+function interleavedSource(samples: Float32Array, channelCount: number, frames: number): MasterSource {
+  return {
+    channelCount,
+    length: frames,
+    *blocks(block) {
+      const scratch = Array.from({ length: channelCount }, () => new Float32Array(block));
+      for (let start = 0; start < frames; start += block) {
+        const count = Math.min(block, frames - start);
+        yield { channels: deinterleaveInto(samples, start * channelCount, count, scratch), start, count };
+      }
+    },
+  };
+}
+
+function deinterleaveInto(samples: Float32Array, offset: number, count: number, into: Float32Array[]): Float32Array[] {
+  const channelCount = into.length;
+  return into.map((buffer, c) => {
+    const channel = buffer.subarray(0, count);
+    for (let i = 0, j = offset + c; i < count; i++, j += channelCount) channel[i] = samples[j];
+    return channel;
+  });
+}
+
+/** Interleaved little-endian float32 frames in a file, from byte `offset`, read a block at a time. */
+function fileSource(file: string, offset: number, channelCount: number, frames: number, whole: () => Uint8Array): MasterSource {
+  return {
+    channelCount,
+    length: frames,
+    *blocks(block) {
+      const fd = openSync(file, 'r');
+      try {
+        const samples = new Float32Array(block * channelCount);
+        const bytes = new Uint8Array(samples.buffer);
+        const scratch = Array.from({ length: channelCount }, () => new Float32Array(block));
+        for (let start = 0; start < frames; start += block) {
+          const count = Math.min(block, frames - start);
+          const want = count * channelCount * 4;
+          for (let got = 0; got < want; ) {
+            const n = readSync(fd, bytes, got, want - got, offset + start * channelCount * 4 + got);
+            // The file shrank under us: the whole read reports it as missing or corrupt.
+            if (n === 0) whole();
+            got += n;
+          }
+          if (!LITTLE_ENDIAN) swap32(bytes.subarray(0, want));
+          yield { channels: deinterleaveInto(samples, 0, count, scratch), start, count };
+        }
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function swap32(bytes: Uint8Array): void {
+  for (let i = 0; i < bytes.length; i += 4) {
+    const [a, b] = [bytes[i], bytes[i + 1]];
+    bytes[i] = bytes[i + 3];
+    bytes[i + 1] = bytes[i + 2];
+    bytes[i + 2] = b;
+    bytes[i + 3] = a;
+  }
+}
+
+/** A temp file of interleaved float32 frames in the store's folder (a killed build's is swept like a writer's). */
+class FileSpool implements MasterSpool {
+  readonly file: string;
+  private readonly fd: number;
+  private frames = 0;
+  private interleaved = new Float32Array(0);
+
+  constructor(
+    cache: CacheStore,
+    private readonly channelCount: number,
+  ) {
+    this.file = tempPath(join(cache.root, 'objects', 'incoming'));
+    this.fd = openSync(this.file, 'w+');
+  }
+
+  write(channels: readonly Float32Array[], count: number): void {
+    const n = count * this.channelCount;
+    if (this.interleaved.length < n) this.interleaved = new Float32Array(n);
+    const samples = this.interleaved;
+    for (let c = 0; c < this.channelCount; c++) {
+      const x = channels[c];
+      for (let i = 0, j = c; i < count; i++, j += this.channelCount) samples[j] = x[i];
+    }
+    const bytes = new Uint8Array(samples.buffer, 0, n * 4);
+    for (let done = 0; done < bytes.byteLength; ) done += writeSync(this.fd, bytes, done, bytes.byteLength - done, this.frames * this.channelCount * 4 + done);
+    this.frames += count;
+  }
+
+  *read(block: number): Iterable<MasterBlock> {
+    const { channelCount, frames } = this;
+    const samples = new Float32Array(block * channelCount);
+    const bytes = new Uint8Array(samples.buffer);
+    const scratch = Array.from({ length: channelCount }, () => new Float32Array(block));
+    for (let start = 0; start < frames; start += block) {
+      const count = Math.min(block, frames - start);
+      const want = count * channelCount * 4;
+      for (let got = 0; got < want; ) {
+        const n = readSync(this.fd, bytes, got, want - got, start * channelCount * 4 + got);
+        if (n === 0) throw new Error(`master: the spool ${this.file} ended early`);
+        got += n;
+      }
+      yield { channels: deinterleaveInto(samples, 0, count, scratch), start, count };
+    }
+  }
+
+  dispose(): void {
+    closeSync(this.fd);
+    rmSync(this.file, { force: true });
+  }
+}
+
+/** What the master task writes: the files, the room's analysis, the reference's profile figures. */
+interface MasterFiles {
+  write(block: MasterBlock): Promise<void>;
+  finish(facts: MasterFacts): Promise<{ outputs: Record<string, OutputRecord>; measurements: ActionEntry[]; profile?: { bands: number[]; sideToMidDb: number } }>;
+  abort(): Promise<void>;
+}
+
+/** An integer PCM WAV written block by block: the header, then each block's data. */
+class PcmWavWriter {
+  private readonly writer: ObjectWriter;
+  private dataBytes = 0;
+
+  constructor(
+    private readonly cache: CacheStore,
+    frames: number,
+    channelCount: number,
+    sampleRate: number,
+    private readonly bits: 16 | 24,
+  ) {
+    this.writer = cache.createWriter();
+    this.writer.write(pcmWavHeader(frames, channelCount, sampleRate, bits));
+  }
+
+  /** A block's data: a whole file of it as encodeWavPcm writes one, header (and pad byte) dropped. */
+  async add(file: Uint8Array, frames: number, channelCount: number): Promise<void> {
+    const header = 44;
+    const data = file.subarray(header, header + frames * channelCount * (this.bits / 8));
+    this.writer.write(data);
+    this.dataBytes += data.byteLength;
+    if (this.writer.full) await this.writer.room();
+  }
+
+  async finish(): Promise<OutputRecord> {
+    // A RIFF chunk's body is padded to an even length.
+    if (this.dataBytes % 2 === 1) this.writer.write(new Uint8Array(1));
+    return this.cache.installWritten(await this.writer.finish());
+  }
+
+  abort(): Promise<void> {
+    return this.writer.abort();
+  }
+}
+
+function masterFiles(cache: CacheStore, settings: MasterIR, ditherSeed: number, channelCount: number, length: number, sampleRate: number): Promise<MasterFiles> {
+  return openFiles();
+
+  async function openFiles(): Promise<MasterFiles> {
+    const wav = new PcmWavWriter(cache, length, channelCount, sampleRate, 24);
+    const wav16 = settings.dither ? new PcmWavWriter(cache, length, channelCount, sampleRate, 16) : undefined;
+    const flac: FlacStream | undefined = settings.formats.includes('flac') ? await createFlacStream(channelCount, sampleRate, 24) : undefined;
+    const mp3 = settings.formats.includes('mp3') ? new Mp3Stream(channelCount, sampleRate, settings.mp3Bitrate) : undefined;
+    const ceilingDb = settings.loudness?.ceilingDb ?? 0;
+    const buckets = bucketCount(length, sampleRate);
+    const bands = settings.reference === null;
+    // The overs need the true peak, known at the end: they are found then, from master.wav, if they can exist.
+    const analyser = new MasterAnalyser(channelCount, sampleRate, length, { buckets, ceilingDb, bands, underCeiling: true });
+    const scratch = new QuantiseScratch();
+    const balance = settings.reference ? new OctaveBalanceMeter(channelCount, sampleRate, length) : undefined;
+    const side = { mid: 0, side: 0 };
+    let integers = new Int32Array(0);
+    const abort = async () => {
+      await Promise.all([wav.abort(), wav16?.abort()]);
+    };
+    return {
+      async write({ channels, start, count }) {
+        await wav.add(encodeWavPcm(channels, sampleRate, 24), count, channelCount);
+        // The dither's noise state at this block's first sample, as the whole file steps it (frame by frame, channel by channel).
+        if (wav16) await wav16.add(encodeWavPcm16Dithered(channels, sampleRate, (ditherSeed + Math.imul(NOISE_STEP, start * channelCount)) >>> 0), count, channelCount);
+        if (flac) {
+          if (integers.length < count * channelCount) integers = new Int32Array(count * channelCount);
+          const block = integers.subarray(0, count * channelCount);
+          channels.forEach((channel, c) => quantiseInt24(channel, block, c, channelCount));
+          flac.push(block);
+        }
+        mp3?.push(channels, count);
+        analyser.addQuantised(channels, count, scratch);
+        if (balance) {
+          balance.add(channels, count);
+          if (channelCount >= 2) {
+            const [left, right] = channels;
+            for (let i = 0; i < count; i++) {
+              const m = left[i] + right[i];
+              const s = left[i] - right[i];
+              side.mid += m * m;
+              side.side += s * s;
+            }
+          }
+        }
+      },
+      async finish(facts) {
+        const outputs: Record<string, OutputRecord> = { audio: await wav.finish() };
+        if (wav16) outputs.audio16 = await wav16.finish();
+        for (const [name, bytes] of [['flac', flac?.finish()], ['mp3', mp3?.finish()]] as const) {
+          if (!bytes) continue;
+          outputs[name] = cache.putObject(bytes);
+          await cache.flush([outputs[name].digest]);
+        }
+        const truePeakDb = Number.isFinite(facts.loudness.truePeak) ? Math.round(facts.loudness.truePeak * 100) / 100 : null;
+        const key: MasterAnalysisKey = { digest: outputs.audio.digest, buckets, ceilingDb, bands };
+        const analysis = analyser.result();
+        const overs = underCeiling(truePeakDb, ceilingDb) ? analysis.overs : masterOvers(cache, outputs.audio.digest, ceilingDb);
+        const measurement = await storeMeasurement(cache, MASTER_ANALYSIS_KIND, { ...key }, { ...analysis, overs }, false);
+        const { mid, side: sideEnergy } = side;
+        const sideToMidDb = channelCount < 2 ? -Infinity : sideEnergy > 0 && mid > 0 ? 10 * Math.log10(sideEnergy / mid) : sideEnergy > 0 ? Infinity : -Infinity;
+        return { outputs, measurements: [measurement], profile: balance ? { bands: balance.result(), sideToMidDb } : undefined };
+      },
+      abort,
+    };
+  }
+}
+
+export interface StreamedMaster {
+  readonly facts: MasterFacts;
+  readonly outputs: Record<string, OutputRecord>;
+  readonly measurements: ActionEntry[];
+  /** The master's octave balance and side/mid ratio (only when the song names a reference). */
+  readonly profile?: { bands: number[]; sideToMidDb: number };
+}
+
+/** Master `source` into the store a block at a time (see the module comment). */
+export async function streamMaster(source: MasterSource, settings: MasterIR, ditherSeed: number, sampleRate: number, cache: CacheStore): Promise<StreamedMaster> {
+  const spool = new FileSpool(cache, source.channelCount);
+  let files: MasterFiles | undefined;
+  try {
+    files = await masterFiles(cache, settings, ditherSeed, source.channelCount, source.length, sampleRate);
+    const sink: MasterSink = {
+      write: (block) => files!.write(block),
+      restart: async () => {
+        await files!.abort();
+        files = await masterFiles(cache, settings, ditherSeed, source.channelCount, source.length, sampleRate);
+      },
+    };
+    const facts = await masterStream(source, spool, sink, sampleRate, settings);
+    const finished = await files.finish(facts);
+    files = undefined;
+    return { facts, ...finished };
+  } finally {
+    await files?.abort();
+    spool.dispose();
+  }
+}
