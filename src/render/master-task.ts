@@ -29,7 +29,7 @@ export function mixSource(record: OutputRecord, cache: CacheStore, held: Uint8Ar
   if (inMemory) return { ...interleavedSource(inMemory.samples, inMemory.channels, inMemory.frames), sampleRate: inMemory.sampleRate };
   let file = cache.trustedObjectFile(record.digest);
   // Checked in pieces first (its digest), then read a block at a time.
-  if (!file && cache.readObjectInPieces(record.digest, 0, () => {})) file = cache.trustedObjectFile(record.digest);
+  if (!file && cache.readObjectInPieces(record.digest, FLOAT32_WAV_HEADER_BYTES, () => {})) file = cache.trustedObjectFile(record.digest);
   if (file) {
     const fd = openSync(file, 'r');
     try {
