@@ -9,9 +9,10 @@
  * twice (`passes`).
  *
  * It runs a block at a time (`masterStream`): the stages before the gain stream the mix into a
- * spool (the render task's is a temp file) while it is metered; the envelope passes and the
- * limiting pass read the spool back, the envelope computed as they go (TruePeakEnvelopeStream),
- * and the limited blocks go to a sink (the output files). Memory: a few blocks, the meters'
+ * spool (the render task's is a temp file) while it is metered; the envelope pass reads the
+ * spool back, finds the envelope as it goes (TruePeakEnvelopeStream) and spools it too; the
+ * limiting pass reads signal and envelope (or finds the envelope again as it goes, when a gain
+ * past its exact range needs another), and the limited blocks go to a sink (the output files). Memory: a few blocks, the meters'
  * 10 ms and 1 ms figures — not the song. `master` is the same chain over arrays in memory.
  */
 import type { MasterIR } from '../ir/types.ts';
@@ -55,12 +56,16 @@ export interface MasterSource {
   blocks(block: number): Iterable<MasterBlock>;
 }
 
-/** Keeps the stages' output between the passes over it. */
+/** Keeps the stages' output, and the limiter's envelope of it, between the passes over them. */
 export interface MasterSpool {
   /** Append the next block. */
   write(channels: readonly Float32Array[], count: number): void;
   /** Everything written, from the start, as MasterSource.blocks (the chain may change them). */
   read(block: number): Iterable<MasterBlock>;
+  /** Store envelope values from position `start` (written in order from 0; a new envelope starts again at 0). */
+  writeEnvelope(values: Float64Array, start: number, count: number): void;
+  /** Envelope values of positions [start, start + count) into `into`. */
+  readEnvelope(start: number, count: number, into: Float64Array): void;
 }
 
 /** Where the master goes, in order, a block at a time. */
@@ -169,7 +174,9 @@ export async function masterStream(source: MasterSource, spool: MasterSpool, sin
   }
   const limiterOptions = limiter!;
 
-  /** Per sub-step envelope and sample maxima of the spool, the envelope exact up to `maxGain`. */
+  /** The envelope the spool holds: exact up to this gain (none yet). */
+  let spooledMaxGain: number | undefined;
+  /** Per sub-step envelope and sample maxima of the spool, the envelope exact up to `maxGain` (and spooled for the limiting pass). */
   const envelopeOf = (maxGain: number): SubStepMaxima => {
     const maxima = new SubStepMaxima(hop, Math.floor(length / hop));
     const envelope = new TruePeakEnvelopeStream(channelCount, sampleRate, length, limiterCeiling(limiterOptions.ceilingDb) / maxGain);
@@ -178,8 +185,10 @@ export async function masterStream(source: MasterSource, spool: MasterSpool, sin
       envelope.push(piece.channels, piece.count, done);
       maxima.addSamples(piece.channels, piece.start, piece.start, piece.start + piece.count);
       maxima.addEnvelope(envelope.from(done), done, done, envelope.ready);
+      spool.writeEnvelope(envelope.from(done), done, envelope.ready - done);
       done = envelope.ready;
     }
+    spooledMaxGain = maxGain;
     return maxima;
   };
 
@@ -188,6 +197,8 @@ export async function masterStream(source: MasterSource, spool: MasterSpool, sin
    * goes (and its sub-step maxima collected when `collect`), metering the output.
    */
   const limitPass = async (gain: number, maxGain: number, collect: boolean) => {
+    // The spooled envelope when it is the one wanted, else found as the pass goes.
+    const spooled = maxGain === spooledMaxGain ? new Float64Array(block + lookahead) : undefined;
     const envelope = new TruePeakEnvelopeStream(channelCount, sampleRate, length, limiterCeiling(limiterOptions.ceilingDb) / maxGain);
     const maxima = collect ? new SubStepMaxima(hop, Math.floor(length / hop)) : undefined;
     const limit = new LimiterStream(channelCount, length, sampleRate, limiterOptions, gain);
@@ -198,8 +209,14 @@ export async function masterStream(source: MasterSource, spool: MasterSpool, sin
     let pending: MasterBlock | undefined;
     const flush = async (waiting: MasterBlock) => {
       const end = waiting.start + waiting.count;
-      if (envelope.ready < Math.min(length, end + limit.lookahead)) throw new Error('master: the limiter envelope is not ready');
-      const values = envelope.from(waiting.start);
+      let values: Float64Array;
+      if (spooled) {
+        spool.readEnvelope(waiting.start, Math.min(length, end + limit.lookahead) - waiting.start, spooled);
+        values = spooled;
+      } else {
+        if (envelope.ready < Math.min(length, end + limit.lookahead)) throw new Error('master: the limiter envelope is not ready');
+        values = envelope.from(waiting.start);
+      }
       maxima?.addEnvelope(values, waiting.start, waiting.start, end);
       maxima?.addSamples(waiting.channels, waiting.start, waiting.start, end);
       limit.process(waiting.channels, waiting.channels, waiting.start, waiting.start, end, values, waiting.start);
@@ -210,7 +227,7 @@ export async function masterStream(source: MasterSource, spool: MasterSpool, sin
     };
     let turn = 0;
     for (const piece of spool.read(block)) {
-      envelope.push(piece.channels, piece.count, pending?.start ?? 0);
+      if (!spooled) envelope.push(piece.channels, piece.count, pending?.start ?? 0);
       const channels = buffers[turn].map((buffer, c) => {
         const copy = buffer.subarray(0, piece.count);
         copy.set(piece.channels[c].subarray(0, piece.count));
@@ -299,6 +316,7 @@ export async function master(mix: readonly Float32Array[], sampleRate: number, s
   const kept = mix.map(() => new Float32Array(length));
   let written = 0;
   const out = mix.map(() => new Float32Array(length));
+  let envelope = new Float64Array(0);
   const facts = await masterStream(
     { channelCount: mix.length, length, blocks: (block) => copiedBlocks(mix, length, block) },
     {
@@ -307,6 +325,11 @@ export async function master(mix: readonly Float32Array[], sampleRate: number, s
         written += count;
       },
       read: (block) => copiedBlocks(kept, length, block),
+      writeEnvelope(values, start, count) {
+        if (envelope.length !== length) envelope = new Float64Array(length);
+        envelope.set(values.subarray(0, count), start);
+      },
+      readEnvelope: (start, count, into) => into.set(envelope.subarray(start, start + count)),
     },
     { write: ({ channels, start, count }) => out.forEach((channel, c) => channel.set(channels[c].subarray(0, count), start)), restart() {} },
     sampleRate,

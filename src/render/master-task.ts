@@ -120,9 +120,18 @@ function swap32(bytes: Uint8Array): void {
   }
 }
 
+/** Reverse the bytes of each float64 (a big-endian host's spool is little-endian like the rest). */
+function swap64(bytes: Uint8Array): Uint8Array {
+  for (let i = 0; i < bytes.length; i += 8) bytes.subarray(i, i + 8).reverse();
+  return bytes;
+}
+
 /** A temp file of interleaved float32 frames in the store's folder (a killed build's is swept like a writer's). */
 class FileSpool implements MasterSpool {
   readonly file: string;
+  /** The limiter's envelope of the signal, float64 per frame. */
+  private readonly envelopeFile: string;
+  private envelopeFd?: number;
   private readonly fd: number;
   private frames = 0;
   private interleaved = new Float32Array(0);
@@ -132,6 +141,7 @@ class FileSpool implements MasterSpool {
     private readonly channelCount: number,
   ) {
     this.file = tempPath(join(cache.root, 'objects', 'incoming'));
+    this.envelopeFile = tempPath(join(cache.root, 'objects', 'incoming'));
     this.fd = openSync(this.file, 'w+');
   }
 
@@ -165,9 +175,28 @@ class FileSpool implements MasterSpool {
     }
   }
 
+  writeEnvelope(values: Float64Array, start: number, count: number): void {
+    this.envelopeFd ??= openSync(this.envelopeFile, 'w+');
+    const view = new Uint8Array(values.buffer, values.byteOffset, count * 8);
+    const bytes = LITTLE_ENDIAN ? view : swap64(view.slice());
+    for (let done = 0; done < bytes.byteLength; ) done += writeSync(this.envelopeFd, bytes, done, bytes.byteLength - done, start * 8 + done);
+  }
+
+  readEnvelope(start: number, count: number, into: Float64Array): void {
+    const bytes = new Uint8Array(into.buffer, into.byteOffset, count * 8);
+    for (let got = 0; got < bytes.byteLength; ) {
+      const n = readSync(this.envelopeFd!, bytes, got, bytes.byteLength - got, start * 8 + got);
+      if (n === 0) throw new Error(`master: the envelope spool ${this.envelopeFile} ended early`);
+      got += n;
+    }
+    if (!LITTLE_ENDIAN) swap64(bytes);
+  }
+
   dispose(): void {
     closeSync(this.fd);
     rmSync(this.file, { force: true });
+    if (this.envelopeFd !== undefined) closeSync(this.envelopeFd);
+    rmSync(this.envelopeFile, { force: true });
   }
 }
 
