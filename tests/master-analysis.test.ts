@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRandom as random } from '../src/dsp/random.ts';
 import { describe, expect, it, vi } from 'vitest';
 import { fft } from '../src/dsp/fft.ts';
 import { decodeWav, encodeWavPcm } from '../src/io/wav.ts';
@@ -28,17 +29,6 @@ vi.mock('../src/report/room/analysis.ts', async (importOriginal) => {
 });
 
 const RATE = 48000;
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The FFT as it was: cos and sin of each butterfly's twiddle computed in the butterfly. */
 function fftBefore(re: Float64Array, im: Float64Array): void {

@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import lame from '@breezystack/lamejs';
+import { createRandom as random } from '../src/dsp/random.ts';
 import { describe, expect, it } from 'vitest';
 import { CacheStore } from '../src/cache/store.ts';
 import { resolveMultiband } from '../src/ir/master-options.ts';
@@ -25,17 +26,6 @@ import { truePeak, truePeakEnvelope, TruePeakEnvelopeStream, TruePeakStream } fr
 import { REPO_ROOT } from './helpers/project.ts';
 
 const RATE = 48000;
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Stereo music-like material: tones, noise bursts, a hot stretch past full scale. */
 function material(frames: number, seed: number): Float32Array[] {

@@ -82,7 +82,7 @@ export function applyEq(channels: Float32Array[], sampleRate: number, bands: rea
  * channel carry over (float64, as the whole-signal loop keeps them), so blocks give its bits.
  */
 export class EqStream {
-  private readonly sections: Coefficients[];
+  private readonly sections: Float64Array[];
   /** Per section, per channel: x1 x2 y1 y2. */
   private readonly state: Float64Array;
 
@@ -91,35 +91,44 @@ export class EqStream {
     sampleRate: number,
     bands: readonly EqBand[],
   ) {
-    this.sections = bands.flatMap((band) => bandSections(band, sampleRate));
+    this.sections = bands.flatMap((band) => bandSections(band, sampleRate)).map((c) => Float64Array.of(c.b0, c.b1, c.b2, c.a1, c.a2));
     this.state = new Float64Array(4 * this.sections.length * channelCount);
   }
 
   /** The next `count` samples of each channel (channels[c][0] is the first). */
   process(channels: readonly Float32Array[], count: number): void {
-    const state = this.state;
     this.sections.forEach((c, s) => {
-      for (let ch = 0; ch < this.channelCount; ch++) {
-        const x = channels[ch];
-        const o = 4 * (s * this.channelCount + ch);
-        let x1 = state[o];
-        let x2 = state[o + 1];
-        let y1 = state[o + 2];
-        let y2 = state[o + 3];
-        for (let i = 0; i < count; i++) {
-          const input = x[i];
-          const y = c.b0 * input + c.b1 * x1 + c.b2 * x2 - c.a1 * y1 - c.a2 * y2;
-          x2 = x1;
-          x1 = input;
-          y2 = y1;
-          y1 = y;
-          x[i] = y;
-        }
-        state[o] = x1;
-        state[o + 1] = x2;
-        state[o + 2] = y1;
-        state[o + 3] = y2;
-      }
+      for (let ch = 0; ch < this.channelCount; ch++) runSection(c, channels[ch], channels[ch], count, this.state, 4 * (s * this.channelCount + ch));
     });
   }
+}
+
+/**
+ * Run one biquad section (b0 b1 b2 a1 a2) over x[0, count) into y (it may be x: each input is
+ * read before its output is written), direct form I in float64, continuing the last two inputs
+ * and outputs at state[o … o + 4) (x1 x2 y1 y2); each output is stored as y's type rounds it.
+ */
+export function runSection(c: Float64Array, x: Float32Array, y: Float32Array, count: number, state: Float64Array, o: number): void {
+  const b0 = c[0];
+  const b1 = c[1];
+  const b2 = c[2];
+  const a1 = c[3];
+  const a2 = c[4];
+  let x1 = state[o];
+  let x2 = state[o + 1];
+  let y1 = state[o + 2];
+  let y2 = state[o + 3];
+  for (let i = 0; i < count; i++) {
+    const input = x[i];
+    const out = b0 * input + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+    x2 = x1;
+    x1 = input;
+    y2 = y1;
+    y1 = out;
+    y[i] = out;
+  }
+  state[o] = x1;
+  state[o + 1] = x2;
+  state[o + 2] = y1;
+  state[o + 3] = y2;
 }

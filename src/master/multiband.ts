@@ -7,6 +7,7 @@
  */
 import type { MultibandSettings } from '../ir/master-options.ts';
 import { CompressorStream } from './compressor.ts';
+import { runSection } from './eq.ts';
 
 /** One 2nd-order Butterworth (Q = 1/√2) low- or high-pass: its coefficients. */
 function butterworth(sampleRate: number, frequency: number, type: 'low' | 'high'): Float64Array {
@@ -20,32 +21,6 @@ function butterworth(sampleRate: number, frequency: number, type: 'low' | 'high'
   const a1 = (-2 * cos) / a0;
   const a2 = (1 - alpha) / a0;
   return Float64Array.of(b0, b1, b2, a1, a2);
-}
-
-/** Run one Butterworth section over x[0, count) into y, continuing state[o … o + 4) (x1 x2 y1 y2). */
-function section(c: Float64Array, x: Float32Array, y: Float32Array, count: number, state: Float64Array, o: number): void {
-  const b0 = c[0];
-  const b1 = c[1];
-  const b2 = c[2];
-  const a1 = c[3];
-  const a2 = c[4];
-  let x1 = state[o];
-  let x2 = state[o + 1];
-  let y1 = state[o + 2];
-  let y2 = state[o + 3];
-  for (let i = 0; i < count; i++) {
-    const input = x[i];
-    const out = b0 * input + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-    x2 = x1;
-    x1 = input;
-    y2 = y1;
-    y1 = out;
-    y[i] = out;
-  }
-  state[o] = x1;
-  state[o + 1] = x2;
-  state[o + 2] = y1;
-  state[o + 3] = y2;
 }
 
 /** The crossover paths, in the order they run: [coefficients, input, output] by name. */
@@ -114,8 +89,8 @@ export class MultibandStream {
         const o = (c * PATHS.length + p) * 8;
         const input = from === 'in' ? channels[c] : buffers[from];
         // Linkwitz-Riley: the same Butterworth section twice, each output rounded to float32.
-        section(this.coefficients[name], input, buffers.half, count, this.state, o);
-        section(this.coefficients[name], buffers.half, buffers[to], count, this.state, o + 4);
+        runSection(this.coefficients[name], input, buffers.half, count, this.state, o);
+        runSection(this.coefficients[name], buffers.half, buffers[to], count, this.state, o + 4);
       });
       const { lowLp, lowHp } = buffers;
       for (let i = 0; i < count; i++) lowLp[i] += lowHp[i];

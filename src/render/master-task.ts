@@ -79,7 +79,7 @@ function deinterleaveInto(samples: Float32Array, offset: number, count: number, 
 }
 
 /** Interleaved little-endian float32 frames in a file, from byte `offset`, read a block at a time. */
-function fileSource(file: string, offset: number, channelCount: number, frames: number, whole: () => Uint8Array): MasterSource {
+function fileSource(file: string, offset: number, channelCount: number, frames: number, whole: () => unknown): MasterSource {
   return {
     channelCount,
     length: frames,
@@ -95,7 +95,10 @@ function fileSource(file: string, offset: number, channelCount: number, frames: 
           for (let got = 0; got < want; ) {
             const n = readSync(fd, bytes, got, want - got, offset + start * channelCount * 4 + got);
             // The file shrank under us: the whole read reports it as missing or corrupt.
-            if (n === 0) whole();
+            if (n === 0) {
+              whole();
+              throw new Error(`master: ${file} ended early`);
+            }
             got += n;
           }
           if (!LITTLE_ENDIAN) swap32(bytes.subarray(0, want));
@@ -158,21 +161,8 @@ class FileSpool implements MasterSpool {
     this.frames += count;
   }
 
-  *read(block: number): Iterable<MasterBlock> {
-    const { channelCount, frames } = this;
-    const samples = new Float32Array(block * channelCount);
-    const bytes = new Uint8Array(samples.buffer);
-    const scratch = Array.from({ length: channelCount }, () => new Float32Array(block));
-    for (let start = 0; start < frames; start += block) {
-      const count = Math.min(block, frames - start);
-      const want = count * channelCount * 4;
-      for (let got = 0; got < want; ) {
-        const n = readSync(this.fd, bytes, got, want - got, start * channelCount * 4 + got);
-        if (n === 0) throw new Error(`master: the spool ${this.file} ended early`);
-        got += n;
-      }
-      yield { channels: deinterleaveInto(samples, 0, count, scratch), start, count };
-    }
+  read(block: number): Iterable<MasterBlock> {
+    return fileSource(this.file, 0, this.channelCount, this.frames, () => undefined).blocks(block);
   }
 
   writeEnvelope(values: Float64Array, start: number, count: number): void {
