@@ -194,8 +194,9 @@ describe.skipIf(!hasNginx)('remote cache authentication', () => {
 
       const run = await mixdown(project, ['build', '--jobs', '1', '--no-cache', '--json', '--explain'], { SONG_CACHE_TOKEN: token });
       expect(run.status, run.stderr).toBe(0);
-      // 7 task objects (3 stems, mix, master, master-16, MIDI) and the 3 stems' waveform peaks, measured as they streamed.
-      expect(summary(run).remote?.uploadedObjects).toBe(10);
+      // 7 task objects (3 stems, mix, master, master-16, MIDI), the 3 stems' waveform peaks, measured as they streamed,
+      // and the listening room's analysis of master.wav, measured as the master was written.
+      expect(summary(run).remote?.uploadedObjects).toBe(11);
       const requests = nginx.requests();
       expect(requests.filter((line) => line.startsWith('PUT') && line.includes(` 201 auth=${token}`)).length).toBeGreaterThan(0);
       // A wrong value: 401 again, and the message does not carry it.
