@@ -183,7 +183,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     for (const entry of output.measurements ?? []) cache.putActionToAllTiers(entry);
     return output;
   };
-  const inProcess: TaskRunner = async (task, inputs, context) => shared(await runTask(task, inputs, context));
+  // A task here may lend a free worker its side work (the master's files, while this thread limits).
+  const lend = pool ? (request: Parameters<WorkerPool['lend']>[0]) => pool.lend(request) : undefined;
+  const inProcess: TaskRunner = async (task, inputs, context) => shared(await runTask(task, inputs, context, undefined, lend));
   // Buses went to workers only recently: before they streamed, a bus in a worker re-read and
   // re-hashed its inputs or got copies of them, and ran 1.4–1.7× slower there (this machine's
   // two cores share one memory bus). Now a worker reads the inputs this thread vouches for

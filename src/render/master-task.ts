@@ -191,11 +191,29 @@ class FileSpool implements MasterSpool {
 }
 
 /** What the master task writes: the files, the room's analysis, the reference's profile figures. */
-interface MasterFiles {
+export interface MasterFiles {
   write(block: MasterBlock): Promise<void>;
-  finish(facts: MasterFacts): Promise<{ outputs: Record<string, OutputRecord>; measurements: ActionEntry[]; profile?: { bands: number[]; sideToMidDb: number } }>;
+  finish(facts: MasterFacts): Promise<MasterFilesResult>;
   abort(): Promise<void>;
 }
+
+export interface MasterFilesResult {
+  readonly outputs: Record<string, OutputRecord>;
+  readonly measurements: ActionEntry[];
+  readonly profile?: { bands: number[]; sideToMidDb: number };
+}
+
+/** What decides the master's files, as plain data (it crosses to a worker thread when another thread writes them). */
+export interface MasterFilesSpec {
+  readonly settings: MasterIR;
+  readonly ditherSeed: number;
+  readonly channelCount: number;
+  readonly length: number;
+  readonly sampleRate: number;
+}
+
+/** Opens the master's files: in this thread (masterFiles) or in another (see master-files-thread.ts). */
+export type MasterFilesOpener = (spec: MasterFilesSpec) => Promise<MasterFiles>;
 
 /** An integer PCM WAV written block by block: the header, then each block's data. */
 class PcmWavWriter {
@@ -233,72 +251,127 @@ class PcmWavWriter {
   }
 }
 
-function masterFiles(cache: CacheStore, settings: MasterIR, ditherSeed: number, channelCount: number, length: number, sampleRate: number): Promise<MasterFiles> {
-  return openFiles();
+/**
+ * A part of what the master task writes from the finished blocks: the files (`files`), the
+ * room's analysis and the reference's profile (`analysis`), or both. The analysis is keyed by
+ * master.wav's digest, so its `finish` is told it (`audio`) once the files are finished.
+ */
+export type MasterPart = 'files' | 'analysis' | 'both';
 
-  async function openFiles(): Promise<MasterFiles> {
-    const wav = new PcmWavWriter(cache, length, channelCount, sampleRate, 24);
-    const wav16 = settings.dither ? new PcmWavWriter(cache, length, channelCount, sampleRate, 16) : undefined;
-    const flac: FlacStream | undefined = settings.formats.includes('flac') ? await createFlacStream(channelCount, sampleRate, 24) : undefined;
-    const mp3 = settings.formats.includes('mp3') ? new Mp3Stream(channelCount, sampleRate, settings.mp3Bitrate) : undefined;
-    const ceilingDb = settings.loudness?.ceilingDb ?? 0;
-    const buckets = bucketCount(length, sampleRate);
-    const bands = settings.reference === null;
-    // The overs need the true peak, known at the end: they are found then, from master.wav, if they can exist.
-    const analyser = new MasterAnalyser(channelCount, sampleRate, length, { buckets, ceilingDb, bands, underCeiling: true });
-    const scratch = new QuantiseScratch();
-    const balance = settings.reference ? new OctaveBalanceMeter(channelCount, sampleRate, length) : undefined;
-    const side = { mid: 0, side: 0 };
-    let integers = new Int32Array(0);
-    const abort = async () => {
+/** One part's writer: blocks in, then its share of the result. */
+export interface MasterPartWriter {
+  write(block: MasterBlock): Promise<void>;
+  /** `audio`: master.wav's record (the analysis part needs it; the others ignore it). */
+  finish(facts: MasterFacts, audio?: OutputRecord): Promise<MasterFilesResult>;
+  abort(): Promise<void>;
+}
+
+/** The master's files and analysis written in this thread, into `cache`. */
+export async function masterFiles(cache: CacheStore, spec: MasterFilesSpec): Promise<MasterFiles> {
+  return joinParts(await masterPart(cache, spec, 'files'), await masterPart(cache, spec, 'analysis'));
+}
+
+/** The two parts as one MasterFiles: each block to both, the analysis finished with the files' master.wav. */
+export function joinParts(files: MasterPartWriter, analysis: MasterPartWriter): MasterFiles {
+  return {
+    async write(block) {
+      await Promise.all([files.write(block), analysis.write(block)]);
+    },
+    async finish(facts) {
+      const written = await files.finish(facts);
+      const analysed = await analysis.finish(facts, written.outputs.audio);
+      return { outputs: written.outputs, measurements: analysed.measurements, profile: analysed.profile };
+    },
+    async abort() {
+      await Promise.all([files.abort(), analysis.abort()]);
+    },
+  };
+}
+
+/** One part of the master's output, written in this thread into `cache`. */
+export async function masterPart(cache: CacheStore, spec: MasterFilesSpec, part: MasterPart): Promise<MasterPartWriter> {
+  if (part === 'both') {
+    const both = await masterFiles(cache, spec);
+    return { write: (block) => both.write(block), finish: (facts) => both.finish(facts), abort: () => both.abort() };
+  }
+  return part === 'files' ? masterFileWriters(cache, spec) : masterAnalysis(cache, spec);
+}
+
+/** master.wav, master-16.wav (dithered), FLAC and MP3, block by block. */
+async function masterFileWriters(cache: CacheStore, { settings, ditherSeed, channelCount, length, sampleRate }: MasterFilesSpec): Promise<MasterPartWriter> {
+  const wav = new PcmWavWriter(cache, length, channelCount, sampleRate, 24);
+  const wav16 = settings.dither ? new PcmWavWriter(cache, length, channelCount, sampleRate, 16) : undefined;
+  const flac: FlacStream | undefined = settings.formats.includes('flac') ? await createFlacStream(channelCount, sampleRate, 24) : undefined;
+  const mp3 = settings.formats.includes('mp3') ? new Mp3Stream(channelCount, sampleRate, settings.mp3Bitrate) : undefined;
+  let integers = new Int32Array(0);
+  return {
+    async write({ channels, start, count }) {
+      await wav.add(encodeWavPcm(channels, sampleRate, 24), count, channelCount);
+      // The dither's noise state at this block's first sample, as the whole file steps it (frame by frame, channel by channel).
+      if (wav16) await wav16.add(encodeWavPcm16Dithered(channels, sampleRate, (ditherSeed + Math.imul(NOISE_STEP, start * channelCount)) >>> 0), count, channelCount);
+      if (flac) {
+        if (integers.length < count * channelCount) integers = new Int32Array(count * channelCount);
+        const block = integers.subarray(0, count * channelCount);
+        channels.forEach((channel, c) => quantiseInt24(channel, block, c, channelCount));
+        flac.push(block);
+      }
+      mp3?.push(channels, count);
+    },
+    async finish() {
+      const outputs: Record<string, OutputRecord> = { audio: await wav.finish() };
+      if (wav16) outputs.audio16 = await wav16.finish();
+      for (const [name, bytes] of [['flac', flac?.finish()], ['mp3', mp3?.finish()]] as const) {
+        if (!bytes) continue;
+        outputs[name] = cache.putObject(bytes);
+        await cache.flush([outputs[name].digest]);
+      }
+      return { outputs, measurements: [] };
+    },
+    async abort() {
       await Promise.all([wav.abort(), wav16?.abort()]);
-    };
-    return {
-      async write({ channels, start, count }) {
-        await wav.add(encodeWavPcm(channels, sampleRate, 24), count, channelCount);
-        // The dither's noise state at this block's first sample, as the whole file steps it (frame by frame, channel by channel).
-        if (wav16) await wav16.add(encodeWavPcm16Dithered(channels, sampleRate, (ditherSeed + Math.imul(NOISE_STEP, start * channelCount)) >>> 0), count, channelCount);
-        if (flac) {
-          if (integers.length < count * channelCount) integers = new Int32Array(count * channelCount);
-          const block = integers.subarray(0, count * channelCount);
-          channels.forEach((channel, c) => quantiseInt24(channel, block, c, channelCount));
-          flac.push(block);
-        }
-        mp3?.push(channels, count);
-        analyser.addQuantised(channels, count, scratch);
-        if (balance) {
-          balance.add(channels, count);
-          if (channelCount >= 2) {
-            const [left, right] = channels;
-            for (let i = 0; i < count; i++) {
-              const m = left[i] + right[i];
-              const s = left[i] - right[i];
-              side.mid += m * m;
-              side.side += s * s;
-            }
+    },
+  };
+}
+
+/** The room's analysis of master.wav (measured on its 24-bit values) and, with a reference, the master's profile. */
+function masterAnalysis(cache: CacheStore, { settings, channelCount, length, sampleRate }: MasterFilesSpec): MasterPartWriter {
+  const ceilingDb = settings.loudness?.ceilingDb ?? 0;
+  const buckets = bucketCount(length, sampleRate);
+  const bands = settings.reference === null;
+  // The overs need the true peak, known at the end: they are found then, from master.wav, if they can exist.
+  const analyser = new MasterAnalyser(channelCount, sampleRate, length, { buckets, ceilingDb, bands, underCeiling: true });
+  const scratch = new QuantiseScratch();
+  const balance = settings.reference ? new OctaveBalanceMeter(channelCount, sampleRate, length) : undefined;
+  const side = { mid: 0, side: 0 };
+  return {
+    async write({ channels, count }) {
+      analyser.addQuantised(channels, count, scratch);
+      if (balance) {
+        balance.add(channels, count);
+        if (channelCount >= 2) {
+          const [left, right] = channels;
+          for (let i = 0; i < count; i++) {
+            const m = left[i] + right[i];
+            const s = left[i] - right[i];
+            side.mid += m * m;
+            side.side += s * s;
           }
         }
-      },
-      async finish(facts) {
-        const outputs: Record<string, OutputRecord> = { audio: await wav.finish() };
-        if (wav16) outputs.audio16 = await wav16.finish();
-        for (const [name, bytes] of [['flac', flac?.finish()], ['mp3', mp3?.finish()]] as const) {
-          if (!bytes) continue;
-          outputs[name] = cache.putObject(bytes);
-          await cache.flush([outputs[name].digest]);
-        }
-        const truePeakDb = Number.isFinite(facts.loudness.truePeak) ? Math.round(facts.loudness.truePeak * 100) / 100 : null;
-        const key: MasterAnalysisKey = { digest: outputs.audio.digest, buckets, ceilingDb, bands };
-        const analysis = analyser.result();
-        const overs = underCeiling(truePeakDb, ceilingDb) ? analysis.overs : masterOvers(cache, outputs.audio.digest, ceilingDb);
-        const measurement = await storeMeasurement(cache, MASTER_ANALYSIS_KIND, { ...key }, { ...analysis, overs }, false);
-        const { mid, side: sideEnergy } = side;
-        const sideToMidDb = channelCount < 2 ? -Infinity : sideEnergy > 0 && mid > 0 ? 10 * Math.log10(sideEnergy / mid) : sideEnergy > 0 ? Infinity : -Infinity;
-        return { outputs, measurements: [measurement], profile: balance ? { bands: balance.result(), sideToMidDb } : undefined };
-      },
-      abort,
-    };
-  }
+      }
+    },
+    async finish(facts, audio) {
+      if (!audio) throw new Error('master analysis: finished without master.wav');
+      const truePeakDb = Number.isFinite(facts.loudness.truePeak) ? Math.round(facts.loudness.truePeak * 100) / 100 : null;
+      const key: MasterAnalysisKey = { digest: audio.digest, buckets, ceilingDb, bands };
+      const analysis = analyser.result();
+      const overs = underCeiling(truePeakDb, ceilingDb) ? analysis.overs : masterOvers(cache, audio.digest, ceilingDb);
+      const measurement = await storeMeasurement(cache, MASTER_ANALYSIS_KIND, { ...key }, { ...analysis, overs }, false);
+      const { mid, side: sideEnergy } = side;
+      const sideToMidDb = channelCount < 2 ? -Infinity : sideEnergy > 0 && mid > 0 ? 10 * Math.log10(sideEnergy / mid) : sideEnergy > 0 ? Infinity : -Infinity;
+      return { outputs: {}, measurements: [measurement], profile: balance ? { bands: balance.result(), sideToMidDb } : undefined };
+    },
+    async abort() {},
+  };
 }
 
 export interface StreamedMaster {
@@ -309,17 +382,29 @@ export interface StreamedMaster {
   readonly profile?: { bands: number[]; sideToMidDb: number };
 }
 
-/** Master `source` into the store a block at a time (see the module comment). */
-export async function streamMaster(source: MasterSource, settings: MasterIR, ditherSeed: number, sampleRate: number, cache: CacheStore): Promise<StreamedMaster> {
+/**
+ * Master `source` into the store a block at a time (see the module comment). `open` opens the
+ * files the master goes into: by default in this thread; given another thread's opener, the
+ * files (encodes, hashes, the room's analysis) run there while this one runs the chain.
+ */
+export async function streamMaster(
+  source: MasterSource,
+  settings: MasterIR,
+  ditherSeed: number,
+  sampleRate: number,
+  cache: CacheStore,
+  open: MasterFilesOpener = (spec) => masterFiles(cache, spec),
+): Promise<StreamedMaster> {
   const spool = new FileSpool(cache, source.channelCount);
+  const spec: MasterFilesSpec = { settings, ditherSeed, channelCount: source.channelCount, length: source.length, sampleRate };
   let files: MasterFiles | undefined;
   try {
-    files = await masterFiles(cache, settings, ditherSeed, source.channelCount, source.length, sampleRate);
+    files = await open(spec);
     const sink: MasterSink = {
       write: (block) => files!.write(block),
       restart: async () => {
         await files!.abort();
-        files = await masterFiles(cache, settings, ditherSeed, source.channelCount, source.length, sampleRate);
+        files = await open(spec);
       },
     };
     const facts = await masterStream(source, spool, sink, sampleRate, settings);

@@ -9,6 +9,12 @@ import type { Task } from '../plan/graph.ts';
 import { packageRoot, publicApiPath, workerEntryPath } from '../paths.ts';
 import type { OutputRecord } from '../cache/store.ts';
 import { InputMissingError, type TaskContext, type TaskOutput } from './run-task.ts';
+import type { MasterFilesService } from './master-files-thread.ts';
+
+/** A worker lent to stream work a task in another thread feeds it over the service's port (see master-files-thread.ts). */
+export interface ServiceRequest extends MasterFilesService {
+  readonly id: number;
+}
 
 export interface WorkerRequest {
   readonly id: number;
@@ -35,6 +41,8 @@ interface Slot {
   readonly worker: Worker;
   readonly ready: Promise<void>;
   busy: boolean;
+  /** Its engine is loaded (ready resolved). */
+  started: boolean;
 }
 
 interface Pending {
@@ -79,7 +87,8 @@ export class WorkerPool {
       for (const pending of this.pending.values()) pending.reject(error);
       this.pending.clear();
     });
-    const slot: Slot = { worker, ready, busy: false };
+    const slot: Slot = { worker, ready, busy: false, started: false };
+    ready.then(() => (slot.started = true), () => {});
     // A worker that died (out of memory, a crash) leaves the pool: the next task starts a new
     // one, so a pool kept across builds (`watch`) outlives a failed build.
     worker.once('exit', () => {
@@ -113,6 +122,28 @@ export class WorkerPool {
     } finally {
       this.release(slot);
     }
+  }
+
+  /**
+   * Lend a started worker that is free right now to a service fed over `port` (the port goes
+   * with the request); it rejoins the pool when the service ends. Undefined when none is free:
+   * the caller then does the work itself rather than wait.
+   */
+  lend(request: Omit<ServiceRequest, 'id'>): Promise<void> | undefined {
+    const slot = this.slots.find((candidate) => !candidate.busy && candidate.started);
+    if (!slot) return undefined;
+    slot.busy = true;
+    const id = this.nextId++;
+    return new Promise<TaskOutput>((resolveRun, rejectRun) => {
+      this.pending.set(id, { resolve: resolveRun, reject: rejectRun });
+      slot.worker.postMessage({ ...request, id } satisfies ServiceRequest, [request.port]);
+    }).then(
+      () => this.release(slot),
+      (error: unknown) => {
+        this.release(slot);
+        throw error;
+      },
+    );
   }
 
   private acquire(priority: number): Promise<Slot> {

@@ -9,6 +9,7 @@ import { decodeWav, FLOAT32_WAV_HEADER_BYTES, interleavedFloat32, stereoFloat32F
 import { closeSync, openSync, readSync } from 'node:fs';
 import { encodeMidi } from '../io/midi.ts';
 import { mixSource, streamMaster } from './master-task.ts';
+import { lentMasterFiles, type LendWorker } from './master-files-thread.ts';
 import { matchingEq, OctaveBalanceMeter, profile, type TrackProfile } from '../master/reference.ts';
 import type { StripParams, Task } from '../plan/graph.ts';
 import { renderBus, renderStem } from './stem.ts';
@@ -64,7 +65,8 @@ export function useStore(store: CacheStore): void {
 /** Digests that failed their check while reading, in this thread. */
 const corrupted = new Set<string>();
 
-function storeFor(root: string): CacheStore {
+/** This thread's store for a cache root (one per root, kept for the thread's life). */
+export function storeFor(root: string): CacheStore {
   let store = stores.get(root);
   if (!store) {
     store = new CacheStore(root, (digest) => corrupted.add(digest));
@@ -85,6 +87,8 @@ export async function runTask(
   context: TaskContext,
   /** Input objects the caller already holds in memory (sent along to a worker), by digest. */
   inline?: ReadonlyMap<string, Uint8Array>,
+  /** Lends a free worker thread to a task's side work (the master's files); absent: all in this thread. */
+  lend?: LendWorker,
 ): Promise<TaskOutput> {
   const cache = storeFor(context.cacheRoot);
   const read = (record: OutputRecord): Uint8Array => {
@@ -151,7 +155,8 @@ export async function runTask(
         for (const block of source.blocks(65536)) balance.add(block.channels, block.count);
         matched = matchingEq(balance.result(), reference.bands, sampleRate);
       }
-      const streamed = await streamMaster(source, matched ? { ...settings, eq: [...settings.eq, ...matched.bands] } : settings, task.params.ditherSeed, sampleRate, cache);
+      const open = lend ? lentMasterFiles(lend, cache, context.cacheRoot) : undefined;
+      const streamed = await streamMaster(source, matched ? { ...settings, eq: [...settings.eq, ...matched.bands] } : settings, task.params.ditherSeed, sampleRate, cache, open);
       const { loudness } = streamed.facts;
       const profile = streamed.profile && { integrated: loudness.integrated, range: loudness.range, truePeak: loudness.truePeak, ...streamed.profile };
       return {

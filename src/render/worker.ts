@@ -3,9 +3,10 @@ import { join, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
 import { taskPlugins, type Task } from '../plan/graph.ts';
-import type { WorkerReply, WorkerRequest } from './pool.ts';
+import type { ServiceRequest, WorkerReply, WorkerRequest } from './pool.ts';
+import { serveMasterFiles } from './master-files-thread.ts';
 import { isRegistered } from '../registry/registry.ts';
-import { InputMissingError, runTask, trustObjects } from './run-task.ts';
+import { InputMissingError, runTask, storeFor, trustObjects } from './run-task.ts';
 
 // The launcher's globals (package root, public API) do not reach worker threads: take them
 // from the pool, so paths.ts answers here as in the main thread.
@@ -31,7 +32,13 @@ async function ensurePlugins(task: Task, projectRoot: string): Promise<void> {
 }
 
 const port = parentPort!;
-port.on('message', async (request: WorkerRequest) => {
+port.on('message', async (request: WorkerRequest | ServiceRequest) => {
+  if ('service' in request) {
+    // The service reports its own errors on its port; the pool only learns it is over.
+    await serveMasterFiles(request.port, storeFor(request.cacheRoot), request.spec, request.part);
+    port.postMessage({ id: request.id, ok: true, output: { outputs: {}, meta: {}, data: {} } } satisfies WorkerReply);
+    return;
+  }
   let reply: WorkerReply;
   try {
     await ensurePlugins(request.task, request.context.projectRoot);
