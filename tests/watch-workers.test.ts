@@ -72,9 +72,11 @@ describe('watch with workers', () => {
     const done2 = events.filter((event): event is Extract<BuildEvent, { type: 'task-done' }> => event.type === 'task-done' && event.result.status === 'rendered');
     const where = Object.fromEntries(done2.map((event) => [event.result.id, event.result.inWorker === true]));
     expect(where).toEqual({ 'stem:lead': true, 'bus:hall': true, 'bus:echo': true, 'bus:glue': true, mix: false, master: false, midi: false });
-    // The preview comes before the master.
-    const order = events.map((event) => (event.type === 'preview' ? 'preview' : event.type === 'task-done' && event.result.id === 'master' ? 'master' : '')).filter(Boolean);
-    expect(order).toEqual(['preview', 'master']);
+    // The previews come before the master: the window around the change (before the buses finished), then the whole mix.
+    const order = events
+      .map((event) => (event.type === 'preview' ? (event.region ? 'region' : 'mix') : event.type === 'task-done' && (event.result.id === 'master' || event.result.kind === 'bus') ? event.result.kind : ''))
+      .filter(Boolean);
+    expect(order).toEqual(['region', 'bus', 'bus', 'bus', 'mix', 'master']);
     expect((await cold.build({ jobs: 1 })).ok).toBe(true);
     const mine = digests(watched.root);
     expect(Object.keys(mine).length).toBeGreaterThan(6);

@@ -30,7 +30,7 @@ describe('mixdown watch', () => {
       expect(output).toMatch(/rebuilt \d+\.\d\ds after the save/);
       // The new mix was audible first: written as preview.wav before the master, and it is the mix.
       const rebuild = output.slice(output.indexOf('watching songs'));
-      const preview = /preview (\d+\.\d\d)s after the save: dist\/tiny\/preview\.wav \(tiny; master follows\)/.exec(rebuild);
+      const preview = /preview (\d+\.\d\d)s after the save: dist\/tiny\/preview\.wav \(tiny, the whole mix; master follows\)/.exec(rebuild);
       const master = /rebuilt (\d+\.\d\d)s after the save/.exec(rebuild);
       expect(preview, rebuild).not.toBeNull();
       expect(rebuild.indexOf(preview![0])).toBeLessThan(rebuild.indexOf(master![0]));

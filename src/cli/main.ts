@@ -352,8 +352,14 @@ async function watchCommand(command: Extract<CommandLine, { name: 'build' | 'wat
     onEvent: (event) => current().event(event),
     // Type errors in files no built song uses (a song's own are among its diagnostics).
     onTypeErrors: (errors) => printDiagnostics(errors),
-    onPreview: (song, variant, path, seconds) => {
-      process.stdout.write(`preview ${seconds.toFixed(2)}s after the save: ${relative(process.cwd(), path)} (${variant ? `${song}, variant ${variant}` : song}; master follows)\n`);
+    onPreview: (song, variant, path, seconds, region) => {
+      const which = variant ? `${song}, variant ${variant}` : song;
+      const clock = (at: number) => `${Math.floor(at / 60)}:${(at % 60).toFixed(1).padStart(4, '0')}`;
+      if (region) {
+        process.stdout.write(
+          `preview ${seconds.toFixed(2)}s after the save: ${relative(process.cwd(), path)} (${which}: ${clock(region.fromSeconds)}–${clock(region.toSeconds)}, the change at ${clock(region.changedAtSeconds)}; the whole mix follows)\n`,
+        );
+      } else process.stdout.write(`preview ${seconds.toFixed(2)}s after the save: ${relative(process.cwd(), path)} (${which}, the whole mix; master follows)\n`);
     },
     onBuild: (result, seconds) => {
       // Open pages of a song whose master (or a variant's) was rebuilt reload, keeping their playhead.

@@ -6,14 +6,16 @@
  * TypeScript checks the songs and plugins (the native tsc, a few hundred ms, beside the
  * loading): a song with a type error in its own files or in one it imports is not rendered
  * — its last good outputs stay — and fails with the errors (code frames) and MD106. Each rebuild
- * writes the new mix as dist/<song>/preview.wav the moment it is rendered, then the master,
- * and reports the time from the save to each.
+ * writes dist/<song>/preview.wav first as the window of the new mix around the change (once
+ * the changed stems are rendered, while the buses render), then as the whole new mix the moment
+ * it is rendered, then the master, and reports the time from the save to each.
  */
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { watch as chokidarWatch } from 'chokidar';
 import { WorkerPool } from '../render/pool.ts';
 import { build, cacheDir, type BuildOptions, type BuildResult } from '../pipeline/build.ts';
+import type { PreviewRegion } from '../pipeline/preview.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { analysedFiles, analysedSongs } from '../load/song-cache.ts';
@@ -43,8 +45,11 @@ export interface WatchOptions extends BuildOptions {
   readonly typeCheck?: boolean;
   /** Called after a build with the type errors that belong to no song it built (a plugin no song uses…). */
   readonly onTypeErrors?: (errors: readonly Diagnostic[]) => void;
-  /** Called when a rebuilt song's mix is written as preview.wav, before its master, with seconds from the save. */
-  readonly onPreview?: (song: string, variant: string | null, path: string, secondsSinceSave: number) => void;
+  /**
+   * Called when a rebuild writes preview.wav, with seconds from the save: first the window of the
+   * new mix around the change (`region`, while the buses render), then the whole mix, before the master.
+   */
+  readonly onPreview?: (song: string, variant: string | null, path: string, secondsSinceSave: number, region?: PreviewRegion) => void;
   /** Called after every build with what it did and, for rebuilds, seconds from the save. */
   readonly onBuild?: (result: BuildResult, secondsSinceSave: number | null) => void;
 }
@@ -79,7 +84,7 @@ export async function watchProject(options: WatchOptions): Promise<{ close(): Pr
       };
       // The mix is written as preview.wav as soon as it is rendered: audible before the master.
       const onEvent: BuildOptions['onEvent'] = (event) => {
-        if (event.type === 'preview' && savedAt !== null) options.onPreview?.(event.song, event.variant, event.path, (performance.now() - savedAt) / 1000);
+        if (event.type === 'preview' && savedAt !== null) options.onPreview?.(event.song, event.variant, event.path, (performance.now() - savedAt) / 1000, event.region);
         options.onEvent?.(event);
       };
       const result = await build({ preview: true, ...options, ...(workers ? { workers } : {}), beforeRender, onEvent });

@@ -86,6 +86,15 @@ class AutoFilterChannel {
   /** Song frames processed so far. */
   private position = 0;
 
+  /** Begin at song frame `frame` instead of 0, before any processing (a stream started mid-song, as watch's preview starts one): the LFO is then where the song's own is. */
+  startAt(frame: number): void {
+    // The smoothed LFO as a run from 0 leaves it: the same updates, one per control block (a scalar each).
+    for (let position = 0; position < frame; position += BLOCK) {
+      this.lfo += (lfoValue(this.options.shape, this.startPhase + position / this.cycleSamples) - this.lfo) * this.smoothing;
+    }
+    this.position = frame;
+  }
+
   constructor(options: Readonly<AutoFilterOptions>, sampleRate: number, startPhase: number, cycleSamples: number) {
     this.options = options;
     this.sampleRate = sampleRate;
@@ -156,8 +165,11 @@ export const autoFilter = defineEffect<AutoFilterOptions>({
     const cycleSamples = syncedSeconds(options.rate, ctx.beatSeconds) * sampleRate;
     const left = new AutoFilterChannel(options, sampleRate, options.phase, cycleSamples);
     const right = new AutoFilterChannel(options, sampleRate, options.phase + options.stereoPhase, cycleSamples);
+    let first = true;
     return {
-      process(_start, block) {
+      process(start, block) {
+        if (first) for (const channel of [left, right]) channel.startAt(start);
+        first = false;
         const curve = block.automation['frequency'];
         left.process(block.channels[0], curve);
         right.process(block.channels[1], curve);

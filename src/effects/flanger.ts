@@ -55,8 +55,11 @@ export const flanger = defineEffect<FlangerOptions>({
           sampleRate,
         }),
     );
+    let first = true;
     return {
-      process(_start, block) {
+      process(start, block) {
+        if (first) for (const line of lines) line.startAt(start);
+        first = false;
         lines[0].process(block.channels[0]);
         lines[1].process(block.channels[1]);
       },

@@ -118,6 +118,11 @@ export class ModulatedDelay {
   /** Song frames processed so far: the next frame's index and the line's write position. */
   private position = 0;
 
+  /** Begin at song frame `frame` instead of 0, before any processing (a stream started mid-song, as watch's preview starts one): the LFO is then where the song's own is. */
+  startAt(frame: number): void {
+    this.position = frame;
+  }
+
   constructor(settings: ModulatedDelaySettings) {
     this.settings = settings;
     const maxDelay = Math.max(...settings.centres) + settings.amplitude + 4;

@@ -71,6 +71,13 @@ class PhaserChannel {
   /** Song frames processed so far. */
   private position = 0;
 
+  /** Begin at song frame `frame` (a control edge) instead of 0, before any processing (a stream started mid-song, as watch's preview starts one): the LFO is then where the song's own is. */
+  startAt(frame: number): void {
+    this.position = frame;
+    // Where a run from 0 has its coefficient at a control edge: the ramp lands on it there.
+    this.a = this.coefficientAt(frame);
+  }
+
   constructor(settings: PhaserSettings) {
     this.settings = settings;
     this.state = new Float64Array(settings.stages);
@@ -139,8 +146,11 @@ export const phaser = defineEffect<PhaserOptions>({
     const stages = Math.min(12, Math.max(2, 2 * Math.round(options.stages / 2)));
     const hz = lfoHz(options.rate, ctx.beatSeconds);
     const channels = [0, 1].map((channel) => new PhaserChannel({ stages, centre: options.centre, depth: options.depth, hz, phase: -channel * 0.5 * options.spread, feedback: options.feedback, sampleRate }));
+    let first = true;
     return {
-      process(_start, block) {
+      process(start, block) {
+        if (first) for (const channel of channels) channel.startAt(start);
+        first = false;
         channels[0].process(block.channels[0]);
         channels[1].process(block.channels[1]);
       },

@@ -189,6 +189,11 @@ class ReverbNetwork {
     this.side = 0.5 * options.width;
   }
 
+  /** Begin at song frame `frame` instead of 0, before any processing (a stream started mid-song, as watch's preview starts one): the LFO is then where the song's own is. */
+  startAt(frame: number): void {
+    this.write = frame;
+  }
+
   private lineDelay(j: number, sample: number): number {
     const cycles = (this.lfoHz[j] * sample) / this.sampleRate + this.lfoPhase[j];
     return this.lengths[j] + this.modDepth * Math.sin(2 * Math.PI * (cycles % 1));
@@ -348,8 +353,11 @@ export const reverb = defineEffect<ReverbOptions>({
   },
   stream(ctx) {
     const network = new ReverbNetwork(ctx.options, ctx.sampleRate, ctx.seed);
+    let first = true;
     return {
-      process(_start, block) {
+      process(start, block) {
+        if (first) network.startAt(start);
+        first = false;
         network.process(block.channels[0], block.channels[1]);
       },
     };

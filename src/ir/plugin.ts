@@ -210,7 +210,13 @@ export interface EffectBlock {
 
 /** One slot's effect, processing a block at a time. */
 export interface EffectStream {
-  /** Process one block in place. Blocks come in order, each starting where the last ended; sizes may differ. */
+  /**
+   * Process one block in place. Blocks come in order, each starting where the last ended; sizes
+   * may differ. The first starts at frame 0 in a build, but watch's preview starts a stream
+   * mid-song (on silence, a few seconds before what it lets you hear): an effect whose sound
+   * follows the song's clock (an LFO's phase) takes it from the first `start`, not from a count
+   * of frames processed.
+   */
   process(start: Samples, block: EffectBlock): void;
   /**
    * Frames the output lags the input, for an effect that shapes a frame from input after it

@@ -3,11 +3,12 @@
  * emit — one song at a time so that one broken song never stops the others, and a song
  * that fails leaves its previous outputs in dist/ untouched.
  */
+import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RemoteCache, type RemoteStats } from '../cache/remote.ts';
 import { resolveRemoteCache, type RemoteCacheFlags } from '../cache/remote-config.ts';
-import { CacheStore } from '../cache/store.ts';
+import { CacheStore, type OutputRecord } from '../cache/store.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { MixdownError, type Diagnostic } from '../diagnostics/diagnostic.ts';
 import { linkOrCopyAtomicSync, writeFileAtomicSync } from '../io/atomic.ts';
@@ -27,6 +28,7 @@ import { emitSong, EmitState, ObjectMissingError, type EmitFile } from './emit.t
 import { execute, type TaskRunner } from './execute.ts';
 import type { OutputPath, TaskResult } from '../plan/outputs.ts';
 import { explainTask, LastBuildRecord } from './explain.ts';
+import { firstChangedFrame, writeRegionPreview, type PreviewRegion } from './preview.ts';
 import { updateLock } from './lock.ts';
 import { splitUnits, TimingFile, unitId, type Shard, type ShardSplit } from './shard.ts';
 
@@ -98,8 +100,11 @@ export type BuildEvent =
   | { readonly type: 'song-done'; readonly song: string; readonly variant: string | null; readonly report: SongReport; readonly dir: string }
   | { readonly type: 'song-failed'; readonly song: string; readonly variant: string | null; readonly diagnostics: readonly Diagnostic[] }
   | { readonly type: 'warning'; readonly diagnostic: Diagnostic }
-  /** The mix was rendered and written as preview.wav (with `preview`), before the master. */
-  | { readonly type: 'preview'; readonly song: string; readonly variant: string | null; readonly path: string }
+  /**
+   * preview.wav was written (with `preview`), before the master: the window of the new mix
+   * around the first change (`region`), as soon as the stems are rendered, then the whole mix.
+   */
+  | { readonly type: 'preview'; readonly song: string; readonly variant: string | null; readonly path: string; readonly region?: PreviewRegion }
   | { readonly type: 'shard'; readonly shard: Shard; readonly split: ShardSplit; readonly units: readonly string[] };
 
 export interface SongBuildResult {
@@ -492,6 +497,25 @@ async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: S
     await pluginsReady;
     return runner(task, inputs, taskContext);
   };
+  // watch: once the stems are in, the window of the new mix around the first change is
+  // rendered and written as preview.wav while the buses render (the whole mix follows).
+  const mixTask = graph.tasks.find((task) => task.kind === 'mix');
+  const stemIds = graph.tasks.filter((task) => task.kind === 'stem').map((task) => task.id);
+  const regionWanted =
+    context.preview && mixTask !== undefined && busesToRender > 0 && Object.keys(previous).length > 0 && !(useCache && context.cache.getAction(mixTask.key));
+  const records = new Map<string, Readonly<Record<string, OutputRecord>>>();
+  let regionPreview: Promise<void> | undefined;
+  const previewRegion = async () => {
+    // The project plugins the buses to render use are loaded here too.
+    await pluginsReady;
+    // Not once the whole mix is there (a song whose buses were quick): it is the better preview.
+    if (mixTask && records.has(mixTask.id)) return;
+    const changedAt = firstChangedFrame(graph, previous, records, context.cache);
+    if (changedAt === undefined) return;
+    const path = join(dir, 'preview.wav');
+    const region = writeRegionPreview(graph, records, changedAt, context.cache, { song: song.id, file: song.file, projectRoot: context.root }, path);
+    if (region) context.emit({ type: 'preview', song: song.id, variant: song.variant, path, region });
+  };
   const results = await execute(graph, {
     cache: context.cache,
     useCache,
@@ -502,6 +526,17 @@ async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: S
     onCorrupt: (digest) => context.emit({ type: 'warning', diagnostic: d.cacheCorrupt({ file: context.cache.root }, digest) }),
     onStart: (task) => context.emit({ type: 'task-start', song: song.id, variant: song.variant, task }),
     onDone: (result) => {
+      records.set(result.id, result.outputs);
+      if (regionWanted && !regionPreview && stemIds.every((id) => records.has(id))) {
+        // After the tasks this result lets start have gone to their workers.
+        regionPreview = new Promise<void>((resolve) => setImmediate(resolve))
+          .then(() => {
+            mkdirSync(dir, { recursive: true });
+            return previewRegion();
+          })
+          // A preview that cannot be made is no error of the build: the whole mix follows.
+          .catch(() => {});
+      }
       // Written here, synchronously, so it lands before the master task starts.
       if (result.kind === 'mix' && result.status === 'rendered' && context.preview && writePreview(context.cache, result.outputs.audio.digest, join(dir, 'preview.wav'))) {
         context.emit({ type: 'preview', song: song.id, variant: song.variant, path: join(dir, 'preview.wav') });
@@ -516,6 +551,7 @@ async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: S
       });
     },
   });
+  await regionPreview;
   return remote ? new Map([...results].map(([id, result]) => [id, marked(result)])) : results;
 }
 

@@ -193,7 +193,7 @@ const READ_AHEAD_FRAMES = 32_768;
  * its file when the object is known intact and is mixdown's stereo float layout (no
  * song-long buffer), else read whole and checked as any input is.
  */
-function stereoBlockReader(record: OutputRecord, cache: CacheStore, read: (record: OutputRecord) => Uint8Array, inline?: ReadonlyMap<string, Uint8Array>): StereoBlockReader & { close(): void } {
+export function stereoBlockReader(record: OutputRecord, cache: CacheStore, read: (record: OutputRecord) => Uint8Array, inline?: ReadonlyMap<string, Uint8Array>): StereoBlockReader & { close(): void } {
   const held = inline?.get(record.digest) ?? cache.peekObject(record.digest);
   const file = held ? undefined : cache.trustedObjectFile(record.digest);
   if (file) {
