@@ -50,6 +50,14 @@ export class SongLoader {
     return new SongLoader(root, server, runner);
   }
 
+  /**
+   * Forget every module's transform, so the next load reads the files again: the vite server
+   * runs without a file watcher, and a loader kept across builds (`watch`) must see the saves.
+   */
+  refresh(): void {
+    this.server.moduleGraph.invalidateAll();
+  }
+
   /** Execute one song module and return its value, or a located diagnostic. */
   async load(id: string, absoluteFile: string): Promise<LoadedSong | FailedSong> {
     const file = relative(this.root, absoluteFile).split('\\').join('/');
