@@ -117,7 +117,7 @@ export function writeRegionPreview(
   if (!mix || mix.kind !== 'mix') return undefined;
   const { lengthSamples, sampleRate } = mix.params;
   const window = previewWindow(changedAt, lengthSamples, sampleRate);
-  const start = Math.max(0, Math.floor((window.from - prerollFrames(graph.tasks, sampleRate)) / BLOCK_FRAMES) * BLOCK_FRAMES);
+  const start = Math.max(0, Math.floor((window.from - prerollFrames(graph.tasks, records, sampleRate)) / BLOCK_FRAMES) * BLOCK_FRAMES);
   const read = (record: OutputRecord): Uint8Array => {
     const bytes = cache.getObject(record.digest);
     if (!bytes) throw new Error(`preview: object ${record.digest} is missing`);

@@ -30,11 +30,14 @@ export interface PreviewWindow {
   readonly changedAt: number;
 }
 
-/** Where the window starts rendering: `preroll` before it (block-aligned, not before the song). */
-export function prerollFrames(tasks: readonly Task[], sampleRate: number): number {
+/**
+ * Frames the buses to render (`tasks` not in `done`) start before the window: the sum of their
+ * effects' tails (a bus fed by another hears the other's warm-up too), at most MAX_PREROLL_SECONDS.
+ */
+export function prerollFrames(tasks: readonly Task[], done: ReadonlyMap<string, unknown>, sampleRate: number): number {
   let seconds = 0;
   for (const task of tasks) {
-    if (task.kind !== 'bus') continue;
+    if (task.kind !== 'bus' || done.has(task.id)) continue;
     for (const slot of task.params.effects) seconds += findEffect(slot.plugin)?.tail?.(slot.options as never) ?? 0;
   }
   return Math.round(Math.min(MAX_PREROLL_SECONDS, seconds) * sampleRate);
