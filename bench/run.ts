@@ -252,6 +252,12 @@ export async function main(args: string[] = []): Promise<number> {
     if (edited === source) throw new Error(`songs/${song}/song.ts lost its BENCH_EDIT_SEED marker`);
     writeFileSync(file, edited);
     const edit = buildOnce(root);
+    // Issue 13's edit: the lead changed in the song's second half only (its last chorus).
+    const lateEdited = edited.replace('BENCH_LATE_EDIT = 0', 'BENCH_LATE_EDIT = 1');
+    if (lateEdited === edited) throw new Error(`songs/${song}/song.ts lost its BENCH_LATE_EDIT marker`);
+    writeFileSync(file, lateEdited);
+    const lateEdit = buildOnce(root);
+    writeFileSync(file, edited);
     // Any track edit re-renders the mix bus (glue), the mix and the master: editing only the
     // mix bus measures that floor, which no incremental scheme below the master can lower.
     const glueEdited = edited.replace('compressor({ threshold: -14, ratio: 2', 'compressor({ threshold: -14.5, ratio: 2');
@@ -268,6 +274,8 @@ export async function main(args: string[] = []): Promise<number> {
       ['no-op rebuild', `${noop.seconds.toFixed(2)} s = ${((noop.seconds / cold.seconds) * 100).toFixed(1)}% of cold (${noop.rendered} rendered)`],
       ['one-track edit', `${edit.seconds.toFixed(2)} s = ${((edit.seconds / cold.seconds) * 100).toFixed(1)}% of cold (${edit.rendered} rendered)`],
       ['  … task seconds', taskBreakdown(edit)],
+      ['one-track edit, second half', `${lateEdit.seconds.toFixed(2)} s = ${((lateEdit.seconds / cold.seconds) * 100).toFixed(1)}% of cold (${lateEdit.rendered} rendered; issue 13's target ≤ 20%)`],
+      ['  … task seconds', taskBreakdown(lateEdit)],
       ['mix-bus edit (floor)', `${mixBusEdit.seconds.toFixed(2)} s = ${((mixBusEdit.seconds / cold.seconds) * 100).toFixed(1)}% of cold (${mixBusEdit.rendered} rendered: ${taskBreakdown(mixBusEdit)})`],
     ];
     // The same song without the mastering chain (loudness normalisation and true-peak

@@ -37,6 +37,8 @@ import { at, random, steps } from './patterns.ts';
 
 /** Changes only the lead's phrasing; the benchmark edits it to time a one-track rebuild. */
 const BENCH_EDIT_SEED = 1;
+/** Changes only the lead's last chorus (the song's second half); the benchmark edits it to time a late one-track edit. */
+const BENCH_LATE_EDIT = 0;
 
 /** i – VI – III – VII, one bar each (pads in octave 3, arpeggio in octave 4). */
 const CHORDS = progression('A minor', ['i7', 'VImaj7', 'III', 'VII'], { octave: 3 });
@@ -193,7 +195,7 @@ export default defineSong({
       ],
       // More echo on the last chorus.
       automation: { 'send.echo': [{ at: '0:0:0', value: -12, section: 'chorus@2' }, { at: '15:0:0', value: -6, section: 'chorus@2', shape: 'curve', curve: 2 }, { at: '16:0:0', value: -12, section: 'chorus@2', shape: 'step' }] },
-      parts: leadParts(BENCH_EDIT_SEED),
+      parts: { ...leadParts(BENCH_EDIT_SEED), 'chorus@2': leadPart(BENCH_EDIT_SEED + 1 + BENCH_LATE_EDIT) },
     },
     bell: {
       instrument: synth({ wave: 'sine', envelope: { attack: 0.001, decay: 0.6, sustain: 0, release: 0.6 }, program: 14 }),
