@@ -73,6 +73,44 @@ export interface MasterSink {
   write(block: MasterBlock): Promise<void> | void;
   /** Forget what was written: a second limiting pass writes the master again. */
   restart(): Promise<void> | void;
+  /**
+   * What this pass wrote, measured (an OutputMeter run on every block the sink got): a sink that
+   * can meters the master itself — in another thread when its files are written there — and the
+   * chain leaves the metering to it. Absent: the chain meters.
+   */
+  measure?(): Promise<OutputMeasure> | OutputMeasure;
+}
+
+/** A pass's output, measured: its integrated loudness and the full report with its true peak. */
+export interface OutputMeasure {
+  readonly integrated: number;
+  readonly report: LoudnessReport;
+}
+
+/** Meters a pass's output block by block in order: BS.1770 steps and the true peak. */
+export class OutputMeter {
+  private readonly meter: LoudnessMeter;
+  private readonly truePeak: TruePeakStream;
+
+  constructor(
+    channelCount: number,
+    sampleRate: number,
+    private readonly length: number,
+  ) {
+    this.meter = new LoudnessMeter(channelCount, sampleRate, length);
+    this.truePeak = new TruePeakStream(channelCount, sampleRate, length);
+  }
+
+  push(block: MasterBlock): void {
+    const [from, to] = stepsOf(block, this.meter.hop, this.length);
+    for (let h = from; h < to; h++) this.meter.step(block.channels, h, undefined, block.start);
+    this.truePeak.push(block.channels, block.count);
+  }
+
+  result(): OutputMeasure {
+    const { meter } = this;
+    return { integrated: integratedOfSteps(meter.weighted, meter.hop), report: meter.reportWithTruePeak(this.truePeak.result(meter.samplePeak)) };
+  }
 }
 
 /** How close to its target the first limited master must be to be kept, LU. */
@@ -154,17 +192,22 @@ export async function masterStream(source: MasterSource, spool: MasterSpool, sin
   }
   const compressorDb = stages.compressorDb;
 
-  /** A pass over the spool scaling by `gain` into the sink, metered: the report. */
-  const scaledPass = async (gain: number, meter = new LoudnessMeter(channelCount, sampleRate, length), metered = false): Promise<LoudnessReport> => {
-    const truePeak = new TruePeakStream(channelCount, sampleRate, length);
+  /**
+   * A pass over the spool scaling by `gain` into the sink, metered (by the sink when it can):
+   * the report. `metered`: the loudness of this output is already known (the unlimited pass's
+   * meter, at gain 1), only its true peak is measured.
+   */
+  const scaledPass = async (gain: number, metered?: LoudnessMeter): Promise<LoudnessReport> => {
+    const own = !metered && !sink.measure ? new OutputMeter(channelCount, sampleRate, length) : undefined;
+    const truePeak = metered ? new TruePeakStream(channelCount, sampleRate, length) : undefined;
     for (const piece of spool.read(block)) {
       if (gain !== 1) for (const x of piece.channels) for (let i = 0; i < piece.count; i++) x[i] = x[i] * gain;
-      const [from, to] = stepsOf(piece, hop, length);
-      if (!metered) for (let h = from; h < to; h++) meter.step(piece.channels, h, undefined, piece.start);
-      truePeak.push(piece.channels, piece.count);
+      own?.push(piece);
+      truePeak?.push(piece.channels, piece.count);
       await sink.write(piece);
     }
-    return meter.reportWithTruePeak(truePeak.result(meter.samplePeak));
+    if (metered) return metered.reportWithTruePeak(truePeak!.result(metered.samplePeak));
+    return (own ? own.result() : await sink.measure!()).report;
   };
 
   if (!settings.loudness && !limiter) {
@@ -202,8 +245,7 @@ export async function masterStream(source: MasterSource, spool: MasterSpool, sin
     const envelope = new TruePeakEnvelopeStream(channelCount, sampleRate, length, limiterCeiling(limiterOptions.ceilingDb) / maxGain);
     const maxima = collect ? new SubStepMaxima(hop, Math.floor(length / hop)) : undefined;
     const limit = new LimiterStream(channelCount, length, sampleRate, limiterOptions, gain);
-    const meter = new LoudnessMeter(channelCount, sampleRate, length);
-    const truePeak = new TruePeakStream(channelCount, sampleRate, length);
+    const own = sink.measure ? undefined : new OutputMeter(channelCount, sampleRate, length);
     // The block read last waits for the next one: the envelope then reaches past its lookahead.
     const buffers = [0, 1].map(() => Array.from({ length: channelCount }, () => new Float32Array(block)));
     let pending: MasterBlock | undefined;
@@ -220,9 +262,7 @@ export async function masterStream(source: MasterSource, spool: MasterSpool, sin
       maxima?.addEnvelope(values, waiting.start, waiting.start, end);
       maxima?.addSamples(waiting.channels, waiting.start, waiting.start, end);
       limit.process(waiting.channels, waiting.channels, waiting.start, waiting.start, end, values, waiting.start);
-      const [from, to] = stepsOf(waiting, hop, length);
-      for (let h = from; h < to; h++) meter.step(waiting.channels, h, undefined, waiting.start);
-      truePeak.push(waiting.channels, waiting.count);
+      own?.push(waiting);
       await sink.write(waiting);
     };
     let turn = 0;
@@ -238,9 +278,10 @@ export async function masterStream(source: MasterSource, spool: MasterSpool, sin
       pending = { channels, start: piece.start, count: piece.count };
     }
     if (pending) await flush(pending);
+    const measured = own ? own.result() : await sink.measure!();
     return {
-      integrated: integratedOfSteps(meter.weighted, meter.hop),
-      loudness: () => meter.reportWithTruePeak(truePeak.result(meter.samplePeak)),
+      integrated: measured.integrated,
+      loudness: () => measured.report,
       maxReductionDb: limit.maxReductionDb,
       maxima,
     };
@@ -254,7 +295,7 @@ export async function masterStream(source: MasterSource, spool: MasterSpool, sin
   const target = settings.loudness.target;
   const unlimited = integratedOfSteps(meter.weighted, meter.hop);
   if (!Number.isFinite(unlimited)) {
-    return { loudness: await scaledPass(1, meter, true), gainDb: 0, limiterDb: 0, compressorDb, passes: 0 };
+    return { loudness: await scaledPass(1, meter), gainDb: 0, limiterDb: 0, compressorDb, passes: 0 };
   }
   // The gain the target needs without the limiter, then with it: forecast from the envelope,
   // which is exact up to ENVELOPE_HEADROOM_DB more. A forecast that needs more gain than that

@@ -12,16 +12,18 @@
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { CacheStore, OutputRecord } from '../cache/store.ts';
-import type { MasterBlock, MasterFacts } from '../master/chain.ts';
+import type { MasterBlock, MasterFacts, OutputMeasure } from '../master/chain.ts';
 import { joinParts, masterFiles, masterPart, type MasterFilesOpener, type MasterFilesResult, type MasterFilesSpec, type MasterPart, type MasterPartWriter } from './master-task.ts';
 
 type ToFiles =
   | { readonly type: 'block'; readonly channels: Float32Array[]; readonly start: number; readonly count: number }
+  | { readonly type: 'measure' }
   | { readonly type: 'finish'; readonly facts: MasterFacts; readonly audio?: OutputRecord }
   | { readonly type: 'abort' };
 
 type FromFiles =
   | { readonly type: 'ack' }
+  | { readonly type: 'measured'; readonly measure: OutputMeasure }
   | { readonly type: 'done'; readonly result: MasterFilesResult }
   | { readonly type: 'aborted' }
   | { readonly type: 'error'; readonly message: string };
@@ -80,7 +82,9 @@ function remotePart(port: MessagePort, cache: CacheStore, served: Promise<void>)
     port.close();
     wake?.();
   };
+  let measured: ((measure: OutputMeasure) => void) | undefined;
   port.on('message', (message: FromFiles) => {
+    if (message.type === 'measured') return measured?.(message.measure);
     if (message.type !== 'ack') return over(message);
     inFlight--;
     wake?.();
@@ -98,6 +102,15 @@ function remotePart(port: MessagePort, cache: CacheStore, served: Promise<void>)
       inFlight++;
       while (inFlight >= MAX_IN_FLIGHT && !failure) await new Promise<void>((resolve) => (wake = resolve));
       check();
+    },
+    async measure() {
+      check();
+      const answer = new Promise<OutputMeasure>((resolve) => (measured = resolve));
+      port.postMessage({ type: 'measure' } satisfies ToFiles);
+      // The answer, or the worker's end (an error: thrown below).
+      await Promise.race([answer, endedPromise]);
+      check();
+      return answer;
     },
     async finish(facts: MasterFacts, audio?: OutputRecord) {
       check();
@@ -142,6 +155,9 @@ export function serveMasterFiles(port: MessagePort, cache: CacheStore, spec: Mas
         if (message.type === 'block') {
           await files.write({ channels: message.channels, start: message.start, count: message.count });
           port.postMessage({ type: 'ack' } satisfies FromFiles);
+        } else if (message.type === 'measure') {
+          if (!files.measure) throw new Error(`the ${part} part measures nothing`);
+          port.postMessage({ type: 'measured', measure: await files.measure() } satisfies FromFiles);
         } else if (message.type === 'finish') end({ type: 'done', result: await files.finish(message.facts, message.audio) });
         else {
           await files.abort();

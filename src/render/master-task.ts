@@ -19,7 +19,7 @@ import { Mp3Stream } from '../io/mp3.ts';
 import { decodeWav, encodeWavPcm, encodeWavPcm16Dithered, FLOAT32_WAV_HEADER_BYTES, interleavedFloat32, pcmWavHeader, quantiseInt24, stereoFloat32Frames } from '../io/wav.ts';
 import type { MasterIR } from '../ir/types.ts';
 import { MASTER_ANALYSIS_KIND, MasterAnalyser, masterOvers, QuantiseScratch, underCeiling, type MasterAnalysisKey } from '../master/analysis.ts';
-import { masterStream, type MasterBlock, type MasterFacts, type MasterSink, type MasterSource, type MasterSpool } from '../master/chain.ts';
+import { masterStream, OutputMeter, type MasterBlock, type MasterFacts, type MasterSink, type MasterSource, type MasterSpool, type OutputMeasure } from '../master/chain.ts';
 import { OctaveBalanceMeter } from '../master/reference.ts';
 
 /** The mix as a MasterSource; `whole` reads it whole (a layout other than mixdown's stereo float, or a missing object: it throws). */
@@ -190,9 +190,11 @@ class FileSpool implements MasterSpool {
   }
 }
 
-/** What the master task writes: the files, the room's analysis, the reference's profile figures. */
+/** What the master task writes: the files, the room's analysis, the reference's profile figures; and the pass's loudness, measured on what it wrote. */
 export interface MasterFiles {
   write(block: MasterBlock): Promise<void>;
+  /** The loudness and true peak of what this pass wrote (the files part meters it). */
+  measure(): Promise<OutputMeasure>;
   finish(facts: MasterFacts): Promise<MasterFilesResult>;
   abort(): Promise<void>;
 }
@@ -261,6 +263,8 @@ export type MasterPart = 'files' | 'analysis' | 'both';
 /** One part's writer: blocks in, then its share of the result. */
 export interface MasterPartWriter {
   write(block: MasterBlock): Promise<void>;
+  /** The files part: what it was given, metered (the chain's OutputMeter, run where the files are written). */
+  measure?(): Promise<OutputMeasure>;
   /** `audio`: master.wav's record (the analysis part needs it; the others ignore it). */
   finish(facts: MasterFacts, audio?: OutputRecord): Promise<MasterFilesResult>;
   abort(): Promise<void>;
@@ -277,6 +281,7 @@ export function joinParts(files: MasterPartWriter, analysis: MasterPartWriter): 
     async write(block) {
       await Promise.all([files.write(block), analysis.write(block)]);
     },
+    measure: () => files.measure!(),
     async finish(facts) {
       const written = await files.finish(facts);
       const analysed = await analysis.finish(facts, written.outputs.audio);
@@ -292,7 +297,7 @@ export function joinParts(files: MasterPartWriter, analysis: MasterPartWriter): 
 export async function masterPart(cache: CacheStore, spec: MasterFilesSpec, part: MasterPart): Promise<MasterPartWriter> {
   if (part === 'both') {
     const both = await masterFiles(cache, spec);
-    return { write: (block) => both.write(block), finish: (facts) => both.finish(facts), abort: () => both.abort() };
+    return { write: (block) => both.write(block), measure: () => both.measure(), finish: (facts) => both.finish(facts), abort: () => both.abort() };
   }
   return part === 'files' ? masterFileWriters(cache, spec) : masterAnalysis(cache, spec);
 }
@@ -303,9 +308,12 @@ async function masterFileWriters(cache: CacheStore, { settings, ditherSeed, chan
   const wav16 = settings.dither ? new PcmWavWriter(cache, length, channelCount, sampleRate, 16) : undefined;
   const flac: FlacStream | undefined = settings.formats.includes('flac') ? await createFlacStream(channelCount, sampleRate, 24) : undefined;
   const mp3 = settings.formats.includes('mp3') ? new Mp3Stream(channelCount, sampleRate, settings.mp3Bitrate) : undefined;
+  const meter = new OutputMeter(channelCount, sampleRate, length);
   let integers = new Int32Array(0);
   return {
-    async write({ channels, start, count }) {
+    async write(block) {
+      const { channels, start, count } = block;
+      meter.push(block);
       await wav.add(encodeWavPcm(channels, sampleRate, 24), count, channelCount);
       // The dither's noise state at this block's first sample, as the whole file steps it (frame by frame, channel by channel).
       if (wav16) await wav16.add(encodeWavPcm16Dithered(channels, sampleRate, (ditherSeed + Math.imul(NOISE_STEP, start * channelCount)) >>> 0), count, channelCount);
@@ -317,6 +325,7 @@ async function masterFileWriters(cache: CacheStore, { settings, ditherSeed, chan
       }
       mp3?.push(channels, count);
     },
+    measure: async () => meter.result(),
     async finish() {
       const outputs: Record<string, OutputRecord> = { audio: await wav.finish() };
       if (wav16) outputs.audio16 = await wav16.finish();
@@ -406,6 +415,8 @@ export async function streamMaster(
         await files!.abort();
         files = await open(spec);
       },
+      // Metered where the files are written: with them in a worker, off this thread.
+      measure: () => files!.measure(),
     };
     const facts = await masterStream(source, spool, sink, sampleRate, settings);
     const finished = await files.finish(facts);
