@@ -88,6 +88,8 @@ class AutoFilterChannel {
 
   /** Begin at song frame `frame` instead of 0, before any processing (a stream started mid-song, as watch's preview starts one): the LFO is then where the song's own is. */
   startAt(frame: number): void {
+    // A stream that has run (or was restored from a checkpoint) keeps its own clock.
+    if (this.position !== 0) return;
     // The smoothed LFO as a run from 0 leaves it: the same updates, one per control block (a scalar each).
     for (let position = 0; position < frame; position += BLOCK) {
       this.lfo += (lfoValue(this.options.shape, this.startPhase + position / this.cycleSamples) - this.lfo) * this.smoothing;

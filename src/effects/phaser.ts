@@ -73,6 +73,8 @@ class PhaserChannel {
 
   /** Begin at song frame `frame` (a control edge) instead of 0, before any processing (a stream started mid-song, as watch's preview starts one): the LFO is then where the song's own is. */
   startAt(frame: number): void {
+    // A stream that has run (or was restored from a checkpoint) keeps its own clock.
+    if (this.position !== 0) return;
     this.position = frame;
     // Where a run from 0 has its coefficient at a control edge: the ramp lands on it there.
     this.a = this.coefficientAt(frame);

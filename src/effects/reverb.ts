@@ -191,6 +191,8 @@ class ReverbNetwork {
 
   /** Begin at song frame `frame` instead of 0, before any processing (a stream started mid-song, as watch's preview starts one): the LFO is then where the song's own is. */
   startAt(frame: number): void {
+    // A stream that has run (or was restored from a checkpoint) keeps its own clock.
+    if (this.write !== 0) return;
     this.write = frame;
   }
 
