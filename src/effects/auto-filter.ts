@@ -11,6 +11,7 @@
  */
 import { lfoValue, LFO_SHAPES, type LfoShape } from '../dsp/lfo-shape.ts';
 import { defineEffect } from '../api/define-effect.ts';
+import { captureFields, restoreFields } from '../ir/effect-state.ts';
 import { dampingFromResonance } from '../dsp/svf.ts';
 import type { Hertz } from '../theory/units.ts';
 import { isSyncedTime, syncedSeconds, type SyncedTime } from '../theory/sync.ts';
@@ -169,6 +170,8 @@ export const autoFilter = defineEffect<AutoFilterOptions>({
     const right = new AutoFilterChannel(options, sampleRate, options.phase + options.stereoPhase, cycleSamples);
     let first = true;
     return {
+      checkpoint: () => captureFields({ left, right }),
+      restore: (state) => restoreFields({ left, right }, state),
       process(start, block) {
         if (first) for (const channel of [left, right]) channel.startAt(start);
         first = false;

@@ -12,6 +12,7 @@
  * steady noise instead of distortion that follows the signal.
  */
 import { defineEffect } from '../api/define-effect.ts';
+import { captureFields, restoreFields, type EffectState } from '../ir/effect-state.ts';
 import type { EffectBlock, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
 import { mixSeed, NOISE_STEP, noiseAt } from '../dsp/random.ts';
 
@@ -53,6 +54,15 @@ class BitcrusherStream implements EffectStream {
     this.dither = dither;
     this.phase = new Float64Array([downsample, downsample]);
     this.noise = new Int32Array([mixSeed(context.seed, 0), mixSeed(context.seed, 1)]);
+  }
+
+  /** Every field is the stream's state or a constant of its setup: all of it, for `restore`. */
+  checkpoint(): EffectState {
+    return captureFields(this);
+  }
+
+  restore(state: EffectState): void {
+    restoreFields(this, state);
   }
 
   process(_start: number, block: EffectBlock): void {

@@ -5,6 +5,7 @@
  * sound, dry plus voices at equal power (−3 dB each), so a tone keeps about its level.
  */
 import { defineEffect } from '../api/define-effect.ts';
+import { captureFields, restoreFields } from '../ir/effect-state.ts';
 import { checkLfoRate, checkRange, lfoHz, ModulatedDelay, type LfoRate } from './modulation.ts';
 
 export interface ChorusOptions {
@@ -74,6 +75,8 @@ export const chorus = defineEffect<ChorusOptions>({
     });
     let first = true;
     return {
+      checkpoint: () => captureFields(lines),
+      restore: (state) => restoreFields(lines, state),
       process(start, block) {
         if (first) for (const line of lines) line.startAt(start);
         first = false;

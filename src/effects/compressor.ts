@@ -22,6 +22,7 @@
  * Automation: `threshold`, `ratio` and `makeup` follow their curves sample by sample.
  */
 import { defineEffect } from '../api/define-effect.ts';
+import { captureFields, restoreFields, type EffectState } from '../ir/effect-state.ts';
 import type { EffectBlock, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
 
@@ -228,6 +229,15 @@ export abstract class KeyedStream implements EffectStream {
     private readonly detector: LevelDetector,
     private readonly length: number,
   ) {}
+
+  /** Every field is the stream's state or a constant of its setup: all of it, for `restore`. */
+  checkpoint(): EffectState {
+    return captureFields(this);
+  }
+
+  restore(state: EffectState): void {
+    restoreFields(this, state);
+  }
 
   process(start: number, block: EffectBlock): void {
     const count = block.channels[0].length;

@@ -23,6 +23,7 @@
  */
 import { PlannedFft } from '../dsp/fft.ts';
 import { defineEffect } from '../api/define-effect.ts';
+import { captureFields, restoreFields } from '../ir/effect-state.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
 import { checkRange } from './modulation.ts';
 
@@ -94,6 +95,9 @@ function preparedImpulses(channels: readonly Float32Array[], predelay: number, g
  * input block is complete it is transformed, multiplied with the IR blocks, transformed back
  * and overlap-added into the block to play out next.
  */
+/** StereoConvolver's fields fixed by the impulse: left out of its checkpoints (large, and never changed by processing). */
+const CONSTANT_FIELDS = ['hl', 'hr', 'fft'];
+
 export class StereoConvolver {
   /** Frames the output lags the input: the partition size (0 for an empty IR, whose output is silence). */
   readonly latency: number;
@@ -278,6 +282,9 @@ export const convolution = defineEffect<ConvolutionOptions>({
     const convolver = new StereoConvolver(leftIr, rightIr);
     return {
       latency: convolver.latency,
+      // The impulse's spectra and the FFT's tables are fixed by the options: only the running buffers are state.
+      checkpoint: () => captureFields(convolver, CONSTANT_FIELDS),
+      restore: (state) => restoreFields(convolver, state, CONSTANT_FIELDS),
       process(_start, block) {
         convolver.process(block.channels[0], block.channels[1]);
       },

@@ -12,6 +12,7 @@
  * the peak of a click drifts a few samples late (the echo still starts on time).
  */
 import { defineEffect } from '../api/define-effect.ts';
+import { captureFields, restoreFields } from '../ir/effect-state.ts';
 import type { Hertz, Seconds } from '../theory/units.ts';
 import { checkRange } from './modulation.ts';
 import { isSyncedTime, syncedSeconds, type SyncedTime } from '../theory/sync.ts';
@@ -180,6 +181,8 @@ export const delay = defineEffect<DelayOptions>({
   stream(ctx) {
     const lines = new DelayLines(ctx.options, ctx.sampleRate, ctx.beatSeconds);
     return {
+      checkpoint: () => captureFields(lines),
+      restore: (state) => restoreFields(lines, state),
       process(_start, block) {
         lines.process(block.channels[0], block.channels[1], block.automation['feedback']);
       },

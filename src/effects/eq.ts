@@ -10,6 +10,7 @@
  * band's coefficients are re-designed every 32 samples (only when the value moved).
  */
 import { defineEffect } from '../api/define-effect.ts';
+import { captureFields, restoreFields, StateMismatchError, type EffectState } from '../ir/effect-state.ts';
 import type { EffectBlock, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
 import type { Decibels, Hertz } from '../theory/units.ts';
 import {
@@ -146,6 +147,18 @@ class EqStream implements EffectStream {
     this.bands = prepareBands(context.options.bands, context.sampleRate);
     const stateWords = this.bands.reduce((sum, b) => sum + 2 * b.sections.length, 0);
     this.states = [new Float64Array(stateWords), new Float64Array(stateWords)];
+  }
+
+  /** The fields (bands with their current sections, the grid, the biquads' states), and which bands follow a curve, by index. */
+  checkpoint(): EffectState {
+    return { fields: captureFields(this, ['automated']), automated: this.automated.map((band) => this.bands.indexOf(band)) };
+  }
+
+  restore(state: EffectState): void {
+    const { fields, automated } = state as { fields: EffectState; automated: number[] };
+    if (!Array.isArray(automated) || automated.some((index) => !this.bands[index])) throw new StateMismatchError('state.automated', 'not band indices');
+    restoreFields(this, fields, ['automated']);
+    this.automated = automated.map((index) => this.bands[index]);
   }
 
   process(start: number, block: EffectBlock): void {

@@ -6,6 +6,7 @@
  * the classic half-and-half sum, so comb peaks are at unity without feedback.
  */
 import { defineEffect } from '../api/define-effect.ts';
+import { captureFields, restoreFields } from '../ir/effect-state.ts';
 import { checkLfoRate, checkRange, lfoHz, ModulatedDelay, type LfoRate } from './modulation.ts';
 
 export interface FlangerOptions {
@@ -57,6 +58,8 @@ export const flanger = defineEffect<FlangerOptions>({
     );
     let first = true;
     return {
+      checkpoint: () => captureFields(lines),
+      restore: (state) => restoreFields(lines, state),
       process(start, block) {
         if (first) for (const line of lines) line.startAt(start);
         first = false;

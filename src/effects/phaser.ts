@@ -8,6 +8,7 @@
  * half-and-half sum.
  */
 import { defineEffect } from '../api/define-effect.ts';
+import { captureFields, restoreFields } from '../ir/effect-state.ts';
 import type { Hertz } from '../theory/units.ts';
 import { checkLfoRate, checkRange, CONTROL_BLOCK, lfoAt, lfoHz, type LfoRate } from './modulation.ts';
 
@@ -150,6 +151,8 @@ export const phaser = defineEffect<PhaserOptions>({
     const channels = [0, 1].map((channel) => new PhaserChannel({ stages, centre: options.centre, depth: options.depth, hz, phase: -channel * 0.5 * options.spread, feedback: options.feedback, sampleRate }));
     let first = true;
     return {
+      checkpoint: () => captureFields(channels),
+      restore: (state) => restoreFields(channels, state),
       process(start, block) {
         if (first) for (const channel of channels) channel.startAt(start);
         first = false;

@@ -14,6 +14,7 @@
  * louder by √(decay / 2 s), as in a real room.
  */
 import { defineEffect } from '../api/define-effect.ts';
+import { captureFields, restoreFields } from '../ir/effect-state.ts';
 import { createRandom } from '../dsp/random.ts';
 import type { Hertz, Seconds } from '../theory/units.ts';
 import { checkRange, CONTROL_BLOCK, nextPowerOfTwo } from './modulation.ts';
@@ -357,6 +358,8 @@ export const reverb = defineEffect<ReverbOptions>({
     const network = new ReverbNetwork(ctx.options, ctx.sampleRate, ctx.seed);
     let first = true;
     return {
+      checkpoint: () => captureFields(network),
+      restore: (state) => restoreFields(network, state),
       process(start, block) {
         if (first) network.startAt(start);
         first = false;

@@ -9,6 +9,7 @@
  * also make a signal-dependent DC offset, which a 5 Hz DC blocker removes.
  */
 import { defineEffect } from '../api/define-effect.ts';
+import { captureFields, restoreFields, type EffectState } from '../ir/effect-state.ts';
 import type { Decibels, Hertz } from '../theory/units.ts';
 import type { EffectBlock, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
 import { OVERSAMPLE_FACTORS, type OversampledBlockFn, type OversampleFactor, oversampleLatency, OversampleStream } from './oversample.ts';
@@ -183,6 +184,15 @@ class SaturationStream implements EffectStream {
   private driveGain(index: number): number {
     const at = index < 0 ? 0 : index >= this.length ? this.length - 1 : index;
     return Math.exp(this.driveDb[at % DRIVE_RING] * DB_TO_LN);
+  }
+
+  /** Every field is the stream's state or a constant of its setup: all of it, for `restore`. */
+  checkpoint(): EffectState {
+    return captureFields(this);
+  }
+
+  restore(state: EffectState): void {
+    restoreFields(this, state);
   }
 
   process(start: number, block: EffectBlock): void {

@@ -8,6 +8,7 @@
  * mono pan law's −3 dB at centre would just turn everything down.)
  */
 import { defineEffect } from '../api/define-effect.ts';
+import { captureFields, restoreFields, type EffectState } from '../ir/effect-state.ts';
 import type { EffectBlock, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
 import type { Decibels } from '../theory/units.ts';
 
@@ -92,6 +93,15 @@ class UtilityStream implements EffectStream {
     const gain = Math.pow(10, o.gain / 20);
     this.staticLeft = gain * balanceLeft(o.pan);
     this.staticRight = gain * balanceRight(o.pan);
+  }
+
+  /** Every field is the stream's state or a constant of its setup: all of it, for `restore`. */
+  checkpoint(): EffectState {
+    return captureFields(this);
+  }
+
+  restore(state: EffectState): void {
+    restoreFields(this, state);
   }
 
   process(_start: number, block: EffectBlock): void {

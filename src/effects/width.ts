@@ -9,6 +9,7 @@
  * tighter on big systems and cuts cleaner to vinyl.
  */
 import { defineEffect } from '../api/define-effect.ts';
+import { captureFields, restoreFields, type EffectState } from '../ir/effect-state.ts';
 import type { EffectBlock, EffectStream, EffectStreamContext } from '../ir/plugin.ts';
 import type { Hertz } from '../theory/units.ts';
 
@@ -96,6 +97,15 @@ class WidthStream implements EffectStream {
     this.width = amount;
     this.filter = bassMono > 0 ? new Lr4Highpass(bassMono, context.sampleRate) : null;
     this.side = new Float64Array(this.filter ? SIDE_BLOCK : 0);
+  }
+
+  /** Every field is the stream's state or a constant of its setup: all of it, for `restore`. */
+  checkpoint(): EffectState {
+    return captureFields(this);
+  }
+
+  restore(state: EffectState): void {
+    restoreFields(this, state);
   }
 
   process(_start: number, block: EffectBlock): void {

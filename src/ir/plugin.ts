@@ -1,7 +1,8 @@
 import type { MidiNote, Samples, Seconds, Ticks, Velocity } from '../theory/units.ts';
 import type { AudioFileData } from '../io/audio-file.ts';
+import type { EffectState } from './effect-state.ts';
 
-export type { AudioFileData };
+export type { AudioFileData, EffectState };
 
 /** Makes every property of an options object optional, recursively (arrays stay whole). */
 export type DeepPartial<T> = T extends readonly unknown[]
@@ -227,6 +228,19 @@ export interface EffectStream {
    * the input exactly. Fixed for the stream's life. @default 0
    */
   readonly latency?: Samples;
+  /**
+   * The stream's state between two blocks, as plain data (numbers and copies of typed
+   * arrays: delay lines, filter states, envelope followers, LFO phases, random generator
+   * positions, overlap buffers…; `captureFields` in ir/effect-state.ts reads a class's).
+   * The contract: a fresh stream of the same slot, restored from a checkpoint taken after
+   * the block ending at frame F and then fed the same blocks from F, gives the same bits as
+   * the stream that ran from frame 0. The engine keeps checkpoints of a bus's chain so an
+   * edit late in the song re-renders only from the last checkpoint before it. Optional: a
+   * chain with a slot lacking checkpoint/restore (most user plugins) always renders from 0.
+   */
+  checkpoint?(): EffectState;
+  /** Continue from a checkpoint of a stream of the same slot (see `checkpoint`); throws when the state does not fit. */
+  restore?(state: EffectState): void;
 }
 
 /**
