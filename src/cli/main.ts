@@ -254,7 +254,7 @@ async function verifyCommand(songs: readonly string[]): Promise<number> {
  */
 class BuildTimings {
   private readonly spans = new Map<string, { first: number; last: number }>();
-  private readonly tasks = new Map<string, { started: number; seconds: number; worker: boolean }>();
+  private readonly tasks = new Map<string, { started: number; seconds: number; worker: boolean; resumedFrom?: number }>();
   private readonly starts = new Map<string, number>();
   private readonly origin = performance.now();
 
@@ -265,7 +265,8 @@ class BuildTimings {
     if (event.type === 'task-done' && event.result.status === 'rendered') {
       const id = `${key}\u0000${event.result.id}`;
       const started = ((this.starts.get(id) ?? performance.now()) - this.origin) / 1000;
-      this.tasks.set(id, { started, seconds: event.result.seconds, worker: event.result.inWorker === true });
+      const resumed = event.result.resumedFrom;
+      this.tasks.set(id, { started, seconds: event.result.seconds, worker: event.result.inWorker === true, ...(resumed ? { resumedFrom: resumed } : {}) });
     }
     const kind = event.type === 'task-start' ? event.task.kind : event.result.kind;
     if (kind !== 'stem' || (event.type === 'task-done' && event.result.status !== 'rendered')) return;
@@ -283,12 +284,13 @@ class BuildTimings {
 
   /**
    * A rendered task's start (seconds since the command started) and own seconds, to the
-   * millisecond, and whether a worker rendered it; undefined for a cache hit.
+   * millisecond, whether a worker rendered it, and for a bus resumed from a checkpoint of its
+   * last render the source frame it rendered from; undefined for a cache hit.
    */
-  task(song: string, variant: string | null, id: string): { started: number; seconds: number; worker: boolean } | undefined {
+  task(song: string, variant: string | null, id: string): { started: number; seconds: number; worker: boolean; resumedFrom?: number } | undefined {
     const found = this.tasks.get(`${song}\u0000${variant ?? ''}\u0000${id}`);
     const ms = (seconds: number) => Math.round(seconds * 1000) / 1000;
-    return found && { started: ms(found.started), seconds: ms(found.seconds), worker: found.worker };
+    return found && { started: ms(found.started), seconds: ms(found.seconds), worker: found.worker, ...(found.resumedFrom ? { resumedFrom: found.resumedFrom } : {}) };
   }
 }
 

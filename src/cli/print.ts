@@ -69,7 +69,9 @@ export function createBuildPrinter(out: Writable, options: PrinterOptions = {}) 
             write(`${event.song} — variant ${event.variant ?? 'default'}`);
           }
           const where = options.explain && result.inWorker ? '  in a worker' : '';
-          write(result.status === 'cached' ? `  cached    ${result.id}${result.remote ? '  from the remote cache' : ''}` : `  rendered  ${result.id}  ${result.seconds.toFixed(2)}s${where}`);
+          const resumed = result.resumedFrom ? `  resumed from frame ${result.resumedFrom}` : '';
+          write(result.status === 'cached' ? `  cached    ${result.id}${result.remote ? '  from the remote cache' : ''}` : `  rendered  ${result.id}  ${result.seconds.toFixed(2)}s${resumed}${where}`);
+          if (options.explain && result.coldBecause) write(`              from frame 0: ${result.coldBecause}`);
           if (options.explain && event.reasons) for (const reason of event.reasons) write(`              because ${reason}`);
           break;
         }

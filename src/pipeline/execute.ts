@@ -32,6 +32,11 @@ export interface ExecuteOptions {
   readonly inFlight?: Map<string, Promise<TaskResult>>;
 }
 
+/** What a task's result says about resuming (a bus's): the frame it resumed from, or why it did not. */
+function resumeFacts(output: TaskOutput): Pick<TaskResult, 'resumedFrom' | 'coldBecause'> {
+  return { ...(output.resumedFrom ? { resumedFrom: output.resumedFrom } : {}), ...(output.coldBecause ? { coldBecause: output.coldBecause } : {}) };
+}
+
 export async function execute(graph: BuildGraph, options: ExecuteOptions): Promise<Map<string, TaskResult>> {
   const byId = new Map(graph.tasks.map((task) => [task.id, task]));
   const results = new Map<string, TaskResult>();
@@ -87,7 +92,7 @@ export async function execute(graph: BuildGraph, options: ExecuteOptions): Promi
         output = await options.run(task, inputs, options.context);
       }
       commit(task, output);
-      return { id: task.id, kind: task.kind, key: task.key, status: 'rendered', outputs: output.outputs, meta: output.meta, seconds: (performance.now() - started) / 1000, inWorker: output.inWorker === true };
+      return { id: task.id, kind: task.kind, key: task.key, status: 'rendered', outputs: output.outputs, meta: output.meta, seconds: (performance.now() - started) / 1000, inWorker: output.inWorker === true, ...resumeFacts(output) };
     });
   };
 
@@ -97,7 +102,7 @@ export async function execute(graph: BuildGraph, options: ExecuteOptions): Promi
     const started = performance.now();
     const output = await options.run(task, inputs, options.context);
     commit(task, output);
-    const result: TaskResult = { id: task.id, kind: task.kind, key: task.key, status: 'rendered', outputs: output.outputs, meta: output.meta, seconds: (performance.now() - started) / 1000, inWorker: output.inWorker === true };
+    const result: TaskResult = { id: task.id, kind: task.kind, key: task.key, status: 'rendered', outputs: output.outputs, meta: output.meta, seconds: (performance.now() - started) / 1000, inWorker: output.inWorker === true, ...resumeFacts(output) };
     options.onDone?.(result);
     return result;
   };

@@ -28,4 +28,8 @@ export interface TaskResult {
   readonly inWorker?: boolean;
   /** A cache hit that came from the remote cache (verified, then stored locally). */
   readonly remote?: boolean;
+  /** A bus rendered from a checkpoint of its last render: the frame it started from (printed, never written to outputs). */
+  readonly resumedFrom?: number;
+  /** Why a bus with an earlier render started from frame 0 instead (printed with --explain). */
+  readonly coldBecause?: string;
 }

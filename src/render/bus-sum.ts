@@ -4,6 +4,7 @@
  * run of frames, so the whole-song bus and the streamed one give the same sums.
  */
 import { fromDb } from '../dsp/levels.ts';
+import { StateMismatchError, type EffectState } from '../ir/effect-state.ts';
 import type { BusSource } from '../plan/graph.ts';
 import { renderAutomationBlock } from './automation-curve.ts';
 
@@ -16,6 +17,16 @@ export class BusInput {
 
   constructor(private readonly source: BusSource) {
     this.gain = fromDb(source.levelDb);
+  }
+
+  /** The level in force, carried from block to block (an automated send's). */
+  checkpoint(): EffectState {
+    return [this.lastDb, this.lastGain];
+  }
+
+  restore(state: EffectState): void {
+    if (!Array.isArray(state) || state.length !== 2 || state.some((value) => typeof value !== 'number')) throw new StateMismatchError('bus input', 'expected two numbers');
+    [this.lastDb, this.lastGain] = state as number[];
   }
 
   /** Add interleaved stereo `samples` (frames `start` … `start + frames − 1`) into `left` and `right` from index 0. */

@@ -4,6 +4,7 @@
  * fixed Web Audio graph, and is blended with its dry signal by the slot's mix.
  */
 import { processEffect, type AudioFileData, type EffectDefinition, type EffectStream } from '../ir/plugin.ts';
+import { StateMismatchError, type EffectState } from '../ir/effect-state.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
 import { svfCoefficients, svfHighpassBlock, svfState } from '../dsp/svf.ts';
@@ -96,6 +97,12 @@ export interface ChainStream {
   process(start: number, signal: Stereo, emit: ChainEmit): void;
   /** After the song's last block: let out the frames lagging slots still hold. */
   flush(emit: ChainEmit): void;
+  /** True when every slot's stream can checkpoint and restore (see EffectStream.checkpoint). */
+  readonly resumable: boolean;
+  /** The chain's state between two blocks: each slot's stream and its dry delay line. Only when `resumable`. */
+  checkpoint(): EffectState;
+  /** Continue from a checkpoint of a chain of the same slots; throws when it does not fit. */
+  restore(state: EffectState): void;
 }
 
 interface ChainStage {
@@ -207,7 +214,26 @@ export function streamChain(slots: readonly EffectSlotIR[], lengthSamples: numbe
     run(index + 1, outStart, out, false, emit);
   };
 
+  const resumable = stages.every((stage) => typeof stage.stream.checkpoint === 'function' && typeof stage.stream.restore === 'function');
   return {
+    resumable,
+    checkpoint() {
+      if (!resumable) throw new Error('a slot of this chain cannot checkpoint');
+      // A lagging slot's dry line holds `latency` frames of input the blend still needs; longer lines are scratch.
+      return stages.map((stage) => ({ stream: stage.stream.checkpoint!(), dry: stage.history ? stage.history.map((line) => line.slice(0, stage.latency)) : null }));
+    },
+    restore(state) {
+      if (!Array.isArray(state) || state.length !== stages.length) throw new StateMismatchError('chain', `expected ${stages.length} slots`);
+      stages.forEach((stage, index) => {
+        const saved = state[index] as { stream: EffectState; dry: Float32Array[] | null };
+        const history = stage.history;
+        if ((saved.dry === null) !== (history === null) || (history && saved.dry!.some((line) => !(line instanceof Float32Array) || line.length !== stage.latency))) {
+          throw new StateMismatchError(`chain.${index}.dry`, 'the dry line does not fit the slot');
+        }
+        stage.stream.restore!(saved.stream);
+        history?.forEach((line, c) => line.set(saved.dry![c]));
+      });
+    },
     process: (start, signal, emit) => run(0, start, signal, false, emit),
     flush(emit) {
       stages.forEach((stage, index) => {

@@ -5,6 +5,7 @@
  * levels are recomputed only where a curve moves (automation is mostly flat).
  */
 import { fromDb } from '../dsp/levels.ts';
+import { StateMismatchError, type EffectState } from '../ir/effect-state.ts';
 import type { StripParams } from '../plan/graph.ts';
 import { renderAutomationBlock } from './automation-curve.ts';
 
@@ -89,6 +90,19 @@ export class Fader {
       }
     }
     this.peak = peak;
+  }
+
+  /** What the fader carries from block to block: the peak so far and the levels in force. */
+  checkpoint(): EffectState {
+    return { peak: this.peak, lastDb: this.lastDb, lastPan: this.lastPan, gain: this.gain, panLeft: this.panLeft, panRight: this.panRight };
+  }
+
+  restore(state: EffectState): void {
+    const saved = state as Record<string, number>;
+    for (const field of ['peak', 'lastDb', 'lastPan', 'gain', 'panLeft', 'panRight'] as const) {
+      if (typeof saved[field] !== 'number') throw new StateMismatchError(`fader.${field}`, 'expected a number');
+    }
+    ({ peak: this.peak, lastDb: this.lastDb, lastPan: this.lastPan, gain: this.gain, panLeft: this.panLeft, panRight: this.panRight } = saved);
   }
 
   /** The curve's values for this run of frames, in a buffer reused from block to block. */

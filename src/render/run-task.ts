@@ -13,7 +13,11 @@ import { lentMasterFiles, type LendWorker } from './master-files-thread.ts';
 import { matchingEq, OctaveBalanceMeter, profile, type TrackProfile } from '../master/reference.ts';
 import type { StripParams, Task } from '../plan/graph.ts';
 import { renderBus, renderStem } from './stem.ts';
-import { busStreams, stemStreams, streamBus, streamStem, type StereoBlockReader } from './stream-strip.ts';
+import { busStreams, stemStreams, streamBus, streamStem, type StereoBlockReader, type StreamedStrip } from './stream-strip.ts';
+import { CHECKPOINT_FRAMES, copyPrefix, planResume, ResumeError, storeCheckpoint, type ResumePlan } from './resume.ts';
+import { lineageKey, readLineage, writeLineage, type LineageCheckpoint } from '../cache/lineage.ts';
+import { StateMismatchError } from '../ir/effect-state.ts';
+import { ENGINE_VERSION } from '../plan/graph.ts';
 import { readDeclaredFile } from './declared-file.ts';
 import { renderDawproject } from './dawproject-export.ts';
 import { createStemFile } from './stem-file.ts';
@@ -34,6 +38,10 @@ export interface TaskOutput {
   readonly inWorker?: boolean;
   /** Measurements of the outputs made on the way (the room's peaks), stored here but not yet shared with the remote. */
   readonly measurements?: readonly ActionEntry[];
+  /** A bus that resumed from a checkpoint of its last render: the source frame it rendered from (printed, never part of an output). */
+  readonly resumedFrom?: number;
+  /** Why a bus with an earlier render did not resume (printed with --explain). */
+  readonly coldBecause?: string;
 }
 
 export interface TaskContext {
@@ -122,8 +130,15 @@ export async function runTask(
         const keys = sidechainKeys(task.params.sidechains, inputs.slice(count), read);
         const readers = inputs.slice(0, count).map((input) => stereoBlockReader(input, cache, read, inline));
         try {
-          const streamed = await streamBus(task.params, readers, context, keys, cache);
-          return { outputs: streamed.outputs, meta: { peak: streamed.peak }, data: {}, measurements: streamed.measurements };
+          const streamed = await resumableBus(task, inputs, readers, keys, context, cache, inline);
+          return {
+            outputs: streamed.outputs,
+            meta: { peak: streamed.peak },
+            data: {},
+            measurements: streamed.measurements,
+            resumedFrom: streamed.resumedFrom,
+            ...(streamed.coldBecause ? { coldBecause: streamed.coldBecause } : {}),
+          };
         } finally {
           for (const reader of readers) reader.close();
         }
@@ -187,6 +202,49 @@ export async function runTask(
 
 /** Frames a file-backed bus input reads at once (256 KiB of stereo float). */
 const READ_AHEAD_FRAMES = 32_768;
+
+/**
+ * A streamed bus, resumed from its lineage when it can be (see resume.ts): checkpoints are
+ * taken every CHECKPOINT_FRAMES and recorded, with the inputs and outputs, as the channel's
+ * lineage once the outputs are in the store. A resume that fails on the way (an earlier
+ * output gone, a state that does not fit) is abandoned and the bus rendered from frame 0.
+ */
+async function resumableBus(
+  task: Extract<Task, { kind: 'bus' }>,
+  inputs: readonly OutputRecord[],
+  readers: readonly StereoBlockReader[],
+  keys: ReadonlyMap<string, Stereo>,
+  context: TaskContext,
+  cache: CacheStore,
+  inline?: ReadonlyMap<string, Uint8Array>,
+): Promise<StreamedStrip & { coldBecause?: string }> {
+  const lineage = lineageKey({ song: context.song, channel: task.params.channelId, engine: ENGINE_VERSION }, task.params);
+  const earlier = readLineage(context.cacheRoot, lineage);
+  const plan = planResume(cache, earlier, inputs, inline);
+  const attempt = async (from: Extract<ResumePlan, { resume: true }> | undefined) => {
+    const checkpoints: LineageCheckpoint[] = from ? from.earlier.checkpoints.filter((point) => point.frame <= from.checkpoint.frame) : [];
+    const streamed = await streamBus(task.params, readers, context, keys, cache, {
+      every: CHECKPOINT_FRAMES,
+      onCheckpoint: async (checkpoint) => {
+        checkpoints.push(storeCheckpoint(cache, checkpoint));
+      },
+      from: from && { checkpoint: from.checkpoint, prefix: (name, bytes, writer) => copyPrefix(cache, from.earlier.outputs[name], bytes, writer) },
+    });
+    // Only a render that could checkpoint (every insert keeps its state as data) leaves a lineage.
+    if (checkpoints.length > 0) {
+      await cache.flush(checkpoints.map((point) => point.digest));
+      writeLineage(context.cacheRoot, { lineage, task: task.key, inputs, outputs: streamed.outputs, checkpoints });
+    }
+    return streamed;
+  };
+  if (!plan.resume) return { ...(await attempt(undefined)), ...(earlier ? { coldBecause: plan.reason } : {}) };
+  try {
+    return await attempt(plan);
+  } catch (error) {
+    if (!(error instanceof ResumeError || error instanceof StateMismatchError)) throw error;
+    return { ...(await attempt(undefined)), coldBecause: error.message };
+  }
+}
 
 /**
  * A bus input read a block at a time: from memory when this thread holds the object, from

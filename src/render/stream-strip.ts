@@ -10,6 +10,7 @@
  */
 import type { ActionEntry, CacheStore, OutputRecord } from '../cache/store.ts';
 import type { ObjectWriter } from '../cache/object-writer.ts';
+import { captureFields, restoreFields, StateMismatchError, type EffectState } from '../ir/effect-state.ts';
 import { float32WavHeader } from '../io/wav.ts';
 import { renderInstrument, type InstrumentDefinition, type InstrumentRenderContext, type InstrumentStream } from '../ir/plugin.ts';
 import type { BusParams, StemParams, StripParams } from '../plan/graph.ts';
@@ -32,6 +33,8 @@ export interface StreamedStrip {
   readonly peak: number;
   /** The room's measurements of the outputs, stored locally; the main thread shares them. */
   readonly measurements: readonly ActionEntry[];
+  /** The source frame the render started from: 0, or a checkpoint's frame when it resumed. */
+  readonly resumedFrom: number;
 }
 
 /** True when this bus can be rendered block by block. */
@@ -47,6 +50,36 @@ export function stemStreams(params: StemParams): boolean {
 
 /** What feeds a strip, a block at a time: fills the zeroed `left`/`right` for frames from `start` and says which arrays hold the signal. */
 type BlockSource = (start: number, left: Float32Array<ArrayBuffer>, right: Float32Array<ArrayBuffer>) => Stereo;
+
+/** The strip's state between two blocks of its source: what a resumed render restores. */
+export interface StripCheckpoint {
+  /** Source frames consumed: the render goes on with the block that starts here (a multiple of BLOCK_FRAMES). */
+  readonly frame: number;
+  /** Frames each output holds by then (fewer than `frame` when a slot lags). */
+  readonly written: number;
+  /** The inserts', the fader's, the peaks meter's and the source's state. */
+  readonly state: EffectState;
+}
+
+/** Checkpoints while streaming, and a start from one instead of frame 0. */
+export interface StripResume {
+  /** Take a checkpoint each time this many source frames are done (a multiple of BLOCK_FRAMES). */
+  readonly every: number;
+  /** Receives each checkpoint, in order; waited for before the next block. */
+  readonly onCheckpoint: (checkpoint: StripCheckpoint) => Promise<void>;
+  /** Start here: each output's bytes after its header and before `written` come from `prefix`, the state from the checkpoint. */
+  readonly from?: {
+    readonly checkpoint: StripCheckpoint;
+    /** Write the first `bytes` bytes of the earlier render's output `name` after its header into `writer` (throws when they cannot be had intact). */
+    prefix(name: 'audio' | 'prefader', bytes: number, writer: ObjectWriter): Promise<void>;
+  };
+}
+
+/** The source's own state between blocks (a bus's automated send levels). */
+interface SourceState {
+  checkpoint(): EffectState;
+  restore(state: EffectState): void;
+}
 
 export async function streamStem(params: StemParams, where: StemContext, keys: ReadonlyMap<string, Stereo>, cache: CacheStore): Promise<StreamedStrip> {
   const definition = findInstrument(params.instrument.plugin)!;
@@ -79,15 +112,30 @@ export interface StereoBlockReader {
 }
 
 /** Sum a bus's sources (outputs at unity, sends at their levels) a block at a time, then its inserts and fader. */
-export async function streamBus(params: BusParams, sources: readonly StereoBlockReader[], where: StemContext, keys: ReadonlyMap<string, Stereo>, cache: CacheStore): Promise<StreamedStrip> {
+export async function streamBus(
+  params: BusParams,
+  sources: readonly StereoBlockReader[],
+  where: StemContext,
+  keys: ReadonlyMap<string, Stereo>,
+  cache: CacheStore,
+  resume?: StripResume,
+): Promise<StreamedStrip> {
   const inputs = params.sources.map((source) => new BusInput(source));
-  return streamStrip(params, where, keys, cache, (start, left, right) => {
-    sources.forEach((source, index) => {
-      const frames = Math.min(left.length, source.frames - start);
-      if (frames > 0) inputs[index].addInto(source.read(start, frames), start, frames, left, right);
+  const inputState: SourceState = {
+    checkpoint: () => inputs.map((input) => input.checkpoint()),
+    restore(state) {
+      if (!Array.isArray(state) || state.length !== inputs.length) throw new StateMismatchError('bus inputs', `expected ${inputs.length}`);
+      inputs.forEach((input, index) => input.restore(state[index]));
+    },
+  };
+  const source: BlockSource = (start, left, right) => {
+    sources.forEach((reader, index) => {
+      const frames = Math.min(left.length, reader.frames - start);
+      if (frames > 0) inputs[index].addInto(reader.read(start, frames), start, frames, left, right);
     });
     return [left, right];
-  });
+  };
+  return streamStrip(params, where, keys, cache, source, resume && { ...resume, source: inputState });
 }
 
 /**
@@ -95,7 +143,14 @@ export async function streamBus(params: BusParams, sources: readonly StereoBlock
  * fader, each block written on into the objects being made. `source` null: a muted channel
  * with no pre-fader send, whose output is silence.
  */
-async function streamStrip(params: StripParams, where: StemContext, keys: ReadonlyMap<string, Stereo>, cache: CacheStore, source: BlockSource | null): Promise<StreamedStrip> {
+async function streamStrip(
+  params: StripParams,
+  where: StemContext,
+  keys: ReadonlyMap<string, Stereo>,
+  cache: CacheStore,
+  source: BlockSource | null,
+  resume?: StripResume & { readonly source: SourceState },
+): Promise<StreamedStrip> {
   const length = params.lengthSamples;
   const location = { file: where.file, song: where.song, track: params.channelId };
   const writers: { abort(): Promise<void> }[] = [];
@@ -115,6 +170,7 @@ async function streamStrip(params: StripParams, where: StemContext, keys: Readon
     // The listening room's waveform of this output, measured on the way out.
     const buckets = bucketCount(length, params.sampleRate);
     const peaks = new PeaksMeter(length, buckets, 2);
+    let resumedFrom = 0;
     if (!source) {
       for (let start = 0; start < length; start += BLOCK_FRAMES) {
         audio.writeFloat32(block, 2 * Math.min(BLOCK_FRAMES, length - start));
@@ -154,22 +210,47 @@ async function streamStrip(params: StripParams, where: StemContext, keys: Readon
           peaks.add(block, start, frames);
         }
       };
+      // Checkpoints need every part's state as data: inserts that can give it, and no stem file
+      // (a FLAC encoder's state is the library's; a resumed strip copies only the float outputs).
+      const resumable = resume !== undefined && (chain?.resumable ?? true) && params.stemFormat === undefined && resume.every > 0 && resume.every % BLOCK_FRAMES === 0;
+      let written = 0;
+      const state = (): EffectState => ({ chain: chain ? chain.checkpoint() : null, fader: fader.checkpoint(), peaks: captureFields(peaks), source: resume!.source.checkpoint() });
+      let first = 0;
+      if (resumable && resume.from && resume.from.checkpoint.frame > 0) {
+        const { checkpoint, prefix } = resume.from;
+        const saved = checkpoint.state as { chain: EffectState; fader: EffectState; peaks: EffectState; source: EffectState };
+        if (checkpoint.frame % BLOCK_FRAMES !== 0 || checkpoint.frame >= length || checkpoint.written > checkpoint.frame) throw new StateMismatchError('checkpoint', 'not a block edge inside the song');
+        if (chain) chain.restore(saved.chain);
+        fader.restore(saved.fader);
+        restoreFields(peaks, saved.peaks);
+        resume.source.restore(saved.source);
+        await prefix('audio', 8 * checkpoint.written, audio);
+        if (prefader) await prefix('prefader', 8 * checkpoint.written, prefader);
+        written = checkpoint.written;
+        first = resumedFrom = checkpoint.frame;
+      }
+      const count = (from: number, signal: Stereo) => {
+        written = from + signal[0].length;
+        emit(from, signal);
+      };
       const left = new Float32Array(BLOCK_FRAMES);
       const right = new Float32Array(BLOCK_FRAMES);
-      for (let start = 0; start < length; start += BLOCK_FRAMES) {
+      for (let start = first; start < length; start += BLOCK_FRAMES) {
         const frames = Math.min(BLOCK_FRAMES, length - start);
         const l = left.subarray(0, frames);
         const r = right.subarray(0, frames);
         l.fill(0);
         r.fill(0);
         const signal = source(start, l, r);
-        if (chain) chain.process(start, signal, emit);
-        else emit(start, signal);
+        if (chain) chain.process(start, signal, count);
+        else count(start, signal);
         // Disk time overlaps render time; wait only when the writers' buffers are all out.
         if (audio.full) await audio.room();
         if (prefader?.full) await prefader.room();
+        const done = start + frames;
+        if (resumable && done % resume.every === 0 && done < length) await resume.onCheckpoint({ frame: done, written, state: state() });
       }
-      chain?.flush(emit);
+      chain?.flush(count);
     }
     const outputs: Record<string, OutputRecord> = { audio: cache.installWritten(await audio.finish()) };
     if (prefader) outputs.prefader = cache.installWritten(await prefader.finish());
@@ -178,7 +259,7 @@ async function streamStrip(params: StripParams, where: StemContext, keys: Readon
     const measurements = [await storeMeasurement(cache, 'room-peaks', { digest: outputs.audio.digest, buckets }, measured, false)];
     // The room draws the file dist/ gets; a FLAC one it could not read back itself.
     if (outputs.file) measurements.push(await storeMeasurement(cache, 'room-peaks', { digest: outputs.file.digest, buckets }, clippedPeaks(measured), false));
-    return { outputs, peak: params.mute ? 0 : fader.peak, measurements };
+    return { outputs, peak: params.mute ? 0 : fader.peak, measurements, resumedFrom };
   } catch (error) {
     await Promise.all(writers.map((writer) => writer.abort()));
     throw error;
