@@ -534,7 +534,8 @@ async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: S
     inFlight: context.inFlight,
     jobs: context.jobs,
     run,
-    context: { song: song.id, file: song.file, cacheRoot: context.cache.root, projectRoot: context.root },
+    // --no-cache renders every task from frame 0 too: no resuming from an earlier render.
+    context: { song: song.id, file: song.file, cacheRoot: context.cache.root, projectRoot: context.root, resume: useCache },
     onCorrupt: (digest) => context.emit({ type: 'warning', diagnostic: d.cacheCorrupt({ file: context.cache.root }, digest) }),
     onStart: (task) => context.emit({ type: 'task-start', song: song.id, variant: song.variant, task }),
     onDone: (result) => {

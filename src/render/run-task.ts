@@ -51,6 +51,8 @@ export interface TaskContext {
   readonly cacheRoot: string;
   /** The project's folder, for files a task reads by their project path (a reference track). */
   readonly projectRoot: string;
+  /** A bus may resume from a checkpoint of its last render (false: --no-cache, every task from frame 0). @default true */
+  readonly resume?: boolean;
 }
 
 /** A dependency's object was missing or failed its digest check when a task read it. */
@@ -219,7 +221,7 @@ async function resumableBus(
   inline?: ReadonlyMap<string, Uint8Array>,
 ): Promise<StreamedStrip & { coldBecause?: string }> {
   const lineage = lineageKey({ song: context.song, channel: task.params.channelId, engine: ENGINE_VERSION }, task.params);
-  const earlier = readLineage(context.cacheRoot, lineage);
+  const earlier = context.resume === false ? undefined : readLineage(context.cacheRoot, lineage);
   const plan = planResume(cache, earlier, inputs, inline);
   const attempt = async (from: Extract<ResumePlan, { resume: true }> | undefined) => {
     const checkpoints: LineageCheckpoint[] = from ? from.earlier.checkpoints.filter((point) => point.frame <= from.checkpoint.frame) : [];
