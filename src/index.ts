@@ -76,6 +76,9 @@ export type {
   SidechainInput,
   AudioFileData,
 } from './ir/plugin.ts';
+// A plugin's stream state for checkpoint()/restore(): read and write a class's fields as plain data.
+export { captureFields, restoreFields, StateMismatchError } from './ir/effect-state.ts';
+export type { EffectState } from './ir/effect-state.ts';
 export * from './instruments/index.ts';
 export { clip, audioTrack } from './instruments/audio-track.ts';
 export { detectHits, hitsToNotes } from './api/hits.ts';

@@ -7,13 +7,14 @@
  * checkpoint or an earlier output that is missing or corrupt falls back to an earlier
  * checkpoint or to frame 0, with the same bytes.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildEvent } from '../src/pipeline/build.ts';
 import type { LineageEntry } from '../src/cache/lineage.ts';
 import { CHECKPOINT_FRAMES } from '../src/render/resume.ts';
-import { createProject, distDigests, type TestProject } from './helpers/project.ts';
+import { createProject, distDigests, REPO_ROOT, type TestProject } from './helpers/project.ts';
 
 /** Seven bars at 120 bpm (14 s, and the tails): checkpoints every 5.5 s. `late`: the pitch of the lead's note at bar 6 (12 s). */
 const song = (late: string) => `
@@ -153,5 +154,30 @@ describe('a bus resumes from a checkpoint after an edit late in the song', () =>
     const resumed = await buildNoting(project);
     expect(resumed['bus:fx']).toBe(0);
     expect(distDigests(project.root, notReport)).toEqual(await coldDigests(song('C6')));
+  });
+});
+
+describe('the command says which buses resumed', () => {
+  it('build --json gives a resumed bus task its resumedFrom frame (rendered in worker threads)', () => {
+    const project = createProject({ songs: { resume: song('A4') } });
+    const build = () => {
+      const run = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'mixdown.js'), 'build', '--json', '--jobs', '2'], { cwd: project.root, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+      expect(run.status, run.stderr).toBe(0);
+      const summary = JSON.parse(run.stdout) as { songs: { tasks: { id: string; resumedFrom?: number; seconds?: number }[] }[] };
+      return Object.fromEntries(summary.songs[0].tasks.map((task) => [task.id, task]));
+    };
+    try {
+      const cold = build();
+      expect(cold['bus:fx'].seconds).toBeGreaterThan(0);
+      expect(cold['bus:fx']).not.toHaveProperty('resumedFrom');
+      project.write('songs/resume/song.ts', song('F5'));
+      const edited = build();
+      expect(edited['bus:fx'].resumedFrom).toBe(2 * CHECKPOINT_FRAMES);
+      expect(edited['bus:wide'].resumedFrom).toBe(2 * CHECKPOINT_FRAMES);
+      expect(edited['stem:lead']).not.toHaveProperty('resumedFrom');
+      expect(edited['stem:beat']).not.toHaveProperty('seconds');
+    } finally {
+      project.dispose();
+    }
   });
 });
