@@ -8,12 +8,14 @@
  * checkpoint or to frame 0, with the same bytes.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildEvent } from '../src/pipeline/build.ts';
 import type { LineageEntry } from '../src/cache/lineage.ts';
 import { CHECKPOINT_FRAMES } from '../src/render/resume.ts';
+import { encodeState } from '../src/ir/effect-state.ts';
 import { createProject, distDigests, REPO_ROOT, type TestProject } from './helpers/project.ts';
 
 /** Seven bars at 120 bpm (14 s, and the tails): checkpoints every 5.5 s. `late`: the pitch of the lead's note at bar 6 (12 s). */
@@ -142,6 +144,21 @@ describe('a bus resumes from a checkpoint after an edit late in the song', () =>
     expect(resumed['bus:fx']).toBe(0);
     expect(resumed['bus:wide']).toBe(2 * CHECKPOINT_FRAMES);
     expect(distDigests(project.root, notReport)).toEqual(await coldDigests(song('B5')));
+  });
+
+  it('checkpoints of another shape (intact objects, a state that does not fit): renders from frame 0, same bytes', async () => {
+    const entry = lineageOf(project, 'fx');
+    // Four slots of nothing: the chain's restore meets null where a slot's state should be.
+    const alien = Buffer.from(encodeState({ chain: [null, null, null, null], fader: 'loud' }));
+    const digest = createHash('sha256').update(alien).digest('hex');
+    mkdirSync(dirname(objectFile(project, digest)), { recursive: true });
+    writeFileSync(objectFile(project, digest), alien);
+    const lineageFile = join(project.root, '.mixdown/cache/lineage', entry.lineage.slice(0, 2), `${entry.lineage}.json`);
+    writeFileSync(lineageFile, JSON.stringify({ ...entry, checkpoints: entry.checkpoints.map((point) => ({ ...point, digest })) }));
+    project.write('songs/resume/song.ts', song('A5'));
+    const resumed = await buildNoting(project);
+    expect(resumed['bus:fx']).toBe(0);
+    expect(distDigests(project.root, notReport)).toEqual(await coldDigests(song('A5')));
   });
 
   it('the earlier output corrupt: renders from frame 0, same bytes', async () => {

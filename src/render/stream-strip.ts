@@ -220,10 +220,15 @@ async function streamStrip(
         const { checkpoint, prefix } = resume.from;
         const saved = checkpoint.state as { chain: EffectState; fader: EffectState; peaks: EffectState; source: EffectState };
         if (checkpoint.frame % BLOCK_FRAMES !== 0 || checkpoint.frame >= length || checkpoint.written > checkpoint.frame) throw new StateMismatchError('checkpoint', 'not a block edge inside the song');
-        if (chain) chain.restore(saved.chain);
-        fader.restore(saved.fader);
-        restoreFields(peaks, saved.peaks);
-        resume.source.restore(saved.source);
+        try {
+          if (chain) chain.restore(saved.chain);
+          fader.restore(saved.fader);
+          restoreFields(peaks, saved.peaks);
+          resume.source.restore(saved.source);
+        } catch (error) {
+          // Whatever does not fit (another shape of state, a plugin's restore that throws) means starting from frame 0.
+          throw error instanceof StateMismatchError ? error : new StateMismatchError('checkpoint', error instanceof Error ? error.message : String(error));
+        }
         await prefix('audio', 8 * checkpoint.written, audio);
         if (prefader) await prefix('prefader', 8 * checkpoint.written, prefader);
         written = checkpoint.written;
