@@ -28,7 +28,7 @@ function renderLoop(hits: readonly Hit[], seconds: number, noiseDb = -60, seed =
   const none = () => {
     throw new Error('no files');
   };
-  renderInstrument(drums.definition, { sampleRate: rate, options: drums({}).options, notes, output, seed, readAudio: none, readFile: none });
+  renderInstrument(drums.definition, { sampleRate: rate, options: drums({}).options, notes, output, seed, readAudio: none, readFile: none, openFile: none });
   const random = createRandom(seed);
   const amplitude = 10 ** (noiseDb / 20) * Math.sqrt(3); // uniform noise of that RMS
   const [signal] = output;

@@ -12,6 +12,7 @@ import { mixSeed } from '../src/dsp/random.ts';
 import type { SampleSource, SampleZone, ZoneEnvelope } from '../src/instruments/zones.ts';
 import { midiToFrequency } from '../src/theory/pitch.ts';
 import { peak, peakFrequency, spectrum } from './helpers/audio.ts';
+import { openBytes } from './helpers/instrument.ts';
 
 const RATE = 48000;
 const CENTRE = Math.SQRT1_2; // constant-power pan of a mono sample at centre
@@ -281,7 +282,7 @@ function renderTrack<O extends object>(factory: InstrumentFactory<O>, options: P
   const readFile = (): never => {
     throw new Error('no byte files');
   };
-  renderInstrument(factory.definition, { sampleRate: RATE, options: resolved, notes, output, seed, readAudio, readFile });
+  renderInstrument(factory.definition, { sampleRate: RATE, options: resolved, notes, output, seed, readAudio, readFile, openFile: readFile });
   return output;
 }
 
@@ -333,7 +334,7 @@ describe('kit', () => {
     // The kick pad is the drums' kick (the same hit rendered on its own), panned centre.
     const alone = new Float32Array(RATE);
     const kickNote = { ...notes[0], startSample: 0 };
-    renderInstrument(drums.definition, { sampleRate: RATE, options: drums().options, notes: [kickNote], output: [alone], seed: mixSeed(9, 0), readAudio: () => ({ sampleRate: RATE, channels: [] }), readFile: () => new Uint8Array() });
+    renderInstrument(drums.definition, { sampleRate: RATE, options: drums().options, notes: [kickNote], output: [alone], seed: mixSeed(9, 0), readAudio: () => ({ sampleRate: RATE, channels: [] }), readFile: () => new Uint8Array(), openFile: () => openBytes(new Uint8Array()) });
     for (let i = 0; i < 20000; i += 11) expect(left[1000 + i]).toBeCloseTo(alone[i] * CENTRE, 6);
     expect(peak(left, 1000, 2000)).toBeGreaterThan(0.1);
     // The snare pad plays the whole file though its note lasts 10 samples, at −6 dB, panned right.

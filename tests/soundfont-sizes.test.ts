@@ -11,6 +11,7 @@ import { renderInstrument, type NoteEvent, InstrumentFileError } from '../src/ir
 import { loadNamedSf2, parseSf2, Sf2FormatError, soundfont } from '../src/instruments/soundfont.ts';
 import { writeSf2 } from '../src/io/sf2-write.ts';
 import { createProject, REPO_ROOT } from './helpers/project.ts';
+import { openBytes } from './helpers/instrument.ts';
 
 const RATE = 48000;
 const PATH = 'sounds/liar.sf2';
@@ -75,7 +76,7 @@ describe('SoundFonts that lie about their sizes', () => {
     const bank = parseSf2(honest());
     expect(bank.samples.map((sample) => [sample.start, sample.end, sample.startLoop, sample.endLoop])).toEqual([[0, 4000, 1000, 3000]]);
     const output = [new Float32Array(9600), new Float32Array(9600)];
-    renderInstrument(soundfont.definition, { sampleRate: RATE, options: soundfont({ file: PATH }).options, notes: [note()], output, seed: 1, readAudio: () => ({ sampleRate: RATE, channels: [] }), readFile: () => honest() });
+    renderInstrument(soundfont.definition, { sampleRate: RATE, options: soundfont({ file: PATH }).options, notes: [note()], output, seed: 1, readAudio: () => ({ sampleRate: RATE, channels: [] }), readFile: () => honest(), openFile: () => openBytes(honest()) });
     expect(Math.max(...output[0].map(Math.abs))).toBeGreaterThan(0.05);
   });
 
@@ -93,7 +94,7 @@ describe('SoundFonts that lie about their sizes', () => {
       expect(() => loadNamedSf2(bytes, PATH)).toThrow(InstrumentFileError);
       const output = [new Float32Array(4800), new Float32Array(4800)];
       expect(() =>
-        renderInstrument(soundfont.definition, { sampleRate: RATE, options: soundfont({ file: PATH }).options, notes: [note()], output, seed: 1, readAudio: () => ({ sampleRate: RATE, channels: [] }), readFile: () => bytes }),
+        renderInstrument(soundfont.definition, { sampleRate: RATE, options: soundfont({ file: PATH }).options, notes: [note()], output, seed: 1, readAudio: () => ({ sampleRate: RATE, channels: [] }), readFile: () => bytes, openFile: () => openBytes(bytes) }),
       ).toThrow(/^'sounds\/liar\.sf2' cannot be used: not a SoundFont it can use: /);
     });
   }

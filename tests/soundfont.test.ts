@@ -12,6 +12,7 @@ import { writeSf2, type Sf2PresetInput, type Sf2SampleInput, type Sf2ZoneInput }
 import { decodeWav } from '../src/io/wav.ts';
 import type { DeepPartial } from '../src/ir/plugin.ts';
 import { bandEnergy, peak, peakFrequency, rmsDb, spectrum } from './helpers/audio.ts';
+import { openBytes } from './helpers/instrument.ts';
 
 const RATE = 48000;
 /** The test samples' own rate: every note is resampled, as with most SoundFont samples. */
@@ -57,6 +58,10 @@ function render(bytes: Uint8Array, options: DeepPartial<SoundfontOptions>, notes
     readFile: (path) => {
       if (path !== FILE) throw new Error(`undeclared file ${path}`);
       return bytes;
+    },
+    openFile: (path) => {
+      if (path !== FILE) throw new Error(`undeclared file ${path}`);
+      return openBytes(bytes);
     },
   });
   return output;

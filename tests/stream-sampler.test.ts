@@ -14,6 +14,7 @@ import { sampler } from '../src/instruments/sampler.ts';
 import { slicer } from '../src/instruments/slicer.ts';
 import { loadSf2, soundfont } from '../src/instruments/soundfont.ts';
 import { writeSf2, type Sf2SampleInput } from '../src/io/sf2-write.ts';
+import { openBytes } from './helpers/instrument.ts';
 
 const RATE = 48000;
 
@@ -75,6 +76,11 @@ function context(c: Case): Omit<InstrumentRenderContext<object>, 'output'> {
       const bytes = c.bytes?.[path];
       if (!bytes) throw new Error(`undeclared file ${path}`);
       return bytes;
+    },
+    openFile: (path) => {
+      const bytes = c.bytes?.[path];
+      if (!bytes) throw new Error(`undeclared file ${path}`);
+      return openBytes(bytes);
     },
   };
 }

@@ -139,7 +139,7 @@ const CASES: Case[] = [
 
 function wholeRender(c: Case): Float32Array[] {
   const output = Array.from({ length: c.channels }, () => new Float32Array(c.length));
-  renderInstrument(c.factory.definition, { sampleRate: RATE, options: c.options, notes: c.notes, output, seed: c.seed, beatSeconds: c.beatSeconds, automation: c.automation, readAudio: noFiles, readFile: noFiles });
+  renderInstrument(c.factory.definition, { sampleRate: RATE, options: c.options, notes: c.notes, output, seed: c.seed, beatSeconds: c.beatSeconds, automation: c.automation, readAudio: noFiles, readFile: noFiles, openFile: noFiles });
   return output;
 }
 
@@ -148,7 +148,7 @@ function streamRender(c: Case, next: () => number): Float32Array[] {
   const definition = c.factory.definition;
   if (!definition.stream) throw new Error(`${definition.name} has no stream()`);
   const output = Array.from({ length: c.channels }, () => new Float32Array(c.length));
-  const stream = definition.stream({ sampleRate: RATE, options: c.options, notes: c.notes, seed: c.seed, beatSeconds: c.beatSeconds, automation: c.automation, readAudio: noFiles, readFile: noFiles, lengthSamples: c.length, channelCount: c.channels });
+  const stream = definition.stream({ sampleRate: RATE, options: c.options, notes: c.notes, seed: c.seed, beatSeconds: c.beatSeconds, automation: c.automation, readAudio: noFiles, readFile: noFiles, openFile: noFiles, lengthSamples: c.length, channelCount: c.channels });
   for (let start = 0; start < c.length; ) {
     const size = Math.min(c.length - start, next());
     stream.render(start, output.map((channel) => channel.subarray(start, start + size)));
@@ -214,7 +214,7 @@ function mostAtOnce(notes: readonly NoteEvent[], release: number, length: number
 
 function renderSynth(options: Parameters<typeof synth>[0], notes: NoteEvent[], length: number): Float32Array[] {
   const output = [new Float32Array(length)];
-  renderInstrument(synth.definition, { sampleRate: RATE, options: synth(options).options, notes, output, seed: 1, readAudio: noFiles, readFile: noFiles });
+  renderInstrument(synth.definition, { sampleRate: RATE, options: synth(options).options, notes, output, seed: 1, readAudio: noFiles, readFile: noFiles, openFile: noFiles });
   return output;
 }
 
@@ -237,7 +237,7 @@ describe('synth polyphony: voice stealing', () => {
       expect(most).toBeLessThan(64);
       const at = (polyphony: number) => {
         const output = Array.from({ length: c.channels }, () => new Float32Array(c.length));
-        renderInstrument(synth.definition, { sampleRate: RATE, options: { ...options, polyphony }, notes: c.notes, output, seed: c.seed, beatSeconds: c.beatSeconds, automation: c.automation, readAudio: noFiles, readFile: noFiles });
+        renderInstrument(synth.definition, { sampleRate: RATE, options: { ...options, polyphony }, notes: c.notes, output, seed: c.seed, beatSeconds: c.beatSeconds, automation: c.automation, readAudio: noFiles, readFile: noFiles, openFile: noFiles });
         return output;
       };
       expect(digest(at(most))).toBe(c.digest);

@@ -281,6 +281,7 @@ class SynthHits {
       beatSeconds: context.beatSeconds,
       readAudio: context.readAudio,
       readFile: context.readFile,
+      openFile: context.openFile,
     });
     const choke = pad.choke ?? 0;
     const cut = choke > 0 ? this.nextChoke(choke, note.startSample) : Infinity;

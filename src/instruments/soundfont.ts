@@ -28,8 +28,12 @@
  * every later zone's bag index then points one record off and those zones read their
  * neighbours' generators. (FluidR3_GM happens to be safe: the only record dropped there is
  * pgen's terminal one.) Its `SoundFont2` constructor also copies every sample of the file
- * (3 s for FluidR3_GM); here a sample is converted only when a note first plays it, into the
- * voice buffer every track on the bank then shares (once per worker thread).
+ * (3 s for FluidR3_GM); here only its record readers are used, on the pdta chunks.
+ *
+ * The file is never read whole: the RIFF chunk headers are read where they stand, then the
+ * INFO name and the pdta records (a few hundred KB of a 148 MB bank); the smpl chunk is only
+ * located. A sample is read (a positioned read of its frames) and converted when a note first
+ * plays it, into the voice buffer every track on the bank then shares (once per thread).
  */
 import { GEN } from '../io/sf2-generators.ts';
 import { createHash } from 'node:crypto';
@@ -38,6 +42,7 @@ import type { PresetData, SampleHeader, SF2Chunk as Sf2ChunkClass } from 'soundf
 import { defineInstrument } from '../api/define-instrument.ts';
 import { InstrumentFileError } from '../ir/plugin.ts';
 import type { Decibels, Seconds } from '../theory/units.ts';
+import { bytesFile, type RandomAccessFile } from '../io/file-pieces.ts';
 import { streamZones, VoiceBuffers } from './sampler-engine.ts';
 import type { SampleSource, SampleZone } from './zones.ts';
 
@@ -142,8 +147,11 @@ export interface Sf2Bank {
   readonly presets: readonly (ParsedItem & Sf2PresetInfo)[];
   readonly instruments: readonly ParsedItem[];
   readonly samples: readonly SampleHeader[];
-  /** The smpl chunk: 16-bit little-endian frames. */
-  readonly smpl: Uint8Array;
+  /** The file, read where a sample is first played. */
+  readonly file: RandomAccessFile;
+  /** Where the smpl chunk's 16-bit little-endian frames start in the file, and how many it holds. */
+  readonly smplOffset: number;
+  readonly smplFrames: number;
   /**
    * The voice buffers built so far from this bank's samples (by source key — `sf2:<index>`, or
    * `sf2:<left>+<right>` for a stereo pair — and stretch), shared by every track that plays it.
@@ -241,23 +249,38 @@ function readWith<T>(what: string, read: () => T): T {
   }
 }
 
-/** Parse SoundFont 2 bytes. Samples are converted lazily, by `presetZones`. */
-export function parseSf2(bytes: Uint8Array): Sf2Bank {
-  const top = riffChunks(bytes, 0, bytes.length, 'the file');
-  if (top.length < 1 || top[0].id !== 'RIFF' || listType(top[0]) !== 'sfbk') throw new Sf2FormatError('not a SoundFont 2 file (no RIFF sfbk header)');
-  const [info, sdta, pdta] = top[0].subChunks;
-  if (!info || !sdta || !pdta || listType(info) !== 'INFO' || listType(sdta) !== 'sdta' || listType(pdta) !== 'pdta') {
+/**
+ * Parse a SoundFont 2 file (or its bytes): chunk headers, the INFO name and the pdta records,
+ * every size checked against its container and the file before it is read. Samples are read
+ * and converted lazily, by `presetZones`' sources.
+ */
+export function parseSf2(source: Uint8Array | RandomAccessFile): Sf2Bank {
+  const file = source instanceof Uint8Array ? bytesFile(source) : source;
+  const [riff] = chunkHeaders(file, 0, Math.min(file.size, 8), 'the file', true);
+  if (!riff || riff.id !== 'RIFF' || riff.listType !== 'sfbk') throw new Sf2FormatError('not a SoundFont 2 file (no RIFF sfbk header)');
+  const [info, sdta, pdta] = chunkHeaders(file, riff.at + 12, riff.at + 8 + riff.length, "its 'RIFF sfbk' chunk");
+  if (!info || !sdta || !pdta || info.listType !== 'INFO' || sdta.listType !== 'sdta' || pdta.listType !== 'pdta') {
     throw new Sf2FormatError('a SoundFont must hold LIST INFO, LIST sdta and LIST pdta, in that order');
   }
-  const smpl = sdta.subChunks.find((chunk) => chunk.id === 'smpl');
+  // The INFO fields the player reads (the version and the name); pdta whole: it is all records.
+  const infoChunks = listChunks(file, info).filter((chunk) => chunk.id === 'ifil' || chunk.id === 'INAM');
+  const smpl = listChunks(file, sdta).find((chunk) => chunk.id === 'smpl');
   if (!smpl) throw new Sf2FormatError('it has no smpl chunk');
-  checkPdta(pdta);
-  const root = new SF2Chunk(top[0] as unknown as ConstructorParameters<typeof SF2Chunk>[0]);
-  const meta = readWith('INFO list', () => root.subChunks[0].getMetaData());
-  const data: PresetData = readWith('preset data', () => root.subChunks[2].getPresetData());
-  checkSampleHeaders(data.sampleHeaders.slice(0, -1), smpl.body.length >> 1);
-  const pgen = readGenerators(pdta.subChunks[3]);
-  const igen = readGenerators(pdta.subChunks[7]);
+  const pdtaChunks = listChunks(file, pdta);
+  const withBodies = (list: ChunkHeader, chunks: ChunkHeader[]): RawChunk => ({
+    id: 'LIST',
+    length: list.length,
+    buffer: new Uint8Array(0),
+    subChunks: chunks.map((chunk) => ({ id: chunk.id, length: chunk.length, buffer: file.read(chunk.at + 8, chunk.length), subChunks: [] })),
+  });
+  const pdtaList = withBodies(pdta, pdtaChunks);
+  checkPdta(pdtaList);
+  const meta = readWith('INFO list', () => new SF2Chunk(withBodies(info, infoChunks) as unknown as ConstructorParameters<typeof SF2Chunk>[0]).getMetaData());
+  const data: PresetData = readWith('preset data', () => new SF2Chunk(pdtaList as unknown as ConstructorParameters<typeof SF2Chunk>[0]).getPresetData());
+  const smplFrames = Math.floor(smpl.length / 2);
+  checkSampleHeaders(data.sampleHeaders.slice(0, -1), smplFrames);
+  const pgen = readGenerators(pdtaList.subChunks[3]);
+  const igen = readGenerators(pdtaList.subChunks[7]);
 
   const instrumentZones = zonesOf(data.instrumentZones.map((bag) => bag.generatorIndex), igen, GEN.sampleID, new Set());
   const presetZones = zonesOf(data.presetZones.map((bag) => bag.generatorIndex), pgen, GEN.instrument, PRESET_ILLEGAL);
@@ -270,7 +293,7 @@ export function parseSf2(bytes: Uint8Array): Sf2Bank {
     const end = index + 1 < headers.length ? headers[index + 1].bagIndex : data.presetHeaders[headers.length].bagIndex;
     return { ...item(header.name, presetZones, header.bagIndex, end), bank: header.bank, program: header.preset };
   });
-  return { name: meta.name, presets, instruments, samples: data.sampleHeaders.slice(0, -1), smpl: smpl.body, voiceBuffers: new VoiceBuffers() };
+  return { name: meta.name, presets, instruments, samples: data.sampleHeaders.slice(0, -1), file, smplOffset: smpl.at + 8, smplFrames, voiceBuffers: new VoiceBuffers() };
 }
 
 /** The presets a bank holds, by bank then program. */
@@ -451,12 +474,13 @@ function pairStereo(made: MadeZones[]): void {
   });
 }
 
-/** A sample's frames as floats at its own rate. */
+/** A sample's frames as floats at its own rate, read from the file. */
 function decodeFrames(sf2: Sf2Bank, header: SampleHeader): Float32Array {
-  const frames = Math.max(0, Math.min(header.end, sf2.smpl.length >> 1) - header.start);
+  const frames = Math.max(0, Math.min(header.end, sf2.smplFrames) - header.start);
+  const bytes = sf2.file.read(sf2.smplOffset + header.start * 2, frames * 2);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const data = new Float32Array(frames);
-  const view = new DataView(sf2.smpl.buffer, sf2.smpl.byteOffset, sf2.smpl.byteLength);
-  for (let i = 0, at = header.start * 2; i < frames; i++, at += 2) data[i] = view.getInt16(at, true) / 32768;
+  for (let i = 0; i < frames; i++) data[i] = view.getInt16(i * 2, true) / 32768;
   return data;
 }
 
@@ -475,39 +499,51 @@ function lazySource(sf2: Sf2Bank, headers: readonly SampleHeader[]): SampleSourc
   };
 }
 
+/** A chunk in the shape soundfont2's SF2Chunk takes: id, length, data, sub-chunks. */
 interface RawChunk {
   readonly id: string;
   readonly length: number;
-  /** The chunk's data (for LIST/RIFF: the list type, then the sub-chunks). */
+  /** The chunk's data (a list here holds only its sub-chunks, not its own data). */
   readonly buffer: Uint8Array;
-  /** The data without a list's 4-byte type. */
-  readonly body: Uint8Array;
   readonly subChunks: RawChunk[];
 }
 
+/** A chunk as found in the file: where its 8-byte header starts, and a list's type. */
+interface ChunkHeader {
+  readonly id: string;
+  readonly at: number;
+  readonly length: number;
+  /** For RIFF and LIST chunks, the 4-character type that starts their data; '' otherwise. */
+  readonly listType: string;
+}
+
 /**
- * RIFF chunks of `bytes[from, to)`, in the shape soundfont2's SF2Chunk takes (id, length,
- * buffer, subChunks). soundfont2 does not export its own RIFF reader.
+ * The chunk headers of the file's bytes [from, to), read where they stand (8 bytes each, 12
+ * for a list), without their data. Each size is checked against its container before anything
+ * is read past the header: a size of 4 GB is a lie, not a request. `first`: only the first chunk.
  */
-function riffChunks(bytes: Uint8Array, from: number, to: number, container: string): RawChunk[] {
-  const chunks: RawChunk[] = [];
+function chunkHeaders(file: RandomAccessFile, from: number, to: number, container: string, first = false): ChunkHeader[] {
+  const chunks: ChunkHeader[] = [];
   for (let at = from; at + 8 <= to; ) {
-    const id = String.fromCharCode(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]);
-    const length = (bytes[at + 4] | (bytes[at + 5] << 8) | (bytes[at + 6] << 16) | (bytes[at + 7] << 24)) >>> 0;
+    const header = file.read(at, 8);
+    const id = String.fromCharCode(header[0], header[1], header[2], header[3]);
+    const length = (header[4] | (header[5] << 8) | (header[6] << 16) | (header[7] << 24)) >>> 0;
     const dataEnd = at + 8 + length;
-    // Checked before anything is read or allocated: a size of 4 GB is a lie, not a request.
-    if (dataEnd > to) throw new Sf2FormatError(`its '${id}' chunk at byte ${at} claims ${length} bytes, but ${container} has only ${to - at - 8} after its header (${bytes.length} bytes in the file)`);
+    if (dataEnd > (first ? file.size : to)) {
+      throw new Sf2FormatError(`its '${id}' chunk at byte ${at} claims ${length} bytes, but ${container} has only ${(first ? file.size : to) - at - 8} after its header (${file.size} bytes in the file)`);
+    }
     const isList = id === 'RIFF' || id === 'LIST';
-    const buffer = bytes.subarray(at + 8, dataEnd);
-    const inner = isList ? `its '${id}${length >= 4 ? ` ${String.fromCharCode(...buffer.subarray(0, 4))}` : ''}' chunk` : '';
-    chunks.push({ id, length, buffer, body: isList ? buffer.subarray(4) : buffer, subChunks: isList ? riffChunks(bytes, at + 12, dataEnd, inner) : [] });
+    const type = isList && length >= 4 ? String.fromCharCode(...file.read(at + 8, 4)) : '';
+    chunks.push({ id, at, length, listType: type });
+    if (first) break;
     at = dataEnd + (length & 1); // chunks are word-aligned
   }
   return chunks;
 }
 
-function listType(chunk: RawChunk): string {
-  return chunk.buffer.length >= 4 ? String.fromCharCode(chunk.buffer[0], chunk.buffer[1], chunk.buffer[2], chunk.buffer[3]) : '';
+/** The sub-chunk headers of a list chunk. */
+function listChunks(file: RandomAccessFile, list: ChunkHeader): ChunkHeader[] {
+  return chunkHeaders(file, list.at + 12, list.at + 8 + list.length, `its '${list.id} ${list.listType}' chunk`);
 }
 
 /** Every record of a pgen/igen chunk, by position (operator, signed amount). */
@@ -581,31 +617,35 @@ function clamp(value: number, min: number, max: number): number {
 
 /**
  * Parsed banks by content hash (the digest of the file's bytes), so the eight tracks of a song
- * on one SoundFont parse it once per worker thread and share its voice buffers. Two at most: a
- * bank holds its file's bytes and the voice buffers of every sample played from it.
+ * on one SoundFont parse it once per thread and share its voice buffers. Two at most: a bank
+ * holds the voice buffers of every sample played from it.
  */
 const parsedBanks = new Map<string, Sf2Bank>();
 const bankByBytes = new WeakMap<Uint8Array, Sf2Bank>();
 const CACHED_BANKS = 2;
 
-/** The parsed bank of these bytes, from the per-process cache when the same file was parsed before. */
-export function loadSf2(bytes: Uint8Array): Sf2Bank {
-  const known = bankByBytes.get(bytes);
+/** A SoundFont to load: its bytes, or a file for positioned reads with its content hash (what a build's `openFile` gives). */
+export type Sf2Source = Uint8Array | { readonly file: RandomAccessFile; readonly sha256: string };
+
+/** The parsed bank of this file, from the per-thread cache when the same content was parsed before. */
+export function loadSf2(source: Sf2Source): Sf2Bank {
+  const bytes = source instanceof Uint8Array ? source : null;
+  const known = bytes && bankByBytes.get(bytes);
   if (known) return known;
-  const hash = createHash('sha256').update(bytes).digest('hex');
+  const hash = bytes ? createHash('sha256').update(bytes).digest('hex') : (source as Exclude<Sf2Source, Uint8Array>).sha256;
   let bank = parsedBanks.get(hash);
   if (bank) parsedBanks.delete(hash); // re-inserted below as most recent
-  else bank = parseSf2(bytes);
+  else bank = parseSf2(bytes ?? (source as Exclude<Sf2Source, Uint8Array>).file);
   parsedBanks.set(hash, bank);
   while (parsedBanks.size > CACHED_BANKS) parsedBanks.delete(parsedBanks.keys().next().value!);
-  bankByBytes.set(bytes, bank);
+  if (bytes) bankByBytes.set(bytes, bank);
   return bank;
 }
 
 /** `loadSf2`, with a damaged file's error naming its project path. */
-export function loadNamedSf2(bytes: Uint8Array, path: string): Sf2Bank {
+export function loadNamedSf2(source: Sf2Source, path: string): Sf2Bank {
   try {
-    return loadSf2(bytes);
+    return loadSf2(source);
   } catch (error) {
     // A bank that lies about its sizes is a bad file, not a bug: the engine reports it as such (MD236).
     if (error instanceof Sf2FormatError) throw new InstrumentFileError(path, `not a SoundFont it can use: ${error.detail}`);
@@ -631,9 +671,10 @@ export const soundfont = defineInstrument<SoundfontOptions>({
     if (!(options.tail >= 0 && Number.isFinite(options.tail))) problems.push('tail must be a number of seconds ≥ 0');
     return problems;
   },
-  stream({ sampleRate, options, notes, lengthSamples, seed, readFile }) {
+  stream({ sampleRate, options, notes, lengthSamples, seed, openFile }) {
     if (notes.length === 0) return { render() {} };
-    const bank = loadNamedSf2(readFile(options.file), options.file);
+    // Opened, not read whole: only the records and the samples these notes play are read.
+    const bank = loadNamedSf2(openFile(options.file), options.file);
     const { zones, sources } = presetZones(bank, options.bank, options.program, options.gain);
     // velocitySensitivity 1: the engine's (velocity/127)² gain is SF2's default
     // velocity→attenuation modulator (960 cB, concave: −400·log10(velocity/127) cB).

@@ -1,8 +1,9 @@
 import type { MidiNote, Samples, Seconds, Ticks, Velocity } from '../theory/units.ts';
 import type { AudioFileData } from '../io/audio-file.ts';
 import type { EffectState } from './effect-state.ts';
+import type { RandomAccessFile } from '../io/file-pieces.ts';
 
-export type { AudioFileData, EffectState };
+export type { AudioFileData, EffectState, RandomAccessFile };
 
 /** Makes every property of an options object optional, recursively (arrays stay whole). */
 export type DeepPartial<T> = T extends readonly unknown[]
@@ -51,8 +52,15 @@ export interface InstrumentRenderContext<Options> {
    * and resampled to `sampleRate`. Its content hash is in the task's key.
    */
   readAudio(path: string): AudioFileData;
-  /** The raw bytes of a file the instrument declared in `files()` (a SoundFont). */
+  /** The raw bytes of a file the instrument declared in `files()` (`as: 'bytes'`), whole. */
   readFile(path: string): Uint8Array;
+  /**
+   * A file the instrument declared in `files()` (`as: 'bytes'`) for positioned reads, with its
+   * content hash (the one in the task's key; the reads give those bytes): what a file of
+   * hundreds of MB needs, a SoundFont whose notes use a few of its samples, where `readFile`
+   * would hold it whole in every thread that plays it.
+   */
+  openFile(path: string): { readonly file: RandomAccessFile; readonly sha256: string };
 }
 
 /** How an instrument presents itself in exported MIDI files. */

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { writeFileAtomicSync } from '../io/atomic.ts';
 import type { SongIR } from '../ir/types.ts';
-import { sha256 } from '../ir/hash.ts';
+import { projectFileDigest } from '../registry/file-store.ts';
 
 interface Entry {
   /** Fingerprint of mixdown's own code: elaborate's output depends on it too. */
@@ -82,7 +82,7 @@ export class SongIrCache {
     if (entry.tool !== this.tool || !Array.isArray(entry.files) || entry.files.length === 0 || !Array.isArray(entry.variants)) return undefined;
     for (const [file, digest] of entry.files) {
       try {
-        if (sha256(readFileSync(resolve(this.root, file))) !== digest) return undefined;
+        if (projectFileDigest(resolve(this.root, file)) !== digest) return undefined;
       } catch {
         return undefined;
       }
@@ -99,7 +99,7 @@ export class SongIrCache {
 
   store(id: string, files: readonly string[], irs: readonly SongIR[], all: readonly string[]): void {
     try {
-      const hashed = files.map((file) => [relative(this.root, file).split('\\').join('/'), sha256(readFileSync(file))] as const);
+      const hashed = files.map((file) => [relative(this.root, file).split('\\').join('/'), projectFileDigest(file)] as const);
       const variants = irs.map((ir) => ir.variant ?? DEFAULT);
       irs.forEach((ir, i) => writeFileAtomicSync(this.irPath(id, variants[i]), JSON.stringify(ir)));
       // The index goes last: it is what lookup trusts.

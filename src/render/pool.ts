@@ -9,6 +9,7 @@ import type { Task } from '../plan/graph.ts';
 import { packageRoot, publicApiPath, workerEntryPath } from '../paths.ts';
 import type { OutputRecord } from '../cache/store.ts';
 import { InputMissingError, type TaskContext, type TaskOutput } from './run-task.ts';
+import { vouchedDigests, type VouchedDigest } from '../registry/file-store.ts';
 import type { MasterFilesService } from './master-files-thread.ts';
 
 /** A worker lent to stream work a task in another thread feeds it over the service's port (see master-files-thread.ts). */
@@ -25,6 +26,8 @@ export interface WorkerRequest {
   readonly inline?: Map<string, Uint8Array>;
   /** Input objects the main thread knows are intact on disk (it wrote or verified them): read there without a re-hash. */
   readonly trusted?: readonly string[];
+  /** Project files' digests the main thread took (a SoundFont's, at planning), trusted there while each file's stat is unchanged. */
+  readonly digests?: readonly VouchedDigest[];
 }
 
 export type WorkerReply =
@@ -116,7 +119,8 @@ export class WorkerPool {
       const id = this.nextId++;
       return await new Promise<TaskOutput>((resolveRun, rejectRun) => {
         this.pending.set(id, { resolve: resolveRun, reject: rejectRun });
-        const request: WorkerRequest = { id, task, inputs, context, ...(inline?.size ? { inline } : {}), ...(trusted?.length ? { trusted } : {}) };
+        const digests = vouchedDigests();
+        const request: WorkerRequest = { id, task, inputs, context, ...(inline?.size ? { inline } : {}), ...(trusted?.length ? { trusted } : {}), ...(digests.length ? { digests } : {}) };
         slot.worker.postMessage(request);
       });
     } finally {

@@ -16,7 +16,9 @@ export { balanceGains, panGains } from './fader.ts';
 import { findInstrument } from '../registry/registry.ts';
 import { renderInstrument, type InstrumentFileError, type AudioFileData, type InstrumentRenderContext } from '../ir/plugin.ts';
 import { decodeAudioFile } from '../io/audio-file.ts';
-import { readDeclaredFile } from './declared-file.ts';
+import type { FileChangedError } from '../io/file-pieces.ts';
+import { relative } from 'node:path';
+import { openDeclaredFile, readDeclaredFile } from './declared-file.ts';
 
 export interface StemContext {
   readonly song: string;
@@ -47,7 +49,7 @@ export async function renderStem(params: StemParams, where: StemContext, keys: R
   try {
     renderInstrument(definition, { ...context, output });
   } catch (error) {
-    throw instrumentError(error, location, params.instrument.plugin);
+    throw instrumentError(error, location, params.instrument.plugin, where.projectRoot);
   }
   // A mono instrument feeds both sides; without inserts the same array serves as both.
   const left = output[0];
@@ -56,8 +58,12 @@ export async function renderStem(params: StemParams, where: StemContext, keys: R
 }
 
 /** An instrument's failure as a coded error: a file it cannot use (MD236), or a bug in it (MD301). */
-export function instrumentError(error: unknown, location: { file: string; song: string; track: string }, plugin: string): MixdownError {
+export function instrumentError(error: unknown, location: { file: string; song: string; track: string }, plugin: string, projectRoot = process.cwd()): MixdownError {
   if (error instanceof MixdownError) return error;
+  // A declared file rewritten after its hash was taken (a positioned read saw a new stat).
+  if (error instanceof Error && error.name === 'FileChangedError') {
+    return new MixdownError(d.referenceChanged(location, relative(projectRoot, (error as FileChangedError).path).split('\\').join('/')));
+  }
   // By name, not instanceof: a song's loader may hold its own copy of the class.
   if (error instanceof Error && error.name === 'InstrumentFileError') {
     const { path, detail } = error as InstrumentFileError;
@@ -70,11 +76,23 @@ export function instrumentError(error: unknown, location: { file: string; song: 
 export async function instrumentContext(params: StemParams, where: StemContext): Promise<Omit<InstrumentRenderContext<object>, 'output'>> {
   const automation: Record<string, Float32Array> = {};
   for (const [path, ir] of Object.entries(params.instrumentAutomation ?? {})) automation[path] = renderAutomation(ir, params.lengthSamples);
-  const files = await loadInstrumentFiles(params, where);
-  const declared = (path: string) => {
-    const file = files.get(path);
+  const location = { file: where.file, song: where.song, track: params.trackId };
+  const projectRoot = where.projectRoot ?? process.cwd();
+  const audio = await decodeInstrumentAudio(params, projectRoot, location);
+  const declared = (path: string, as: 'audio' | 'bytes') => {
+    const file = (params.instrument.files ?? []).find((candidate) => candidate.path === path);
     if (!file) throw new Error(`'${path}' was not declared by the instrument's files(); only declared files are hashed into the key`);
+    if (file.as !== as) throw new Error(`'${path}' was declared as ${file.as}, not ${as}`);
     return file;
+  };
+  // A file's problems (missing, unreadable) are the track's bad instrument file (MD236).
+  const reading = <T>(path: string, read: () => T): T => {
+    try {
+      return read();
+    } catch (error) {
+      if (error instanceof MixdownError) throw error;
+      throw new MixdownError(d.badInstrumentFile(location, params.instrument.plugin, path, error instanceof Error ? error.message : String(error)));
+    }
   };
   return {
     sampleRate: params.sampleRate,
@@ -84,39 +102,40 @@ export async function instrumentContext(params: StemParams, where: StemContext):
     beatSeconds: params.beatSeconds,
     automation,
     readAudio: (path) => {
-      const audio = declared(path).audio;
-      if (!audio) throw new Error(`'${path}' was declared as bytes, not audio`);
-      return audio;
+      declared(path, 'audio');
+      return audio.get(path)!;
     },
-    // The bytes are shared by every track reading the file (read once per thread); a project
-    // plugin, which might write into them, gets its own copy.
-    readFile: (path) => (params.instrument.source === null ? declared(path).bytes : declared(path).bytes.slice()),
+    // Bytes files are read when the instrument asks, not before: a SoundFont is opened for
+    // positioned reads (openFile) and never read whole. The bytes readFile gives are shared by
+    // every track reading the file (read once per thread); a project plugin, which might write
+    // into them, gets its own copy.
+    readFile: (path) => {
+      const bytes = reading(path, () => readDeclaredFile(projectRoot, declared(path, 'bytes'), location));
+      return params.instrument.source === null ? bytes : bytes.slice();
+    },
+    openFile: (path) => reading(path, () => openDeclaredFile(projectRoot, declared(path, 'bytes'), location)),
   };
 }
 
-/** The instrument's declared files, read and checked against the hashes in the key; audio decoded at the song's rate. */
-async function loadInstrumentFiles(params: StemParams, where: StemContext): Promise<Map<string, { bytes: Uint8Array; audio?: AudioFileData }>> {
-  const files = new Map<string, { bytes: Uint8Array; audio?: AudioFileData }>();
-  const location = { file: where.file, song: where.song, track: params.trackId };
+/** The instrument's declared audio files, read, checked against the hashes in the key and decoded at the song's rate. */
+async function decodeInstrumentAudio(params: StemParams, projectRoot: string, location: { file: string; song: string; track: string }): Promise<Map<string, AudioFileData>> {
+  const decoded = new Map<string, AudioFileData>();
   for (const file of params.instrument.files ?? []) {
+    if (file.as !== 'audio') continue;
     let bytes: Uint8Array;
     try {
-      bytes = readDeclaredFile(where.projectRoot ?? process.cwd(), file, location);
+      bytes = readDeclaredFile(projectRoot, file, location);
     } catch (error) {
       if (error instanceof MixdownError) throw error;
       throw new MixdownError(d.badInstrumentFile(location, params.instrument.plugin, file.path, error instanceof Error ? error.message : String(error)));
     }
-    let audio: AudioFileData | undefined;
-    if (file.as === 'audio') {
-      try {
-        audio = await decodeAudioFile(bytes, file.path, params.sampleRate);
-      } catch (error) {
-        throw new MixdownError(d.badInstrumentFile(location, params.instrument.plugin, file.path, error instanceof Error ? error.message : String(error)));
-      }
+    try {
+      decoded.set(file.path, await decodeAudioFile(bytes, file.path, params.sampleRate));
+    } catch (error) {
+      throw new MixdownError(d.badInstrumentFile(location, params.instrument.plugin, file.path, error instanceof Error ? error.message : String(error)));
     }
-    files.set(file.path, { bytes, ...(audio ? { audio } : {}) });
   }
-  return files;
+  return decoded;
 }
 
 /** Sum a bus's sources (outputs at unity, sends at their levels), then its inserts and fader. */

@@ -87,13 +87,13 @@ export async function streamStem(params: StemParams, where: StemContext, keys: R
   const channelCount = definition.channels ?? 2;
   if (params.mute && !params.prefader) return streamStrip(params, where, keys, cache, null);
   const context = await instrumentContext(params, where);
-  const voices = instrumentStream(definition, context, params.lengthSamples, channelCount, location, params.instrument.plugin);
+  const voices = instrumentStream(definition, context, params.lengthSamples, channelCount, location, params.instrument.plugin, where.projectRoot);
   const hasChain = params.effects.length > 0;
   return streamStrip(params, where, keys, cache, (start, left, right) => {
     try {
       voices.render(start, channelCount === 2 ? [left, right] : [left]);
     } catch (error) {
-      throw instrumentError(error, location, params.instrument.plugin);
+      throw instrumentError(error, location, params.instrument.plugin, where.projectRoot);
     }
     if (channelCount === 2) return [left, right];
     // A mono instrument feeds both sides; without inserts one array serves as both.
@@ -279,6 +279,7 @@ function instrumentStream(
   channelCount: 1 | 2,
   location: { file: string; song: string; track: string },
   plugin: string,
+  projectRoot?: string,
 ): InstrumentStream {
   try {
     if (definition.stream) return definition.stream({ ...context, lengthSamples: length, channelCount });
@@ -290,6 +291,6 @@ function instrumentStream(
       },
     };
   } catch (error) {
-    throw instrumentError(error, location, plugin);
+    throw instrumentError(error, location, plugin, projectRoot);
   }
 }

@@ -6,6 +6,7 @@ import { taskPlugins, type Task } from '../plan/graph.ts';
 import type { ServiceRequest, WorkerReply, WorkerRequest } from './pool.ts';
 import { serveMasterFiles } from './master-files-thread.ts';
 import { isRegistered } from '../registry/registry.ts';
+import { vouchDigests } from '../registry/file-store.ts';
 import { InputMissingError, runTask, storeFor, trustObjects } from './run-task.ts';
 
 // The launcher's globals (package root, public API) do not reach worker threads: take them
@@ -43,6 +44,7 @@ port.on('message', async (request: WorkerRequest | ServiceRequest) => {
   try {
     await ensurePlugins(request.task, request.context.projectRoot);
     if (request.trusted) trustObjects(request.context.cacheRoot, request.trusted);
+    if (request.digests) vouchDigests(request.digests);
     reply = { id: request.id, ok: true, output: await runTask(request.task, request.inputs, request.context, request.inline) };
   } catch (error) {
     if (error instanceof InputMissingError) reply = { id: request.id, ok: false, message: error.message, missing: { digest: error.digest, corrupt: error.corrupt } };

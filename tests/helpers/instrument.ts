@@ -1,5 +1,7 @@
 /** Rendering an instrument directly (no song, no build) for the instrument tests. */
 import { renderInstrument } from '../../src/ir/plugin.ts';
+import { bytesFile, type RandomAccessFile } from '../../src/io/file-pieces.ts';
+import { sha256 } from '../../src/ir/hash.ts';
 import type { InstrumentFactory, NoteEvent } from '../../src/ir/plugin.ts';
 
 export const RATE = 48000;
@@ -28,6 +30,11 @@ export function render<O extends object>(
     startTick: 0,
     lengthTicks: 960,
   }));
-  renderInstrument(factory.definition, { sampleRate: RATE, options: factory(options).options, notes: events, output, seed, beatSeconds, readAudio: noFiles, readFile: noFiles });
+  renderInstrument(factory.definition, { sampleRate: RATE, options: factory(options).options, notes: events, output, seed, beatSeconds, readAudio: noFiles, readFile: noFiles, openFile: noFiles });
   return output;
+}
+
+/** A context's openFile over bytes in memory, as a build's reads a declared file in pieces. */
+export function openBytes(bytes: Uint8Array): { file: RandomAccessFile; sha256: string } {
+  return { file: bytesFile(bytes), sha256: sha256(bytes) };
 }
