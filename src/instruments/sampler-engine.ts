@@ -358,6 +358,10 @@ class Voice {
   step = 0;
   /** Whether the current segment wraps the loop. */
   wrapping = false;
+  /** The level at `levelFor` (from note-on) with the cut at `levelCut`: the last segment's end, the next one's start. */
+  levelFor = -1;
+  levelCut = 0;
+  levelThere = 0;
 
   constructor(
     readonly note: NoteEvent,
@@ -585,8 +589,13 @@ class ZoneStream implements InstrumentStream {
     if (offset < gate && gate < segmentEnd) segmentEnd = gate;
     const mode = voice.buffer.mode;
     voice.wrapping = mode === 'forward' || (mode === 'sustain' && offset < gate);
-    const from = this.levelAt(voice, offset, cut);
+    // A segment starts at the level the one before it ended on (the same function of the
+    // same offset and cut): taken from there rather than worked out again.
+    const from = voice.levelFor === offset && voice.levelCut === cut ? voice.levelThere : this.levelAt(voice, offset, cut);
     const to = this.levelAt(voice, segmentEnd, cut);
+    voice.levelFor = segmentEnd;
+    voice.levelCut = cut;
+    voice.levelThere = to;
     const at = voice.note.startSample + offset;
     const skip = at < 0 ? Math.min(segmentEnd - offset, -at) : 0;
     if (skip > 0) advance(voice, skip);
@@ -697,26 +706,91 @@ function cubicBlock(voice: Voice, left: Float32Array, right: Float32Array | null
     const boundary = Math.min(wrapAt, end, index < playOutFrom ? playOutFrom : Infinity);
     const safe = Math.floor((boundary - index - 3) / rate);
     const stop = j + Math.min(count - j, safe > 1 ? safe : 1);
-    if (stereo) {
+    if (stereo && right !== null) {
+      // A stereo sample on a stereo track: both channels' taps carried the same way.
+      let x0 = a[index - 1];
+      let x1 = a[index];
+      let x2 = a[index + 1];
+      let x3 = a[index + 2];
+      let y0 = b[index - 1];
+      let y1 = b[index];
+      let y2 = b[index + 1];
+      let y3 = b[index + 2];
+      for (let o = at + j; j < stop; j++, o++) {
+        const sumA = hermite(x0, x1, x2, x3, fraction);
+        const sumB = hermite(y0, y1, y2, y3, fraction);
+        left[o] += sumA * gainLeft * level;
+        right[o] += sumB * gainRight * level;
+        fraction += rate;
+        const whole = Math.floor(fraction);
+        fraction -= whole;
+        level += step;
+        if (whole === 1) {
+          index++;
+          x0 = x1;
+          x1 = x2;
+          x2 = x3;
+          x3 = a[index + 2];
+          y0 = y1;
+          y1 = y2;
+          y2 = y3;
+          y3 = b[index + 2];
+        } else if (whole !== 0) {
+          index += whole;
+          x0 = a[index - 1];
+          x1 = a[index];
+          x2 = a[index + 1];
+          x3 = a[index + 2];
+          y0 = b[index - 1];
+          y1 = b[index];
+          y2 = b[index + 1];
+          y3 = b[index + 2];
+        }
+      }
+    } else if (stereo) {
       for (; j < stop; j++) {
         const sumA = hermite(a[index - 1], a[index], a[index + 1], a[index + 2], fraction);
         const sumB = hermite(b[index - 1], b[index], b[index + 1], b[index + 2], fraction);
-        if (right === null) left[at + j] += (sumA + sumB) * gainLeft * level;
-        else {
-          left[at + j] += sumA * gainLeft * level;
-          right[at + j] += sumB * gainRight * level;
-        }
+        left[at + j] += (sumA + sumB) * gainLeft * level;
         fraction += rate;
         const whole = Math.floor(fraction);
         index += whole;
         fraction -= whole;
         level += step;
       }
+    } else if (right !== null) {
+      // The common case (a mono sample on a stereo track), with the four taps carried in
+      // registers while the read position moves by whole frames: loads only for new taps.
+      let x0 = a[index - 1];
+      let x1 = a[index];
+      let x2 = a[index + 1];
+      let x3 = a[index + 2];
+      for (let o = at + j; j < stop; j++, o++) {
+        const sumA = hermite(x0, x1, x2, x3, fraction);
+        left[o] += sumA * gainLeft * level;
+        right[o] += sumA * gainRight * level;
+        fraction += rate;
+        const whole = Math.floor(fraction);
+        fraction -= whole;
+        level += step;
+        if (whole === 1) {
+          index++;
+          x0 = x1;
+          x1 = x2;
+          x2 = x3;
+          x3 = a[index + 2];
+        } else if (whole !== 0) {
+          index += whole;
+          x0 = a[index - 1];
+          x1 = a[index];
+          x2 = a[index + 1];
+          x3 = a[index + 2];
+        }
+      }
     } else {
       for (; j < stop; j++) {
         const sumA = hermite(a[index - 1], a[index], a[index + 1], a[index + 2], fraction);
         left[at + j] += sumA * gainLeft * level;
-        if (right !== null) right[at + j] += sumA * gainRight * level;
         fraction += rate;
         const whole = Math.floor(fraction);
         index += whole;
