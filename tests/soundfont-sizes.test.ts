@@ -5,8 +5,11 @@
  * outside the next list, sample headers outside the smpl chunk or reversed.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openProjectFile } from '../src/registry/file-store.ts';
 import { renderInstrument, type NoteEvent, InstrumentFileError } from '../src/ir/plugin.ts';
 import { loadNamedSf2, parseSf2, Sf2FormatError, soundfont } from '../src/instruments/soundfont.ts';
 import { writeSf2 } from '../src/io/sf2-write.ts';
@@ -71,6 +74,9 @@ function note(): NoteEvent {
   return { pitch: 60, velocity: 100, startSample: 0, lengthSamples: 4800, startTick: 0, lengthTicks: 480 };
 }
 
+const dir = mkdtempSync(join(tmpdir(), 'mixdown-sf2-lies-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
 describe('SoundFonts that lie about their sizes', () => {
   it('the honest bank the lies start from parses and plays', () => {
     const bank = parseSf2(honest());
@@ -90,6 +96,10 @@ describe('SoundFonts that lie about their sizes', () => {
       }
       expect(thrown).toBeInstanceOf(Sf2FormatError);
       expect((thrown as Sf2FormatError).detail).toMatch(detail);
+      // Read from the file in pieces, as a build reads it: the same lie found, before any read it claims.
+      const file = join(dir, `${name.replace(/\W+/g, '-')}.sf2`);
+      writeFileSync(file, bytes);
+      expect(() => parseSf2(openProjectFile(file).file)).toThrow((thrown as Sf2FormatError).message);
       expect(() => loadNamedSf2(bytes, PATH)).toThrow(`'sounds/liar.sf2' cannot be used: not a SoundFont it can use: ${(thrown as Sf2FormatError).detail}`);
       expect(() => loadNamedSf2(bytes, PATH)).toThrow(InstrumentFileError);
       const output = [new Float32Array(4800), new Float32Array(4800)];
