@@ -71,6 +71,8 @@ export async function analyseSong(
   if (problems.length) return { ok: false, diagnostics: await located(problems) };
   // Files the song (or a variant) read at load time, e.g. MIDI clips, count like its modules.
   cache?.store(id, [...loaded.files, ...recordedFiles()], songs, names);
+  // What running and elaborating it left behind goes now, not whenever this thread next allocates.
+  (await import('../load/collect.ts')).collectGarbage();
   return { ok: true, songs };
 }
 
