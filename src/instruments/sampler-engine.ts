@@ -125,8 +125,13 @@ export function interpolationKernel(rate: number): Kernel {
  * unrolled, and (sustain loops) the rest of the sample after it. Indices are buffer frames.
  */
 interface VoiceBuffer {
-  /** One or two channels. */
-  readonly channels: Float32Array[];
+  /**
+   * One or two channels: floats, or 16-bit PCM read as value × `scale` (2^-15). A voice folds
+   * the scale into its channel gains, which is exact (a power of two), so both give the same bits.
+   */
+  readonly channels: Float32Array[] | Int16Array[];
+  /** What a channel's values are multiplied by to give sample values: 1, or 1 / 32768 for 16-bit PCM. */
+  readonly scale: number;
   /** Where a voice starts reading. */
   readonly first: number;
   /** A voice ends when its read position reaches this (never, for a forward loop). */
@@ -162,15 +167,26 @@ export class VoiceBuffers {
     return buffer;
   }
 
-  /** Frames held, all channels: what the cache costs in memory (× 4 bytes). */
+  /** Frames held, all channels. */
   get frames(): number {
     let frames = 0;
     for (const buffer of this.buffers.values()) for (const channel of buffer.channels) frames += channel.length;
     return frames;
   }
+
+  /** Bytes held: what the cache costs in memory. */
+  get bytes(): number {
+    let bytes = 0;
+    for (const buffer of this.buffers.values()) for (const channel of buffer.channels) bytes += channel.byteLength;
+    return bytes;
+  }
 }
 
-function buildVoiceBuffer(zone: SampleZone, { channels: decoded }: SampleSource): VoiceBuffer {
+function buildVoiceBuffer(zone: SampleZone, source: SampleSource): VoiceBuffer {
+  // 16-bit sources stay 16-bit: the buffers are then copies of the stored frames, not floats.
+  const decoded: readonly (Float32Array | Int16Array)[] = source.pcm16 ?? source.channels;
+  const scale = source.pcm16 ? 1 / 32768 : 1;
+  const allocate = (length: number): Float32Array | Int16Array => (source.pcm16 ? new Int16Array(length) : new Float32Array(length));
   const frames = decoded[0]?.length ?? 0;
   const start = clampInt(zone.start, 0, frames);
   const end = clampInt(zone.end, start, frames);
@@ -181,11 +197,11 @@ function buildVoiceBuffer(zone: SampleZone, { channels: decoded }: SampleSource)
   if (!looped) {
     const length = end - start;
     const channels = sourceChannels.map((data) => {
-      const buffer = new Float32Array(PAD + length + PAD);
+      const buffer = allocate(PAD + length + PAD);
       buffer.set(data.subarray(start, end), PAD);
       return buffer;
-    });
-    return { channels, first: PAD, end: PAD + length, wrapAt: Infinity, wrapBy: 0, playOutFrom: Infinity, playOutTo: Infinity, period: 1, mode: 'none' };
+    }) as Float32Array[] | Int16Array[];
+    return { channels, scale, first: PAD, end: PAD + length, wrapAt: Infinity, wrapBy: 0, playOutFrom: Infinity, playOutTo: Infinity, period: 1, mode: 'none' };
   }
   const period = loopEnd - loopStart;
   const ls = PAD + loopStart - start;
@@ -199,7 +215,7 @@ function buildVoiceBuffer(zone: SampleZone, { channels: decoded }: SampleSource)
   const tailAt = le + copies * period;
   const tail = zone.loop.mode === 'sustain' ? end - loopEnd : 0;
   const channels = sourceChannels.map((data) => {
-    const buffer = new Float32Array(tailAt + tail + PAD);
+    const buffer = allocate(tailAt + tail + PAD);
     buffer.set(data.subarray(start, loopEnd), PAD);
     for (let i = le; i < tailAt; i++) buffer[i] = buffer[i - period];
     if (tail > 0) buffer.set(data.subarray(loopEnd, end), tailAt);
@@ -207,7 +223,8 @@ function buildVoiceBuffer(zone: SampleZone, { channels: decoded }: SampleSource)
   });
   const sustain = zone.loop.mode === 'sustain';
   return {
-    channels,
+    channels: channels as Float32Array[] | Int16Array[],
+    scale,
     first: PAD,
     end: sustain ? tailAt + tail : Infinity,
     wrapAt,
@@ -369,7 +386,7 @@ class Voice {
   ) {}
 }
 
-const EMPTY_BUFFER: VoiceBuffer = { channels: [], first: 0, end: 0, wrapAt: Infinity, wrapBy: 0, playOutFrom: Infinity, playOutTo: Infinity, period: 1, mode: 'none' };
+const EMPTY_BUFFER: VoiceBuffer = { channels: [], scale: 1, first: 0, end: 0, wrapAt: Infinity, wrapBy: 0, playOutFrom: Infinity, playOutTo: Infinity, period: 1, mode: 'none' };
 
 /** Zone choice in note order: round-robin counters and the seeded generator carried from note to note. */
 class ZoneChooser {
@@ -540,6 +557,10 @@ class ZoneStream implements InstrumentStream {
     const stereoSource = buffer.channels.length > 1;
     if (channelCount === 1) voice.gainLeft = voice.gainRight = stereoSource ? 0.5 : 1;
     else [voice.gainLeft, voice.gainRight] = stereoSource ? balanceGains(zone.pan) : monoPanGains(zone.pan);
+    // A 16-bit buffer's scale rides on the gains: (x·2^-15)·g and x·(g·2^-15) are the same
+    // number, and so is every sum and product of scaled taps before it.
+    voice.gainLeft *= buffer.scale;
+    voice.gainRight *= buffer.scale;
     voice.index = buffer.first;
     return true;
   }

@@ -474,32 +474,34 @@ function pairStereo(made: MadeZones[]): void {
   });
 }
 
-/** A sample's frames as floats at its own rate, read from the file. */
-function decodeFrames(sf2: Sf2Bank, header: SampleHeader): Float32Array {
+/** A sample's frames as stored (16-bit PCM at its own rate), read from the file. */
+function readFrames(sf2: Sf2Bank, header: SampleHeader): Int16Array {
   const frames = Math.max(0, Math.min(header.end, sf2.smplFrames) - header.start);
   const bytes = sf2.file.read(sf2.smplOffset + header.start * 2, frames * 2);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const data = new Float32Array(frames);
-  for (let i = 0; i < frames; i++) data[i] = view.getInt16(i * 2, true) / 32768;
+  const data = new Int16Array(frames);
+  for (let i = 0; i < frames; i++) data[i] = view.getInt16(i * 2, true);
   return data;
 }
 
 /**
- * A source whose frames are decoded from the smpl chunk when `channels` is read, each time:
- * the engine reads it once per stretch it builds a voice buffer for (and keeps the buffer in
- * the bank's `voiceBuffers`), so a sample no note reaches is never decoded and a played one is
- * held once, as its voice buffer, not also as a decoded copy.
+ * A source whose frames are read from the smpl chunk when `pcm16` (or `channels`, as floats)
+ * is read, each time: the engine reads it once per stretch it builds a voice buffer for (and
+ * keeps the buffer, 16-bit like the file, in the bank's `voiceBuffers`), so a sample no note
+ * reaches is never read and a played one is held once, as its voice buffer.
  */
 function lazySource(sf2: Sf2Bank, headers: readonly SampleHeader[]): SampleSource {
   return {
     sampleRate: headers[0].sampleRate,
+    get pcm16() {
+      return headers.map((header) => readFrames(sf2, header));
+    },
     get channels() {
-      return headers.map((header) => decodeFrames(sf2, header));
+      return headers.map((header) => Float32Array.from(readFrames(sf2, header), (value) => value / 32768));
     },
   };
 }
 
-/** A chunk in the shape soundfont2's SF2Chunk takes: id, length, data, sub-chunks. */
 interface RawChunk {
   readonly id: string;
   readonly length: number;

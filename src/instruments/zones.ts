@@ -62,4 +62,10 @@ export interface SampleSource {
   readonly sampleRate: number;
   /** One array of frames per channel (mono or stereo). */
   readonly channels: readonly Float32Array[];
+  /**
+   * The same frames as 16-bit PCM (frame = value / 32768), for sources stored that way (a
+   * SoundFont's): the engine then keeps its voice buffers in 16 bits, half the memory of
+   * floats, and reads `channels` not at all. @default absent
+   */
+  readonly pcm16?: readonly Int16Array[];
 }
