@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The mixdown command. Exit codes: 0 ok, 1 a song failed, 2 bad usage, 70 internal error.
 // Runs the bundled command when it can (fast start), else the TypeScript sources via vite-node.
+import './allocator.js';
 import { pathToFileURL } from 'node:url';
 import { bundledEntries, packageRoot } from './bundle.js';
 import { runTypeScript } from './run-ts.js';
