@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NoteEvent } from '../src/ir/plugin.ts';
-import { ATTENUATION_FACTOR, CUBIC_TIME_FACTOR, loadSf2, parseSf2, presetZones, soundfont, type SoundfontOptions } from '../src/instruments/soundfont.ts';
+import { ATTENUATION_FACTOR, CUBIC_TIME_FACTOR, forgetSoundfonts, loadSf2, parseSf2, presetZones, soundfont, type SoundfontOptions } from '../src/instruments/soundfont.ts';
 import { encodeMidi } from '../src/io/midi.ts';
 import { writeSf2, type Sf2PresetInput, type Sf2SampleInput, type Sf2ZoneInput } from '../src/io/sf2-write.ts';
 import { decodeWav } from '../src/io/wav.ts';
@@ -446,6 +446,11 @@ describe('presetZones: SoundFont 2.04 generator rules', () => {
     const again = loadSf2(bytes);
     expect(loadSf2(bytes)).toBe(again);
     expect(loadSf2(bytes.slice())).toBe(again);
+    // Opened in pieces, the same content is the same bank (found by the build's content hash).
+    expect(loadSf2(openBytes(bytes))).toBe(again);
+    // An idle worker forgets its banks: the next load parses again.
+    forgetSoundfonts();
+    expect(loadSf2(openBytes(bytes))).not.toBe(again);
   });
 
   it('declares its file, its MIDI program and drum flag, and checks its options', () => {

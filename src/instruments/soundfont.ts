@@ -644,6 +644,11 @@ export function loadSf2(source: Sf2Source): Sf2Bank {
   return bank;
 }
 
+/** Let go of every parsed bank and the voice buffers it holds (a worker with no task in sight). */
+export function forgetSoundfonts(): void {
+  parsedBanks.clear();
+}
+
 /** `loadSf2`, with a damaged file's error naming its project path. */
 export function loadNamedSf2(source: Sf2Source, path: string): Sf2Bank {
   try {

@@ -55,6 +55,21 @@ interface Slot {
   busy: boolean;
   /** Its engine is loaded (ready resolved). */
   started: boolean;
+  /** Set while the worker waits for work: when it fires, the worker is told it is idle. */
+  idle?: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * A worker that has had no task for this long lets go of what it kept for the next one (parsed
+ * SoundFonts and their voice buffers) and collects its garbage: the peers bench's workers held
+ * ~20-30 MB each through the mix and master, which the main thread renders. Long enough that a
+ * build handing a worker its next task (a turn of the event loop later) never waits on it.
+ */
+const IDLE_MS = 100;
+
+/** The message that tells a worker it is idle. */
+export interface WorkerIdle {
+  readonly idle: true;
 }
 
 interface Pending {
@@ -146,6 +161,7 @@ export class WorkerPool {
     const slot = this.slots.find((candidate) => !candidate.busy && candidate.started);
     if (!slot) return undefined;
     slot.busy = true;
+    clearTimeout(slot.idle);
     const id = this.nextId++;
     return new Promise<TaskOutput>((resolveRun, rejectRun) => {
       this.pending.set(id, { resolve: resolveRun, reject: rejectRun });
@@ -163,6 +179,7 @@ export class WorkerPool {
     const free = this.slots.find((slot) => !slot.busy);
     if (free) {
       free.busy = true;
+      clearTimeout(free.idle);
       return Promise.resolve(free);
     }
     if (this.slots.length < this.size) return Promise.resolve(this.spawnBusy());
@@ -178,6 +195,12 @@ export class WorkerPool {
     });
     if (next < 0) {
       slot.busy = false;
+      clearTimeout(slot.idle);
+      slot.idle = setTimeout(() => {
+        if (!slot.busy) slot.worker.postMessage({ idle: true } satisfies WorkerIdle);
+      }, IDLE_MS);
+      // A pool waiting for work keeps no process alive.
+      slot.idle.unref();
       return;
     }
     const [entry] = this.waiting.splice(next, 1);
@@ -192,6 +215,7 @@ export class WorkerPool {
   }
 
   async close(): Promise<void> {
+    for (const slot of this.slots) clearTimeout(slot.idle);
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
 }

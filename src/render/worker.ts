@@ -3,8 +3,10 @@ import { join, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
 import { taskPlugins, type Task } from '../plan/graph.ts';
-import type { ServiceRequest, WorkerReply, WorkerRequest } from './pool.ts';
+import type { ServiceRequest, WorkerIdle, WorkerReply, WorkerRequest } from './pool.ts';
 import { serveMasterFiles } from './master-files-thread.ts';
+import { forgetSoundfonts } from '../instruments/soundfont.ts';
+import { collectGarbage } from '../load/collect.ts';
 import { isRegistered } from '../registry/registry.ts';
 import { vouchDigests } from '../registry/file-store.ts';
 import { InputMissingError, runTask, storeFor, trustObjects } from './run-task.ts';
@@ -33,7 +35,13 @@ async function ensurePlugins(task: Task, projectRoot: string): Promise<void> {
 }
 
 const port = parentPort!;
-port.on('message', async (request: WorkerRequest | ServiceRequest) => {
+port.on('message', async (request: WorkerRequest | ServiceRequest | WorkerIdle) => {
+  if ('idle' in request) {
+    // No task for a while: what was kept for the next one goes, and the memory it held.
+    forgetSoundfonts();
+    collectGarbage();
+    return;
+  }
   if ('service' in request) {
     // The service reports its own errors on its port; the pool only learns it is over.
     await serveMasterFiles(request.port, storeFor(request.cacheRoot), request.spec, request.part);
