@@ -474,10 +474,15 @@ function pairStereo(made: MadeZones[]): void {
   });
 }
 
+/** Whether this machine stores 16-bit values little-endian, as SF2 does. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** A sample's frames as stored (16-bit PCM at its own rate), read from the file. */
 function readFrames(sf2: Sf2Bank, header: SampleHeader): Int16Array {
   const frames = Math.max(0, Math.min(header.end, sf2.smplFrames) - header.start);
   const bytes = sf2.file.read(sf2.smplOffset + header.start * 2, frames * 2);
+  // The bytes read are a fresh array of their own: on a little-endian machine, the frames as they are.
+  if (LITTLE_ENDIAN && bytes.byteOffset % 2 === 0) return new Int16Array(bytes.buffer, bytes.byteOffset, frames);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const data = new Int16Array(frames);
   for (let i = 0; i < frames; i++) data[i] = view.getInt16(i * 2, true);
