@@ -5,13 +5,16 @@
  * outside the next list, sample headers outside the smpl chunk or reversed.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openProjectFile } from '../src/registry/file-store.ts';
+import { utimesSync } from 'node:fs';
+import { FileChangedError } from '../src/io/file-pieces.ts';
+import { instrumentError } from '../src/render/stem.ts';
 import { renderInstrument, type NoteEvent, InstrumentFileError } from '../src/ir/plugin.ts';
-import { loadNamedSf2, parseSf2, Sf2FormatError, soundfont } from '../src/instruments/soundfont.ts';
+import { forgetSoundfonts, loadNamedSf2, parseSf2, Sf2FormatError, soundfont } from '../src/instruments/soundfont.ts';
 import { writeSf2 } from '../src/io/sf2-write.ts';
 import { createProject, REPO_ROOT } from './helpers/project.ts';
 import { openBytes } from './helpers/instrument.ts';
@@ -108,6 +111,29 @@ describe('SoundFonts that lie about their sizes', () => {
       ).toThrow(/^'sounds\/liar\.sf2' cannot be used: not a SoundFont it can use: /);
     });
   }
+
+  it('a bank rewritten while a track reads it in pieces is MD312 naming its project path, not other bytes', () => {
+    const path = join(dir, 'sounds', 'bank.sf2');
+    mkdirSync(join(dir, 'sounds'), { recursive: true });
+    writeFileSync(path, honest());
+    const { file, sha256 } = openProjectFile(path);
+    // Parsed from this file, not found by content among the banks the tests above parsed from bytes.
+    forgetSoundfonts();
+    const bank = loadNamedSf2({ file, sha256 }, 'sounds/bank.sf2');
+    expect(bank.file).toBe(file);
+    writeFileSync(path, honest().reverse());
+    utimesSync(path, new Date(2033, 0, 1), new Date(2033, 0, 1));
+    let thrown: unknown;
+    try {
+      // The first note of the sample reads its frames: the file's stat is no longer the hashed one.
+      renderInstrument(soundfont.definition, { sampleRate: RATE, options: soundfont({ file: PATH }).options, notes: [note()], output: [new Float32Array(4800), new Float32Array(4800)], seed: 1, readAudio: () => ({ sampleRate: RATE, channels: [] }), readFile: () => new Uint8Array(), openFile: () => ({ file: bank.file, sha256 }) });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(FileChangedError);
+    const coded = instrumentError(thrown, { file: 'songs/a/song.ts', song: 'a', track: 'keys' }, 'soundfont', dir);
+    expect(coded.diagnostics[0]).toMatchObject({ code: 'MD312', track: 'keys', message: "reference 'sounds/bank.sf2' changed while the song was building" });
+  });
 
   it('a build names the song, the track and the file, with a code, and no stack trace', async () => {
     const project = createProject({
