@@ -35,6 +35,13 @@ describe('mixdown.lock and mixdown verify', () => {
       expect(changed.stdout).toMatch(/verify failed: \d+ outputs differ/);
       // verify never touches dist/ or the lock.
       expect(project.read('mixdown.lock')).toBe(lockText);
+
+      // A song that no longer builds: verify says which, and why (the build's own error).
+      project.write('songs/tiny/song.ts', project.read('songs/tiny/song.ts').replace("title: 'Tiny',", "title: 'Tiny',\n  tempo: ,"));
+      const broken = run('verify');
+      expect(broken.status).toBe(1);
+      expect(broken.stdout).toContain('FAILED   tiny: did not build');
+      expect(broken.stderr).toMatch(/songs\/tiny\/song\.ts:\d+:\d+ MD101 song 'tiny' could not be compiled/);
     } finally {
       project.dispose();
     }

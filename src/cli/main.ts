@@ -240,7 +240,9 @@ async function verifyCommand(songs: readonly string[]): Promise<number> {
     return 1;
   }
   for (const difference of result.differences) process.stdout.write(`DIFFERS  ${difference.song}: ${difference.path} — ${difference.detail}\n`);
-  for (const song of result.failed) process.stdout.write(`FAILED   ${song}: did not build (run mixdown build to see why)\n`);
+  for (const song of result.failed) process.stdout.write(`FAILED   ${song}: did not build\n`);
+  // Why: the build's own errors for those songs.
+  printDiagnostics(result.diagnostics);
   process.stdout.write(
     result.ok ? `verified: all ${result.checked} locked outputs are byte-identical\n` : `verify failed: ${result.differences.length} outputs differ, ${result.failed.length} songs failed\n`,
   );

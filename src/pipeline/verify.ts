@@ -6,6 +6,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CacheStore } from '../cache/store.ts';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { decodeWav } from '../io/wav.ts';
 import { build, cacheDir } from './build.ts';
 import { lockKey, readLock, type LockFile } from './lock.ts';
@@ -24,6 +25,8 @@ export interface VerifyResult {
   readonly differences: readonly OutputDifference[];
   /** Songs the lock names that did not build. */
   readonly failed: readonly string[];
+  /** Why they did not: the build's diagnostics for them (and any not tied to one song). */
+  readonly diagnostics: readonly Diagnostic[];
 }
 
 /** How two renders of a WAV differ: first differing sample and largest difference. */
@@ -55,7 +58,7 @@ export function describeWavDifference(before: Uint8Array, after: Uint8Array): st
 
 export async function verify(root: string, songs?: readonly string[]): Promise<VerifyResult> {
   const lock = readLock(root);
-  if (!lock) return { ok: false, lock, checked: 0, differences: [], failed: [] };
+  if (!lock) return { ok: false, lock, checked: 0, differences: [], failed: [], diagnostics: [] };
   const scratch = join(root, '.mixdown', 'verify');
   rmSync(scratch, { recursive: true, force: true });
   const keys = Object.keys(lock.songs).filter((key) => !songs?.length || songs.includes(key.split('/')[0]));
@@ -92,7 +95,8 @@ export async function verify(root: string, songs?: readonly string[]): Promise<V
       // A DAWproject is an export asked for by a flag: one the lock does not hold is not a new output.
       for (const path of now.keys()) if (!(path in lock.songs[key].outputs) && !path.endsWith('.dawproject')) differences.push({ song: key, path, detail: 'new output, not in the lock' });
     }
-    return { ok: differences.length === 0 && failed.length === 0, lock, checked, differences, failed };
+    const diagnostics = failed.length ? [...result.diagnostics, ...result.songs.filter((song) => !song.ok).flatMap((song) => song.diagnostics)] : [];
+    return { ok: differences.length === 0 && failed.length === 0, lock, checked, differences, failed, diagnostics };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
