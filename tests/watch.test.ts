@@ -45,12 +45,20 @@ describe('mixdown watch', () => {
       expect(output).toMatch(/const typo: number = 'loud'/);
       expect(output).toMatch(/MD106 song 'tiny' was not rebuilt: 1 TypeScript error in its files/);
       expect(project.bytes('dist/tiny/master.wav').equals(goodMaster)).toBe(true);
-      project.write('songs/tiny/song.ts', source.replace("title: 'Tiny',", "title: 'Tiny',\n  tempo: ,"));
+      // A type error with a change that renders: the song renders into the cache while
+      // TypeScript checks, but nothing reaches dist/ — no preview, the outputs as they were.
+      const goodPreview = project.bytes('dist/tiny/preview.wav');
+      project.write('songs/tiny/song.ts', `${source.replace("{ pitch: 'C5', start: '0:1:0'", "{ pitch: 'E5', start: '0:1:0'")}\nconst typo: number = 'loud';\nvoid typo;\n`);
       await waitFor(/watching songs/, 4);
+      expect(output.slice(output.lastIndexOf('TS2322'))).toMatch(/MD106 song 'tiny' was not rebuilt/);
+      expect(project.bytes('dist/tiny/master.wav').equals(goodMaster)).toBe(true);
+      expect(project.bytes('dist/tiny/preview.wav').equals(goodPreview)).toBe(true);
+      project.write('songs/tiny/song.ts', source.replace("title: 'Tiny',", "title: 'Tiny',\n  tempo: ,"));
+      await waitFor(/watching songs/, 5);
       expect(output).toMatch(/MD101/);
       expect(project.bytes('dist/tiny/master.wav').equals(goodMaster)).toBe(true);
       project.write('songs/tiny/song.ts', source);
-      await waitFor(/watching songs/, 5);
+      await waitFor(/watching songs/, 6);
       expect(output.slice(output.lastIndexOf('MD101'))).toMatch(/1 of 1 songs built/);
     } finally {
       child.kill('SIGINT');
