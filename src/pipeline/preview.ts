@@ -5,14 +5,13 @@
  * render and whose song length did not change; otherwise the preview is the whole mix, when it
  * is rendered, as before.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import type { CacheStore, OutputRecord } from '../cache/store.ts';
 import { writeFileAtomicSync } from '../io/atomic.ts';
-import { encodeWavFloat32, FLOAT32_WAV_HEADER_BYTES } from '../io/wav.ts';
+import { createFloat32Wav, finishFloat32Wav } from '../io/wav.ts';
 import { hashValue } from '../ir/hash.ts';
 import type { BuildGraph, Task } from '../plan/graph.ts';
-import type { Stereo } from '../render/effect-chain.ts';
 import { prerollFrames, renderRegionPreview, type PreviewWindow } from '../render/region-preview.ts';
+import { firstDifference } from '../render/resume.ts';
 import { stereoBlockReader } from '../render/run-task.ts';
 import { BLOCK_FRAMES } from '../render/stream-strip.ts';
 import type { KeyRecord } from './explain.ts';
@@ -21,8 +20,6 @@ import type { KeyRecord } from './explain.ts';
 const LEAD_IN_SECONDS = 1;
 /** The preview's length, seconds. */
 const PREVIEW_SECONDS = 10;
-/** Bytes compared at a time when looking for the first changed frame. */
-const COMPARE_BYTES = 1 << 20;
 
 /** A preview window in seconds, for messages. */
 export interface PreviewRegion {
@@ -55,8 +52,9 @@ export function firstChangedFrame(graph: BuildGraph, previous: KeyRecord, record
     }
     if (old.digest === now.digest) continue;
     if (old.bytes !== now.bytes) return undefined;
-    const frame = firstDifference(cache.objectFile(old.digest), cache.objectFile(now.digest));
-    if (frame !== undefined) first = Math.min(first ?? frame, frame);
+    // As a resuming bus compares its inputs: checked objects, Infinity when the same.
+    const frame = firstDifference(cache, old.digest, now.digest);
+    if (frame !== undefined && Number.isFinite(frame)) first = Math.min(first ?? frame, frame);
   }
   return first;
 }
@@ -66,33 +64,6 @@ function ownInputsChanged(task: Task, before: Readonly<Record<string, string>>):
   const names = new Set([...Object.keys(task.inputs), ...Object.keys(before)]);
   for (const name of names) if (!name.startsWith('task:') && task.inputs[name] !== before[name]) return true;
   return false;
-}
-
-/** The first stereo float frame at which two WAV files differ, or undefined (same, or unreadable). */
-function firstDifference(a: string, b: string): number | undefined {
-  let fa: number | undefined;
-  let fb: number | undefined;
-  try {
-    fa = openSync(a, 'r');
-    fb = openSync(b, 'r');
-    const x = Buffer.alloc(COMPARE_BYTES);
-    const y = Buffer.alloc(COMPARE_BYTES);
-    for (let at = FLOAT32_WAV_HEADER_BYTES; ; at += COMPARE_BYTES) {
-      const n = readSync(fa, x, 0, COMPARE_BYTES, at);
-      const m = readSync(fb, y, 0, COMPARE_BYTES, at);
-      const count = Math.min(n, m);
-      if (count === 0) return undefined;
-      if (x.subarray(0, count).equals(y.subarray(0, count))) continue;
-      let i = 0;
-      while (x[i] === y[i]) i++;
-      return Math.floor((at + i - FLOAT32_WAV_HEADER_BYTES) / 8);
-    }
-  } catch {
-    return undefined;
-  } finally {
-    if (fa !== undefined) closeSync(fa);
-    if (fb !== undefined) closeSync(fb);
-  }
 }
 
 /** The window around `changedAt`, block-aligned, inside a song of `length` frames. */
@@ -123,30 +94,11 @@ export function writeRegionPreview(
     if (!bytes) throw new Error(`preview: object ${record.digest} is missing`);
     return bytes;
   };
-  const readWhole = (record: OutputRecord): Stereo => {
-    const reader = stereoBlockReader(record, cache, read);
-    try {
-      const samples = reader.read(0, reader.frames);
-      const left = new Float32Array(reader.frames);
-      const right = new Float32Array(reader.frames);
-      for (let i = 0; i < reader.frames; i++) {
-        left[i] = samples[2 * i];
-        right[i] = samples[2 * i + 1];
-      }
-      return [left, right];
-    } finally {
-      reader.close();
-    }
-  };
-  const samples = renderRegionPreview(graph.tasks, records, window, start, (record) => stereoBlockReader(record, cache, read), readWhole, where);
-  if (!samples) return undefined;
-  const frames = samples.length >> 1;
-  const left = new Float32Array(frames);
-  const right = new Float32Array(frames);
-  for (let i = 0; i < frames; i++) {
-    left[i] = samples[2 * i];
-    right[i] = samples[2 * i + 1];
-  }
-  writeFileAtomicSync(path, encodeWavFloat32([left, right], sampleRate));
+  const mixed = renderRegionPreview(graph.tasks, records, window, start, (record) => stereoBlockReader(record, cache, read), read, where);
+  if (!mixed) return undefined;
+  // The window is interleaved already: straight into the file's samples.
+  const wav = createFloat32Wav(mixed.length >> 1, 2, sampleRate);
+  wav.samples.set(mixed);
+  writeFileAtomicSync(path, finishFloat32Wav(wav.bytes, wav.samples));
   return { fromSeconds: window.from / sampleRate, toSeconds: window.to / sampleRate, changedAtSeconds: changedAt / sampleRate };
 }

@@ -17,6 +17,7 @@ import { findEffect } from '../registry/registry.ts';
 import { BusInput } from './bus-sum.ts';
 import { chainStreams, streamChain, type Stereo } from './effect-chain.ts';
 import { Fader } from './fader.ts';
+import { sidechainKeys } from './run-task.ts';
 import type { StemContext } from './stem.ts';
 import { BLOCK_FRAMES, type StereoBlockReader } from './stream-strip.ts';
 
@@ -64,7 +65,7 @@ export function renderRegionPreview(
   window: PreviewWindow,
   start: number,
   open: OpenReader,
-  readWhole: (record: OutputRecord) => Stereo,
+  read: (record: OutputRecord) => Uint8Array,
   where: StemContext,
 ): Float32Array | undefined {
   const windows = new Map<string, WindowSignal>();
@@ -83,7 +84,7 @@ export function renderRegionPreview(
     for (const task of tasks) {
       // A bus already done this build (its inputs did not change: cached) is read from its object.
       if (task.kind === 'bus' && !records.has(task.id)) {
-        const rendered = renderBusWindow(task, inputOf, readWhole, records, start, window.to, where);
+        const rendered = renderBusWindow(task, inputOf, read, records, start, window.to, where);
         if (!rendered) return undefined;
         windows.set(`${task.id}#audio`, rendered.audio);
         windows.set(`${task.id}#prefader`, rendered.prefader);
@@ -114,7 +115,7 @@ function windowReader(signal: WindowSignal): StereoBlockReader {
 function renderBusWindow(
   task: BusTask,
   inputOf: (dep: string) => StereoBlockReader | undefined,
-  readWhole: (record: OutputRecord) => Stereo,
+  read: (record: OutputRecord) => Uint8Array,
   records: ReadonlyMap<string, Readonly<Record<string, OutputRecord>>>,
   from: number,
   to: number,
@@ -131,13 +132,13 @@ function renderBusWindow(
     sources.push(reader);
   }
   // Sidechain keys are whole signals the chain indexes by song frame: stems' objects only.
-  const keys = new Map<string, Stereo>();
-  for (const [index, id] of params.sidechains.entries()) {
-    const dep = task.deps[count + index];
+  const keyRecords: OutputRecord[] = [];
+  for (const dep of task.deps.slice(count)) {
     const record = records.get(depTaskId(dep))?.[depOutput(dep) ?? 'audio'];
     if (!record) return undefined;
-    if (!keys.has(id)) keys.set(id, readWhole(record));
+    keyRecords.push(record);
   }
+  const keys = sidechainKeys(params.sidechains, keyRecords, read);
   const length = Math.min(to, params.lengthSamples) - from;
   const audio = new Float32Array(2 * Math.max(0, length));
   const prefader = new Float32Array(2 * Math.max(0, length));

@@ -340,7 +340,7 @@ function stereoFloat(bytes: Uint8Array): Float32Array {
 }
 
 /** Sidechain sources by channel id, deinterleaved (a channel may key several slots: read once). */
-function sidechainKeys(ids: readonly string[], inputs: readonly OutputRecord[], read: (record: OutputRecord) => Uint8Array): Map<string, Stereo> {
+export function sidechainKeys(ids: readonly string[], inputs: readonly OutputRecord[], read: (record: OutputRecord) => Uint8Array): Map<string, Stereo> {
   const keys = new Map<string, Stereo>();
   ids.forEach((id, i) => {
     if (!keys.has(id)) keys.set(id, deinterleave(stereoFloat(read(inputs[i])), 2) as Stereo);
