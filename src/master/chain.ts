@@ -74,11 +74,11 @@ export interface MasterSink {
   /** Forget what was written: a second limiting pass writes the master again. */
   restart(): Promise<void> | void;
   /**
-   * What this pass wrote, measured (an OutputMeter run on every block the sink got): a sink that
-   * can meters the master itself — in another thread when its files are written there — and the
-   * chain leaves the metering to it. Absent: the chain meters.
+   * What this pass wrote, measured (an OutputMeter run on every block the sink got since the
+   * start or the last restart): the sink meters the master — in another thread when its files
+   * are written there — so the chain's thread only limits.
    */
-  measure?(): Promise<OutputMeasure> | OutputMeasure;
+  measure(): Promise<OutputMeasure> | OutputMeasure;
 }
 
 /** A pass's output, measured: its integrated loudness and the full report with its true peak. */
@@ -198,16 +198,14 @@ export async function masterStream(source: MasterSource, spool: MasterSpool, sin
    * meter, at gain 1), only its true peak is measured.
    */
   const scaledPass = async (gain: number, metered?: LoudnessMeter): Promise<LoudnessReport> => {
-    const own = !metered && !sink.measure ? new OutputMeter(channelCount, sampleRate, length) : undefined;
     const truePeak = metered ? new TruePeakStream(channelCount, sampleRate, length) : undefined;
     for (const piece of spool.read(block)) {
       if (gain !== 1) for (const x of piece.channels) for (let i = 0; i < piece.count; i++) x[i] = x[i] * gain;
-      own?.push(piece);
       truePeak?.push(piece.channels, piece.count);
       await sink.write(piece);
     }
     if (metered) return metered.reportWithTruePeak(truePeak!.result(metered.samplePeak));
-    return (own ? own.result() : await sink.measure!()).report;
+    return (await sink.measure()).report;
   };
 
   if (!settings.loudness && !limiter) {
@@ -245,7 +243,6 @@ export async function masterStream(source: MasterSource, spool: MasterSpool, sin
     const envelope = new TruePeakEnvelopeStream(channelCount, sampleRate, length, limiterCeiling(limiterOptions.ceilingDb) / maxGain);
     const maxima = collect ? new SubStepMaxima(hop, Math.floor(length / hop)) : undefined;
     const limit = new LimiterStream(channelCount, length, sampleRate, limiterOptions, gain);
-    const own = sink.measure ? undefined : new OutputMeter(channelCount, sampleRate, length);
     // The block read last waits for the next one: the envelope then reaches past its lookahead.
     const buffers = [0, 1].map(() => Array.from({ length: channelCount }, () => new Float32Array(block)));
     let pending: MasterBlock | undefined;
@@ -262,7 +259,6 @@ export async function masterStream(source: MasterSource, spool: MasterSpool, sin
       maxima?.addEnvelope(values, waiting.start, waiting.start, end);
       maxima?.addSamples(waiting.channels, waiting.start, waiting.start, end);
       limit.process(waiting.channels, waiting.channels, waiting.start, waiting.start, end, values, waiting.start);
-      own?.push(waiting);
       await sink.write(waiting);
     };
     let turn = 0;
@@ -278,10 +274,10 @@ export async function masterStream(source: MasterSource, spool: MasterSpool, sin
       pending = { channels, start: piece.start, count: piece.count };
     }
     if (pending) await flush(pending);
-    const measured = own ? own.result() : await sink.measure!();
+    const measured = await sink.measure();
     return {
       integrated: measured.integrated,
-      loudness: () => measured.report,
+      loudness: measured.report,
       maxReductionDb: limit.maxReductionDb,
       maxima,
     };
@@ -289,7 +285,7 @@ export async function masterStream(source: MasterSource, spool: MasterSpool, sin
 
   if (!settings.loudness) {
     const limited = await limitPass(1, 1, false);
-    return { loudness: limited.loudness(), gainDb: 0, limiterDb: limited.maxReductionDb, compressorDb, passes: 1 };
+    return { loudness: limited.loudness, gainDb: 0, limiterDb: limited.maxReductionDb, compressorDb, passes: 1 };
   }
   const meter = before!;
   const target = settings.loudness.target;
@@ -335,7 +331,7 @@ export async function masterStream(source: MasterSource, spool: MasterSpool, sin
     result = await pass();
     passes = 2;
   }
-  return { loudness: result.loudness(), gainDb, limiterDb: result.maxReductionDb, compressorDb, passes };
+  return { loudness: result.loudness, gainDb, limiterDb: result.maxReductionDb, compressorDb, passes };
 }
 
 /** A whole signal in memory as a MasterSource or a MasterSpool's content: blocks are copies (the chain changes them). */
@@ -357,6 +353,7 @@ export async function master(mix: readonly Float32Array[], sampleRate: number, s
   const kept = mix.map(() => new Float32Array(length));
   let written = 0;
   const out = mix.map(() => new Float32Array(length));
+  let meter = new OutputMeter(mix.length, sampleRate, length);
   let envelope = new Float64Array(0);
   const facts = await masterStream(
     { channelCount: mix.length, length, blocks: (block) => copiedBlocks(mix, length, block) },
@@ -372,7 +369,16 @@ export async function master(mix: readonly Float32Array[], sampleRate: number, s
       },
       readEnvelope: (start, count, into) => into.set(envelope.subarray(start, start + count)),
     },
-    { write: ({ channels, start, count }) => out.forEach((channel, c) => channel.set(channels[c].subarray(0, count), start)), restart() {} },
+    {
+      write(block) {
+        meter.push(block);
+        out.forEach((channel, c) => channel.set(block.channels[c].subarray(0, block.count), block.start));
+      },
+      restart: () => {
+        meter = new OutputMeter(mix.length, sampleRate, length);
+      },
+      measure: () => meter.result(),
+    },
     sampleRate,
     settings,
   );

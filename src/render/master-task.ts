@@ -254,11 +254,11 @@ class PcmWavWriter {
 }
 
 /**
- * A part of what the master task writes from the finished blocks: the files (`files`), the
- * room's analysis and the reference's profile (`analysis`), or both. The analysis is keyed by
+ * A part of what the master task writes from the finished blocks: the files (`files`), or the
+ * room's analysis and the reference's profile (`analysis`). The analysis is keyed by
  * master.wav's digest, so its `finish` is told it (`audio`) once the files are finished.
  */
-export type MasterPart = 'files' | 'analysis' | 'both';
+export type MasterPart = 'files' | 'analysis';
 
 /** One part's writer: blocks in, then its share of the result. */
 export interface MasterPartWriter {
@@ -295,10 +295,6 @@ export function joinParts(files: MasterPartWriter, analysis: MasterPartWriter): 
 
 /** One part of the master's output, written in this thread into `cache`. */
 export async function masterPart(cache: CacheStore, spec: MasterFilesSpec, part: MasterPart): Promise<MasterPartWriter> {
-  if (part === 'both') {
-    const both = await masterFiles(cache, spec);
-    return { write: (block) => both.write(block), measure: () => both.measure(), finish: (facts) => both.finish(facts), abort: () => both.abort() };
-  }
   return part === 'files' ? masterFileWriters(cache, spec) : masterAnalysis(cache, spec);
 }
 
