@@ -264,38 +264,27 @@ export function stereoBlockReader(record: OutputRecord, cache: CacheStore, read:
       // A bus asks for a block (8 KiB) at a time: read READ_AHEAD_FRAMES at once and serve the
       // blocks from memory (one read(2) per 256 KiB instead of 32: the demo's buses spent
       // seconds of CPU in system calls).
-      const window = new Float32Array(2 * READ_AHEAD_FRAMES);
-      const windowBytes = new Uint8Array(window.buffer);
+      let window = new Float32Array(2 * READ_AHEAD_FRAMES);
       let windowStart = 0;
       let windowFrames = 0;
-      let scratch = new Float32Array(0);
-      const fill = (start: number) => {
-        const want = 8 * Math.min(READ_AHEAD_FRAMES, frames - start);
-        let got = 0;
-        while (got < want) {
-          const n = readSync(fd, windowBytes, got, want - got, FLOAT32_WAV_HEADER_BYTES + 8 * start + got);
+      /** Frames start … start + count − 1 into the window (grown for a longer read); a file that ends early is a corrupt input. */
+      const fill = (start: number, count: number) => {
+        if (window.length < 2 * count) window = new Float32Array(2 * count);
+        const bytes = new Uint8Array(window.buffer, 0, 8 * count);
+        for (let got = 0; got < bytes.byteLength; ) {
+          const n = readSync(fd, bytes, got, bytes.byteLength - got, FLOAT32_WAV_HEADER_BYTES + 8 * start + got);
           if (n === 0) throw new InputMissingError(record.digest, true);
           got += n;
         }
         windowStart = start;
-        windowFrames = want / 8;
+        windowFrames = count;
       };
       return {
         frames,
         read(start, count) {
           if (start < windowStart || start + count > windowStart + windowFrames) {
-            if (count > READ_AHEAD_FRAMES || start + count > frames) {
-              // Longer than the window, or past the end (an error below): read it directly.
-              if (scratch.length < 2 * count) scratch = new Float32Array(2 * count);
-              const bytes = new Uint8Array(scratch.buffer, 0, 8 * count);
-              for (let got = 0; got < bytes.byteLength; ) {
-                const n = readSync(fd, bytes, got, bytes.byteLength - got, FLOAT32_WAV_HEADER_BYTES + 8 * start + got);
-                if (n === 0) throw new InputMissingError(record.digest, true);
-                got += n;
-              }
-              return scratch.subarray(0, 2 * count);
-            }
-            fill(start);
+            // Past the end, the read is the error it should be; inside, at least a window's worth.
+            fill(start, start + count > frames ? count : Math.max(count, Math.min(READ_AHEAD_FRAMES, frames - start)));
           }
           const from = 2 * (start - windowStart);
           return window.subarray(from, from + 2 * count);
