@@ -7,6 +7,7 @@
  * odd frame, and the original stream runs on after its checkpoint (the state is a copy).
  */
 import { describe, expect, it } from 'vitest';
+import { effectSlot } from './helpers/effect-slot.ts';
 import type { AudioFileData, EffectFactory, EffectStream } from '../src/ir/plugin.ts';
 import { decodeState, encodeState, captureFields, restoreFields, StateMismatchError } from '../src/ir/effect-state.ts';
 import { eq } from '../src/effects/eq.ts';
@@ -188,25 +189,11 @@ describe('state data', () => {
 });
 
 describe('a chain resumes from its checkpoint', () => {
-  const slot = <O extends object>(id: string, factory: EffectFactory<O>, options: object, extra: Partial<EffectSlotIR> = {}): EffectSlotIR => ({
-    id,
-    plugin: factory.definition.name,
-    version: factory.definition.version,
-    options: factory(options as never).options as Record<string, unknown>,
-    mix: 1,
-    sidechain: null,
-    seed: 11,
-    source: null,
-    code: null,
-    files: [],
-    automation: {},
-    ...extra,
-  });
   // Two lagging slots blended with their dry signal (their dry delay lines are state too), a keyed one, automation.
   const slots: EffectSlotIR[] = [
-    slot('compressor', compressor, { threshold: -24, ratio: 6, lookahead: 0.004 }, { sidechain: { from: 'kick', highpass: 80 }, mix: 0.8 }),
-    slot('saturation', saturation, { type: 'tube', oversample: 4 }, { mix: 0.6, automation: { drive: { points: [{ sample: 0, value: 0, shape: 'step', curve: 0 }, { sample: LENGTH, value: 18, shape: 'linear', curve: 0 }], lfo: null } } }),
-    slot('reverb', reverb, { decay: 1.2 }, { mix: 0.3 }),
+    effectSlot('compressor', compressor, { threshold: -24, ratio: 6, lookahead: 0.004 }, { sidechain: { from: 'kick', highpass: 80 }, mix: 0.8 }),
+    effectSlot('saturation', saturation, { type: 'tube', oversample: 4 }, { mix: 0.6, automation: { drive: { points: [{ sample: 0, value: 0, shape: 'step', curve: 0 }, { sample: LENGTH, value: 18, shape: 'linear', curve: 0 }], lfo: null } } }),
+    effectSlot('reverb', reverb, { decay: 1.2 }, { mix: 0.3 }),
   ];
   const context: ChainContext = {
     sampleRate: RATE,

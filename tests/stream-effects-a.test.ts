@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { effectSlot } from './helpers/effect-slot.ts';
 import { processEffect, type DeepPartial, type EffectFactory, type EffectProcessContext } from '../src/ir/plugin.ts';
 import { eq } from '../src/effects/eq.ts';
 import { compressor } from '../src/effects/compressor.ts';
@@ -473,29 +474,15 @@ describe('through the block chain runner', () => {
       points: values.map(([seconds, value, shape]) => ({ sample: at(seconds), value, shape, curve: 0 })),
       lfo: null,
     });
-    const slot = <O extends object>(id: string, factory: EffectFactory<O>, options: DeepPartial<O>, extra: Partial<EffectSlotIR> = {}): EffectSlotIR => ({
-      id,
-      plugin: factory.definition.name,
-      version: factory.definition.version,
-      options: factory(options).options as Record<string, unknown>,
-      mix: 1,
-      sidechain: null,
-      seed: 11,
-      source: null,
-      code: null,
-      files: [],
-      automation: {},
-      ...extra,
-    });
     const slots: EffectSlotIR[] = [
-      slot('eq', eq, { bands: [{ type: 'highpass', frequency: 40, slope: 24 }, { type: 'bell', frequency: 900, q: 2 }] }, { automation: { 'bands.1.gain': points([0, -9, 'step'], [1.4, 6, 'linear'], [2.2, 12, 'exponential']) } }),
-      slot('gate', gate, { threshold: -36, ratio: 4, range: -30, hold: 0.02 }, { sidechain: { from: 'kick', highpass: 60 }, mix: 0.7 }),
-      slot('ducker', ducker, { amount: 8, hold: '16n', release: '8n' }, { sidechain: { from: 'kick', highpass: 0 } }),
-      slot('compressor', compressor, { threshold: -24, ratio: 6, lookahead: 0.004 }, { sidechain: { from: 'kick', highpass: 80 }, mix: 0.8, automation: { makeup: points([0, 0, 'step'], [2.5, 4, 'linear']) } }),
-      slot('saturation', saturation, { type: 'tube', oversample: 2, tone: 9000 }, { mix: 0.6, automation: { drive: points([0, 0, 'step'], [2, 18, 'linear']) } }),
-      slot('bitcrusher', bitcrusher, { bits: 10, downsample: 1.5, dither: true }, { mix: 0.5 }),
-      slot('width', width, { bassMono: 150 }, { automation: { width: points([0, 0.5, 'step'], [2.5, 1.8, 'linear']) } }),
-      slot('utility', utility, { gain: -2 }, { automation: { pan: points([0, -0.5, 'step'], [1.2, 0.7, 'curve']) } }),
+      effectSlot('eq', eq, { bands: [{ type: 'highpass', frequency: 40, slope: 24 }, { type: 'bell', frequency: 900, q: 2 }] }, { automation: { 'bands.1.gain': points([0, -9, 'step'], [1.4, 6, 'linear'], [2.2, 12, 'exponential']) } }),
+      effectSlot('gate', gate, { threshold: -36, ratio: 4, range: -30, hold: 0.02 }, { sidechain: { from: 'kick', highpass: 60 }, mix: 0.7 }),
+      effectSlot('ducker', ducker, { amount: 8, hold: '16n', release: '8n' }, { sidechain: { from: 'kick', highpass: 0 } }),
+      effectSlot('compressor', compressor, { threshold: -24, ratio: 6, lookahead: 0.004 }, { sidechain: { from: 'kick', highpass: 80 }, mix: 0.8, automation: { makeup: points([0, 0, 'step'], [2.5, 4, 'linear']) } }),
+      effectSlot('saturation', saturation, { type: 'tube', oversample: 2, tone: 9000 }, { mix: 0.6, automation: { drive: points([0, 0, 'step'], [2, 18, 'linear']) } }),
+      effectSlot('bitcrusher', bitcrusher, { bits: 10, downsample: 1.5, dither: true }, { mix: 0.5 }),
+      effectSlot('width', width, { bassMono: 150 }, { automation: { width: points([0, 0.5, 'step'], [2.5, 1.8, 'linear']) } }),
+      effectSlot('utility', utility, { gain: -2 }, { automation: { pan: points([0, -0.5, 'step'], [1.2, 0.7, 'curve']) } }),
     ];
     const context: ChainContext = {
       sampleRate: RATE,
