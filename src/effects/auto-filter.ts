@@ -89,7 +89,8 @@ class AutoFilterChannel {
 
   /** Begin at song frame `frame` instead of 0, before any processing (a stream started mid-song, as watch's preview starts one): the LFO is then where the song's own is. */
   startAt(frame: number): void {
-    // A stream that has run (or was restored from a checkpoint) keeps its own clock.
+    // Called with every block's start: only a fresh stream's first call sets its clock; one that
+    // has run (or was restored from a checkpoint) keeps its own.
     if (this.position !== 0) return;
     // The smoothed LFO as a run from 0 leaves it: the same updates, one per control block (a scalar each).
     for (let position = 0; position < frame; position += BLOCK) {
@@ -168,13 +169,12 @@ export const autoFilter = defineEffect<AutoFilterOptions>({
     const cycleSamples = syncedSeconds(options.rate, ctx.beatSeconds) * sampleRate;
     const left = new AutoFilterChannel(options, sampleRate, options.phase, cycleSamples);
     const right = new AutoFilterChannel(options, sampleRate, options.phase + options.stereoPhase, cycleSamples);
-    let first = true;
     return {
       checkpoint: () => captureFields({ left, right }),
       restore: (state) => restoreFields({ left, right }, state),
       process(start, block) {
-        if (first) for (const channel of [left, right]) channel.startAt(start);
-        first = false;
+        left.startAt(start);
+        right.startAt(start);
         const curve = block.automation['frequency'];
         left.process(block.channels[0], curve);
         right.process(block.channels[1], curve);

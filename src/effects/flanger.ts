@@ -56,13 +56,11 @@ export const flanger = defineEffect<FlangerOptions>({
           sampleRate,
         }),
     );
-    let first = true;
     return {
       checkpoint: () => captureFields(lines),
       restore: (state) => restoreFields(lines, state),
       process(start, block) {
-        if (first) for (const line of lines) line.startAt(start);
-        first = false;
+        for (const line of lines) line.startAt(start);
         lines[0].process(block.channels[0]);
         lines[1].process(block.channels[1]);
       },

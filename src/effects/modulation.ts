@@ -120,7 +120,8 @@ export class ModulatedDelay {
 
   /** Begin at song frame `frame` instead of 0, before any processing (a stream started mid-song, as watch's preview starts one): the LFO is then where the song's own is. */
   startAt(frame: number): void {
-    // A stream that has run (or was restored from a checkpoint) keeps its own clock.
+    // Called with every block's start: only a fresh stream's first call sets its clock; one that
+    // has run (or was restored from a checkpoint) keeps its own.
     if (this.position !== 0) return;
     this.position = frame;
   }

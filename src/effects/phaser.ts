@@ -74,7 +74,8 @@ class PhaserChannel {
 
   /** Begin at song frame `frame` (a control edge) instead of 0, before any processing (a stream started mid-song, as watch's preview starts one): the LFO is then where the song's own is. */
   startAt(frame: number): void {
-    // A stream that has run (or was restored from a checkpoint) keeps its own clock.
+    // Called with every block's start: only a fresh stream's first call sets its clock; one that
+    // has run (or was restored from a checkpoint) keeps its own.
     if (this.position !== 0) return;
     this.position = frame;
     // Where a run from 0 has its coefficient at a control edge: the ramp lands on it there.
@@ -149,13 +150,11 @@ export const phaser = defineEffect<PhaserOptions>({
     const stages = Math.min(12, Math.max(2, 2 * Math.round(options.stages / 2)));
     const hz = lfoHz(options.rate, ctx.beatSeconds);
     const channels = [0, 1].map((channel) => new PhaserChannel({ stages, centre: options.centre, depth: options.depth, hz, phase: -channel * 0.5 * options.spread, feedback: options.feedback, sampleRate }));
-    let first = true;
     return {
       checkpoint: () => captureFields(channels),
       restore: (state) => restoreFields(channels, state),
       process(start, block) {
-        if (first) for (const channel of channels) channel.startAt(start);
-        first = false;
+        for (const channel of channels) channel.startAt(start);
         channels[0].process(block.channels[0]);
         channels[1].process(block.channels[1]);
       },

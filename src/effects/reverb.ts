@@ -192,7 +192,8 @@ class ReverbNetwork {
 
   /** Begin at song frame `frame` instead of 0, before any processing (a stream started mid-song, as watch's preview starts one): the LFO is then where the song's own is. */
   startAt(frame: number): void {
-    // A stream that has run (or was restored from a checkpoint) keeps its own clock.
+    // Called with every block's start: only a fresh stream's first call sets its clock; one that
+    // has run (or was restored from a checkpoint) keeps its own.
     if (this.write !== 0) return;
     this.write = frame;
   }
@@ -356,13 +357,11 @@ export const reverb = defineEffect<ReverbOptions>({
   },
   stream(ctx) {
     const network = new ReverbNetwork(ctx.options, ctx.sampleRate, ctx.seed);
-    let first = true;
     return {
       checkpoint: () => captureFields(network),
       restore: (state) => restoreFields(network, state),
       process(start, block) {
-        if (first) network.startAt(start);
-        first = false;
+        network.startAt(start);
         network.process(block.channels[0], block.channels[1]);
       },
     };
