@@ -46,7 +46,7 @@ const DEFAULTS = { authHeader: 'Authorization', authEnv: REMOTE_ENV.auth, timeou
 
 /**
  * The remote cache in force, or none; diagnostics (MD325) when the config file or a value
- * cannot be used. `importConfig` executes the config file (vite-node, as songs are).
+ * cannot be used. `importConfig` executes the config file (as the song loader runs songs).
  */
 export async function resolveRemoteCache(
   root: string,

@@ -1,6 +1,6 @@
 /**
- * Running a song leaves garbage behind: vite-node transforms the module (an imported MIDI
- * file's song is 500 KB of note literals, tens of MB of syntax trees and source maps) and
+ * Running a song leaves garbage behind: the loader bundles the module (an imported MIDI
+ * file's song is 500 KB of note literals, its bundle and source map as large again) and
  * elaboration builds its records. V8 collects it only when this thread allocates enough
  * again, and during a build it mostly waits for the workers: the peers bench's main thread
  * kept ~85 MB of it (heap 117 MB, 30 MB live) through every stem. Collected once the song

@@ -1,20 +1,19 @@
 /**
- * load: the only stage that runs user code. vite-node executes songs/<name>/song.ts and
- * whatever it imports (shared helpers, plugins/), with `mixdown` resolved to this package's
- * source. Syntax and runtime errors come back as diagnostics with the song file and line.
+ * load: the only stage that runs user code. songs/<name>/song.ts and whatever it imports
+ * (shared helpers, plugins/) are bundled into one script and run here (module-runner.ts), with
+ * `mixdown` being this command's own API. Syntax and runtime errors come back as diagnostics
+ * with the song file and line.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { ViteDevServer } from 'vite';
-import type { ViteNodeRunner } from 'vite-node/client';
+import { originalPosition } from '../api/caller.ts';
 import type { SongDefinition, SongInput } from '../api/song.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { codeFrame, type Diagnostic } from '../diagnostics/diagnostic.ts';
-import { packageRoot, publicApiPath } from '../paths.ts';
-import { createViteRunner } from './vite-runner.mjs';
-import { createHash } from 'node:crypto';
+import { packageRoot } from '../paths.ts';
 import { pluginSources, type PluginCode } from '../registry/registry.ts';
+import { ModuleRunner } from './module-runner.ts';
 
 
 export interface LoadedSong {
@@ -38,25 +37,21 @@ export interface FailedSong {
 }
 
 export class SongLoader {
+  /** The project modules the last load ran and what each imports. */
+  private lastImports: ReadonlyMap<string, readonly string[]> = new Map();
+
   private constructor(
     /** The project root songs are loaded from. */
     readonly root: string,
-    private readonly server: ViteDevServer,
-    private readonly runner: ViteNodeRunner,
+    private readonly runner: ModuleRunner,
   ) {}
 
   static async create(root: string): Promise<SongLoader> {
-    const { server, runner } = await createViteRunner({ root, alias: { mixdown: publicApiPath() }, cacheDir: resolve(root, '.mixdown/vite') });
-    return new SongLoader(root, server, runner);
+    return new SongLoader(root, await ModuleRunner.create(root));
   }
 
-  /**
-   * Forget every module's transform, so the next load reads the files again: the vite server
-   * runs without a file watcher, and a loader kept across builds (`watch`) must see the saves.
-   */
-  refresh(): void {
-    this.server.moduleGraph.invalidateAll();
-  }
+  /** Nothing is kept between loads (each bundles the files afresh); here for `watch`'s kept loader. */
+  refresh(): void {}
 
   /** Execute one song module and return its value, or a located diagnostic. */
   async load(id: string, absoluteFile: string): Promise<LoadedSong | FailedSong> {
@@ -68,11 +63,10 @@ export class SongLoader {
       // A missing file surfaces below as a load error with the same path.
     }
     let exports: Record<string, unknown>;
-    // A fresh module cache per song: shared helpers run again, and each song's list of
-    // files is exactly its own module graph.
-    this.runner.moduleCache.clear();
+    // A fresh run per song: shared helpers run again, and each song's list of files is
+    // exactly its own module graph.
     try {
-      exports = (await this.runner.executeFile(absoluteFile)) as Record<string, unknown>;
+      exports = await this.run(absoluteFile);
     } catch (error) {
       return { ok: false, id, file, diagnostic: this.describeError(error, id, file, absoluteFile) };
     }
@@ -92,32 +86,34 @@ export class SongLoader {
 
   /** Execute one project module (the project config file) and return its exports. */
   async importModule(path: string): Promise<Record<string, unknown>> {
-    return (await this.runner.executeFile(path)) as Record<string, unknown>;
+    return this.run(path);
   }
 
   /** Execute project modules (plugins) outside a song, so their definitions are registered here. */
   async loadModules(paths: readonly string[]): Promise<void> {
-    for (const path of paths) await this.runner.executeFile(path);
+    for (const path of paths) await this.run(path);
+  }
+
+  /** Run `entry` and the project files it imports, remembering its module graph. */
+  private async run(entry: string): Promise<Record<string, unknown>> {
+    const { exports, imports } = await this.runner.run(entry);
+    this.lastImports = imports;
+    return exports;
   }
 
   /**
    * Each project plugin's module and a hash over it and every project file it imports,
-   * read from the module graph the last load executed: edit the plugin (or a helper it
+   * read from the module graph the last load ran: edit the plugin (or a helper it
    * imports) and exactly the tasks that use it get new keys.
    */
   private pluginCode(): PluginCode {
-    const cache = this.runner.moduleCache as unknown as Map<string, { imports?: Set<string> }>;
-    const normal = (key: string) => (key.startsWith('/@fs/') ? key.slice(4) : key);
-    const entries = new Map<string, { imports?: Set<string> }>();
-    for (const [key, entry] of cache) entries.set(normal(key), entry);
     const codes = new Map<string, { source: string; code: string }>();
     for (const [name, path] of pluginSources()) {
-      if (!entries.has(path)) continue;
+      if (!this.lastImports.has(path)) continue;
       const closure = new Set<string>([path]);
       const queue = [path];
       while (queue.length) {
-        for (const next of entries.get(queue.shift()!)?.imports ?? []) {
-          const dep = normal(next);
+        for (const dep of this.lastImports.get(queue.shift()!) ?? []) {
           if (closure.has(dep) || !dep.startsWith(this.root) || dep.includes('/node_modules/') || !existsSync(dep)) continue;
           closure.add(dep);
           queue.push(dep);
@@ -130,20 +126,17 @@ export class SongLoader {
     return (kind, name) => codes.get(`${kind}:${name}`) ?? null;
   }
 
-  /** Files of the project that the last load executed (node_modules and mixdown itself excluded). */
+  /** Files of the project that the last load ran (node_modules and mixdown itself excluded). */
   private projectFiles(): string[] {
     const files = new Set<string>();
-    for (const key of this.runner.moduleCache.keys()) {
-      const path = key.startsWith('/@fs/') ? key.slice(4) : key;
+    for (const path of this.lastImports.keys()) {
       if (!isAbsolute(path) || !path.startsWith(this.root) || path.includes('/node_modules/') || !existsSync(path)) continue;
       files.add(path);
     }
     return [...files].sort();
   }
 
-  async close(): Promise<void> {
-    await this.server.close();
-  }
+  async close(): Promise<void> {}
 
   /** Turn a compile or runtime error into a diagnostic pointing into the user's files. */
   private describeError(error: unknown, id: string, file: string, absoluteFile: string): Diagnostic {
@@ -179,10 +172,10 @@ export class SongLoader {
     const ownSource = resolve(packageRoot(), 'src');
     const candidates: { path: string; line: number; column: number }[] = [];
     for (const match of stack.matchAll(/(?:\(|at )((?:file:\/\/)?\/[^():\s]+):(\d+):(\d+)/g)) {
-      const path = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1];
+      const { path, line, column } = originalPosition(match[1], Number(match[2]), Number(match[3]));
       if (path.includes('/node_modules/') || path.startsWith(ownSource)) continue;
       if (!path.startsWith(this.root)) continue;
-      candidates.push({ path, line: Number(match[2]), column: Number(match[3]) });
+      candidates.push({ path, line, column });
     }
     const best = candidates.find((candidate) => candidate.path === songFile) ?? candidates[0];
     return best ? this.located(best.path, best.line, best.column) : undefined;

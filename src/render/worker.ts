@@ -1,5 +1,5 @@
 /** Runs tasks sent by WorkerPool. Outputs go straight to the object store; only records come back. */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { MixdownError } from '../diagnostics/diagnostic.ts';
 import { taskPlugins, type Task } from '../plan/graph.ts';
@@ -7,6 +7,7 @@ import type { ServiceRequest, WorkerIdle, WorkerReply, WorkerRequest } from './p
 import { serveMasterFiles } from './master-files-thread.ts';
 import { forgetSoundfonts } from '../instruments/soundfont.ts';
 import { collectGarbage } from '../load/collect.ts';
+import type { ModuleRunner } from '../load/module-runner.ts';
 import { isRegistered } from '../registry/registry.ts';
 import { vouchDigests } from '../registry/file-store.ts';
 import { InputMissingError, runTask, storeFor, trustObjects } from './run-task.ts';
@@ -18,20 +19,16 @@ const given = workerData as { packageRoot?: string; apiEntry?: string } | undefi
 if (given?.packageRoot) launch.__mixdownPackageRoot = given.packageRoot;
 if (given?.apiEntry) launch.__mixdownApiEntry = given.apiEntry;
 
-/** A vite-node runner for the project's plugins, started the first time a task needs one. */
-let pluginRunner: Promise<{ executeFile(path: string): Promise<unknown> }> | undefined;
+/** The runner of the project's plugins, started the first time a task needs one. */
+let pluginRunner: Promise<ModuleRunner> | undefined;
 
 /** Execute the project plugins a task uses that this thread has not registered yet. */
 async function ensurePlugins(task: Task, projectRoot: string): Promise<void> {
   const needed = taskPlugins(task).filter((plugin) => !isRegistered(plugin.kind, plugin.name)).map((plugin) => plugin.source);
   if (needed.length === 0) return;
-  pluginRunner ??= (async () => {
-    const [{ createViteRunner }, { publicApiPath }] = await Promise.all([import('../load/vite-runner.mjs'), import('../paths.ts')]);
-    const { runner } = await createViteRunner({ root: projectRoot, alias: { mixdown: publicApiPath() }, cacheDir: resolve(projectRoot, '.mixdown/vite') });
-    return runner;
-  })();
+  pluginRunner ??= import('../load/module-runner.ts').then(({ ModuleRunner }) => ModuleRunner.create(projectRoot));
   const runner = await pluginRunner;
-  for (const source of new Set(needed)) await runner.executeFile(join(projectRoot, source));
+  for (const source of new Set(needed)) await runner.run(join(projectRoot, source));
 }
 
 const port = parentPort!;
