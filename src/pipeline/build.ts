@@ -52,8 +52,9 @@ export interface BuildOptions {
   /** Progress events, for the CLI. */
   readonly onEvent?: (event: BuildEvent) => void;
   /**
-   * Asked once a song is analysed, before anything of it renders: errors returned hold the
-   * song back (it fails with them, its outputs stay as they were). `watch` passes its type check.
+   * Asked once a song is analysed: errors returned hold the song back (it fails with them, its
+   * outputs stay as they were). The song renders into the cache while the answer is awaited;
+   * nothing of it reaches dist/ (no preview either) before it. `watch` passes its type check.
    */
   readonly beforeRender?: (song: string, file: string) => Promise<readonly Diagnostic[]>;
   /** Also write dist/<song>/[<variant>/]<song>.dawproject (a DAWproject 1.0 zip with the stems). @default false */
@@ -386,6 +387,8 @@ interface SongBuildContext {
   readonly strict: boolean;
   readonly emit: (event: BuildEvent) => void;
   readonly beforeRender?: BuildOptions['beforeRender'];
+  /** This song's beforeRender answer, once asked (buildSong asks). */
+  readonly hold?: Hold;
   readonly dawproject: boolean;
   readonly remote?: RemoteCache;
   /** The units (`song`, `song/variant`) of this shard, when sharding. */
@@ -397,8 +400,9 @@ interface SongBuildContext {
 async function buildSong(id: string, path: string, context: SongBuildContext): Promise<SongBuildResult[]> {
   const analysed = await analyseSong(id, path, context.getLoader, context.songCache, context.variants);
   if (!analysed.ok) return [{ song: id, variant: null, ok: false, diagnostics: analysed.diagnostics }];
-  const holding = (await context.beforeRender?.(id, analysed.songs[0]?.file ?? path)) ?? [];
-  if (holding.length) return [{ song: id, variant: null, ok: false, diagnostics: holding }];
+  // Asked now, answered while the song renders: the check (watch's tsc) is off the critical path.
+  const hold = new Hold(context.beforeRender?.(id, analysed.songs[0]?.file ?? path));
+  const held = (): SongBuildResult[] => [{ song: id, variant: null, ok: false, diagnostics: hold.errors }];
   const wanted = context.variants;
   const selected = analysed.songs.filter((song) => (!wanted?.length || wanted.includes(song.variant ?? DEFAULT_VARIANT)) && (!context.inShard || context.inShard.has(unitId(song))));
   if (selected.length === 0) {
@@ -412,13 +416,39 @@ async function buildSong(id: string, path: string, context: SongBuildContext): P
   const events = new OrderedEvents(context.emit);
   const masterInWorker = selected.length > 1 && context.jobs > 1;
   const settled = await Promise.allSettled(
-    selected.map((song, index) => buildVariant(song, { ...context, emit: events.emitter(index), priority: index, masterInWorker }).finally(() => events.finish(index))),
+    selected.map((song, index) => buildVariant(song, { ...context, hold, emit: events.emitter(index), priority: index, masterInWorker }).finally(() => events.finish(index))),
   );
+  // A held-back song fails once, with the errors that held it (not once per variant).
+  if ((await hold.wait()).length) return held();
   // Every variant has finished (none is left running while the build winds up); then the first failure, if any.
   return settled.map((outcome) => {
     if (outcome.status === 'rejected') throw outcome.reason;
     return outcome.value;
   });
+}
+
+/**
+ * A song's beforeRender answer, awaited only where something would be published: the song's
+ * tasks render meanwhile, and once it holds the song back no further task starts.
+ */
+class Hold {
+  /** The errors that hold the song back: empty until answered, and when it is not held. */
+  errors: readonly Diagnostic[] = [];
+  private readonly answer: Promise<readonly Diagnostic[]>;
+  answered = false;
+
+  constructor(question: Promise<readonly Diagnostic[]> | undefined) {
+    this.answer = (question ?? Promise.resolve([])).then((errors) => {
+      this.errors = errors;
+      this.answered = true;
+      return errors;
+    });
+  }
+
+  /** The song's errors, when answered. */
+  wait(): Promise<readonly Diagnostic[]> {
+    return this.answer;
+  }
 }
 
 /** Events of overlapping variants, passed on in variant order: a later one's are held until the earlier ones finish. */
@@ -456,6 +486,8 @@ async function buildVariant(song: SongIR, context: SongBuildContext): Promise<So
   try {
     let results = await runGraph(graph, song, context, context.useCache, recordName, dir);
     await context.cache.flush();
+    // A song its check holds back publishes nothing (buildSong reports it).
+    if ((await context.hold?.wait())?.length) return { song: song.id, variant: song.variant, ok: false, diagnostics: context.hold!.errors, ir: song };
     try {
       emitSong(dir, emitFiles(results, paths), context.cache, context.state);
     } catch (error) {
@@ -507,6 +539,8 @@ async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: S
   const pluginsReady = context.ensurePlugins(toRender);
   const run: TaskRunner = async (task, inputs, taskContext) => {
     await pluginsReady;
+    // Held back while its earlier tasks rendered: nothing more of it starts.
+    if (context.hold?.errors.length) throw new MixdownError(context.hold.errors);
     return runner(task, inputs, taskContext);
   };
   // watch: once the stems are in, the window of the new mix around the first change is
@@ -524,6 +558,8 @@ async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: S
     if (mixTask && records.has(mixTask.id)) return;
     const changedAt = firstChangedFrame(graph, previous, records, context.cache);
     if (changedAt === undefined) return;
+    // Only a song its check lets through is heard.
+    if ((await context.hold?.wait())?.length) return;
     const path = join(dir, 'preview.wav');
     const region = writeRegionPreview(graph, records, changedAt, context.cache, { song: song.id, file: song.file, projectRoot: context.root }, path);
     if (region) context.emit({ type: 'preview', song: song.id, variant: song.variant, path, region });
@@ -550,9 +586,15 @@ async function runGraph(graph: ReturnType<typeof plan>, song: SongIR, context: S
           // A preview that cannot be made is no error of the build: the whole mix follows.
           .catch(() => {});
       }
-      // Written here, synchronously, so it lands before the master task starts.
-      if (result.kind === 'mix' && result.status === 'rendered' && context.preview && writePreview(context.cache, result.outputs.audio.digest, join(dir, 'preview.wav'))) {
-        context.emit({ type: 'preview', song: song.id, variant: song.variant, path: join(dir, 'preview.wav') });
+      // Written here, synchronously, so it lands before the master task starts (after the
+      // song's check, when that is still running: only a song it lets through is heard).
+      if (result.kind === 'mix' && result.status === 'rendered' && context.preview) {
+        const publish = () => {
+          if (writePreview(context.cache, result.outputs.audio.digest, join(dir, 'preview.wav'))) context.emit({ type: 'preview', song: song.id, variant: song.variant, path: join(dir, 'preview.wav') });
+        };
+        if (!context.hold || context.hold.answered) {
+          if (!context.hold?.errors.length) publish();
+        } else void context.hold.wait().then((errors) => errors.length === 0 && publish());
       }
       if (result.status === 'rendered') remote?.push({ key: result.key, kind: result.kind, outputs: result.outputs, meta: result.meta, inputs: byId.get(result.id)!.inputs });
       context.emit({
