@@ -16,6 +16,8 @@ import { reverb } from '../src/effects/reverb.ts';
 import { decodeWav } from '../src/io/wav.ts';
 import type { EffectDefinition } from '../src/ir/plugin.ts';
 import type { BuildEvent } from '../src/pipeline/build.ts';
+import type { Task } from '../src/plan/graph.ts';
+import { busStarts } from '../src/render/region-preview.ts';
 import { createProject, type TestProject } from './helpers/project.ts';
 
 const RATE = 48000;
@@ -83,6 +85,29 @@ export default defineSong({
   master: { loudness: { target: -16 } },
 });
 `;
+
+describe('where each bus of a preview starts', () => {
+  // reverb tail = predelay + decay (here 0.01 + 2 = 2.01 s); a compressor declares none.
+  const bus = (id: string, effects: { plugin: string; options: object }[], deps: string[]) => ({ kind: 'bus', id, deps, params: { effects } }) as unknown as Task;
+  const hall = bus('bus:hall', [{ plugin: 'reverb', options: { predelay: 0.01, decay: 2 } }], ['stem:lead#send:hall']);
+  const glue = bus('bus:glue', [{ plugin: 'compressor', options: {} }], ['stem:lead', 'bus:hall']);
+  const side = bus('bus:side', [{ plugin: 'reverb', options: { predelay: 0.01, decay: 2 } }], ['stem:lead#send:side']);
+  const from = 1000 * 1024;
+  const blockStart = (seconds: number) => Math.floor((from - Math.round(seconds * RATE)) / 1024) * 1024;
+
+  it('warms each bus over its own tail (at least a second) and over the warm-up of the buses reading it', () => {
+    const starts = busStarts([hall, side, glue], new Map(), from, RATE);
+    // glue: read by the mix only, no tail: the least warm-up, 1 s.
+    expect(starts.get('bus:glue')).toBe(blockStart(1));
+    // hall feeds glue: right from where glue starts, so its 2.01 s earlier still.
+    expect(starts.get('bus:hall')).toBe(blockStart(3.01));
+    // side goes straight to the mix: its own tail only.
+    expect(starts.get('bus:side')).toBe(blockStart(2.01));
+    // A bus already rendered (cached) is read, not warmed; and no start falls before the song's.
+    const cached = busStarts([hall, side, glue], new Map([['bus:glue', {}]]), 2048, RATE);
+    expect([cached.has('bus:glue'), cached.get('bus:hall'), cached.get('bus:side')]).toEqual([false, 0, 0]);
+  });
+});
 
 describe('the region preview of a rebuild', () => {
   const projects: TestProject[] = [];

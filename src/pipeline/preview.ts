@@ -10,7 +10,7 @@ import { writeFileAtomicSync } from '../io/atomic.ts';
 import { createFloat32Wav, finishFloat32Wav } from '../io/wav.ts';
 import { hashValue } from '../ir/hash.ts';
 import type { BuildGraph, Task } from '../plan/graph.ts';
-import { prerollFrames, renderRegionPreview, type PreviewWindow } from '../render/region-preview.ts';
+import { busStarts, renderRegionPreview, type PreviewWindow } from '../render/region-preview.ts';
 import { firstDifference } from '../render/resume.ts';
 import { stereoBlockReader } from '../render/run-task.ts';
 import { BLOCK_FRAMES } from '../render/stream-strip.ts';
@@ -88,13 +88,13 @@ export function writeRegionPreview(
   if (!mix || mix.kind !== 'mix') return undefined;
   const { lengthSamples, sampleRate } = mix.params;
   const window = previewWindow(changedAt, lengthSamples, sampleRate);
-  const start = Math.max(0, Math.floor((window.from - prerollFrames(graph.tasks, records, sampleRate)) / BLOCK_FRAMES) * BLOCK_FRAMES);
+  const starts = busStarts(graph.tasks, records, window.from, sampleRate);
   const read = (record: OutputRecord): Uint8Array => {
     const bytes = cache.getObject(record.digest);
     if (!bytes) throw new Error(`preview: object ${record.digest} is missing`);
     return bytes;
   };
-  const mixed = renderRegionPreview(graph.tasks, records, window, start, (record) => stereoBlockReader(record, cache, read), read, where);
+  const mixed = renderRegionPreview(graph.tasks, records, window, starts, (record) => stereoBlockReader(record, cache, read), read, where);
   if (!mixed) return undefined;
   // The window is interleaved already: straight into the file's samples.
   const wav = createFloat32Wav(mixed.length >> 1, 2, sampleRate);

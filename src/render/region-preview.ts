@@ -6,8 +6,8 @@
  * order, from the stems' objects, then the mix's sum — and writes nothing to the cache.
  *
  * Effect state before the window is not known without rendering from the song's start, so each
- * bus starts `preroll` frames earlier from silence: with a preroll as long as the buses' tails
- * (the time their effects take to fall 60 dB), what is left of older input is under −60 dB. The
+ * bus starts earlier from silence: with a warm-up as long as its tail and its readers' (the time
+ * their effects take to fall 60 dB), what is left of older input is under −60 dB (busStarts). The
  * preview is therefore close to, not bit-for-bit, the new mix; the whole mix and the master
  * follow, exact, as always.
  */
@@ -23,6 +23,12 @@ import { BLOCK_FRAMES, type StereoBlockReader } from './stream-strip.ts';
 
 /** The longest warm-up a preview gives its buses' effects, seconds (reverbs longer than this are rare and cut at −60 dB anyway). */
 const MAX_PREROLL_SECONDS = 8;
+/**
+ * The shortest warm-up of a bus, seconds. Dynamics (compressor, gate, ducker) declare no tail —
+ * they add no sound after their input stops — but carry a level envelope that must settle:
+ * within its attack and release times, well under a second at any usual setting.
+ */
+const MIN_WARM_UP_SECONDS = 1;
 
 /** A window of the new mix: frames [from, to) of the song, and where the first change is. */
 export interface PreviewWindow {
@@ -32,16 +38,30 @@ export interface PreviewWindow {
 }
 
 /**
- * Frames the buses to render (`tasks` not in `done`) start before the window: the sum of their
- * effects' tails (a bus fed by another hears the other's warm-up too), at most MAX_PREROLL_SECONDS.
+ * The frame each bus to render (`tasks` not in `done`) starts at, so that the mix is right from
+ * `from`: a bus's output must be right from where the buses that read it start (the mix: from
+ * `from`), and is once its inserts have run for their tail (the time they take to fall 60 dB),
+ * or MIN_WARM_UP_SECONDS — so a bus starts that much earlier still. A bus that only the mix reads warms up over
+ * its own tail; one that feeds another, over both. At most MAX_PREROLL_SECONDS before `from`;
+ * block-aligned, never before 0.
  */
-export function prerollFrames(tasks: readonly Task[], done: ReadonlyMap<string, unknown>, sampleRate: number): number {
-  let seconds = 0;
-  for (const task of tasks) {
+export function busStarts(tasks: readonly Task[], done: ReadonlyMap<string, unknown>, from: number, sampleRate: number): Map<string, number> {
+  /** Seconds before `from` from which a bus's output must be right (the latest reader's warm-up). */
+  const neededBefore = new Map<string, number>();
+  const starts = new Map<string, number>();
+  // The graph lists a bus before the buses that read it: readers are met first in reverse.
+  for (const task of [...tasks].reverse()) {
     if (task.kind !== 'bus' || done.has(task.id)) continue;
-    for (const slot of task.params.effects) seconds += findEffect(slot.plugin)?.tail?.(slot.options as never) ?? 0;
+    let tail = 0;
+    for (const slot of task.params.effects) tail += findEffect(slot.plugin)?.tail?.(slot.options as never) ?? 0;
+    const warmUp = Math.min(MAX_PREROLL_SECONDS, (neededBefore.get(task.id) ?? 0) + Math.max(MIN_WARM_UP_SECONDS, tail));
+    starts.set(task.id, Math.max(0, Math.floor((from - Math.round(warmUp * sampleRate)) / BLOCK_FRAMES) * BLOCK_FRAMES));
+    for (const dep of task.deps) {
+      const source = depTaskId(dep);
+      if (source.startsWith('bus:')) neededBefore.set(source, Math.max(neededBefore.get(source) ?? 0, warmUp));
+    }
   }
-  return Math.round(Math.min(MAX_PREROLL_SECONDS, seconds) * sampleRate);
+  return starts;
 }
 
 /** A window's signal: interleaved stereo frames from `from`. */
@@ -54,8 +74,8 @@ interface WindowSignal {
 export type OpenReader = (record: OutputRecord) => StereoBlockReader & { close(): void };
 
 /**
- * The mix over `window`: every bus of `tasks` not in `records` rendered from `start` (the window
- * less the preroll) to the window's end, then summed as the mix task sums. `records` has the
+ * The mix over `window`: every bus of `tasks` not in `records` rendered from its `starts` entry
+ * (busStarts) to the window's end, then summed as the mix task sums. `records` has the
  * outputs of the stems (rendered or cached) and of the buses already done (cached). Undefined
  * when the graph has something this cannot render alone (a sidechain keyed by a bus).
  */
@@ -63,7 +83,7 @@ export function renderRegionPreview(
   tasks: readonly Task[],
   records: ReadonlyMap<string, Readonly<Record<string, OutputRecord>>>,
   window: PreviewWindow,
-  start: number,
+  starts: ReadonlyMap<string, number>,
   open: OpenReader,
   read: (record: OutputRecord) => Uint8Array,
   where: StemContext,
@@ -84,7 +104,7 @@ export function renderRegionPreview(
     for (const task of tasks) {
       // A bus already done this build (its inputs did not change: cached) is read from its object.
       if (task.kind === 'bus' && !records.has(task.id)) {
-        const rendered = renderBusWindow(task, inputOf, read, records, start, window.to, where);
+        const rendered = renderBusWindow(task, inputOf, read, records, starts.get(task.id) ?? window.from, window.to, where);
         if (!rendered) return undefined;
         windows.set(`${task.id}#audio`, rendered.audio);
         windows.set(`${task.id}#prefader`, rendered.prefader);
