@@ -22,8 +22,8 @@ import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { analysedFiles, analysedSongs } from '../load/song-cache.ts';
 import { typeCheckAsync } from './check.ts';
 
-/** Changes closer together than this are one save (editors write in several steps). */
-const SETTLE_MS = 120;
+/** Changes closer together than this are one save (editors write in several steps, milliseconds apart). */
+const SETTLE_MS = 50;
 
 /** Files whose change can change TypeScript's verdict (sources, JSON modules, tsconfig). */
 const TYPESCRIPT_INPUT = /\.(?:[cm]?tsx?|json)$/;
