@@ -110,6 +110,9 @@ export async function watchProject(options: WatchOptions): Promise<{ close(): Pr
 
   const watcher = chokidarWatch([join(root, 'songs'), join(root, 'plugins')], {
     ignoreInitial: true,
+    // Events as they happen: chokidar's `atomic` holds an unlink back 100 ms (to report an
+    // editor's delete-and-rename as a change), which would split one save into two here.
+    atomic: false,
     ignored: (path: string) => path.includes('/node_modules/') || path.includes('/.mixdown/') || path.includes('/dist/'),
   });
   const onChange = (path: string) => {
