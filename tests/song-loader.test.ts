@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SongInput } from '../src/api/song.ts';
@@ -57,6 +58,8 @@ describe('the song loader', () => {
       expect(loaded.ok, JSON.stringify(!loaded.ok && loaded.diagnostic)).toBe(true);
       if (!loaded.ok) return;
       expect(bassPitches(loaded.input)).toEqual(['A2', 'B2', 'D3', 'E3', 'C3']);
+      // Run as an ES module (top-level await) from a file that is gone once imported.
+      expect(readdirSync(join(project.root, '.mixdown/load/songs/mods')).filter((name) => name.endsWith('.mjs'))).toEqual([]);
       // The song's files are its own project modules, not the packages.
       expect(loaded.files.map((file) => file.slice(project.root.length + 1))).toEqual(['lib/pitches.ts', 'songs/mods/song.ts']);
       // Loaded again after an edit of the helper's data: the new values, not a kept module.

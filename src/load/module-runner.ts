@@ -4,8 +4,7 @@
  * afresh, so shared helpers run again and every run starts from a clean module state. Used by
  * the song loader and by render workers that need a project plugin.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -68,19 +67,20 @@ export class ModuleRunner {
 
   /**
    * An ES-module bundle, imported from a file beside the script name (Node runs ES modules only
-   * from files). Node keeps every ES module it ran, so each run of such a module stays in memory
-   * until the process ends — only modules that need it (top-level await, ES-only packages) do.
+   * from files), which is removed once imported (Node has read it and its source map). Node
+   * keeps every ES module it ran, so each run of such a module stays in memory until the
+   * process ends — only modules that need it (top-level await, ES-only packages) do.
    */
   private async runEsModule(bundle: ModuleBundle, script: string): Promise<Record<string, unknown>> {
-    const hash = createHash('sha256').update(bundle.code).digest('hex').slice(0, 16);
-    const file = script.replace(/\.js$/, `.${hash}.mjs`);
-    if (!existsSync(file)) {
-      mkdirSync(dirname(file), { recursive: true });
-      const temp = `${file}.${process.pid}.tmp`;
-      writeFileSync(temp, bundle.code);
-      renameSync(temp, file);
+    // This process's own name: another one running the same project never meets it.
+    const file = script.replace(/\.js$/, `.${process.pid}.${++this.esmRuns}.mjs`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, bundle.code);
+    try {
+      return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    } finally {
+      rmSync(file, { force: true });
     }
-    return (await import(`${pathToFileURL(file).href}?run=${++this.esmRuns}`)) as Record<string, unknown>;
   }
 }
 
