@@ -179,6 +179,23 @@ describe('the master analysis of the float master, as master.wav stores it', () 
     });
   }
 
+  it('quantises each sample exactly as master.wav stores it, halves, clamps, NaN and −0 included', () => {
+    // Every float32 k ± ½ LSB of 24 bits (the rounding's edge), past the clamps, tiny values of both signs, NaN, −0 and noise.
+    const values: number[] = [NaN, -0, 0, 1e-30, -1e-30, 1, -1, 1.5, -1.5, 0.99999994, -0.99999994];
+    for (let k = -4000; k <= 4000; k++) values.push((k + 0.5) / 8388608, k / 8388608);
+    for (let k = 8388600; k < 8388608; k++) values.push((k + 0.5) / 8388608, -(k + 0.5) / 8388608);
+    const noise = random(11);
+    while (values.length % 480 !== 0 || values.length < 48000) values.push(noise() * 2 - 1);
+    const channel = Float32Array.from(values);
+    const analyser = new MasterAnalyser(1, RATE, channel.length, { buckets: 10, ceilingDb: 0, bands: false, underCeiling: true });
+    const scratch = new QuantiseScratch();
+    analyser.addQuantised([channel], channel.length, scratch);
+    const quantised = scratch.reserve(1, channel.length)[0];
+    const stored = decodeWav(encodeWavPcm([channel], RATE, 24)).channels[0];
+    const differing = [...channel.keys()].filter((i) => !Object.is(quantised[i], stored[i]));
+    expect(differing.map((i) => [channel[i], quantised[i], stored[i]])).toEqual([]);
+  });
+
   it('takes blocks only on the loudness meter’s 10 ms steps', () => {
     const analyser = new MasterAnalyser(1, RATE, RATE, { buckets: 400, ceilingDb: 0, bands: false, underCeiling: true });
     analyser.add([new Float32Array(1000)], 1000);

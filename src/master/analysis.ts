@@ -126,7 +126,9 @@ export class MasterAnalyser {
       const out = floats[c];
       for (let i = 0; i < count; i++) {
         const scaled = x[i] * 8388608;
-        const value = scaled >= max ? max : scaled <= min ? min : Math.round(scaled);
+        // Math.round, for a float32 × 2²³ (24 significant bits: + 0.5 is exact), at half its
+        // cost: the analysis worker's costliest line.
+        const value = scaled >= max ? max : scaled <= min ? min : Math.floor(scaled + 0.5);
         // NaN (stored as 0) and −0 (a tiny negative sample reads back as 0) become 0.
         out[i] = value / 8388608 || 0;
       }
