@@ -22,8 +22,6 @@ export interface ModuleBundle {
   readonly format: 'cjs' | 'esm';
   /** Every module in the bundle and the modules each imports (absolute paths; virtual ids start with \0). */
   readonly imports: ReadonlyMap<string, readonly string[]>;
-  /** The imports left to Node at run time (packages and built-ins). */
-  readonly externals: readonly string[];
 }
 
 /** A bundling error with where it is, as rolldown reports it (`loc` 0-based column). */
@@ -70,6 +68,7 @@ export async function bundleModule(entry: string, filename: string, apiExports: 
   const { rolldown } = await import('rolldown');
   const imports = new Map<string, readonly string[]>();
   const unresolved: BundleError[] = [];
+  /** The imports left to Node at run time (packages and built-ins): not modules of the bundle. */
   const externals = new Set<string>();
   const bundle = await rolldown({
     input: entry,
@@ -122,7 +121,7 @@ export async function bundleModule(entry: string, filename: string, apiExports: 
       format = 'esm';
       code = await generate(format);
     }
-    return { code, format, imports, externals: [...externals] };
+    return { code, format, imports };
   } finally {
     await bundle.close();
   }

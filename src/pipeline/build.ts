@@ -402,7 +402,6 @@ async function buildSong(id: string, path: string, context: SongBuildContext): P
   if (!analysed.ok) return [{ song: id, variant: null, ok: false, diagnostics: analysed.diagnostics }];
   // Asked now, answered while the song renders: the check (watch's tsc) is off the critical path.
   const hold = new Hold(context.beforeRender?.(id, analysed.songs[0]?.file ?? path));
-  const held = (): SongBuildResult[] => [{ song: id, variant: null, ok: false, diagnostics: hold.errors }];
   const wanted = context.variants;
   const selected = analysed.songs.filter((song) => (!wanted?.length || wanted.includes(song.variant ?? DEFAULT_VARIANT)) && (!context.inShard || context.inShard.has(unitId(song))));
   if (selected.length === 0) {
@@ -419,7 +418,7 @@ async function buildSong(id: string, path: string, context: SongBuildContext): P
     selected.map((song, index) => buildVariant(song, { ...context, hold, emit: events.emitter(index), priority: index, masterInWorker }).finally(() => events.finish(index))),
   );
   // A held-back song fails once, with the errors that held it (not once per variant).
-  if ((await hold.wait()).length) return held();
+  if ((await hold.wait()).length) return [{ song: id, variant: null, ok: false, diagnostics: hold.errors }];
   // Every variant has finished (none is left running while the build winds up); then the first failure, if any.
   return settled.map((outcome) => {
     if (outcome.status === 'rejected') throw outcome.reason;
