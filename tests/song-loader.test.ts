@@ -67,7 +67,6 @@ describe('the song loader', () => {
       const again = await loader.load('mods', join(project.root, 'songs/mods/song.ts'));
       expect(again.ok && bassPitches(again.input)).toEqual(['G2', 'D3', 'E3', 'C3']);
     } finally {
-      await loader.close();
       project.dispose();
     }
   });
@@ -116,7 +115,6 @@ describe('the song loader', () => {
       expect(run.stderr).toMatch(/lib\/early\.ts:4:\d+ MD102 .*not ready/);
       expect(run.stderr).toMatch(/songs\/missing\/song\.ts:2:\d+ MD101 .*not-there\.ts/);
     } finally {
-      await loader.close();
       project.dispose();
     }
   });

@@ -1,7 +1,6 @@
 /**
- * `watch` keeps one song loader (one bundler) for the session: every save is still read from
- * disk — the song, a helper module it imports and a project plugin — never an earlier
- * transform of it.
+ * `watch` reads every save from disk — the song, a helper module it imports and a project
+ * plugin — never an earlier transform of it.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

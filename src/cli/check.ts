@@ -128,19 +128,15 @@ export async function check(root: string): Promise<CheckResult> {
   let loader: SongLoader | undefined;
   let songs = 0;
   let variants = 0;
-  try {
-    const getLoader = async () => (loader ??= await (await import('../load/loader.ts')).SongLoader.create(root));
-    for (const entry of discoverSongs(root)) {
-      // No analysis cache: check executes and elaborates every song and variant afresh.
-      const result = await analyseSong(entry.id, entry.path, getLoader);
-      if (!result.ok) diagnostics.push(...result.diagnostics);
-      else {
-        songs++;
-        variants += result.songs.length - 1;
-      }
+  const getLoader = async () => (loader ??= await (await import('../load/loader.ts')).SongLoader.create(root));
+  for (const entry of discoverSongs(root)) {
+    // No analysis cache: check executes and elaborates every song and variant afresh.
+    const result = await analyseSong(entry.id, entry.path, getLoader);
+    if (!result.ok) diagnostics.push(...result.diagnostics);
+    else {
+      songs++;
+      variants += result.songs.length - 1;
     }
-  } finally {
-    await loader?.close();
   }
   return { diagnostics, songs, variants };
 }

@@ -161,23 +161,19 @@ async function inspect(id: string, variant: string | undefined): Promise<number>
     return 1;
   }
   let loader: SongLoader | undefined;
-  try {
-    const getLoader = async () => (loader ??= await (await import('../load/loader.ts')).SongLoader.create(root));
-    const analysed = await analyseSong(id, entry.path, getLoader, new SongIrCache(root, cacheDir(root), toolFingerprint()), variant ? [variant] : undefined);
-    if (!analysed.ok) {
-      printDiagnostics(analysed.diagnostics);
-      return 1;
-    }
-    const song = analysed.songs.find((candidate) => (candidate.variant ?? DEFAULT_VARIANT) === (variant ?? DEFAULT_VARIANT));
-    if (!song) {
-      printDiagnostics([d.unknownVariant(id, variant ?? DEFAULT_VARIANT, analysed.songs.map((candidate) => candidate.variant ?? DEFAULT_VARIANT))]);
-      return 1;
-    }
-    process.stdout.write(formatArrangement(song));
-    return 0;
-  } finally {
-    await loader?.close();
+  const getLoader = async () => (loader ??= await (await import('../load/loader.ts')).SongLoader.create(root));
+  const analysed = await analyseSong(id, entry.path, getLoader, new SongIrCache(root, cacheDir(root), toolFingerprint()), variant ? [variant] : undefined);
+  if (!analysed.ok) {
+    printDiagnostics(analysed.diagnostics);
+    return 1;
   }
+  const song = analysed.songs.find((candidate) => (candidate.variant ?? DEFAULT_VARIANT) === (variant ?? DEFAULT_VARIANT));
+  if (!song) {
+    printDiagnostics([d.unknownVariant(id, variant ?? DEFAULT_VARIANT, analysed.songs.map((candidate) => candidate.variant ?? DEFAULT_VARIANT))]);
+    return 1;
+  }
+  process.stdout.write(formatArrangement(song));
+  return 0;
 }
 
 async function analyze(files: readonly string[], json: boolean, referencePath: string | undefined): Promise<number> {

@@ -16,7 +16,6 @@ import { watch as chokidarWatch } from 'chokidar';
 import { WorkerPool } from '../render/pool.ts';
 import { build, cacheDir, type BuildOptions, type BuildResult } from '../pipeline/build.ts';
 import type { PreviewRegion } from '../pipeline/preview.ts';
-import type { SongLoader } from '../load/loader.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { analysedFiles, analysedSongs } from '../load/song-cache.ts';
@@ -68,8 +67,6 @@ export async function watchProject(options: WatchOptions): Promise<{ close(): Pr
   const jobs = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
   const workers = options.workers ?? (jobs > 1 ? new WorkerPool(jobs) : undefined);
   const started = workers?.start().catch(() => {});
-  // One song loader too: a save does not start the bundler again (~0.3 s a save).
-  let loader: SongLoader | undefined;
 
   const runBuild = async (savedAt: number | null) => {
     building = true;
@@ -90,8 +87,7 @@ export async function watchProject(options: WatchOptions): Promise<{ close(): Pr
         if (event.type === 'preview' && savedAt !== null) options.onPreview?.(event.song, event.variant, event.path, (performance.now() - savedAt) / 1000, event.region);
         options.onEvent?.(event);
       };
-      loader ??= await (await import('../load/loader.ts')).SongLoader.create(root);
-      const result = await build({ preview: true, ...options, ...(workers ? { workers } : {}), loader, beforeRender, onEvent });
+      const result = await build({ preview: true, ...options, ...(workers ? { workers } : {}), beforeRender, onEvent });
       // A song that failed before rendering (a syntax error) reported its own error already.
       const failed = result.songs.filter((song) => !song.ok).map((song) => belongsTo(root, song.song));
       const others = (await checking).filter((error) => !assigned.has(error) && !failed.some((owns) => owns(error.file)));
@@ -136,7 +132,6 @@ export async function watchProject(options: WatchOptions): Promise<{ close(): Pr
       await watcher.close();
       await started;
       if (!options.workers) await workers?.close();
-      await loader?.close();
     },
   };
 }

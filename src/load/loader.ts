@@ -50,9 +50,6 @@ export class SongLoader {
     return new SongLoader(root, await ModuleRunner.create(root));
   }
 
-  /** Nothing is kept between loads (each bundles the files afresh); here for `watch`'s kept loader. */
-  refresh(): void {}
-
   /** Execute one song module and return its value, or a located diagnostic. */
   async load(id: string, absoluteFile: string): Promise<LoadedSong | FailedSong> {
     const file = relative(this.root, absoluteFile).split('\\').join('/');
@@ -135,8 +132,6 @@ export class SongLoader {
     }
     return [...files].sort();
   }
-
-  async close(): Promise<void> {}
 
   /** Turn a compile or runtime error into a diagnostic pointing into the user's files. */
   private describeError(error: unknown, id: string, file: string, absoluteFile: string): Diagnostic {

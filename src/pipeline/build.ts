@@ -84,12 +84,6 @@ export interface BuildOptions {
    * @default `jobs` workers of this build's own when `jobs` > 1
    */
   readonly workers?: WorkerPool;
-  /**
-   * A song loader kept across builds (`watch` keeps one, so a save does not start the bundler
-   * again); it forgets its transforms before the build loads a song, and the build does not close it.
-   * @default one of this build's own, started when a song must be loaded
-   */
-  readonly loader?: SongLoader;
 }
 
 export type BuildEvent =
@@ -184,14 +178,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       // A song must run, so something changed and tasks will likely render: the workers start
       // now, loading the engine on the other core while this thread loads the song.
       pool?.start().catch(() => {});
-      if (options.loader) {
-        // Files changed since its last build: transform them again (it has no file watcher).
-        options.loader.refresh();
-        loader = options.loader;
-      } else {
-        const { SongLoader: Loader } = await import('../load/loader.ts');
-        loader = await Loader.create(root);
-      }
+      const { SongLoader: Loader } = await import('../load/loader.ts');
+      loader = await Loader.create(root);
     }
     return loader;
   };
@@ -321,7 +309,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     state.save();
     cache.saveStamps();
     timings.save();
-    if (loader !== options.loader) await loader?.close();
     if (!options.workers) await pool?.close();
   }
   const tasks = songs.flatMap((song) => song.report?.tasks ?? []);
