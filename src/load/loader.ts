@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { originalPosition } from '../api/caller.ts';
+import { framePosition } from '../api/caller.ts';
 import type { SongDefinition, SongInput } from '../api/song.ts';
 import { diagnostics as d } from '../diagnostics/catalogue.ts';
 import { codeFrame, type Diagnostic } from '../diagnostics/diagnostic.ts';
@@ -166,11 +166,11 @@ export class SongLoader {
   private userFrame(stack: string, songFile: string): ReturnType<SongLoader['located']> | undefined {
     const ownSource = resolve(packageRoot(), 'src');
     const candidates: { path: string; line: number; column: number }[] = [];
-    for (const match of stack.matchAll(/(?:\(|at )((?:file:\/\/)?\/[^():\s]+):(\d+):(\d+)/g)) {
-      const { path, line, column } = originalPosition(match[1], Number(match[2]), Number(match[3]));
-      if (path.includes('/node_modules/') || path.startsWith(ownSource)) continue;
-      if (!path.startsWith(this.root)) continue;
-      candidates.push({ path, line, column });
+    for (const stackLine of stack.split('\n')) {
+      const frame = framePosition(stackLine);
+      if (!frame || frame.path.includes('/node_modules/') || frame.path.startsWith(ownSource)) continue;
+      if (!frame.path.startsWith(this.root)) continue;
+      candidates.push(frame);
     }
     const best = candidates.find((candidate) => candidate.path === songFile) ?? candidates[0];
     return best ? this.located(best.path, best.line, best.column) : undefined;

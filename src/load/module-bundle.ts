@@ -42,7 +42,7 @@ function isPackage(id: string): boolean {
 /** The `mixdown` module's code: each export of the API object, read from the global at run time. */
 function apiModule(exportNames: readonly string[]): string {
   const names = exportNames.filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default');
-  const lines = [`const api = globalThis[Symbol.for('mixdown.api')];`];
+  const lines = [`const api = globalThis[Symbol.for(${JSON.stringify(API_GLOBAL.description)})];`];
   for (const name of names) lines.push(`export const ${name} = api.${name};`);
   if (exportNames.includes('default')) lines.push('export default api.default;');
   return lines.join('\n');
