@@ -3,8 +3,8 @@
  * a plugin, or a file a song reads (MIDI clip, reference track). The analysis cache re-runs
  * only the songs whose files changed and the task cache re-renders only what their keys
  * say; a broken song prints its error and the last good outputs stay. Before each build
- * TypeScript checks the songs and plugins (the native tsc, a few hundred ms, beside the
- * loading): a song with a type error in its own files or in one it imports is not rendered
+ * TypeScript checks the songs and plugins (the native tsc, incremental, beside the loading and
+ * rendering): a song with a type error in its own files or in one it imports publishes nothing
  * — its last good outputs stay — and fails with the errors (code frames) and MD106. Each rebuild
  * writes dist/<song>/preview.wav first as the window of the new mix around the change (once
  * the changed stems are rendered, while the buses render), then as the whole new mix the moment
@@ -71,7 +71,7 @@ export async function watchProject(options: WatchOptions): Promise<{ close(): Pr
   const runBuild = async (savedAt: number | null) => {
     building = true;
     try {
-      // tsc runs beside the build's loading and analysis; a song waits for it only before rendering.
+      // tsc runs beside the build; a song waits for it only before publishing (preview, dist/).
       if (sourcesChanged && (options.typeCheck ?? true)) lastCheck = typeCheckAsync(root);
       sourcesChanged = false;
       const checking = lastCheck;
