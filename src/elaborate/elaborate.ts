@@ -27,7 +27,7 @@ import { attachAutomation, elaborateChannel, type ChannelDraft } from './channel
 import type { PluginCode } from '../registry/registry.ts';
 import { checkRouting } from './routing.ts';
 import { checkOptions, pluginProblems, type OptionProblem } from './options.ts';
-import { findEffect } from '../registry/registry.ts';
+import { chainTail } from '../registry/registry.ts';
 
 /** Track fields decided before the song's length is known (automation waits for it). */
 type TrackDraft = Omit<TrackIR, 'gainAutomation' | 'panAutomation' | 'instrumentAutomation' | keyof ChannelDraft> & { readonly channel: ChannelDraft; readonly input: TrackInput };
@@ -116,11 +116,7 @@ export function elaborate(input: SongInput, origin: SongOrigin): ElaborateResult
   }
   // Effect tails (echoes, reverb) add up along a path; the longest chain's sum is a safe bound.
   let effectTail = 0;
-  for (const channel of [...drafts.map((track) => track.channel), ...busDrafts]) {
-    let sum = 0;
-    for (const slot of channel.effects) sum += findEffect(slot.plugin)?.tail?.(slot.options as never) ?? 0;
-    effectTail += sum;
-  }
+  for (const channel of [...drafts.map((track) => track.channel), ...busDrafts]) effectTail += chainTail(channel.effects);
   longestTail += Math.min(effectTail, 30);
   // The song ends at the bar line after the last note-off, so stems line up in a DAW grid.
   const lastBar = tickToBar(meterMap, Math.max(0, lastTick - 1));

@@ -34,6 +34,13 @@ export function findEffect(name: string): EffectDefinition<object> | undefined {
   return effects.get(name);
 }
 
+/** An insert chain's tail, seconds: the sum of its effects' tails (what each adds after its input stops). */
+export function chainTail(slots: readonly { readonly plugin: string; readonly options: object }[]): number {
+  let seconds = 0;
+  for (const slot of slots) seconds += findEffect(slot.plugin)?.tail?.(slot.options as never) ?? 0;
+  return seconds;
+}
+
 export function effectNames(): string[] {
   return [...effects.keys()].sort();
 }

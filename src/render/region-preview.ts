@@ -13,7 +13,7 @@
  */
 import type { CacheStore, OutputRecord } from '../cache/store.ts';
 import { depOutput, depTaskId, type BusTask, type MixTask, type Task } from '../plan/graph.ts';
-import { findEffect } from '../registry/registry.ts';
+import { chainTail } from '../registry/registry.ts';
 import { BusInput } from './bus-sum.ts';
 import { chainStreams, streamChain, type Stereo } from './effect-chain.ts';
 import { Fader } from './fader.ts';
@@ -52,9 +52,7 @@ export function busStarts(tasks: readonly Task[], done: ReadonlyMap<string, unkn
   // The graph lists a bus before the buses that read it: readers are met first in reverse.
   for (const task of [...tasks].reverse()) {
     if (task.kind !== 'bus' || done.has(task.id)) continue;
-    let tail = 0;
-    for (const slot of task.params.effects) tail += findEffect(slot.plugin)?.tail?.(slot.options as never) ?? 0;
-    const warmUp = Math.min(MAX_PREROLL_SECONDS, (neededBefore.get(task.id) ?? 0) + Math.max(MIN_WARM_UP_SECONDS, tail));
+    const warmUp = Math.min(MAX_PREROLL_SECONDS, (neededBefore.get(task.id) ?? 0) + Math.max(MIN_WARM_UP_SECONDS, chainTail(task.params.effects)));
     starts.set(task.id, Math.max(0, Math.floor((from - Math.round(warmUp * sampleRate)) / BLOCK_FRAMES) * BLOCK_FRAMES));
     for (const dep of task.deps) {
       const source = depTaskId(dep);
